@@ -1,0 +1,49 @@
+# smslinks: `make run` starts the app with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export REFLEX_CHECK_LATEST_VERSION := false
+export REFLEX_TELEMETRY_ENABLED := false
+# bun goes into .tools when the machine has none (see the bun target).
+export PATH := $(CURDIR)/.tools/node/node_modules/.bin:$(PATH)
+
+.PHONY: run test setup browsers unit integration e2e bench clean
+
+run: setup
+	$(BIN)/smslinks dev
+
+test: setup browsers
+	$(BIN)/python -m pytest tests
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+integration: setup
+	$(BIN)/python -m pytest tests/integration
+
+e2e: setup browsers
+	$(BIN)/python -m pytest tests/e2e
+
+setup: $(VENV)/.synced bun
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+# Reflex's own bun download needs the internet; bun is published on npm.
+.PHONY: bun
+bun:
+	@command -v bun >/dev/null || npm install --silent --prefix .tools/node bun@1.4.4
+
+# Playwright cannot download browsers offline; Debian's Chromium is used instead.
+browsers:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+clean:
+	rm -rf .web .states smslinks.db .tools $(VENV)

@@ -1,0 +1,127 @@
+"""Process configuration, read once from the environment (SMSLINKS_* plus DATABASE_URL/REDIS_URL).
+
+Sandbox mode is simply "no provider keys given": the same Twilio and Stripe adapters then talk to
+the local sandbox servers started by `smslinks dev` (or by the tests) instead of the real APIs.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+SANDBOX_TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+SANDBOX_TWILIO_AUTH_TOKEN = "sandbox-twilio-auth-token"
+SANDBOX_STRIPE_SECRET_KEY = "sk_test_sandbox"
+SANDBOX_STRIPE_PUBLISHABLE_KEY = "pk_test_sandbox"
+SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMSLINKS_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'smslinks.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "SMSLINKS_DATABASE_URL"),
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "SMSLINKS_REDIS_URL")
+    )
+
+    # Where people reach the app (payment links are built on this host). In production mode
+    # pages, websocket and webhooks share one port; api_url differs only when they do not.
+    public_url: str = "http://localhost:3000"
+    port: int = 3000
+    backend_port: int | None = None
+    api_url: str | None = None
+    cors_allowed_origins: list[str] = ["*"]
+
+    session_hours: int = 12
+    signin_max_failures: int = 5
+    signin_lockout_minutes: int = 15
+
+    # Twilio: live when an account SID is given, otherwise the sandbox server.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_lookup_enabled: bool = False
+    sandbox_twilio_port: int = 8421
+
+    # Stripe: live (or Stripe test mode) when a secret key is given, otherwise localstripe.
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    sandbox_stripe_port: int = 8420
+
+    # Email: an SMTP server when a host is given, otherwise the sandbox mail sink.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "invoices@smslinks.local"
+    sandbox_smtp_port: int = 8425
+
+    @property
+    def backend_url(self) -> str:
+        """Where the browser's websocket and the providers' webhooks reach the backend."""
+        return (self.api_url or self.public_url).rstrip("/")
+
+    @property
+    def twilio_sandbox(self) -> bool:
+        return not self.twilio_account_sid
+
+    @property
+    def stripe_sandbox(self) -> bool:
+        return not self.stripe_secret_key
+
+    @property
+    def smtp_sandbox(self) -> bool:
+        return not self.smtp_host
+
+    @property
+    def twilio_credentials(self) -> tuple[str, str]:
+        if self.twilio_sandbox:
+            return SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN
+        return self.twilio_account_sid, self.twilio_auth_token or ""
+
+    @property
+    def twilio_base_url(self) -> str | None:
+        """None means Twilio's own hosts."""
+        return f"http://127.0.0.1:{self.sandbox_twilio_port}" if self.twilio_sandbox else None
+
+    @property
+    def stripe_keys(self) -> tuple[str, str, str]:
+        """Secret key, publishable key, webhook signing secret."""
+        if self.stripe_sandbox:
+            return (
+                SANDBOX_STRIPE_SECRET_KEY,
+                SANDBOX_STRIPE_PUBLISHABLE_KEY,
+                SANDBOX_STRIPE_WEBHOOK_SECRET,
+            )
+        return (
+            self.stripe_secret_key,
+            self.stripe_publishable_key or "",
+            self.stripe_webhook_secret or "",
+        )
+
+    @property
+    def stripe_base_url(self) -> str | None:
+        return f"http://localhost:{self.sandbox_stripe_port}" if self.stripe_sandbox else None
+
+    @property
+    def smtp_address(self) -> tuple[str, int]:
+        if self.smtp_sandbox:
+            return "127.0.0.1", self.sandbox_smtp_port
+        return self.smtp_host, self.smtp_port
+
+    @property
+    def sandbox_twilio_url(self) -> str:
+        """The Dev phone and mail sink pages live on the sandbox Twilio server."""
+        return f"http://localhost:{self.sandbox_twilio_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,42 @@
+"""What each signed-in person may open, derived from their permissions."""
+
+from dataclasses import dataclass
+
+from smslinks import routes
+from smslinks.core.permissions import Permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    icon: str
+
+
+def nav_items(permissions: frozenset[Permission]) -> list[NavItem]:
+    items = []
+    if Permission.VIEW_INVOICES in permissions:
+        items.append(NavItem("Invoices", routes.INVOICES, "receipt"))
+    if Permission.VIEW_ASSIGNED_JOBS in permissions:
+        items.append(NavItem("My jobs", routes.TECH_JOBS, "wrench"))
+    if Permission.MANAGE_ONLINE_PAYMENTS in permissions or Permission.MANAGE_EMPLOYEES in permissions:
+        items.append(NavItem("Settings", routes.SETTINGS, "settings"))
+    return items
+
+
+def home_route(permissions: frozenset[Permission]) -> str:
+    """Where a person lands after signing in."""
+    if Permission.VIEW_INVOICES in permissions:
+        return routes.INVOICES
+    if Permission.VIEW_ASSIGNED_JOBS in permissions:
+        return routes.TECH_JOBS
+    if Permission.MANAGE_ONLINE_PAYMENTS in permissions:
+        return routes.SETTINGS_ONLINE_PAYMENTS
+    return routes.SIGN_IN
+
+
+def safe_next(path: str | None) -> str | None:
+    """Only same-site paths may be used as a post-sign-in destination (no open redirect)."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return None

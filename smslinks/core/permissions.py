@@ -1,0 +1,91 @@
+"""Roles grant default permissions; an admin can grant or revoke any of them per employee."""
+
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from smslinks.core.errors import NotAllowed
+from smslinks.models import Employee, EmployeePermission, Role
+
+
+class Permission(StrEnum):
+    VIEW_INVOICES = "View invoices"
+    SEND_INVOICE_SMS = "Enable Invoice SMS Text Link"
+    SEND_INVOICE_EMAIL = "Email invoice links"
+    MANAGE_ONLINE_PAYMENTS = "Manage online payment settings"
+    MANAGE_EMPLOYEES = "Manage employees"
+    VIEW_ASSIGNED_JOBS = "View assigned jobs"
+
+
+_OFFICE = {Permission.VIEW_INVOICES, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL}
+
+ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMINISTRATOR: frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS},
+    Role.MANAGER: frozenset(_OFFICE),
+    Role.OFFICE_EMPLOYEE: frozenset(_OFFICE),
+    Role.ACCOUNTANT: frozenset(_OFFICE),
+    # Bookkeepers reconcile; texting customers is an explicit grant for them.
+    Role.BOOKKEEPER: frozenset({Permission.VIEW_INVOICES, Permission.SEND_INVOICE_EMAIL}),
+    Role.DISPATCHER: frozenset(_OFFICE),
+    Role.CSR: frozenset(_OFFICE),
+    Role.TECHNICIAN: frozenset(
+        {Permission.VIEW_ASSIGNED_JOBS, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL}
+    ),
+}
+
+
+def parse_role(text: str) -> Role:
+    for role in Role:
+        if text.strip().lower() in (role.value.lower(), role.name.lower()):
+            return role
+    choices = ", ".join(r.value for r in Role)
+    raise ValueError(f"Unknown role {text!r}. Choose one of: {choices}.")
+
+
+def parse_permission(text: str) -> Permission:
+    for permission in Permission:
+        if text.strip().lower() in (permission.value.lower(), permission.name.lower()):
+            return permission
+    choices = ", ".join(f'"{p.value}"' for p in Permission)
+    raise ValueError(f"Unknown permission {text!r}. Choose one of: {choices}.")
+
+
+def effective_permissions(session: Session, employee: Employee) -> frozenset[Permission]:
+    if not employee.active:
+        return frozenset()
+    granted = set(ROLE_DEFAULTS[Role(employee.role)])
+    overrides = session.exec(
+        select(EmployeePermission).where(EmployeePermission.employee_id == employee.id)
+    ).all()
+    for override in overrides:
+        permission = Permission(override.permission)
+        if override.granted:
+            granted.add(permission)
+        else:
+            granted.discard(permission)
+    return frozenset(granted)
+
+
+def has_permission(session: Session, employee: Employee, permission: Permission) -> bool:
+    return permission in effective_permissions(session, employee)
+
+
+def require_permission(session: Session, employee: Employee, permission: Permission) -> None:
+    if not has_permission(session, employee, permission):
+        raise NotAllowed(f'You need the "{permission.value}" permission to do this.')
+
+
+def set_permission(
+    session: Session, employee: Employee, permission: Permission, granted: bool
+) -> None:
+    """Record a per-employee grant or revocation (idempotent)."""
+    override = session.exec(
+        select(EmployeePermission).where(
+            EmployeePermission.employee_id == employee.id,
+            EmployeePermission.permission == permission.value,
+        )
+    ).first()
+    if override is None:
+        override = EmployeePermission(employee_id=employee.id, permission=permission.value)
+    override.granted = granted
+    session.add(override)

@@ -1,0 +1,386 @@
+"""SQLModel tables. Money is integer cents; times are timezone-aware UTC; phones are E.164.
+
+Schema changes go through alembic (alembic/versions); the app never calls create_all outside tests.
+"""
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores UTC and always hands back aware datetimes (SQLite forgets the zone otherwise)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def at_field(**kwargs) -> datetime:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+def created_at_field() -> datetime:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "Administrator"
+    MANAGER = "Manager"
+    OFFICE_EMPLOYEE = "Office employee"
+    ACCOUNTANT = "Accountant"
+    BOOKKEEPER = "Bookkeeper"
+    DISPATCHER = "Dispatcher"
+    CSR = "Customer service representative"
+    TECHNICIAN = "Technician"
+
+
+class SmsRegistrationStatus(StrEnum):
+    NOT_REGISTERED = "not_registered"
+    PENDING = "pending"
+    APPROVED = "approved"
+
+
+class PhoneType(StrEnum):
+    MOBILE = "Mobile"
+    HOME = "Home"
+    WORK = "Work"
+    OTHER = "Other"
+
+
+class InvoiceKind(StrEnum):
+    JOB = "job"
+    MEMBERSHIP = "membership"
+    STATEMENT = "statement"
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PAID = "paid"
+    VOID = "void"
+
+
+class JobStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class MessageStatus(StrEnum):
+    SCHEDULED = "scheduled"  # held for quiet hours; becomes queued at send_after
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a dispatcher; outcome unknown until the provider answers
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    ACH = "ach"
+
+
+class PaymentStatus(StrEnum):
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class Business(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    time_zone: str = Field(default="America/Chicago", max_length=64)
+    phone: str | None = Field(default=None, max_length=20)  # E.164, shown to customers for help
+    email: str | None = Field(default=None, max_length=254)
+    host: str | None = Field(default=None, max_length=255)  # the business's own link host, if any
+    # Switched on by Technical Support only (CLI); until then the feature cannot be enabled.
+    sms_links_available: bool = Field(default=False)
+    sms_registration_status: str = Field(
+        default=SmsRegistrationStatus.NOT_REGISTERED, max_length=20
+    )
+    sms_brand_id: str | None = Field(default=None, max_length=64)
+    sms_campaign_id: str | None = Field(default=None, max_length=64)
+    default_sending_number: str | None = Field(default=None, max_length=20)
+    created_at: datetime = created_at_field()
+
+
+class PaymentSettings(SQLModel, table=True):
+    """Settings > Invoicing > Online Payments, one row per business."""
+
+    __tablename__ = "payment_settings"
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", unique=True)
+    card_enabled: bool = Field(default=True)
+    ach_enabled: bool = Field(default=True)
+    sms_links_enabled: bool = Field(default=False)
+    office_sms_enabled: bool = Field(default=False)
+    mobile_email_enabled: bool = Field(default=False)
+    mobile_sms_enabled: bool = Field(default=False)
+    office_email_enabled: bool = Field(default=True)
+    partial_payments_enabled: bool = Field(default=False)
+    sms_per_recipient_daily_limit: int = Field(default=3)
+    link_valid_days: int = Field(default=30)
+    updated_at: datetime = created_at_field()
+
+
+class Employee(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    name: str = Field(max_length=120)
+    role: str = Field(max_length=40)
+    password_hash: str = Field(max_length=255)
+    active: bool = Field(default=True)
+    created_at: datetime = created_at_field()
+
+
+class EmployeePermission(SQLModel, table=True):
+    """A per-employee grant (granted=True) or revocation (granted=False) over the role default."""
+
+    __tablename__ = "employee_permission"
+    __table_args__ = (sa.UniqueConstraint("employee_id", "permission"),)
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    permission: str = Field(max_length=64)
+    granted: bool
+
+
+class EmployeeSession(SQLModel, table=True):
+    __tablename__ = "employee_session"
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    expires_at: datetime = at_field()
+    revoked_at: datetime | None = at_field(default=None)
+
+
+class SigninFailure(SQLModel, table=True):
+    """Failed sign-ins, kept to throttle guessing per email and per client address."""
+
+    __tablename__ = "signin_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    client: str = Field(max_length=64, index=True)
+    at: datetime = created_at_field()
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    name: str = Field(max_length=160)
+    # Lower-cased name for indexed prefix search.
+    search_name: str = Field(max_length=160, index=True)
+    created_at: datetime = created_at_field()
+
+
+class EmailAddress(SQLModel, table=True):
+    __tablename__ = "email_address"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    email: str = Field(max_length=254)
+    label: str = Field(default="Primary", max_length=40)
+    created_at: datetime = created_at_field()
+
+
+class Location(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    name: str = Field(max_length=160)
+    street: str = Field(max_length=200)
+    city: str = Field(max_length=100)
+    region: str = Field(max_length=40)
+    postal_code: str = Field(max_length=20)
+    time_zone: str = Field(default="America/Chicago", max_length=64)
+    created_at: datetime = created_at_field()
+
+
+class PhoneNumber(SQLModel, table=True):
+    """A number on a customer or a service location record (exactly one of the two)."""
+
+    __tablename__ = "phone_number"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(customer_id IS NULL) <> (location_id IS NULL)", name="phone_has_one_owner"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    location_id: int | None = Field(default=None, foreign_key="location.id", index=True)
+    e164: str = Field(max_length=20, index=True)
+    # Digits only, reversed, so "ends with" searches (last 4, 7 or 10 digits) use the index.
+    reversed_digits: str = Field(max_length=20, index=True)
+    type: str = Field(default=PhoneType.MOBILE, max_length=10)
+    label: str = Field(default="", max_length=60)
+    consent_at: datetime | None = at_field(default=None)
+    consent_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    consent_method: str | None = Field(default=None, max_length=120)
+    opted_out_at: datetime | None = at_field(default=None)
+    created_at: datetime = created_at_field()
+
+
+class Job(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    number: str = Field(max_length=20)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    location_id: int = Field(foreign_key="location.id", index=True)
+    technician_id: int | None = Field(default=None, foreign_key="employee.id", index=True)
+    summary: str = Field(max_length=200)
+    scheduled_start: datetime = at_field(index=True)
+    scheduled_end: datetime = at_field()
+    status: str = Field(default=JobStatus.SCHEDULED, max_length=20)
+    created_at: datetime = created_at_field()
+
+
+class Invoice(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("business_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    number: str = Field(max_length=20, index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    location_id: int = Field(foreign_key="location.id", index=True)
+    job_id: int | None = Field(default=None, foreign_key="job.id", index=True)
+    kind: str = Field(default=InvoiceKind.JOB, max_length=20)
+    status: str = Field(default=InvoiceStatus.OPEN, max_length=10, index=True)
+    issued_on: date
+    due_on: date
+    subtotal_cents: int = Field(default=0)
+    tax_cents: int = Field(default=0)
+    total_cents: int = Field(default=0)
+    amount_paid_cents: int = Field(default=0)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+    @property
+    def balance_cents(self) -> int:
+        return self.total_cents - self.amount_paid_cents
+
+
+class InvoiceLine(SQLModel, table=True):
+    __tablename__ = "invoice_line"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    position: int
+    description: str = Field(max_length=300)
+    quantity: Decimal = Field(default=Decimal(1), max_digits=10, decimal_places=2)
+    unit_price_cents: int
+    amount_cents: int
+
+
+class PaymentLink(SQLModel, table=True):
+    """A customer's way in to one invoice. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "payment_link"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    created_at: datetime = created_at_field()
+    expires_at: datetime = at_field()
+    revoked_at: datetime | None = at_field(default=None)
+    last_opened_at: datetime | None = at_field(default=None)
+
+
+class Payment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    amount_cents: int
+    method: str = Field(max_length=10)
+    status: str = Field(default=PaymentStatus.PROCESSING, max_length=12)
+    stripe_payment_intent_id: str | None = Field(default=None, max_length=64, unique=True)
+    failure_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class OutboundMessage(SQLModel, table=True):
+    """A text or an email to a customer; also the dispatcher's durable outbox row."""
+
+    __tablename__ = "outbound_message"
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
+    channel: str = Field(max_length=10)
+    to_address: str = Field(max_length=254, index=True)  # E.164 or email
+    from_address: str | None = Field(default=None, max_length=254)
+    phone_number_id: int | None = Field(default=None, foreign_key="phone_number.id")
+    subject: str | None = Field(default=None, max_length=200)
+    body: str = Field(sa_type=sa.Text)
+    status: str = Field(default=MessageStatus.QUEUED, max_length=12, index=True)
+    send_after: datetime = created_at_field()
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = at_field(default=None, index=True)
+    provider_id: str | None = Field(default=None, max_length=64, unique=True)
+    error_code: str | None = Field(default=None, max_length=16)
+    failure_reason: str | None = Field(default=None, max_length=300)
+    sent_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    # A client-chosen key that makes a repeated "Send" click a no-op.
+    idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class MessageStatusEvent(SQLModel, table=True):
+    """The status history of one outbound message, shown on the invoice timeline."""
+
+    __tablename__ = "message_status_event"
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="outbound_message.id", index=True)
+    status: str = Field(max_length=12)
+    error_code: str | None = Field(default=None, max_length=16)
+    detail: str | None = Field(default=None, max_length=300)
+    at: datetime = created_at_field()
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int | None = Field(default=None, foreign_key="business.id", index=True)
+    actor_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    actor: str = Field(max_length=160)  # a readable name: employee, "customer", "support (CLI)"
+    action: str = Field(max_length=64, index=True)
+    subject_type: str = Field(max_length=40)
+    subject_id: str | None = Field(default=None, max_length=64)
+    detail: str = Field(default="{}", sa_type=sa.Text)  # JSON
+    at: datetime = created_at_field()
+
+
+class ProcessedWebhookEvent(SQLModel, table=True):
+    """Provider event ids already applied, so a replayed webhook changes nothing."""
+
+    __tablename__ = "processed_webhook_event"
+    __table_args__ = (sa.UniqueConstraint("provider", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=20)
+    event_id: str = Field(max_length=128)
+    received_at: datetime = created_at_field()

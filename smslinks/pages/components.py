@@ -1,0 +1,48 @@
+"""Small pieces shared by several staff pages."""
+
+import reflex as rx
+
+STATUS_COLORS = {
+    "draft": "gray",
+    "open": "blue",
+    "paid": "green",
+    "void": "red",
+    "scheduled": "gray",
+    "queued": "gray",
+    "sending": "blue",
+    "sent": "blue",
+    "delivered": "green",
+    "undelivered": "orange",
+    "failed": "red",
+    "processing": "amber",
+    "succeeded": "green",
+    "in_progress": "amber",
+    "completed": "green",
+    "canceled": "red",
+}
+
+
+def status_badge(status) -> rx.Component:
+    """A coloured badge for any invoice, job, message or payment status."""
+    return rx.badge(
+        rx.match(
+            status,
+            *[(key, key.replace("_", " ").capitalize()) for key in STATUS_COLORS],
+            status,
+        ),
+        color_scheme=rx.match(status, *STATUS_COLORS.items(), "gray"),
+        variant="soft",
+        size="2",
+    )
+
+
+def not_allowed(message) -> rx.Component:
+    return rx.callout(message, icon="shield-alert", color_scheme="red", role="alert", size="3")
+
+
+def field_label(text: str, html_for: str) -> rx.Component:
+    """A real <label for=...>, so screen readers (and tests) find the input by its name."""
+    return rx.el.label(
+        rx.text(text, weight="medium", size="2"),
+        html_for=html_for,
+    )

@@ -1,0 +1,24 @@
+"""Every route in one place, so pages, states and tests agree."""
+
+SIGN_IN = "/signin"
+HOME = "/"
+INVOICES = "/invoices"
+INVOICE = "/invoices/[invoice_id]"
+TECH_JOBS = "/tech"
+TECH_JOB = "/tech/jobs/[job_id]"
+SETTINGS = "/settings"
+SETTINGS_ONLINE_PAYMENTS = "/settings/invoicing/online-payments"
+SETTINGS_EMPLOYEES = "/settings/employees"
+PAY = "/pay/[token]"
+
+
+def invoice(invoice_id: int) -> str:
+    return f"/invoices/{invoice_id}"
+
+
+def tech_job(job_id: int) -> str:
+    return f"/tech/jobs/{job_id}"
+
+
+def pay(token: str) -> str:
+    return f"/pay/{token}"

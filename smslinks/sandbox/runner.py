@@ -1,0 +1,158 @@
+"""Starts the sandbox servers (localstripe, our Twilio server) as child processes, and the app.
+
+Used by `smslinks dev` (make run) and by the test fixtures; children stop when the parent does.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from smslinks.config import PROJECT_ROOT, Settings, get_settings
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise ChildFailed(f"process {process.args!r} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise ChildFailed(f"nothing answered on port {port} within {timeout:.0f}s")
+
+
+def wait_for_http(url: str, process: subprocess.Popen | None = None, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise ChildFailed(f"process {process.args!r} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise ChildFailed(f"{url} did not answer within {timeout:.0f}s")
+
+
+@contextmanager
+def child(argv: list[str], *, env: dict | None = None, log: Path | None = None) -> Iterator[subprocess.Popen]:
+    """A child process in its own process group, stopped (with its children) on exit."""
+    output = open(log, "ab") if log else None
+    process = subprocess.Popen(
+        argv,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        _stop(process)
+        if output:
+            output.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+@contextmanager
+def sandbox_servers(settings: Settings, log_dir: Path | None = None) -> Iterator[None]:
+    """localstripe and the Twilio sandbox, for whichever provider has no live keys."""
+    with ExitStack() as stack:
+        started = []
+        if settings.stripe_sandbox:
+            process = stack.enter_context(
+                child(
+                    [sys.executable, "-m", "localstripe", "--port", str(settings.sandbox_stripe_port), "--from-scratch"],
+                    log=log_dir / "localstripe.log" if log_dir else None,
+                )
+            )
+            started.append((process, settings.sandbox_stripe_port))
+        if settings.twilio_sandbox:
+            process = stack.enter_context(
+                child(
+                    [sys.executable, "-m", "smslinks.sandbox.twilio_server", "--port", str(settings.sandbox_twilio_port)],
+                    log=log_dir / "sandbox-twilio.log" if log_dir else None,
+                )
+            )
+            started.append((process, settings.sandbox_twilio_port))
+        for process, port in started:
+            wait_for_port(port, process)
+        yield
+
+
+def reflex_command(*extra: str) -> list[str]:
+    return [sys.executable, "-m", "reflex", "run", "--env", "prod", *extra]
+
+
+def _banner(settings: Settings) -> str:
+    from smslinks import demo
+
+    lines = [
+        "",
+        f"  smslinks is running at {settings.public_url}",
+        "",
+        f"  Demo sign-ins (password for all: {demo.DEMO_PASSWORD}):",
+    ]
+    lines += [f"    {email:<26} {role.value}" for email, _name, role in demo.DEMO_STAFF]
+    if settings.twilio_sandbox:
+        lines += ["", f"  Dev phone (texts sent in sandbox): {settings.sandbox_twilio_url}/dev-phone"]
+    lines += ["", "  Press Ctrl+C to stop.", ""]
+    return "\n".join(lines)
+
+
+def run_dev() -> None:
+    """make run: migrate, load the demo once, start the sandbox servers and the app."""
+    from smslinks import demo
+    from smslinks.db import session_scope, upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head()
+    with session_scope() as session:
+        demo.load(session)
+    with sandbox_servers(settings), child(reflex_command()) as app:
+        try:
+            wait_for_http(f"{settings.public_url}/health", app, timeout=600)
+            print(_banner(settings), flush=True)
+            app.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+def run_sandbox_only() -> None:
+    settings = get_settings()
+    with sandbox_servers(settings):
+        print("Sandbox servers running. Press Ctrl+C to stop.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,117 @@
+"""Who is asking. Every staff page's State inherits from SessionState and asks it again in each
+handler: a handler can be called over the websocket whether or not its page is on screen."""
+
+from urllib.parse import quote
+
+import reflex as rx
+from sqlmodel import Session
+
+from smslinks import routes
+from smslinks.config import get_settings
+from smslinks.core import auth
+from smslinks.core.errors import DomainError, NotAllowed
+from smslinks.core.navigation import home_route, nav_items, safe_next
+from smslinks.core.permissions import Permission, effective_permissions
+from smslinks.db import session_scope
+from smslinks.models import Employee
+
+
+class NotSignedIn(NotAllowed):
+    pass
+
+
+class SessionState(rx.State):
+    session_token: str = rx.Cookie(
+        "",
+        name="smslinks_session",
+        same_site="strict",
+        max_age=get_settings().session_hours * 3600,
+    )
+    # What the layout shows; filled by check_signed_in.
+    employee_name: str = ""
+    employee_role: str = ""
+    nav: list[dict[str, str]] = []
+    signed_in: bool = False
+
+    def _employee(self, session: Session) -> Employee:
+        employee = auth.employee_for_token(session, self.session_token)
+        if employee is None:
+            raise NotSignedIn("Your session has ended. Sign in again.")
+        return employee
+
+    def _authorize(self, session: Session, *required: Permission) -> Employee:
+        """The signed-in employee, if they hold every required permission; else NotAllowed."""
+        employee = self._employee(session)
+        permissions = effective_permissions(session, employee)
+        missing = [p for p in required if p not in permissions]
+        if missing:
+            raise NotAllowed(f'You need the "{missing[0].value}" permission to do this.')
+        return employee
+
+    def _sign_in_redirect(self):
+        self.signed_in = False
+        path = self.router.url.path or routes.HOME
+        return rx.redirect(f"{routes.SIGN_IN}?next={quote(path)}")
+
+    def _refuse(self, error: DomainError):
+        """The standard answer to a refused handler call."""
+        if isinstance(error, NotSignedIn):
+            return self._sign_in_redirect()
+        return rx.toast.error(error.message)
+
+    @rx.event
+    def check_signed_in(self):
+        """on_load of every staff page: fill the layout or send the visitor to sign in."""
+        with session_scope() as session:
+            employee = auth.employee_for_token(session, self.session_token)
+            if employee is None:
+                return self._sign_in_redirect()
+            permissions = effective_permissions(session, employee)
+            self.employee_name = employee.name
+            self.employee_role = employee.role
+            self.nav = [
+                {"label": item.label, "href": item.href, "icon": item.icon}
+                for item in nav_items(permissions)
+            ]
+            self.signed_in = True
+            if self.router.url.path in ("", routes.HOME):
+                return rx.redirect(home_route(permissions))
+
+    @rx.event
+    def sign_out(self):
+        with session_scope() as session:
+            auth.sign_out(session, self.session_token)
+        self.session_token = ""
+        self.signed_in = False
+        self.nav = []
+        return rx.redirect(routes.SIGN_IN)
+
+
+class SignInState(SessionState):
+    error: str = ""
+
+    @rx.event
+    def submit(self, form: dict):
+        email = str(form.get("email", ""))[:254]
+        password = str(form.get("password", ""))[:1024]
+        client = self.router.session.client_ip or "unknown"
+        with session_scope() as session:
+            try:
+                signed = auth.sign_in(session, email, password, client)
+            except DomainError as error:
+                self.error = error.message
+                return
+            employee = session.get(Employee, signed.employee_id)
+            permissions = effective_permissions(session, employee)
+        self.error = ""
+        self.session_token = signed.token
+        next_path = safe_next(self.router.url.query_parameters.get("next"))
+        return rx.redirect(next_path or home_route(permissions))
+
+    @rx.event
+    def skip_if_signed_in(self):
+        self.error = ""
+        with session_scope() as session:
+            employee = auth.employee_for_token(session, self.session_token)
+            if employee is not None:
+                return rx.redirect(home_route(effective_permissions(session, employee)))

@@ -1,0 +1,159 @@
+"""The running app (production build) with sandbox servers, driven by Playwright in Debian's Chromium."""
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+from sqlmodel import Session
+
+from smslinks import demo
+from smslinks.config import Settings
+from smslinks.db import make_engine, upgrade_to_head
+from smslinks.sandbox.runner import child, reflex_command, sandbox_servers, wait_for_http
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveApp:
+    url: str
+    env: dict[str, str]
+    settings: Settings
+    engine: object
+    log_dir: Path
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory) -> Iterator[LiveApp]:
+    """migrate + demo data + sandbox servers + `reflex run --env prod` on free ports."""
+    work = tmp_path_factory.mktemp("live")
+    port = free_port()
+    env = {
+        "DATABASE_URL": f"sqlite:///{work / 'smslinks.db'}",
+        "SMSLINKS_PORT": str(port),
+        "SMSLINKS_PUBLIC_URL": f"http://localhost:{port}",
+        "SMSLINKS_SANDBOX_TWILIO_PORT": str(free_port()),
+        "SMSLINKS_SANDBOX_STRIPE_PORT": str(free_port()),
+        "SMSLINKS_SANDBOX_SMTP_PORT": str(free_port()),
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+    }
+    settings = _settings(env)
+    upgrade_to_head(env["DATABASE_URL"])
+    engine = make_engine(env["DATABASE_URL"])
+    with Session(engine) as session:
+        demo.load(session)
+        session.commit()
+    with ExitStack() as stack:
+        stack.enter_context(_environ(env))
+        stack.enter_context(sandbox_servers(settings, log_dir=work))
+        app = stack.enter_context(child(reflex_command(), env=env, log=work / "app.log"))
+        try:
+            wait_for_http(f"{settings.public_url}/health", app, timeout=600)
+            wait_for_http(f"{settings.public_url}/signin", app, timeout=120)
+        except Exception:
+            print((work / "app.log").read_text()[-5000:])
+            raise
+        yield LiveApp(url=settings.public_url, env=env, settings=settings, engine=engine, log_dir=work)
+    engine.dispose()
+
+
+def _settings(env: dict[str, str]) -> Settings:
+    previous = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        return Settings()
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class _environ:
+    """Set env vars for the duration (children inherit them)."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.previous: dict[str, str | None] = {}
+
+    def __enter__(self):
+        self.previous = {key: os.environ.get(key) for key in self.env}
+        os.environ.update(self.env)
+
+    def __exit__(self, *exc):
+        for key, value in self.previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app) -> str:
+    return live_app.url
+
+
+@pytest.fixture
+def desktop(browser, base_url) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, base_url=base_url)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, base_url) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, email: str, password: str = demo.DEMO_PASSWORD) -> None:
+    page.goto("/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/signin" not in url)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

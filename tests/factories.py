@@ -1,0 +1,159 @@
+"""Small builders for test data; each returns a flushed row with an id."""
+
+import itertools
+from datetime import date, datetime, timedelta, timezone
+
+from sqlmodel import Session
+
+from smslinks.core import accounts, phones
+from smslinks.models import (
+    Business,
+    Customer,
+    Employee,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Job,
+    Location,
+    PhoneNumber,
+    PhoneType,
+    SmsRegistrationStatus,
+)
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def business(session: Session, **overrides) -> Business:
+    values = dict(
+        name="Test Plumbing",
+        time_zone="America/Chicago",
+        phone="+15125550999",
+        sms_links_available=True,
+        sms_registration_status=SmsRegistrationStatus.APPROVED,
+        default_sending_number="+15125550998",
+    )
+    values.update(overrides)
+    row = Business(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def employee(session: Session, business: Business, role: str = "Office employee", **overrides) -> Employee:
+    n = next(_counter)
+    row = accounts.create_employee(
+        session,
+        business,
+        overrides.pop("email", f"person{n}@example.com"),
+        overrides.pop("password", PASSWORD),
+        overrides.pop("name", f"Person {n}"),
+        role,
+    )
+    for key, value in overrides.items():
+        setattr(row, key, value)
+    session.flush()
+    return row
+
+
+def customer(session: Session, business: Business, name: str | None = None) -> Customer:
+    name = name or f"Customer {next(_counter)}"
+    row = Customer(business_id=business.id, name=name, search_name=name.lower())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def location(session: Session, customer: Customer, time_zone: str = "America/Chicago") -> Location:
+    row = Location(
+        business_id=customer.business_id,
+        customer_id=customer.id,
+        name="Home",
+        street="100 Main St",
+        city="Austin",
+        region="TX",
+        postal_code="78701",
+        time_zone=time_zone,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def phone(
+    session: Session,
+    number: str,
+    *,
+    customer: Customer | None = None,
+    location: Location | None = None,
+    type: str = PhoneType.MOBILE,
+    opted_out_at: datetime | None = None,
+) -> PhoneNumber:
+    e164 = phones.parse(number)
+    owner = customer or location
+    row = PhoneNumber(
+        business_id=owner.business_id,
+        customer_id=customer.id if customer else None,
+        location_id=location.id if location else None,
+        e164=e164,
+        reversed_digits=phones.reversed_digits(e164),
+        type=type,
+        label=type,
+        opted_out_at=opted_out_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def job(session: Session, location: Location, technician: Employee | None, start: datetime | None = None) -> Job:
+    start = start or datetime.now(timezone.utc)
+    row = Job(
+        business_id=location.business_id,
+        number=str(next(_counter)),
+        customer_id=location.customer_id,
+        location_id=location.id,
+        technician_id=technician.id if technician else None,
+        summary="Fix the AC",
+        scheduled_start=start,
+        scheduled_end=start + timedelta(hours=2),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def invoice(
+    session: Session,
+    location: Location,
+    *,
+    total_cents: int = 25_000,
+    kind: str = InvoiceKind.JOB,
+    status: str = InvoiceStatus.OPEN,
+    job: Job | None = None,
+    number: str | None = None,
+) -> Invoice:
+    row = Invoice(
+        business_id=location.business_id,
+        number=number or str(20_000 + next(_counter)),
+        customer_id=location.customer_id,
+        location_id=location.id,
+        job_id=job.id if job else None,
+        kind=kind,
+        status=status,
+        issued_on=date.today(),
+        due_on=date.today() + timedelta(days=30),
+        subtotal_cents=total_cents,
+        total_cents=total_cents,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        InvoiceLine(
+            invoice_id=row.id, position=1, description="Service call", quantity=1,
+            unit_price_cents=total_cents, amount_cents=total_cents,
+        )
+    )
+    session.flush()
+    return row

@@ -1,0 +1,59 @@
+import secrets
+
+import psycopg
+import pytest
+from sqlmodel import Session
+
+from smslinks.config import get_settings
+from smslinks.db import make_engine, upgrade_to_head
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this run, dropped afterwards."""
+    name = f"smslinks_test_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_url(postgres_url):
+    upgrade_to_head(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
+def pg_engine(migrated_postgres_url):
+    engine = make_engine(migrated_postgres_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_session(pg_engine):
+    with Session(pg_engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'smslinks.db'}"
+
+
+@pytest.fixture
+def app_env(monkeypatch, sqlite_url):
+    """Point this process's settings at a fresh SQLite file (as the CLI and app would see it)."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    get_settings.cache_clear()
+    from smslinks import db
+
+    db.get_engine.cache_clear()
+    yield sqlite_url
+    db.get_engine().dispose()
+    db.get_engine.cache_clear()
+    get_settings.cache_clear()

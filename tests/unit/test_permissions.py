@@ -1,0 +1,108 @@
+import pytest
+
+from smslinks.core.errors import NotAllowed
+from smslinks.core.navigation import home_route, nav_items, safe_next
+from smslinks.core.permissions import (
+    Permission,
+    effective_permissions,
+    has_permission,
+    parse_permission,
+    parse_role,
+    require_permission,
+    set_permission,
+)
+from smslinks.models import Role
+from tests import factories
+
+
+@pytest.mark.parametrize(
+    "role, may_text",
+    [
+        (Role.ADMINISTRATOR, True),
+        (Role.MANAGER, True),
+        (Role.OFFICE_EMPLOYEE, True),
+        (Role.ACCOUNTANT, True),
+        (Role.BOOKKEEPER, False),
+        (Role.DISPATCHER, True),
+        (Role.CSR, True),
+        (Role.TECHNICIAN, True),
+    ],
+)
+def test_role_defaults_for_texting(session, role, may_text):
+    business = factories.business(session)
+    employee = factories.employee(session, business, role.value)
+    assert has_permission(session, employee, Permission.SEND_INVOICE_SMS) is may_text
+
+
+def test_only_admins_manage_online_payments_by_default(session):
+    business = factories.business(session)
+    for role in Role:
+        employee = factories.employee(session, business, role.value)
+        expected = role is Role.ADMINISTRATOR
+        assert has_permission(session, employee, Permission.MANAGE_ONLINE_PAYMENTS) is expected
+
+
+def test_technicians_see_assigned_jobs_not_the_invoice_list(session):
+    business = factories.business(session)
+    technician = factories.employee(session, business, "Technician")
+    permissions = effective_permissions(session, technician)
+    assert Permission.VIEW_ASSIGNED_JOBS in permissions
+    assert Permission.VIEW_INVOICES not in permissions
+
+
+def test_grant_and_revoke_override_the_role(session):
+    business = factories.business(session)
+    bookkeeper = factories.employee(session, business, "Bookkeeper")
+    set_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS, True)
+    assert has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)
+
+    office = factories.employee(session, business, "Office employee")
+    set_permission(session, office, Permission.SEND_INVOICE_SMS, False)
+    assert not has_permission(session, office, Permission.SEND_INVOICE_SMS)
+    # Setting it again is idempotent, and the last word wins.
+    set_permission(session, office, Permission.SEND_INVOICE_SMS, False)
+    set_permission(session, office, Permission.SEND_INVOICE_SMS, True)
+    assert has_permission(session, office, Permission.SEND_INVOICE_SMS)
+
+
+def test_inactive_employees_have_no_permissions(session):
+    business = factories.business(session)
+    admin = factories.employee(session, business, "Administrator", active=False)
+    assert effective_permissions(session, admin) == frozenset()
+
+
+def test_require_permission_names_the_missing_permission(session):
+    business = factories.business(session)
+    bookkeeper = factories.employee(session, business, "Bookkeeper")
+    with pytest.raises(NotAllowed, match='"Enable Invoice SMS Text Link"'):
+        require_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)
+
+
+def test_parse_role_and_permission_accept_people_spellings():
+    assert parse_role("office employee") is Role.OFFICE_EMPLOYEE
+    assert parse_role("CSR") is Role.CSR
+    assert parse_permission("enable invoice sms text link") is Permission.SEND_INVOICE_SMS
+    with pytest.raises(ValueError, match="Unknown role"):
+        parse_role("Wizard")
+    with pytest.raises(ValueError, match="Unknown permission"):
+        parse_permission("fly")
+
+
+def test_navigation_follows_permissions():
+    office = frozenset({Permission.VIEW_INVOICES, Permission.SEND_INVOICE_SMS})
+    assert [i.label for i in nav_items(office)] == ["Invoices"]
+    assert home_route(office) == "/invoices"
+    tech = frozenset({Permission.VIEW_ASSIGNED_JOBS})
+    assert [i.label for i in nav_items(tech)] == ["My jobs"]
+    assert home_route(tech) == "/tech"
+    admin = frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS}
+    assert [i.label for i in nav_items(admin)] == ["Invoices", "Settings"]
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [("/invoices/3", "/invoices/3"), ("//evil.example", None), ("https://evil.example", None),
+     ("/\\evil", None), (None, None)],
+)
+def test_post_sign_in_redirects_stay_on_site(path, expected):
+    assert safe_next(path) == expected

@@ -7,7 +7,16 @@ from sqlmodel import Session, func, or_, select
 from smslinks.core import display, phones
 from smslinks.core.errors import NotFound
 from smslinks.core.permissions import Permission, effective_permissions
-from smslinks.models import Customer, Employee, Invoice, InvoiceStatus, Job, Location, PhoneNumber
+from smslinks.models import (
+    Customer,
+    Employee,
+    Invoice,
+    InvoiceStatus,
+    Job,
+    Location,
+    PhoneNumber,
+    utcnow,
+)
 
 PAGE_SIZE = 25
 
@@ -119,3 +128,14 @@ def count(session: Session, employee: Employee) -> int:
     return session.exec(
         select(func.count()).select_from(Invoice).where(Invoice.business_id == employee.business_id)
     ).one()
+
+
+def touch(session: Session, invoice_id: int | None) -> None:
+    """Mark the invoice changed: open office and technician pages watch updated_at to refresh.
+    Call it in the same transaction as any change those pages show (messages, payments)."""
+    if invoice_id is None:
+        return
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is not None:
+        invoice.updated_at = utcnow()
+        session.add(invoice)

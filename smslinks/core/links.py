@@ -1,0 +1,96 @@
+"""Payment links: a customer's way in to one invoice.
+
+A link token is 128 random bits, handed out once (in the text or email) and stored only as its
+SHA-256. Because the token cannot be recovered, every send mints a fresh link; older links stay
+valid until they expire or the invoice's links are revoked.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from smslinks import routes
+from smslinks.config import get_settings
+from smslinks.core import tokens
+from smslinks.core.sms_text import PayBy
+from smslinks.models import Business, Employee, Invoice, InvoiceStatus, PaymentLink, utcnow
+
+DEFAULT_VALID_DAYS = 30
+
+
+class LinkState(StrEnum):
+    USABLE = "usable"
+    EXPIRED = "expired"  # also the answer for unknown tokens: nobody learns which tokens exist
+    REVOKED = "revoked"
+    VOID = "void"
+
+
+@dataclass(frozen=True)
+class LinkLookup:
+    state: LinkState
+    invoice_id: int | None = None
+    link_id: int | None = None
+
+
+def new_link_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def mint(
+    session: Session,
+    invoice: Invoice,
+    *,
+    employee: Employee | None = None,
+    valid_days: int = DEFAULT_VALID_DAYS,
+    now: datetime | None = None,
+) -> tuple[PaymentLink, str]:
+    """A new link for the invoice; returns the row and the only copy of its token."""
+    token = new_link_token()
+    link = PaymentLink(
+        invoice_id=invoice.id,
+        token_hash=tokens.token_hash(token),
+        created_by_employee_id=employee.id if employee else None,
+        expires_at=(now or utcnow()) + timedelta(days=valid_days),
+    )
+    session.add(link)
+    session.flush()
+    return link, token
+
+
+def url(business: Business, token: str, pay_by: PayBy = PayBy.CARD) -> str:
+    """The link on the business's own host when it has one, else on this app's public URL."""
+    base = f"https://{business.host}" if business.host else get_settings().public_url.rstrip("/")
+    path = routes.pay(token)
+    return f"{base}{path}" + ("?m=ach" if PayBy(pay_by) is PayBy.ACH else "")
+
+
+def lookup(session: Session, token: str, now: datetime | None = None) -> LinkLookup:
+    """What a token opens. Unknown and expired tokens get the same answer."""
+    if not token or len(token) > 64:
+        return LinkLookup(LinkState.EXPIRED)
+    link = session.exec(
+        select(PaymentLink).where(PaymentLink.token_hash == tokens.token_hash(token))
+    ).first()
+    if link is None or link.expires_at <= (now or utcnow()):
+        return LinkLookup(LinkState.EXPIRED)
+    invoice = session.get(Invoice, link.invoice_id)
+    if invoice is None or invoice.status == InvoiceStatus.VOID:
+        return LinkLookup(LinkState.VOID, invoice_id=link.invoice_id, link_id=link.id)
+    if link.revoked_at is not None:
+        return LinkLookup(LinkState.REVOKED, invoice_id=invoice.id, link_id=link.id)
+    return LinkLookup(LinkState.USABLE, invoice_id=invoice.id, link_id=link.id)
+
+
+def revoke_all(session: Session, invoice: Invoice, now: datetime | None = None) -> int:
+    """Revoke every live link of the invoice; returns how many were revoked."""
+    now = now or utcnow()
+    live = session.exec(
+        select(PaymentLink).where(PaymentLink.invoice_id == invoice.id, PaymentLink.revoked_at.is_(None))
+    ).all()
+    for link in live:
+        link.revoked_at = now
+        session.add(link)
+    return len(live)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from smslinks.core import accounts, phones
+from smslinks.core import accounts, consent, phones
 from smslinks.core.jobs import today_in
 from smslinks.models import (
     Business,
@@ -176,9 +176,10 @@ def _add_phone(session, business, kind, e164, label, *, customer=None, location=
             label=label,
             consent_at=now - timedelta(days=200) if kind == PhoneType.MOBILE else None,
             consent_method="Given verbally when booking the first job" if kind == PhoneType.MOBILE else None,
-            opted_out_at=now - timedelta(days=12) if opted_out else None,
         )
     )
+    if opted_out:
+        consent.opt_out(session, business.id, e164, 'reply "STOP"', at=now - timedelta(days=12))
 
 
 def _customer(session: Session, business: Business, index: int, rng: random.Random):

@@ -244,8 +244,22 @@ class PhoneNumber(SQLModel, table=True):
     consent_at: datetime | None = at_field(default=None)
     consent_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
     consent_method: str | None = Field(default=None, max_length=120)
-    opted_out_at: datetime | None = at_field(default=None)
     created_at: datetime = created_at_field()
+
+
+class SmsOptOut(SQLModel, table=True):
+    """A number that replied STOP (or that Twilio reports as unsubscribed) for this business.
+
+    One row per number, whatever records it appears on; START deletes it. The audit log keeps the
+    history of both."""
+
+    __tablename__ = "sms_opt_out"
+    __table_args__ = (sa.UniqueConstraint("business_id", "e164"),)
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    e164: str = Field(max_length=20)
+    opted_out_at: datetime = created_at_field()
+    source: str = Field(max_length=60)  # e.g. 'reply "STOP"', "Twilio error 21610"
 
 
 class Job(SQLModel, table=True):

@@ -88,7 +88,6 @@ def phone(
     customer: Customer | None = None,
     location: Location | None = None,
     type: str = PhoneType.MOBILE,
-    opted_out_at: datetime | None = None,
 ) -> PhoneNumber:
     e164 = phones.parse(number)
     owner = customer or location
@@ -100,7 +99,6 @@ def phone(
         reversed_digits=phones.reversed_digits(e164),
         type=type,
         label=type,
-        opted_out_at=opted_out_at,
     )
     session.add(row)
     session.flush()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 20:56:14.365194
+Create Date: 2026-11-24 21:11:47.879240
 """
 
 from collections.abc import Sequence
@@ -100,6 +100,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('business_id')
     )
+    op.create_table('sms_opt_out',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('business_id', sa.Integer(), nullable=False),
+    sa.Column('e164', sa.String(length=20), nullable=False),
+    sa.Column('opted_out_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('source', sa.String(length=60), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['business.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('business_id', 'e164')
+    )
+    with op.batch_alter_table('sms_opt_out', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sms_opt_out_business_id'), ['business_id'], unique=False)
+
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('business_id', sa.Integer(), nullable=True),
@@ -212,7 +225,6 @@ def upgrade() -> None:
     sa.Column('consent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('consent_by_employee_id', sa.Integer(), nullable=True),
     sa.Column('consent_method', sa.String(length=120), nullable=True),
-    sa.Column('opted_out_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('(customer_id IS NULL) <> (location_id IS NULL)', name='phone_has_one_owner'),
     sa.ForeignKeyConstraint(['business_id'], ['business.id'], ),
@@ -433,6 +445,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('sms_opt_out', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sms_opt_out_business_id'))
+
+    op.drop_table('sms_opt_out')
     op.drop_table('payment_settings')
     with op.batch_alter_table('employee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_employee_business_id'))

@@ -4,7 +4,7 @@ from sqlmodel import Session, func, select
 from smslinks import cli, demo
 from smslinks.core.permissions import Permission, has_permission
 from smslinks.db import get_engine
-from smslinks.models import AuditEvent, Business, Customer, Employee, Invoice, Job, PhoneNumber
+from smslinks.models import AuditEvent, Business, Customer, Employee, Invoice, Job, PhoneNumber, SmsOptOut
 
 
 def run(*argv):
@@ -37,7 +37,7 @@ def test_demo_has_every_invoice_status_and_kind(loaded):
         statuses = set(session.exec(select(Invoice.status).distinct()).all())
         kinds = set(session.exec(select(Invoice.kind).distinct()).all())
         types = set(session.exec(select(PhoneNumber.type).distinct()).all())
-        opted_out = session.exec(select(func.count()).where(PhoneNumber.opted_out_at.is_not(None))).one()
+        opted_out = session.exec(select(func.count()).select_from(SmsOptOut)).one()
     assert statuses == {"draft", "open", "paid", "void"}
     assert kinds == {"job", "membership", "statement"}
     assert {"Mobile", "Home", "Work"} <= types

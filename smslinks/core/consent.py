@@ -1,0 +1,48 @@
+"""Opt-out state per business and number: STOP replies, Twilio 21610, START to come back."""
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from smslinks.core import audit
+from smslinks.models import SmsOptOut, utcnow
+
+
+def opted_out_at(session: Session, business_id: int, e164: str) -> datetime | None:
+    row = session.exec(
+        select(SmsOptOut).where(SmsOptOut.business_id == business_id, SmsOptOut.e164 == e164)
+    ).first()
+    return row.opted_out_at if row else None
+
+
+def opted_out_numbers(session: Session, business_id: int, numbers: list[str]) -> dict[str, datetime]:
+    """{e164: opted out at} for those of the numbers that opted out."""
+    if not numbers:
+        return {}
+    rows = session.exec(
+        select(SmsOptOut).where(SmsOptOut.business_id == business_id, SmsOptOut.e164.in_(numbers))
+    ).all()
+    return {row.e164: row.opted_out_at for row in rows}
+
+
+def opt_out(session: Session, business_id: int, e164: str, source: str, at: datetime | None = None) -> bool:
+    """Record an opt-out; False when the number had already opted out (nothing changes)."""
+    if opted_out_at(session, business_id, e164) is not None:
+        return False
+    session.add(SmsOptOut(business_id=business_id, e164=e164, source=source, opted_out_at=at or utcnow()))
+    audit.record(session, "sms.opted_out", "phone", e164, business_id=business_id,
+                 actor=audit.CUSTOMER_ACTOR, source=source)
+    return True
+
+
+def opt_in(session: Session, business_id: int, e164: str, source: str) -> bool:
+    """Remove an opt-out; False when the number was not opted out."""
+    row = session.exec(
+        select(SmsOptOut).where(SmsOptOut.business_id == business_id, SmsOptOut.e164 == e164)
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    audit.record(session, "sms.opted_in", "phone", e164, business_id=business_id,
+                 actor=audit.CUSTOMER_ACTOR, source=source)
+    return True

@@ -17,7 +17,7 @@ def test_opt_out_and_back_in_are_idempotent_and_audited(session):
     assert consent.opt_in(session, business.id, "+15125550134", 'reply "START"') is True
     assert consent.opt_in(session, business.id, "+15125550134", 'reply "START"') is False
     assert consent.opted_out_at(session, business.id, "+15125550134") is None
-    actions = session.exec(select(AuditEvent.action)).all()
+    actions = session.exec(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["sms.opted_out", "sms.opted_in"]
 
 

@@ -348,6 +348,8 @@ class OutboundMessage(SQLModel, table=True):
     to_address: str = Field(max_length=254, index=True)  # E.164 or email
     from_address: str | None = Field(default=None, max_length=254)
     phone_number_id: int | None = Field(default=None, foreign_key="phone_number.id")
+    # The link this message carried: payment receipts go back to where the link was sent.
+    payment_link_id: int | None = Field(default=None, foreign_key="payment_link.id", index=True)
     subject: str | None = Field(default=None, max_length=200)
     body: str = Field(sa_type=sa.Text)
     status: str = Field(default=MessageStatus.QUEUED, max_length=12, index=True)

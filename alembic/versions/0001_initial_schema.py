@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 21:11:47.879240
+Create Date: 2026-11-24 21:14:25.209160
 """
 
 from collections.abc import Sequence
@@ -286,42 +286,6 @@ def upgrade() -> None:
     with op.batch_alter_table('invoice_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invoice_line_invoice_id'), ['invoice_id'], unique=False)
 
-    op.create_table('outbound_message',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('business_id', sa.Integer(), nullable=False),
-    sa.Column('invoice_id', sa.Integer(), nullable=True),
-    sa.Column('channel', sa.String(length=10), nullable=False),
-    sa.Column('to_address', sa.String(length=254), nullable=False),
-    sa.Column('from_address', sa.String(length=254), nullable=True),
-    sa.Column('phone_number_id', sa.Integer(), nullable=True),
-    sa.Column('subject', sa.String(length=200), nullable=True),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=12), nullable=False),
-    sa.Column('send_after', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('provider_id', sa.String(length=64), nullable=True),
-    sa.Column('error_code', sa.String(length=16), nullable=True),
-    sa.Column('failure_reason', sa.String(length=300), nullable=True),
-    sa.Column('sent_by_employee_id', sa.Integer(), nullable=True),
-    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['business_id'], ['business.id'], ),
-    sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], ),
-    sa.ForeignKeyConstraint(['phone_number_id'], ['phone_number.id'], ),
-    sa.ForeignKeyConstraint(['sent_by_employee_id'], ['employee.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('idempotency_key'),
-    sa.UniqueConstraint('provider_id')
-    )
-    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbound_message_business_id'), ['business_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_outbound_message_invoice_id'), ['invoice_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_outbound_message_next_attempt_at'), ['next_attempt_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_outbound_message_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_outbound_message_to_address'), ['to_address'], unique=False)
-
     op.create_table('payment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -356,6 +320,45 @@ def upgrade() -> None:
     with op.batch_alter_table('payment_link', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_link_invoice_id'), ['invoice_id'], unique=False)
 
+    op.create_table('outbound_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('business_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('from_address', sa.String(length=254), nullable=True),
+    sa.Column('phone_number_id', sa.Integer(), nullable=True),
+    sa.Column('payment_link_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sa.String(length=200), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('send_after', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('provider_id', sa.String(length=64), nullable=True),
+    sa.Column('error_code', sa.String(length=16), nullable=True),
+    sa.Column('failure_reason', sa.String(length=300), nullable=True),
+    sa.Column('sent_by_employee_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['business_id'], ['business.id'], ),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoice.id'], ),
+    sa.ForeignKeyConstraint(['payment_link_id'], ['payment_link.id'], ),
+    sa.ForeignKeyConstraint(['phone_number_id'], ['phone_number.id'], ),
+    sa.ForeignKeyConstraint(['sent_by_employee_id'], ['employee.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key'),
+    sa.UniqueConstraint('provider_id')
+    )
+    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbound_message_business_id'), ['business_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_message_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_message_next_attempt_at'), ['next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_message_payment_link_id'), ['payment_link_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_message_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_message_to_address'), ['to_address'], unique=False)
+
     op.create_table('message_status_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -378,6 +381,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_message_status_event_message_id'))
 
     op.drop_table('message_status_event')
+    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbound_message_to_address'))
+        batch_op.drop_index(batch_op.f('ix_outbound_message_status'))
+        batch_op.drop_index(batch_op.f('ix_outbound_message_payment_link_id'))
+        batch_op.drop_index(batch_op.f('ix_outbound_message_next_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_outbound_message_invoice_id'))
+        batch_op.drop_index(batch_op.f('ix_outbound_message_business_id'))
+
+    op.drop_table('outbound_message')
     with op.batch_alter_table('payment_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_link_invoice_id'))
 
@@ -386,14 +398,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_payment_invoice_id'))
 
     op.drop_table('payment')
-    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbound_message_to_address'))
-        batch_op.drop_index(batch_op.f('ix_outbound_message_status'))
-        batch_op.drop_index(batch_op.f('ix_outbound_message_next_attempt_at'))
-        batch_op.drop_index(batch_op.f('ix_outbound_message_invoice_id'))
-        batch_op.drop_index(batch_op.f('ix_outbound_message_business_id'))
-
-    op.drop_table('outbound_message')
     with op.batch_alter_table('invoice_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoice_line_invoice_id'))
 

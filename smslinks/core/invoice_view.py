@@ -97,8 +97,7 @@ class TimelineEntry:
     title: str  # "Text to (512) 555-0104"
     sent_by: str
     status: str
-    status_label: str
-    status_at: str
+    status_line: str  # "Delivered Nov 24, 2026 3:06 PM CST"; a held text: "Requested ..."
     history: str  # "Queued 3:05 PM · Sent 3:05 PM · Delivered 3:06 PM"
     note: str  # when a held text will go, or why it failed
     problem: bool
@@ -148,7 +147,10 @@ def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDeta
 
 def _phones(session: Session, owner_condition) -> list[ContactRow]:
     rows = session.exec(select(PhoneNumber).where(owner_condition).order_by(PhoneNumber.id)).all()
-    return [ContactRow(phones.display(row.e164), f"{row.label or row.type} · {row.type}") for row in rows]
+    return [
+        ContactRow(phones.display(row.e164), row.type if row.label in ("", row.type) else f"{row.label} · {row.type}")
+        for row in rows
+    ]
 
 
 def changed_at(session: Session, employee: Employee, invoice_id: int) -> datetime:
@@ -257,14 +259,21 @@ def _entry(
         title=f"{'Text' if is_text else 'Email'} to {to}",
         sent_by=f"Sent by {sender}" if sender else "Sent automatically",
         status=status.value,
-        status_label=STATUS_WORDS[status],
-        status_at=display.moment(status_at, business_zone),
-        history=" · ".join(
-            f"{STATUS_WORDS.get(event.status, event.status)} {display.time_of_day(event.at, business_zone)}"
-            for event in _distinct_statuses(events)
-        ),
+        status_line=f"{'Requested' if status is MessageStatus.SCHEDULED else STATUS_WORDS[status]} "
+        f"{display.moment(status_at, business_zone)}",
+        history=_history(events, business_zone),
         note=note,
         problem=status in _PROBLEMS,
+    )
+
+
+def _history(events: list[MessageStatusEvent], zone: str) -> str:
+    """"Queued 3:05 PM · Sent 3:05 PM · Delivered 3:06 PM", once there is more than one step."""
+    steps = _distinct_statuses(events)
+    if len(steps) < 2:
+        return ""
+    return " · ".join(
+        f"{STATUS_WORDS.get(event.status, event.status)} {display.time_of_day(event.at, zone)}" for event in steps
     )
 
 

@@ -36,7 +36,7 @@ def test_detail_shows_customer_location_lines_and_totals(setup):
         ("Service call", "1", "$245.00")
     ]
     assert (detail.total, detail.amount_paid, detail.balance) == ("$245.00", "$45.00", "$200.00")
-    assert [(p.value, p.label) for p in detail.customer_phones] == [("(512) 555-0104", "Mobile · Mobile")]
+    assert [(p.value, p.label) for p in detail.customer_phones] == [("(512) 555-0104", "Mobile")]
 
 
 def test_timeline_shows_who_sent_what_to_whom_and_its_status(setup):
@@ -49,10 +49,10 @@ def test_timeline_shows_who_sent_what_to_whom_and_its_status(setup):
     session.flush()
     [entry] = invoice_view.timeline(session, office, invoice.id)
     assert entry.title == "Text to (512) 555-0104" and entry.sent_by == "Sent by Olivia Office"
-    assert (entry.status, entry.status_label, entry.problem) == ("failed", "Failed", True)
+    assert (entry.status, entry.problem) == ("failed", True) and entry.status_line.startswith("Failed ")
     assert entry.note == "The carrier could not deliver it: the phone is off or out of range."
     assert entry.history.startswith("Queued ") and " · Failed " in entry.history
-    assert entry.status_at.endswith(("CST", "CDT"))  # the business's time zone
+    assert entry.status_line.endswith(("CST", "CDT"))  # the business's time zone
 
 
 def test_a_quiet_hours_hold_says_when_it_will_go(setup):
@@ -60,7 +60,7 @@ def test_a_quiet_hours_hold_says_when_it_will_go(setup):
     location.time_zone = factories.zone_where_local_hour_is(22)
     sending.send_invoice_text(session, office, invoice.id, Recipient(mobile.id), "card", Via.OFFICE, "k1")
     [entry] = invoice_view.timeline(session, office, invoice.id)
-    assert entry.status_label == "Scheduled"
+    assert entry.status == "scheduled" and entry.status_line.startswith("Requested ")
     assert entry.note.startswith("Scheduled for 8:00 AM") and entry.note.endswith("tomorrow because of quiet hours")
 
 

@@ -9,18 +9,20 @@ TRAILING_PUNCTUATION = ".,;:!?)]}"
 STYLE = """
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2024;background:#f3f5f7}
-header{background:#0d5f5a;color:#fff;padding:12px 16px}
-header .bar{max-width:760px;margin:0 auto;display:flex;gap:16px;align-items:baseline;flex-wrap:wrap}
-header h1{font-size:18px;margin:0}
-header nav{display:flex;gap:12px}
+header{background:#0d5f5a;color:#fff}
+header .bar{max-width:760px;margin:0 auto;padding:12px 16px;display:flex;gap:20px;align-items:baseline;flex-wrap:wrap}
+header .brand{font-weight:600}
+header nav{display:flex;gap:14px}
 header nav a{color:#cdeeea}
 header nav a[aria-current]{color:#fff;font-weight:600}
 main{max-width:760px;margin:0 auto;padding:16px}
+main h1{font-size:22px;margin:4px 0 4px}
 .intro{color:#555;margin:0 0 16px}
 .card{background:#fff;border:1px solid #dde2e6;border-radius:10px;margin:0 0 16px;overflow:hidden}
 .card h2{font-size:16px;margin:0;padding:10px 14px;border-bottom:1px solid #e6eaee;display:flex;justify-content:space-between;gap:8px;flex-wrap:wrap}
 .card h2 small{font-weight:400;color:#667}
-.thread{padding:12px 14px;display:flex;flex-direction:column;gap:8px;max-height:460px;overflow-y:auto}
+.thread{padding:12px 14px;display:flex;flex-direction:column;gap:8px}
+@media (min-width:600px){.thread{max-height:460px;overflow-y:auto}}
 .bubble{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere}
 .bubble.in{align-self:flex-start;background:#e9edf0;border-bottom-left-radius:4px}
 .bubble.out{align-self:flex-end;background:#0d7c74;color:#fff;border-bottom-right-radius:4px}
@@ -93,6 +95,6 @@ def page(title: str, current: str, live_src: str, content: str, intro: str) -> s
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · smslinks sandbox</title><style>{STYLE}</style></head>
-<body><header><div class="bar"><h1>{escape(title)}</h1><nav aria-label="Sandbox">{nav}</nav></div></header>
-<main><p class="intro">{intro}</p><div id="live" data-src="{live_src}" aria-live="polite">{content}</div></main>
+<body><header><div class="bar"><span class="brand">smslinks sandbox</span><nav aria-label="Sandbox">{nav}</nav></div></header>
+<main><h1>{escape(title)}</h1><p class="intro">{intro}</p><div id="live" data-src="{live_src}" aria-live="polite">{content}</div></main>
 <script>{LIVE_SCRIPT}</script></body></html>"""

@@ -577,7 +577,7 @@ def _anchor(number: str) -> str:
 def _bubble(item) -> str:
     if isinstance(item, Note):
         return f'<p class="note">{escape(item.text)}</p>'
-    time = item.date_created.strftime("%H:%M:%S")
+    time = item.date_created.strftime("%H:%M:%S UTC")
     if item.direction == "inbound":
         return f'<div class="bubble out">{linkify(item.body)}<span class="meta">You · {time}</span></div>'
     status = item.status + (f" ({item.error_code})" if item.error_code else "")

@@ -57,7 +57,9 @@ class TwilioSms:
 
     def messages_to(self, to: str, since: datetime) -> list[ProviderMessage]:
         """Twilio lists newest first; stop at the first message older than `since`. (Its DateSent
-        filter would miss messages still queued, which have no date_sent yet.)"""
+        filter would miss messages still queued, which have no date_sent yet.) Twilio's dates have
+        whole seconds, so `since` is rounded down to the second."""
+        since = since.replace(microsecond=0)
         found = []
         try:
             for message in self.client.messages.stream(to=to, page_size=50):

@@ -1,5 +1,7 @@
 """The dispatcher with the real twilio SDK against the sandbox Twilio server."""
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from smslinks.core import consent, delivery
@@ -128,6 +130,16 @@ def test_a_number_that_replied_stop_on_the_dev_phone_is_refused_like_twilio_does
     assert load(env, second).error_code == "21610"
     with env.session() as session:
         assert consent.opted_out_at(session, business.id, CUSTOMER) is not None
+
+
+def test_listing_follows_pages_and_stops_at_the_since_time(env):
+    provider = env.sms()
+    for n in range(60):
+        provider.send(to=CUSTOMER, body=f"text {n}", from_="+15125559001")
+    since = env.sandbox.newest_first()[9].date_created
+    everything = provider.messages_to(CUSTOMER, since - timedelta(minutes=1))
+    assert [m.body for m in everything] == [f"text {n}" for n in reversed(range(60))]
+    assert len(provider.messages_to(CUSTOMER, since)) >= 10
 
 
 def test_line_type_lookup_through_lookup_v2(env):

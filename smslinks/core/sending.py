@@ -33,6 +33,7 @@ from smslinks.core import (
     sms_readiness,
     sms_text,
 )
+from smslinks.core.channels import ProviderError
 from smslinks.core.email_text import EmailText
 from smslinks.core.errors import DomainError, NotAllowed, NotFound
 from smslinks.core.permissions import Permission, has_permission
@@ -297,7 +298,7 @@ def recipient_options(
             RecipientOption(
                 phone_number_id=phone.id,
                 number=phones.display(phone.e164),
-                label=phone.label or phone.type,
+                label="" if phone.label in ("", phone.type) else phone.label,
                 type=phone.type,
                 owner="Customer" if phone.customer_id else "Service location",
                 choosable=not reason,
@@ -542,7 +543,16 @@ def _check_recipient(
             f"{shown} replied STOP on {day} and has opted out of texts. "
             "They can text START to opt back in."
         )
-    if line_types is not None and (line_type := line_types.line_type(target.e164)) in _CANNOT_TEXT:
+    if line_types is None:
+        return
+    try:
+        line_type = line_types.line_type(target.e164)
+    except ProviderError:
+        raise DomainError(
+            f"The carrier lookup for {shown} did not answer, so the number could not be checked. "
+            "Try again in a minute."
+        ) from None
+    if line_type in _CANNOT_TEXT:
         raise DomainError(f"The carrier says {shown} is a {line_type} number, which cannot receive texts.")
 
 

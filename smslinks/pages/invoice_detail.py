@@ -24,6 +24,8 @@ def _section(title: str, *children, **props) -> rx.Component:
         rx.vstack(rx.heading(title, size="3", as_="h2"), *children, spacing="3", width="100%"),
         size="2",
         width="100%",
+        role="region",
+        aria_label=title,
         **props,
     )
 

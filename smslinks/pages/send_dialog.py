@@ -89,7 +89,12 @@ def _recipient_card(option) -> rx.Component:
                     align="center",
                     wrap="wrap",
                 ),
-                rx.text(option["label"], " · ", option["owner"], size="2", color="var(--gray-11)"),
+                rx.text(
+                    rx.cond(option["label"] != "", option["label"].to(str) + " · ", ""),
+                    option["owner"],
+                    size="2",
+                    color="var(--gray-11)",
+                ),
                 rx.cond(
                     option["reason"] != "",
                     rx.text(option["reason"], size="2", color="var(--orange-11)"),
@@ -109,8 +114,37 @@ def _recipient_card(option) -> rx.Component:
     )
 
 
+def _touch_checkbox(label: str, checked, on_change) -> rx.Component:
+    return rx.flex(
+        rx.checkbox(label, checked=checked, on_change=on_change, size="3"),
+        min_height=TOUCH,
+        align="center",
+    )
+
+
 def _new_number_form(State) -> rx.Component:
     return rx.vstack(
+        rx.vstack(
+            field_label("Phone number", "new-number"),
+            rx.input(
+                id="new-number",
+                type="tel",
+                input_mode="tel",
+                auto_complete="tel",
+                value=State.new_number,
+                on_change=State.set_new_number,
+                on_blur=State.check_new_number,
+                placeholder="(512) 555-0123",
+                size="3",
+                width="100%",
+            ),
+            rx.cond(
+                State.new_number_error != "",
+                rx.text(State.new_number_error, color="var(--red-11)", size="2", role="alert"),
+            ),
+            spacing="1",
+            width="100%",
+        ),
         rx.flex(
             rx.vstack(
                 field_label("Name or label", "new-number-label"),
@@ -142,37 +176,14 @@ def _new_number_form(State) -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
-        rx.vstack(
-            field_label("Phone number", "new-number"),
-            rx.input(
-                id="new-number",
-                type="tel",
-                input_mode="tel",
-                auto_complete="tel",
-                value=State.new_number,
-                on_change=State.set_new_number,
-                on_blur=State.check_new_number,
-                placeholder="(512) 555-0123",
-                size="3",
-                width="100%",
-            ),
-            rx.cond(
-                State.new_number_error != "",
-                rx.text(State.new_number_error, color="var(--red-11)", size="2", role="alert"),
-            ),
-            spacing="1",
-            width="100%",
-        ),
         rx.cond(
             State.new_type != "Mobile",
             rx.text("Only Mobile numbers can receive texts.", color="var(--orange-11)", size="2"),
         ),
         rx.flex(
-            rx.checkbox("Save to Customer Record", checked=State.save_to_customer,
-                        on_change=State.set_save_to_customer, size="3", min_height=TOUCH),
-            rx.checkbox("Save to Location Record", checked=State.save_to_location,
-                        on_change=State.set_save_to_location, size="3", min_height=TOUCH),
-            spacing="4",
+            _touch_checkbox("Save to Customer Record", State.save_to_customer, State.set_save_to_customer),
+            _touch_checkbox("Save to Location Record", State.save_to_location, State.set_save_to_location),
+            spacing_x="5",
             wrap="wrap",
         ),
         rx.cond(

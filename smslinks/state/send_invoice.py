@@ -1,8 +1,9 @@
 """The "SMS Invoice" and "Email Invoice" actions, for any page that shows one invoice.
 
 SendInvoiceState is a mixin: a page's state combines it with SessionState and says where the
-sender is, e.g. `class OfficeSendState(SendInvoiceState, SessionState): VIA = Via.OFFICE`; the
-technician's view does the same with Via.MOBILE. Every rule is core/sending's; these handlers
+sender is, e.g. `class OfficeSendState(SendInvoiceState, SessionState): VIA: ClassVar[Via] =
+Via.OFFICE`; the technician's view does the same with Via.MOBILE, and calls `prepare(invoice_id)`
+when it shows an invoice. Every rule is core/sending's; these handlers
 only hold what the dialogs show. The link token and the idempotency key of the open dialog live in
 backend-only vars; the one copy of the token the browser sees is in the message preview the
 sender is about to send.
@@ -87,13 +88,13 @@ class SendInvoiceState(rx.State, mixin=True):
     @rx.event
     def prepare(self, invoice_id: int):
         """Which actions the invoice allows this person, and why not (called by the page)."""
-        self._invoice_id = 0
         with session_scope() as session:
             try:
                 employee = self._authorize(session)
                 self._fill_blockers(session, employee, int(invoice_id))
-            except DomainError as error:
-                return self._refuse(error)
+            except (DomainError, ValueError) as error:
+                self._invoice_id, self.text_blocker, self.email_blocker = 0, "", ""
+                return self._refuse(error) if isinstance(error, DomainError) else None
 
     def _fill_blockers(self, session, employee, invoice_id: int) -> None:
         invoice = invoices.get_for_staff(session, employee, invoice_id)
@@ -227,18 +228,18 @@ class SendInvoiceState(rx.State, mixin=True):
             return
         self.sending, self.text_error = True, ""
         yield
-        with session_scope() as session:
-            try:
+        try:
+            with session_scope() as session:
                 employee = self._authorize(session)
                 result = sending.send_invoice_text(
                     session, employee, self._invoice_id, self._chosen_recipient(), self.pay_by,
                     self.VIA, self._text_key, token=self._text_token, line_types=_line_type_lookup(),
                 )
-            except DomainError as error:
-                self.sending, self.text_error = False, error.message
-                if isinstance(error, NotSignedIn):
-                    yield self._refuse(error)
-                return
+        except DomainError as error:
+            self.sending, self.text_error = False, error.message
+            if isinstance(error, NotSignedIn):
+                yield self._refuse(error)
+            return
         self.sending, self.text_open = False, False
         self.last_result = result.confirmation
         held = f"Text to {result.to_display}" if result.scheduled_for else None
@@ -296,18 +297,18 @@ class SendInvoiceState(rx.State, mixin=True):
         self.sending, self.email_error = True, ""
         yield
         address = self.email_typed if self.email_to == NEW else self.email_to
-        with session_scope() as session:
-            try:
+        try:
+            with session_scope() as session:
                 employee = self._authorize(session)
                 result = sending.send_invoice_email(
                     session, employee, self._invoice_id, address, self.pay_by, self.VIA,
                     self._email_key, token=self._email_token,
                 )
-            except DomainError as error:
-                self.sending, self.email_error = False, error.message
-                if isinstance(error, NotSignedIn):
-                    yield self._refuse(error)
-                return
+        except DomainError as error:
+            self.sending, self.email_error = False, error.message
+            if isinstance(error, NotSignedIn):
+                yield self._refuse(error)
+            return
         self.sending, self.email_open = False, False
         self.last_result = result.confirmation
         yield rx.toast.success(result.confirmation)

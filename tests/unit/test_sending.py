@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
+from smslinks.core.channels import TransientFailure
 from smslinks.core import accounts, consent, links, sending, sms_readiness, sms_text, tokens
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission, set_permission
@@ -258,6 +259,16 @@ def test_a_carrier_lookup_rejects_landlines_typed_as_mobile(world):
     assert world.session.exec(select(PhoneNumber).where(PhoneNumber.e164 == "+15125550188")).all() == []
     assert world.text(_new("512 555 0189"), line_types=lookup, key="key-2").to_address == "+15125550189"
     assert lookup.asked == ["+15125550188", "+15125550189"]
+
+
+def test_a_lookup_outage_is_a_clear_message_and_sends_nothing(world):
+    class Down:
+        def line_type(self, e164):
+            raise TransientFailure("Twilio answered 503")
+
+    with pytest.raises(DomainError, match=r"^The carrier lookup for \(512\) 555-0104 did not answer"):
+        world.text(line_types=Down())
+    assert world.messages() == []
 
 
 def test_unknown_line_type_does_not_block(world):

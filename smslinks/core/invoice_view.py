@@ -19,7 +19,6 @@ from smslinks.models import (
     Customer,
     EmailAddress,
     Employee,
-    Invoice,
     InvoiceLine,
     Location,
     MessageStatus,

@@ -201,8 +201,21 @@ def email_blocker(session: Session, employee: Employee, invoice_id: int, via: Vi
     return None
 
 
+# Which people send from where: office staff from the invoice pages, technicians from their jobs.
+_VIA_PERMISSION = {Via.OFFICE: Permission.VIEW_INVOICES, Via.MOBILE: Permission.VIEW_ASSIGNED_JOBS}
+
+
+def _check_via(session: Session, employee: Employee, via: Via) -> None:
+    """A technician cannot take the office's door (its settings differ), nor office staff Mobile's."""
+    needed = _VIA_PERMISSION[Via(via)]
+    if not has_permission(session, employee, needed):
+        where = "the office" if Via(via) is Via.OFFICE else "Mobile"
+        raise NotAllowed(f'Sending from {where} needs the "{needed.value}" permission.')
+
+
 def _check_can_text(session: Session, employee: Employee, invoice_id: int, via: Via) -> _Context:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
+    _check_via(session, employee, via)
     if not has_permission(session, employee, Permission.SEND_INVOICE_SMS):
         raise NotAllowed(NEEDS_SMS_PERMISSION)
     business = session.get(Business, invoice.business_id)
@@ -223,6 +236,7 @@ def _check_can_text(session: Session, employee: Employee, invoice_id: int, via: 
 
 def _check_can_email(session: Session, employee: Employee, invoice_id: int, via: Via) -> _Context:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
+    _check_via(session, employee, via)
     if not has_permission(session, employee, Permission.SEND_INVOICE_EMAIL):
         raise NotAllowed(NEEDS_EMAIL_PERMISSION)
     business = session.get(Business, invoice.business_id)
@@ -291,9 +305,11 @@ def recipient_options(
         if phone.type != PhoneType.MOBILE:
             reason = ONLY_MOBILE
         elif phone.e164 in opted_out:
-            reason = f"Opted out of texts on {display.day(display.local(opted_out[phone.e164], business.time_zone).date())}"
+            since = display.local(opted_out[phone.e164], business.time_zone).date()
+            reason = f"Opted out of texts on {display.day(since)}"
         elif phone.e164 in next_allowed:
-            reason = f"Texted {limit} times in 24 hours; next text possible at {display.moment(next_allowed[phone.e164], business.time_zone)}"
+            next_at = display.moment(next_allowed[phone.e164], business.time_zone)
+            reason = f"Texted {limit} times in 24 hours; next text possible at {next_at}"
         options.append(
             RecipientOption(
                 phone_number_id=phone.id,
@@ -556,7 +572,9 @@ def _check_recipient(
         raise DomainError(f"The carrier says {shown} is a {line_type} number, which cannot receive texts.")
 
 
-def _recent_text_times(session: Session, invoice: Invoice, numbers: list[str], since: datetime) -> list[tuple[str, datetime]]:
+def _recent_text_times(
+    session: Session, invoice: Invoice, numbers: list[str], since: datetime
+) -> list[tuple[str, datetime]]:
     return session.exec(
         select(OutboundMessage.to_address, OutboundMessage.created_at)
         .where(

@@ -51,7 +51,12 @@ def _header() -> rx.Component:
                 wrap="wrap",
             ),
             rx.spacer(),
-            rx.hstack(sms_invoice_button(OfficeSendState), email_invoice_button(OfficeSendState), spacing="2", wrap="wrap"),
+            rx.hstack(
+                sms_invoice_button(OfficeSendState),
+                email_invoice_button(OfficeSendState),
+                spacing="2",
+                wrap="wrap",
+            ),
             align="center",
             wrap="wrap",
             spacing="3",
@@ -238,7 +243,9 @@ def _links() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.icon("link", size=16, color="var(--teal-11)"),
-                    rx.text(link["live"], rx.cond(link["live"].to(int) == 1, " live link", " live links"), weight="medium"),
+                    rx.text(
+                        link["live"], rx.cond(link["live"].to(int) == 1, " live link", " live links"), weight="medium"
+                    ),
                     align="center",
                     spacing="2",
                 ),
@@ -247,7 +254,10 @@ def _links() -> rx.Component:
             ),
             rx.text("No live link. Sending a text or email creates one.", size="2", color="var(--gray-11)"),
         ),
-        rx.cond(link["last_opened"] != "", rx.text("Last opened ", link["last_opened"], size="2", color="var(--gray-11)")),
+        rx.cond(
+            link["last_opened"] != "",
+            rx.text("Last opened ", link["last_opened"], size="2", color="var(--gray-11)"),
+        ),
         rx.cond(
             (link["revoked"].to(int) > 0) | (link["expired"].to(int) > 0),
             rx.text(link["revoked"], " revoked · ", link["expired"], " expired", size="2", color="var(--gray-11)"),
@@ -260,7 +270,13 @@ def _content() -> rx.Component:
     return rx.box(
         _header(),
         rx.grid(
-            rx.vstack(_lines(), _timeline(), spacing="4", width="100%", grid_column=rx.breakpoints(initial="auto", md="span 2")),
+            rx.vstack(
+                _lines(),
+                _timeline(),
+                spacing="4",
+                width="100%",
+                grid_column=rx.breakpoints(initial="auto", md="span 2"),
+            ),
             rx.vstack(_customer(), _location(), _links(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="3"),
             spacing="4",

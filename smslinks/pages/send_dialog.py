@@ -239,7 +239,9 @@ def pay_by_picker(State) -> rx.Component:
             rx.radio_cards.root(
                 rx.foreach(
                     State.pay_by_choices,
-                    lambda c: rx.radio_cards.item(rx.text(c["label"], weight="medium"), value=c["value"], min_height=TOUCH),
+                    lambda c: rx.radio_cards.item(
+                        rx.text(c["label"], weight="medium"), value=c["value"], min_height=TOUCH
+                    ),
                 ),
                 value=State.pay_by,
                 on_value_change=State.choose_pay_by,
@@ -260,7 +262,9 @@ def message_preview(State) -> rx.Component:
     return rx.vstack(
         rx.text("Message", weight="medium", size="2"),
         rx.box(
-            rx.text(State.preview, size="2", white_space="pre-wrap", word_break="break-word", data_testid="sms-preview"),
+            rx.text(
+                State.preview, size="2", white_space="pre-wrap", word_break="break-word", data_testid="sms-preview"
+            ),
             background="var(--gray-3)",
             padding="0.75rem 0.9rem",
             border_radius="18px 18px 18px 4px",

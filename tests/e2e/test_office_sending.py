@@ -23,7 +23,6 @@ from smslinks.models import (
     Customer,
     EmailAddress,
     Invoice,
-    Location,
     OutboundMessage,
     PhoneNumber,
     SmsOptOut,

@@ -187,6 +187,19 @@ def test_technician_texts_only_their_own_jobs_invoices(world):
         sending.recipient_options(world.session, world.tech, world.invoice.id)
 
 
+def test_each_sender_uses_their_own_door(world):
+    # A technician calling the office's handler would dodge the Mobile settings; and vice versa.
+    world.settings.mobile_sms_enabled = False
+    assert sending.text_blocker(world.session, world.tech, world.invoice.id, Via.OFFICE) == (
+        'Sending from the office needs the "View invoices" permission.'
+    )
+    assert sending.email_blocker(world.session, world.office, world.invoice.id, Via.MOBILE) == (
+        'Sending from Mobile needs the "View assigned jobs" permission.'
+    )
+    with pytest.raises(DomainError, match="needs the"):
+        world.text(employee=world.tech, via=Via.OFFICE)
+
+
 def test_bookkeeper_may_email_but_not_text(world):
     bookkeeper = factories.employee(world.session, world.business, role="Bookkeeper")
     assert sending.text_blocker(world.session, bookkeeper, world.invoice.id, Via.OFFICE) == sending.NEEDS_SMS_PERMISSION

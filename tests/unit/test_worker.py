@@ -1,11 +1,18 @@
 """How the dispatcher is wired from settings, in the app backend and in `smslinks worker`."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from smslinks import worker
 from smslinks.config import Settings, get_settings
+
+
+def run_for_at_most(seconds: float, coroutine) -> None:
+    """Run the coroutine in a thread of its own (Playwright may own this thread's event loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, asyncio.wait_for(coroutine, timeout=seconds)).result()
 
 
 @pytest.fixture
@@ -22,7 +29,7 @@ def settings_from_env(monkeypatch):
 
 def test_the_in_process_dispatcher_can_be_switched_off(settings_from_env):
     settings_from_env(SMSLINKS_INPROCESS_DISPATCHER="false")
-    asyncio.run(asyncio.wait_for(worker.inprocess_dispatcher(), timeout=5))
+    run_for_at_most(5, worker.inprocess_dispatcher())
 
 
 def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monkeypatch):
@@ -37,7 +44,7 @@ def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monk
     monkeypatch.setattr(worker, "build_dispatcher", lambda settings: CountingDispatcher())
     monkeypatch.setattr(worker, "get_settings", lambda: Settings(dispatcher_poll_seconds=0.01))
     with pytest.raises(TimeoutError):
-        asyncio.run(asyncio.wait_for(worker.inprocess_dispatcher(), timeout=0.5))
+        run_for_at_most(0.5, worker.inprocess_dispatcher())
     assert len(passes) > 3 and set(passes) == {worker.INPROCESS_BATCH}
 
 

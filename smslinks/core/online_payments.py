@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from smslinks.core import accounts, audit, links, sms_readiness
+from smslinks.core import accounts, audit, links, phones, sms_readiness
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission, require_permission
 from smslinks.core.sms_text import PayBy, invoice_text, segment_info
@@ -71,6 +71,8 @@ class MessagePreview:
 @dataclass(frozen=True)
 class OnlinePaymentsView:
     business_name: str
+    # Who the preview's text comes from: the sending number, as a customer's phone shows it.
+    sender: str
     values: dict[str, bool | int]
     prerequisites: list[sms_readiness.Prerequisite]
     account_enabled: bool
@@ -97,6 +99,7 @@ def view(session: Session, employee: Employee) -> OnlinePaymentsView:
     blocker = sms_readiness.account_blocker(business)
     return OnlinePaymentsView(
         business_name=business.name,
+        sender=phones.display(business.default_sending_number) if business.default_sending_number else "",
         values=values_of(accounts.payment_settings(session, business.id)),
         prerequisites=sms_readiness.prerequisites(business),
         account_enabled=business.sms_links_available,

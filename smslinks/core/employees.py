@@ -94,5 +94,7 @@ def change(session: Session, admin: Employee, employee_id: int, permission: str,
         parsed = parse_permission(permission)
     except ValueError as error:
         raise DomainError(str(error)) from None
-    accounts.change_permission(session, employee, parsed, bool(granted), by=admin)
+    if not isinstance(granted, bool):
+        raise DomainError(f'"{parsed.value}" is either granted or not.')
+    accounts.change_permission(session, employee, parsed, granted, by=admin)
     return employee

@@ -113,7 +113,8 @@ def switch(values: Mapping[str, object], name: str, on: bool, business: Business
     depends on it; turning one on that needs another is refused."""
     if name not in SWITCHES:
         raise DomainError(f"There is no setting called {name!r}.")
-    on = bool(on)
+    if not isinstance(on, bool):
+        raise DomainError(f'"{LABELS[name]}" is either on or off.')
     if on and name in SMS_SWITCHES and not business.sms_links_available:
         raise DomainError(sms_readiness.ACCOUNT_NOT_ENABLED)
     if on and name in SMS_DEPENDENTS and not values.get("sms_links_enabled"):

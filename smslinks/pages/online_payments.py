@@ -4,6 +4,7 @@ import reflex as rx
 
 from smslinks import routes
 from smslinks.core.sms_readiness import ACCOUNT_NOT_ENABLED
+from smslinks.core.sms_text import OPT_OUT_LINE
 from smslinks.pages.components import field_label
 from smslinks.pages.layout import loading, page_header, staff_page
 from smslinks.pages.settings import settings_frame
@@ -14,7 +15,7 @@ _NESTED_INDENT = rx.breakpoints(initial="1rem", sm="2.75rem")
 NOT_EDITABLE = (
     "This text can't be edited. Carriers check every business text against the message "
     "templates registered for your number, so invoice texts always use this wording; the "
-    '"Reply STOP to opt out." line is required for delivery and compliance.'
+    f'"{OPT_OUT_LINE}" line is required for delivery and compliance.'
 )
 
 
@@ -179,7 +180,7 @@ def _stat(label: str, value) -> rx.Component:
         rx.text(label, size="1", color_scheme="gray"),
         rx.text(value, size="3", weight="bold"),
         spacing="0",
-        min_width="5.5rem",
+        min_width="4.5rem",
     )
 
 
@@ -246,7 +247,7 @@ def _preview(preview, method: str) -> rx.Component:
                     _stat("Characters", preview["characters"]),
                     _stat("Encoding", preview["encoding"]),
                     _stat("SMS segments", preview["segments"]),
-                    spacing="5",
+                    spacing="4",
                     wrap="wrap",
                     custom_attrs={"data-testid": "sms-preview-stats"},
                 ),

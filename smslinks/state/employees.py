@@ -78,7 +78,7 @@ class EmployeesState(SettingsState):
         try:
             with session_scope() as session:
                 admin = self._admin(session)
-                name = employees.change(session, admin, self.editing_id, str(permission), bool(granted)).name
+                name = employees.change(session, admin, self.editing_id, str(permission), granted).name
             with session_scope() as session:
                 self._fill(session, self._admin(session))
         except DomainError as error:

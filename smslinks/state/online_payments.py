@@ -61,7 +61,8 @@ class OnlinePaymentsState(SettingsState):
         self.has_changes = bool(self._changes())
         self.save_error = ""
 
-    def _editor(self, session: Session) -> Business:
+    def _business(self, session: Session) -> Business:
+        """The business of the signed-in editor, who must manage online payments."""
         employee = self._authorize(session, Permission.MANAGE_ONLINE_PAYMENTS)
         return session.get(Business, employee.business_id)
 
@@ -82,30 +83,28 @@ class OnlinePaymentsState(SettingsState):
     def set_switch(self, name: str, on: bool):
         try:
             with session_scope() as session:
-                self.switches = online_payments.switch(self.switches, name, on, self._editor(session))
+                self.switches = online_payments.switch(self.switches, name, on, self._business(session))
         except DomainError as error:
             return self._refuse(error)
+        self._edited()
+
+    def _set_number(self, field: str, text: str):
+        """Keep what was typed (checked on save, so a half-typed number is not refused)."""
+        try:
+            with session_scope() as session:
+                self._business(session)
+        except DomainError as error:
+            return self._refuse(error)
+        setattr(self, field, str(text)[:6])
         self._edited()
 
     @rx.event
     def set_daily_limit(self, text: str):
-        try:
-            with session_scope() as session:
-                self._editor(session)
-        except DomainError as error:
-            return self._refuse(error)
-        self.daily_limit = str(text)[:6]
-        self._edited()
+        return self._set_number("daily_limit", text)
 
     @rx.event
     def set_valid_days(self, text: str):
-        try:
-            with session_scope() as session:
-                self._editor(session)
-        except DomainError as error:
-            return self._refuse(error)
-        self.valid_days = str(text)[:6]
-        self._edited()
+        return self._set_number("valid_days", text)
 
     @rx.event
     def save(self):

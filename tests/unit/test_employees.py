@@ -93,3 +93,10 @@ def test_unknown_permissions_are_refused_with_the_choices(session, business, adm
     bookkeeper = factories.employee(session, business, "Bookkeeper")
     with pytest.raises(DomainError, match="Unknown permission"):
         employees.change(session, admin, bookkeeper.id, "Launch rockets", True)
+
+
+def test_grants_must_be_yes_or_no(session, business, admin):
+    bookkeeper = factories.employee(session, business, "Bookkeeper")
+    with pytest.raises(DomainError, match="either granted or not"):
+        employees.change(session, admin, bookkeeper.id, "Enable Invoice SMS Text Link", "false")
+    assert not has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)

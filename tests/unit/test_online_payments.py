@@ -145,6 +145,8 @@ def test_switch_cascades_like_the_save_rules(business):
         online_payments.switch(all_off, "office_sms_enabled", True, business)
     with pytest.raises(DomainError, match="no setting"):
         online_payments.switch(values, "sms_per_recipient_daily_limit", True, business)
+    with pytest.raises(DomainError, match="either on or off"):
+        online_payments.switch(values, "card_enabled", "false", business)
 
 
 def test_switch_refuses_sms_options_until_the_account_is_enabled(business):

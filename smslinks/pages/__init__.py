@@ -1,3 +1,3 @@
 """Importing this package registers every page."""
 
-from smslinks.pages import home, invoices, signin, tech  # noqa: F401
+from smslinks.pages import employees, home, invoices, online_payments, settings, signin, tech  # noqa: F401

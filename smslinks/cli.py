@@ -78,6 +78,13 @@ def _sandbox(_args) -> str:
     return ""
 
 
+def _worker(_args) -> str:
+    from smslinks.worker import run_worker
+
+    run_worker()
+    return ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="smslinks", description=__doc__)
     parser.add_argument("--business", type=int, help="business id (when there are several)")
@@ -119,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("sandbox", help="only the sandbox Twilio/Stripe/mail servers").set_defaults(
         handler=_sandbox
     )
+    commands.add_parser(
+        "worker", help="send queued texts and emails (run several on PostgreSQL if you like)"
+    ).set_defaults(handler=_worker)
     return parser
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from smslinks import routes
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 SANDBOX_TWILIO_ACCOUNT_SID = "AC" + "0" * 32
@@ -47,7 +49,11 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_lookup_enabled: bool = False
+    # A request unanswered after this many seconds has an unknown outcome (it may have reached Twilio).
+    twilio_timeout_seconds: float = 15.0
     sandbox_twilio_port: int = 8421
+    # How long the sandbox waits between queued -> sent -> delivered (and each status callback).
+    sandbox_twilio_step_seconds: float = 1.0
 
     # Stripe: live (or Stripe test mode) when a secret key is given, otherwise localstripe.
     stripe_secret_key: str | None = None
@@ -61,7 +67,18 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "invoices@smslinks.local"
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = 30.0
     sandbox_smtp_port: int = 8425
+
+    # The outbox dispatcher: `smslinks worker`, and a loop inside the app backend unless switched off.
+    inprocess_dispatcher: bool = True
+    dispatcher_poll_seconds: float = 1.0
+    dispatcher_max_attempts: int = 5
+    dispatcher_retry_base_seconds: float = 30.0
+    # A row left in "sending" this long (crash, or a Twilio request that timed out) is reconciled
+    # against Twilio's message list; keep it well above twilio_timeout_seconds.
+    dispatcher_sending_grace_seconds: float = 120.0
 
     @property
     def backend_url(self) -> str:
@@ -115,6 +132,14 @@ class Settings(BaseSettings):
         if self.smtp_sandbox:
             return "127.0.0.1", self.sandbox_smtp_port
         return self.smtp_host, self.smtp_port
+
+    @property
+    def twilio_status_callback_url(self) -> str:
+        return self.backend_url + routes.TWILIO_STATUS_WEBHOOK
+
+    @property
+    def twilio_inbound_url(self) -> str:
+        return self.backend_url + routes.TWILIO_INBOUND_WEBHOOK
 
     @property
     def sandbox_twilio_url(self) -> str:

@@ -11,6 +11,10 @@ SETTINGS_ONLINE_PAYMENTS = "/settings/invoicing/online-payments"
 SETTINGS_EMPLOYEES = "/settings/employees"
 PAY = "/pay/[token]"
 
+# Starlette routes (smslinks/api) that providers call.
+TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
+TWILIO_INBOUND_WEBHOOK = "/webhooks/twilio/inbound"
+
 
 def invoice(invoice_id: int) -> str:
     return f"/invoices/{invoice_id}"

@@ -1,12 +1,15 @@
-"""The Reflex app: staff pages, the customer pay page, and the webhook/health routes."""
+"""The Reflex app: staff pages, the customer pay page, the webhook/health routes, and the outbox
+dispatcher running in the backend (unless SMSLINKS_INPROCESS_DISPATCHER=false)."""
 
 import reflex as rx
 
 import smslinks.models  # noqa: F401  (tables are registered before anything queries)
 from smslinks import pages  # noqa: F401  (each page module registers itself with @rx.page)
 from smslinks.api import build_api
+from smslinks.worker import inprocess_dispatcher
 
 app = rx.App(
     stylesheets=["/app.css"],
     api_transformer=build_api(),
 )
+app.register_lifespan_task(inprocess_dispatcher)

@@ -6,6 +6,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from sqlalchemy import text
 
+from smslinks import routes
+from smslinks.api.twilio_webhooks import twilio_inbound, twilio_status
 from smslinks.db import get_engine
 
 
@@ -16,4 +18,10 @@ async def health(_request: Request) -> JSONResponse:
 
 
 def build_api() -> Starlette:
-    return Starlette(routes=[Route("/health", health, methods=["GET"])])
+    return Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route(routes.TWILIO_STATUS_WEBHOOK, twilio_status, methods=["POST"]),
+            Route(routes.TWILIO_INBOUND_WEBHOOK, twilio_inbound, methods=["POST"]),
+        ]
+    )

@@ -85,7 +85,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def sandbox_servers(settings: Settings, log_dir: Path | None = None) -> Iterator[None]:
-    """localstripe and the Twilio sandbox, for whichever provider has no live keys."""
+    """localstripe, the Twilio sandbox (with the Dev phone) and the mail sink, for whichever
+    provider has no live settings."""
     with ExitStack() as stack:
         started = []
         if settings.stripe_sandbox:
@@ -96,17 +97,30 @@ def sandbox_servers(settings: Settings, log_dir: Path | None = None) -> Iterator
                 )
             )
             started.append((process, settings.sandbox_stripe_port))
-        if settings.twilio_sandbox:
+        if settings.twilio_sandbox or settings.smtp_sandbox:
             process = stack.enter_context(
-                child(
-                    [sys.executable, "-m", "smslinks.sandbox.twilio_server", "--port", str(settings.sandbox_twilio_port)],
-                    log=log_dir / "sandbox-twilio.log" if log_dir else None,
-                )
+                child(sandbox_twilio_command(settings), log=log_dir / "sandbox-twilio.log" if log_dir else None)
             )
             started.append((process, settings.sandbox_twilio_port))
+            if settings.smtp_sandbox:
+                started.append((process, settings.sandbox_smtp_port))
         for process, port in started:
             wait_for_port(port, process)
         yield
+
+
+def sandbox_twilio_command(settings: Settings) -> list[str]:
+    """The Twilio sandbox is told where the app's inbound webhook is (Dev phone replies go there);
+    it also runs the SMTP mail sink when email is in sandbox mode (the /mail page lives on it)."""
+    argv = [
+        sys.executable, "-m", "smslinks.sandbox.twilio_server",
+        "--port", str(settings.sandbox_twilio_port),
+        "--inbound-url", settings.twilio_inbound_url,
+        "--step-seconds", str(settings.sandbox_twilio_step_seconds),
+    ]
+    if settings.smtp_sandbox:
+        argv += ["--smtp-port", str(settings.sandbox_smtp_port)]
+    return argv
 
 
 def reflex_command(*extra: str) -> list[str]:
@@ -123,10 +137,21 @@ def _banner(settings: Settings) -> str:
         f"  Demo sign-ins (password for all: {demo.DEMO_PASSWORD}):",
     ]
     lines += [f"    {email:<26} {role.value}" for email, _name, role in demo.DEMO_STAFF]
+    sandbox_pages = []
     if settings.twilio_sandbox:
-        lines += ["", f"  Dev phone (texts sent in sandbox): {settings.sandbox_twilio_url}/dev-phone"]
+        sandbox_pages.append(f"  Dev phone (texts sent in sandbox): {settings.sandbox_twilio_url}/dev-phone")
+    if settings.smtp_sandbox:
+        sandbox_pages.append(f"  Mail (emails sent in sandbox):     {settings.sandbox_twilio_url}/mail")
+    if sandbox_pages:
+        lines += ["", *sandbox_pages]
     lines += ["", "  Press Ctrl+C to stop.", ""]
     return "\n".join(lines)
+
+
+def _exit_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops the children too: they run in their own sessions, so only our
+    context managers can stop them, and those run when SystemExit unwinds the stack."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 def run_dev() -> None:
@@ -134,6 +159,7 @@ def run_dev() -> None:
     from smslinks import demo
     from smslinks.db import session_scope, upgrade_to_head
 
+    _exit_on_sigterm()
     settings = get_settings()
     upgrade_to_head()
     with session_scope() as session:
@@ -148,6 +174,7 @@ def run_dev() -> None:
 
 
 def run_sandbox_only() -> None:
+    _exit_on_sigterm()
     settings = get_settings()
     with sandbox_servers(settings):
         print("Sandbox servers running. Press Ctrl+C to stop.", flush=True)

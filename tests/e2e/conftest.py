@@ -61,6 +61,11 @@ def live_app(tmp_path_factory) -> Iterator[LiveApp]:
         "SMSLINKS_SANDBOX_TWILIO_PORT": str(free_port()),
         "SMSLINKS_SANDBOX_STRIPE_PORT": str(free_port()),
         "SMSLINKS_SANDBOX_SMTP_PORT": str(free_port()),
+        # Texts move quickly through the sandbox (queued -> sent -> delivered) and through the
+        # app's in-process dispatcher. sandbox_servers gives the Twilio sandbox the app's inbound
+        # webhook URL (Dev phone replies) and starts the mail sink on the SMTP port.
+        "SMSLINKS_SANDBOX_TWILIO_STEP_SECONDS": "0.3",
+        "SMSLINKS_DISPATCHER_POLL_SECONDS": "0.5",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }

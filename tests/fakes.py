@@ -1,0 +1,76 @@
+"""In-memory providers and a settable clock for dispatcher tests."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from smslinks.core.channels import ProviderMessage, SendReceipt, UnknownOutcome
+from smslinks.models import utcnow
+
+# Scripted outcomes for FakeSms.send, besides an exception instance to raise:
+OK = "ok"
+TIMEOUT_AFTER_REACHING = "timeout-after-reaching"  # the provider has the message, we got no answer
+TIMEOUT_BEFORE_REACHING = "timeout-before-reaching"
+
+
+class Clock:
+    def __init__(self, start: datetime | None = None):
+        self.now = start or utcnow() + timedelta(seconds=1)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass
+class SendCall:
+    to: str
+    body: str
+    from_: str | None
+    messaging_service_sid: str | None
+    status_callback: str | None
+
+
+@dataclass
+class FakeSms:
+    clock: Clock
+    script: list = field(default_factory=list)
+    calls: list[SendCall] = field(default_factory=list)
+    messages: list[ProviderMessage] = field(default_factory=list)  # what the provider holds
+    on_send: object = None  # called with the new message's sid, as if a callback arrived now
+
+    def send(self, *, to, body, from_=None, messaging_service_sid=None, status_callback=None):
+        self.calls.append(SendCall(to, body, from_, messaging_service_sid, status_callback))
+        outcome = self.script.pop(0) if self.script else OK
+        if isinstance(outcome, Exception):
+            raise outcome
+        if outcome == TIMEOUT_BEFORE_REACHING:
+            raise UnknownOutcome("Twilio did not answer within 15 seconds.")
+        sid = f"SM{len(self.messages):032d}"
+        self.messages.insert(0, ProviderMessage(sid, to, body, "queued", self.clock()))
+        if self.on_send:
+            self.on_send(sid)
+        if outcome == TIMEOUT_AFTER_REACHING:
+            raise UnknownOutcome("Twilio did not answer within 15 seconds.")
+        return SendReceipt(sid, "queued")
+
+    def messages_to(self, to, since):
+        return [m for m in self.messages if m.to == to and m.created_at >= since]
+
+    def line_type(self, e164):
+        return "mobile"
+
+
+@dataclass
+class FakeEmail:
+    script: list = field(default_factory=list)
+    sent: list[dict] = field(default_factory=list)
+
+    def send(self, *, to, subject, body, from_name=None, reply_to=None):
+        outcome = self.script.pop(0) if self.script else OK
+        if isinstance(outcome, Exception):
+            raise outcome
+        self.sent.append(dict(to=to, subject=subject, body=body, from_name=from_name, reply_to=reply_to))
+        return SendReceipt(f"<{len(self.sent)}@example.test>", "accepted")

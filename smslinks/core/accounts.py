@@ -7,11 +7,14 @@ from sqlmodel import Session, select
 from smslinks.core import audit, phones
 from smslinks.core.auth import hash_password, normalize_email
 from smslinks.core.errors import DomainError, NotFound
-from smslinks.core.permissions import Permission, parse_role, set_permission
+from smslinks.core.permissions import Permission, parse_role, require_permission, set_permission
 from smslinks.models import Business, Employee, PaymentSettings, SmsRegistrationStatus
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+CANNOT_REMOVE_OWN_ACCESS = (
+    'You cannot remove your own "Manage employees" permission: ask another administrator.'
+)
 
 
 def the_business(session: Session, business_id: int | None = None) -> Business:
@@ -87,6 +90,15 @@ def change_permission(
     *,
     by: Employee | None = None,
 ) -> None:
+    """Grant or revoke one permission. `by` is the employee making the change (None for support
+    on the command line): they need "Manage employees", may only change their own business's
+    employees, and cannot take "Manage employees" away from themselves."""
+    if by is not None:
+        require_permission(session, by, Permission.MANAGE_EMPLOYEES)
+        if by.business_id != employee.business_id:
+            raise NotFound("That employee does not exist or is not in your business.")
+        if by.id == employee.id and permission is Permission.MANAGE_EMPLOYEES and not granted:
+            raise DomainError(CANNOT_REMOVE_OWN_ACCESS)
     set_permission(session, employee, permission, granted)
     audit.record(
         session, "permission.granted" if granted else "permission.revoked", "employee", employee.id,

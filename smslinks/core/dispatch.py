@@ -27,7 +27,6 @@ from sqlmodel import Session, select
 from smslinks.core import audit, consent, sms_readiness
 from smslinks.core.channels import (
     EmailProvider,
-    PermanentFailure,
     ProviderError,
     SmsProvider,
     TransientFailure,

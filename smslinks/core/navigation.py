@@ -13,13 +13,30 @@ class NavItem:
     icon: str
 
 
+@dataclass(frozen=True)
+class SettingsSection:
+    group: str
+    label: str
+    href: str
+
+
+def settings_sections(permissions: frozenset[Permission]) -> list[SettingsSection]:
+    """The settings side panel: only the sections this person may use."""
+    sections = []
+    if Permission.MANAGE_ONLINE_PAYMENTS in permissions:
+        sections.append(SettingsSection("Invoicing", "Online Payments", routes.SETTINGS_ONLINE_PAYMENTS))
+    if Permission.MANAGE_EMPLOYEES in permissions:
+        sections.append(SettingsSection("Company", "Employees", routes.SETTINGS_EMPLOYEES))
+    return sections
+
+
 def nav_items(permissions: frozenset[Permission]) -> list[NavItem]:
     items = []
     if Permission.VIEW_INVOICES in permissions:
         items.append(NavItem("Invoices", routes.INVOICES, "receipt"))
     if Permission.VIEW_ASSIGNED_JOBS in permissions:
         items.append(NavItem("My jobs", routes.TECH_JOBS, "wrench"))
-    if Permission.MANAGE_ONLINE_PAYMENTS in permissions or Permission.MANAGE_EMPLOYEES in permissions:
+    if settings_sections(permissions):
         items.append(NavItem("Settings", routes.SETTINGS, "settings"))
     return items
 
@@ -30,8 +47,8 @@ def home_route(permissions: frozenset[Permission]) -> str:
         return routes.INVOICES
     if Permission.VIEW_ASSIGNED_JOBS in permissions:
         return routes.TECH_JOBS
-    if Permission.MANAGE_ONLINE_PAYMENTS in permissions:
-        return routes.SETTINGS_ONLINE_PAYMENTS
+    if settings_sections(permissions):
+        return routes.SETTINGS
     return routes.SIGN_IN
 
 

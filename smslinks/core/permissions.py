@@ -17,6 +17,16 @@ class Permission(StrEnum):
     VIEW_ASSIGNED_JOBS = "View assigned jobs"
 
 
+# What each permission lets a person do, as shown next to its switch in Settings > Employees.
+DESCRIPTIONS: dict[Permission, str] = {
+    Permission.VIEW_INVOICES: "See and search all of the business's invoices.",
+    Permission.SEND_INVOICE_SMS: "Text customers a link to pay an invoice.",
+    Permission.SEND_INVOICE_EMAIL: "Email customers a link to pay an invoice.",
+    Permission.MANAGE_ONLINE_PAYMENTS: "Change Settings > Invoicing > Online Payments.",
+    Permission.MANAGE_EMPLOYEES: "Change what each employee may do (this page).",
+    Permission.VIEW_ASSIGNED_JOBS: "See the jobs assigned to them, on a phone.",
+}
+
 _OFFICE = {Permission.VIEW_INVOICES, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL}
 
 ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {

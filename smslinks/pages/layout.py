@@ -142,6 +142,6 @@ def page_header(title, *actions: rx.Component, subtitle=None) -> rx.Component:
         *actions,
         align="center",
         wrap="wrap",
-        gap="3",
+        spacing="3",
         margin_bottom="1rem",
     )

@@ -148,11 +148,18 @@ def _banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _exit_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops the children too: they run in their own sessions, so only our
+    context managers can stop them, and those run when SystemExit unwinds the stack."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 def run_dev() -> None:
     """make run: migrate, load the demo once, start the sandbox servers and the app."""
     from smslinks import demo
     from smslinks.db import session_scope, upgrade_to_head
 
+    _exit_on_sigterm()
     settings = get_settings()
     upgrade_to_head()
     with session_scope() as session:
@@ -167,6 +174,7 @@ def run_dev() -> None:
 
 
 def run_sandbox_only() -> None:
+    _exit_on_sigterm()
     settings = get_settings()
     with sandbox_servers(settings):
         print("Sandbox servers running. Press Ctrl+C to stop.", flush=True)

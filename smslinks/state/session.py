@@ -84,7 +84,11 @@ class SessionState(rx.State):
         self.session_token = ""
         self.signed_in = False
         self.nav = []
-        return rx.redirect(routes.SIGN_IN)
+        # A fresh client token on reload: no page state of this person survives in the tab.
+        return [
+            rx.remove_session_storage("token"),
+            rx.call_script(f"window.location.replace('{routes.SIGN_IN}')"),
+        ]
 
 
 class SignInState(SessionState):

@@ -1,7 +1,7 @@
 import pytest
 
 from smslinks.core.errors import NotAllowed
-from smslinks.core.navigation import home_route, nav_items, safe_next
+from smslinks.core.navigation import home_route, nav_items, safe_next, settings_sections
 from smslinks.core.permissions import (
     Permission,
     effective_permissions,
@@ -97,6 +97,17 @@ def test_navigation_follows_permissions():
     assert home_route(tech) == "/tech"
     admin = frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS}
     assert [i.label for i in nav_items(admin)] == ["Invoices", "Settings"]
+
+
+def test_settings_panel_shows_only_the_sections_a_person_may_use():
+    admin = frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS}
+    assert [(s.group, s.label) for s in settings_sections(admin)] == [
+        ("Invoicing", "Online Payments"), ("Company", "Employees")]
+    employees_only = frozenset({Permission.MANAGE_EMPLOYEES})
+    assert [s.href for s in settings_sections(employees_only)] == ["/settings/employees"]
+    assert [i.label for i in nav_items(employees_only)] == ["Settings"]
+    assert home_route(employees_only) == "/settings"
+    assert settings_sections(frozenset({Permission.VIEW_INVOICES})) == []
 
 
 @pytest.mark.parametrize(

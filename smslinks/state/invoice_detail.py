@@ -1,9 +1,6 @@
-"""The invoice page: detail, payment links, message timeline, kept live while the page is open."""
+"""The invoice page: detail, payment links and message timeline, kept live while it is open."""
 
-import asyncio
 import dataclasses
-import time
-from datetime import datetime
 from typing import ClassVar
 
 import reflex as rx
@@ -14,27 +11,18 @@ from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission
 from smslinks.core.sending import Via
 from smslinks.db import session_scope
-from smslinks.models import Invoice
+from smslinks.state.live_invoice import LiveInvoiceState
 from smslinks.state.send_invoice import SendInvoiceState
 from smslinks.state.session import NotSignedIn, SessionState
-
-POLL_SECONDS = 1.0
-# A page left open past a working day stops watching; a reload starts it again.
-WATCH_LIMIT_SECONDS = 12 * 3600
 
 
 def _route_invoice_id(value: str) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
 
 
-def _changed_at(invoice_id: int) -> datetime | None:
-    """invoice.updated_at, read the cheap way (by primary key) for the watcher."""
-    with session_scope() as session:
-        invoice = session.get(Invoice, invoice_id)
-        return invoice.updated_at if invoice else None
+class InvoiceDetailState(LiveInvoiceState, SessionState):
+    LIVE_ROUTE: ClassVar[str] = routes.INVOICE
 
-
-class InvoiceDetailState(SessionState):
     invoice: dict = {}
     lines: list[dict] = []
     customer_phones: list[dict] = []
@@ -44,8 +32,6 @@ class InvoiceDetailState(SessionState):
     timeline: list[dict] = []
     loaded: bool = False
     refused: str = ""
-    _shown_id: int = 0
-    _shown_version: datetime | None = None
 
     def _fill(self, session, employee, invoice_id: int) -> None:
         detail = invoice_view.detail(session, employee, invoice_id)
@@ -60,8 +46,8 @@ class InvoiceDetailState(SessionState):
         self.location_phones = [dataclasses.asdict(row) for row in detail.location_phones]
         self.link = dataclasses.asdict(invoice_view.link_summary(session, employee, invoice_id))
         self.timeline = [dataclasses.asdict(entry) for entry in invoice_view.timeline(session, employee, invoice_id)]
-        self._shown_id = invoice_id
-        self._shown_version = invoice_view.changed_at(session, employee, invoice_id)
+        self._live_invoice_id = invoice_id
+        self._live_version = invoice_view.changed_at(session, employee, invoice_id)
         self.refused, self.loaded = "", True
 
     def _reload(self):
@@ -75,47 +61,26 @@ class InvoiceDetailState(SessionState):
                     raise NotFound("That invoice does not exist or is not yours to see.")
                 self._fill(session, employee, invoice_id)
             except DomainError as error:
-                self._shown_id, self.invoice, self.refused, self.loaded = 0, {}, error.message, True
+                self._live_invoice_id, self.invoice, self.refused, self.loaded = 0, {}, error.message, True
                 return [self._refuse(error)] if isinstance(error, NotSignedIn) else []
         return [OfficeSendState.prepare(invoice_id)]
 
     @rx.event
     def load(self):
         events = self._reload()
-        return [*events, InvoiceDetailState.watch] if self._shown_id else events
+        return [*events, InvoiceDetailState.watch] if self._live_invoice_id else events
 
     @rx.event
     def refresh(self):
-        if self._shown_id:
+        if self._live_invoice_id:
             return self._reload()
-
-    @rx.event(background=True)
-    async def watch(self):
-        """Reload when invoice.updated_at changes: a webhook, the dispatcher or another person may
-        change what this page shows from another process. Stops when the page shows another
-        invoice or closes (navigating away or disconnecting cancels the page-load chain)."""
-        async with self:
-            watching, seen = self._shown_id, self._shown_version
-        started = time.monotonic()
-        while watching and time.monotonic() - started < WATCH_LIMIT_SECONDS:
-            await asyncio.sleep(POLL_SECONDS)
-            changed = await asyncio.to_thread(_changed_at, watching)
-            async with self:
-                if self._shown_id != watching or self.router.page.path != routes.INVOICE:
-                    return
-                if changed == seen:
-                    continue
-                events = self._reload()
-                seen = self._shown_version
-            for event in events:
-                yield event
 
     @rx.event
     def revoke_links(self):
         with session_scope() as session:
             try:
                 employee = self._authorize(session, Permission.VIEW_INVOICES)
-                count = invoice_view.revoke_links(session, employee, self._shown_id)
+                count = invoice_view.revoke_links(session, employee, self._live_invoice_id)
             except DomainError as error:
                 return self._refuse(error)
         self._reload()

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from smslinks import demo
-from smslinks.core import invoices, links
+from smslinks.core import accounts, invoices, links
 from smslinks.core.links import LinkState
 from smslinks.models import (
     Business,
@@ -33,6 +33,37 @@ from tests.e2e.conftest import PHONE, SCREENSHOTS, screenshot, sign_in
 pytestmark = pytest.mark.e2e
 
 SLOW = 20_000  # ms: anything that goes through the dispatcher, the sandbox or the page's poll
+
+
+_NEEDED = {
+    "business": dict(sms_links_available=True, sms_registration_status="approved"),
+    "settings": dict(sms_links_enabled=True, office_sms_enabled=True, office_email_enabled=True,
+                     card_enabled=True, ach_enabled=True, sms_per_recipient_daily_limit=3),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def office_sending_on(live_app):
+    """The demo's account and settings allow office texting; make sure (other test modules share
+    the app and may change settings), and put back what was there."""
+    with live_app.session() as session:
+        business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
+        rows = {"business": business, "settings": accounts.payment_settings(session, business.id)}
+        before = {name: {key: getattr(rows[name], key) for key in values} for name, values in _NEEDED.items()}
+        for name, values in _NEEDED.items():
+            for key, value in values.items():
+                setattr(rows[name], key, value)
+            session.add(rows[name])
+        session.commit()
+    yield
+    with live_app.session() as session:
+        business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
+        rows = {"business": business, "settings": accounts.payment_settings(session, business.id)}
+        for name, values in before.items():
+            for key, value in values.items():
+                setattr(rows[name], key, value)
+            session.add(rows[name])
+        session.commit()
 
 
 @dataclass

@@ -42,6 +42,11 @@ def created_at_field() -> datetime:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+def _prefix_search_index(name: str, column: str) -> sa.Index:
+    """An index that serves LIKE 'prefix%' on PostgreSQL whatever the database's collation."""
+    return sa.Index(name, column, postgresql_ops={column: "varchar_pattern_ops"})
+
+
 class Role(StrEnum):
     ADMINISTRATOR = "Administrator"
     MANAGER = "Manager"
@@ -193,11 +198,12 @@ class SigninFailure(SQLModel, table=True):
 
 
 class Customer(SQLModel, table=True):
+    __table_args__ = (_prefix_search_index("ix_customer_search_name", "search_name"),)
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)
     name: str = Field(max_length=160)
     # Lower-cased name for indexed prefix search.
-    search_name: str = Field(max_length=160, index=True)
+    search_name: str = Field(max_length=160)
     created_at: datetime = created_at_field()
 
 
@@ -231,6 +237,7 @@ class PhoneNumber(SQLModel, table=True):
         sa.CheckConstraint(
             "(customer_id IS NULL) <> (location_id IS NULL)", name="phone_has_one_owner"
         ),
+        _prefix_search_index("ix_phone_number_reversed_digits", "reversed_digits"),
     )
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)
@@ -238,7 +245,7 @@ class PhoneNumber(SQLModel, table=True):
     location_id: int | None = Field(default=None, foreign_key="location.id", index=True)
     e164: str = Field(max_length=20, index=True)
     # Digits only, reversed, so "ends with" searches (last 4, 7 or 10 digits) use the index.
-    reversed_digits: str = Field(max_length=20, index=True)
+    reversed_digits: str = Field(max_length=20)
     type: str = Field(default=PhoneType.MOBILE, max_length=10)
     label: str = Field(default="", max_length=60)
     consent_at: datetime | None = at_field(default=None)
@@ -277,7 +284,12 @@ class Job(SQLModel, table=True):
 
 
 class Invoice(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("business_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("business_id", "number"),
+        # The invoice list, newest first, paged by (issued_on, id), with or without a status.
+        sa.Index("ix_invoice_list", "business_id", "issued_on", "id"),
+        sa.Index("ix_invoice_list_by_status", "business_id", "status", "issued_on", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)
     number: str = Field(max_length=20, index=True)

@@ -155,3 +155,16 @@ def invoice(
     )
     session.flush()
     return row
+
+
+def zone_where_local_hour_is(hour: int, now: datetime | None = None) -> str:
+    """An IANA zone ("Etc/GMT+5" is UTC-5) whose local time is now within the given hour.
+
+    Quiet hours depend on the clock: tests pick the service location's zone from this instead."""
+    utc_hour = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).hour
+    offset = (utc_hour - hour) % 24  # hours behind UTC
+    if offset > 12:
+        offset -= 24
+    if offset == 0:
+        return "Etc/GMT"
+    return f"Etc/GMT{'+' if offset > 0 else '-'}{abs(offset)}"

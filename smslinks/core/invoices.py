@@ -1,8 +1,10 @@
 """Finding invoices, and what staff may see of them."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlmodel import Session, func, or_, select
+from sqlalchemy import tuple_
+from sqlmodel import Session, col, func, or_, select
 
 from smslinks.core import display, phones
 from smslinks.core.errors import NotFound
@@ -36,31 +38,54 @@ class InvoiceRow:
 @dataclass(frozen=True)
 class InvoicePage:
     rows: list[InvoiceRow]
-    page: int
-    has_next: bool
+    # Keyset pagination: where this page's last row sits, to fetch the page after it.
+    next_cursor: str | None
 
 
-def _search_filter(query: str):
-    """Invoice number, customer name or phone number, as a person types any of them."""
-    text = query.strip()
-    conditions = [Invoice.number == text.lstrip("#").upper()]
-    name = text.lower()
-    conditions.append(Customer.search_name.startswith(name, autoescape=True))
+# A search matching more customers than this lists the invoices of the first ones only.
+MAX_MATCHED_CUSTOMERS = 1000
+
+
+def _matching_customer_ids(session: Session, business_id: int, text: str) -> list[int]:
+    """Customers whose name starts with the text, or with a number ending in the typed digits.
+
+    Both are prefix searches on indexed columns (phone digits are stored reversed), so they stay
+    fast on large tables; the invoice query then goes through the invoice.customer_id index."""
+    found = set(
+        session.exec(
+            select(Customer.id)
+            .where(Customer.business_id == business_id)
+            .where(col(Customer.search_name).startswith(text.lower(), autoescape=True))
+            .limit(MAX_MATCHED_CUSTOMERS)
+        ).all()
+    )
     digits = phones.search_digits(text)
     if digits:
-        by_phone = (
-            select(PhoneNumber.customer_id)
-            .where(PhoneNumber.reversed_digits.startswith(digits[::-1]))
-            .where(PhoneNumber.customer_id.is_not(None))
-        )
-        by_location_phone = (
-            select(Location.customer_id)
-            .join(PhoneNumber, PhoneNumber.location_id == Location.id)
-            .where(PhoneNumber.reversed_digits.startswith(digits[::-1]))
-        )
-        conditions.append(Invoice.customer_id.in_(by_phone))
-        conditions.append(Invoice.customer_id.in_(by_location_phone))
-    return or_(*conditions)
+        owners = session.exec(
+            select(PhoneNumber.customer_id, PhoneNumber.location_id)
+            .where(PhoneNumber.business_id == business_id)
+            .where(col(PhoneNumber.reversed_digits).startswith(digits[::-1]))
+            .limit(MAX_MATCHED_CUSTOMERS)
+        ).all()
+        found.update(customer_id for customer_id, _ in owners if customer_id is not None)
+        location_ids = [location_id for _, location_id in owners if location_id is not None]
+        if location_ids:
+            found.update(
+                session.exec(select(Location.customer_id).where(col(Location.id).in_(location_ids))).all()
+            )
+    return sorted(found)
+
+
+def _cursor(invoice: Invoice) -> str:
+    return f"{invoice.issued_on.isoformat()}_{invoice.id}"
+
+
+def _parse_cursor(cursor: str | None) -> tuple[date, int] | None:
+    try:
+        day, invoice_id = (cursor or "").split("_")
+        return date.fromisoformat(day), int(invoice_id)
+    except ValueError:
+        return None
 
 
 def search(
@@ -68,25 +93,29 @@ def search(
     employee: Employee,
     query: str = "",
     status: str | None = None,
-    page: int = 1,
+    after: str | None = None,
     page_size: int = PAGE_SIZE,
 ) -> InvoicePage:
-    page = max(1, page)
+    """Newest invoices first, matching an invoice number, a customer name (from its start) or a
+    phone number typed any way (all of it, or its last 4+ digits). `after`: a page's next_cursor."""
     statement = (
         select(Invoice, Customer.name)
         .join(Customer, Customer.id == Invoice.customer_id)
         .where(Invoice.business_id == employee.business_id)
     )
-    if query.strip():
-        statement = statement.where(_search_filter(query))
+    text = query.strip()
+    if text:
+        customer_ids = _matching_customer_ids(session, employee.business_id, text)
+        statement = statement.where(
+            or_(Invoice.number == text.lstrip("#").upper(), col(Invoice.customer_id).in_(customer_ids))
+        )
     if status:
         statement = statement.where(Invoice.status == InvoiceStatus(status).value)
-    statement = (
-        statement.order_by(Invoice.issued_on.desc(), Invoice.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size + 1)
-    )
-    found = session.exec(statement).all()
+    if position := _parse_cursor(after):
+        statement = statement.where(tuple_(Invoice.issued_on, Invoice.id) < tuple_(*position))
+    found = session.exec(
+        statement.order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc()).limit(page_size + 1)
+    ).all()
     rows = [
         InvoiceRow(
             id=invoice.id,
@@ -100,7 +129,8 @@ def search(
         )
         for invoice, customer_name in found[:page_size]
     ]
-    return InvoicePage(rows=rows, page=page, has_next=len(found) > page_size)
+    more = len(found) > page_size
+    return InvoicePage(rows=rows, next_cursor=_cursor(found[page_size - 1][0]) if more else None)
 
 
 def get_for_staff(session: Session, employee: Employee, invoice_id: int) -> Invoice:

@@ -35,6 +35,10 @@ class LinkLookup:
     link_id: int | None = None
 
 
+# secrets.token_urlsafe(16): 16 random bytes, 22 url-safe characters.
+MIN_TOKEN_LENGTH = 22
+
+
 def new_link_token() -> str:
     return secrets.token_urlsafe(16)
 
@@ -46,9 +50,16 @@ def mint(
     employee: Employee | None = None,
     valid_days: int = DEFAULT_VALID_DAYS,
     now: datetime | None = None,
+    token: str | None = None,
 ) -> tuple[PaymentLink, str]:
-    """A new link for the invoice; returns the row and the only copy of its token."""
-    token = new_link_token()
+    """A new link for the invoice; returns the row and the only copy of its token.
+
+    A sender who was shown the exact message before sending passes the token it was rendered
+    with (from new_link_token), so the link sent is the link previewed."""
+    if token is None:
+        token = new_link_token()
+    elif len(token) < MIN_TOKEN_LENGTH:
+        raise ValueError("a link token needs at least 128 random bits")
     link = PaymentLink(
         invoice_id=invoice.id,
         token_hash=tokens.token_hash(token),

@@ -1,3 +1,12 @@
 """Importing this package registers every page."""
 
-from smslinks.pages import employees, home, invoices, online_payments, settings, signin, tech  # noqa: F401
+from smslinks.pages import (  # noqa: F401
+    employees,
+    home,
+    invoice_detail,
+    invoices,
+    online_payments,
+    settings,
+    signin,
+    tech,
+)

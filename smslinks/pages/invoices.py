@@ -27,14 +27,14 @@ def _search_bar() -> rx.Component:
             flex="1",
             min_width="260px",
         ),
-        rx.select(
-            STATUS_FILTERS,
+        rx.select.root(
+            rx.select.trigger(aria_label="Status", min_width="160px"),
+            rx.select.content(*[rx.select.item(label, value=value) for value, label in STATUS_FILTERS]),
             value=InvoiceListState.status,
             on_change=InvoiceListState.set_status_filter,
             size="3",
-            aria_label="Status",
         ),
-        gap="3",
+        spacing="3",
         wrap="wrap",
         width="100%",
         margin_bottom="1rem",

@@ -1,0 +1,287 @@
+"""What the invoice page shows: the invoice, its payment links and every text and email sent for it.
+
+Times read in the business's time zone; a text held for quiet hours says when it will go in the
+service location's. Message bodies are never shown here: they carry link tokens.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from smslinks.core import audit, display, invoices, jobs, links, phones
+from smslinks.core.errors import NotAllowed
+from smslinks.core.permissions import Permission, effective_permissions
+from smslinks.core.sending import describe_send_time
+from smslinks.models import (
+    Business,
+    Channel,
+    Customer,
+    EmailAddress,
+    Employee,
+    InvoiceLine,
+    Location,
+    MessageStatus,
+    MessageStatusEvent,
+    OutboundMessage,
+    PaymentLink,
+    PhoneNumber,
+    utcnow,
+)
+
+STATUS_WORDS = {
+    MessageStatus.SCHEDULED: "Scheduled",
+    MessageStatus.QUEUED: "Queued",
+    MessageStatus.SENDING: "Sending",
+    MessageStatus.SENT: "Sent",
+    MessageStatus.DELIVERED: "Delivered",
+    MessageStatus.UNDELIVERED: "Undelivered",
+    MessageStatus.FAILED: "Failed",
+}
+_PROBLEMS = {MessageStatus.UNDELIVERED, MessageStatus.FAILED}
+
+
+@dataclass(frozen=True)
+class LineRow:
+    description: str
+    quantity: str
+    unit_price: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    value: str  # a number formatted for people, or an email address
+    label: str
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    id: int
+    number: str
+    kind: str
+    status: str
+    issued_on: str
+    due_on: str
+    customer_name: str
+    customer_phones: list[ContactRow]
+    customer_emails: list[ContactRow]
+    location_name: str
+    address: str
+    location_time_zone: str
+    location_phones: list[ContactRow]
+    lines: list[LineRow]
+    subtotal: str
+    tax: str
+    total: str
+    amount_paid: str
+    balance: str
+    balance_due: bool
+
+
+@dataclass(frozen=True)
+class LinkSummary:
+    live: int
+    revoked: int
+    expired: int
+    latest_expiry: str  # "" when no live link
+    last_opened: str  # "" when never opened
+    can_revoke: bool
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: int
+    channel: str  # "sms" | "email"
+    title: str  # "Text to (512) 555-0104"
+    sent_by: str
+    status: str
+    status_line: str  # "Delivered Nov 24, 2026 3:06 PM CST"; a held text: "Requested ..."
+    history: str  # "Queued 3:05 PM · Sent 3:05 PM · Delivered 3:06 PM"
+    note: str  # when a held text will go, or why it failed
+    problem: bool
+
+
+def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDetail:
+    invoice = invoices.get_for_staff(session, employee, invoice_id)
+    customer = session.get(Customer, invoice.customer_id)
+    location = session.get(Location, invoice.location_id)
+    lines = session.exec(
+        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
+    ).all()
+    emails = session.exec(
+        select(EmailAddress).where(EmailAddress.customer_id == customer.id).order_by(EmailAddress.id)
+    ).all()
+    return InvoiceDetail(
+        id=invoice.id,
+        number=invoice.number,
+        kind=invoice.kind,
+        status=invoice.status,
+        issued_on=display.day(invoice.issued_on),
+        due_on=display.day(invoice.due_on),
+        customer_name=customer.name,
+        customer_phones=_phones(session, PhoneNumber.customer_id == customer.id),
+        customer_emails=[ContactRow(row.email, row.label) for row in emails],
+        location_name=location.name,
+        address=jobs.address_line(location),
+        location_time_zone=location.time_zone,
+        location_phones=_phones(session, PhoneNumber.location_id == location.id),
+        lines=[
+            LineRow(
+                description=line.description,
+                quantity=f"{line.quantity.normalize():f}",
+                unit_price=display.money(line.unit_price_cents),
+                amount=display.money(line.amount_cents),
+            )
+            for line in lines
+        ],
+        subtotal=display.money(invoice.subtotal_cents),
+        tax=display.money(invoice.tax_cents),
+        total=display.money(invoice.total_cents),
+        amount_paid=display.money(invoice.amount_paid_cents),
+        balance=display.money(invoice.balance_cents),
+        balance_due=invoice.balance_cents > 0,
+    )
+
+
+def _phones(session: Session, owner_condition) -> list[ContactRow]:
+    rows = session.exec(select(PhoneNumber).where(owner_condition).order_by(PhoneNumber.id)).all()
+    return [
+        ContactRow(phones.display(row.e164), row.type if row.label in ("", row.type) else f"{row.label} · {row.type}")
+        for row in rows
+    ]
+
+
+def changed_at(session: Session, employee: Employee, invoice_id: int) -> datetime:
+    """When anything the invoice page shows last changed (see invoices.touch)."""
+    return invoices.get_for_staff(session, employee, invoice_id).updated_at
+
+
+# ---------------------------------------------------------------- payment links
+
+
+def _may_revoke(session: Session, employee: Employee) -> bool:
+    permissions = effective_permissions(session, employee)
+    return Permission.VIEW_INVOICES in permissions and bool(
+        permissions & {Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL}
+    )
+
+
+def link_summary(session: Session, employee: Employee, invoice_id: int, now: datetime | None = None) -> LinkSummary:
+    invoice = invoices.get_for_staff(session, employee, invoice_id)
+    business = session.get(Business, invoice.business_id)
+    now = now or utcnow()
+    rows = session.exec(select(PaymentLink).where(PaymentLink.invoice_id == invoice.id)).all()
+    live = [row for row in rows if row.revoked_at is None and row.expires_at > now]
+    opened = [row.last_opened_at for row in rows if row.last_opened_at is not None]
+    return LinkSummary(
+        live=len(live),
+        revoked=sum(1 for row in rows if row.revoked_at is not None),
+        expired=sum(1 for row in rows if row.revoked_at is None and row.expires_at <= now),
+        latest_expiry=display.moment(max(row.expires_at for row in live), business.time_zone) if live else "",
+        last_opened=display.moment(max(opened), business.time_zone) if opened else "",
+        can_revoke=bool(live) and _may_revoke(session, employee),
+    )
+
+
+def revoke_links(session: Session, employee: Employee, invoice_id: int) -> int:
+    """Revoke every live link of the invoice (e.g. a text went to the wrong person)."""
+    invoice = invoices.get_for_staff(session, employee, invoice_id)
+    if not _may_revoke(session, employee):
+        raise NotAllowed("You need permission to send invoice links to revoke them.")
+    count = links.revoke_all(session, invoice)
+    if count:
+        audit.record(
+            session, "payment_link.revoked", "invoice", invoice.id,
+            business_id=invoice.business_id, employee=employee, links=count,
+        )
+        invoices.touch(session, invoice.id)
+    return count
+
+
+# ---------------------------------------------------------------- texts and emails
+
+
+def timeline(session: Session, employee: Employee, invoice_id: int, now: datetime | None = None) -> list[TimelineEntry]:
+    """Every text and email sent for the invoice, newest first, with its status history."""
+    invoice = invoices.get_for_staff(session, employee, invoice_id)
+    business = session.get(Business, invoice.business_id)
+    location = session.get(Location, invoice.location_id)
+    messages = session.exec(
+        select(OutboundMessage)
+        .where(OutboundMessage.invoice_id == invoice.id)
+        .order_by(col(OutboundMessage.created_at).desc(), col(OutboundMessage.id).desc())
+    ).all()
+    events: dict[int, list[MessageStatusEvent]] = {}
+    senders: dict[int, str] = {}
+    if messages:
+        for event in session.exec(
+            select(MessageStatusEvent)
+            .where(col(MessageStatusEvent.message_id).in_([m.id for m in messages]))
+            .order_by(MessageStatusEvent.at, MessageStatusEvent.id)
+        ).all():
+            events.setdefault(event.message_id, []).append(event)
+        sender_ids = {m.sent_by_employee_id for m in messages if m.sent_by_employee_id}
+        senders = dict(
+            session.exec(select(Employee.id, Employee.name).where(col(Employee.id).in_(sender_ids))).all()
+        ) if sender_ids else {}
+    now = now or utcnow()
+    return [
+        _entry(message, events.get(message.id, []), senders, business.time_zone, location.time_zone, now)
+        for message in messages
+    ]
+
+
+def _entry(
+    message: OutboundMessage,
+    events: list[MessageStatusEvent],
+    senders: dict[int, str],
+    business_zone: str,
+    location_zone: str,
+    now: datetime,
+) -> TimelineEntry:
+    status = MessageStatus(message.status)
+    is_text = message.channel == Channel.SMS
+    to = phones.display(message.to_address) if is_text else message.to_address
+    status_at = events[-1].at if events else message.updated_at
+    note = ""
+    if status is MessageStatus.SCHEDULED:
+        note = f"Scheduled for {describe_send_time(message.send_after, now, location_zone)} because of quiet hours"
+    elif status in _PROBLEMS:
+        note = message.failure_reason or (
+            f"The carrier reported error {message.error_code}." if message.error_code else "Not delivered."
+        )
+    sender = senders.get(message.sent_by_employee_id)
+    return TimelineEntry(
+        id=message.id,
+        channel=message.channel,
+        title=f"{'Text' if is_text else 'Email'} to {to}",
+        sent_by=f"Sent by {sender}" if sender else "Sent automatically",
+        status=status.value,
+        status_line=f"{'Requested' if status is MessageStatus.SCHEDULED else STATUS_WORDS[status]} "
+        f"{display.moment(status_at, business_zone)}",
+        history=_history(events, business_zone),
+        note=note,
+        problem=status in _PROBLEMS,
+    )
+
+
+def _history(events: list[MessageStatusEvent], zone: str) -> str:
+    """"Queued 3:05 PM · Sent 3:05 PM · Delivered 3:06 PM", once there is more than one step."""
+    steps = _distinct_statuses(events)
+    if len(steps) < 2:
+        return ""
+    return " · ".join(
+        f"{STATUS_WORDS.get(event.status, event.status)} {display.time_of_day(event.at, zone)}" for event in steps
+    )
+
+
+def _distinct_statuses(events: list[MessageStatusEvent]) -> list[MessageStatusEvent]:
+    """A duplicated callback writes no second step."""
+    seen, steps = set(), []
+    for event in events:
+        if event.status not in seen:
+            seen.add(event.status)
+            steps.append(event)
+    return steps
+

@@ -1,0 +1,296 @@
+"""One invoice: who and where, lines and totals, its payment links, and every text and email sent."""
+
+import reflex as rx
+
+from smslinks import routes
+from smslinks.pages.components import not_allowed, status_badge
+from smslinks.pages.layout import loading, staff_page
+from smslinks.pages.send_dialog import (
+    email_dialog,
+    email_invoice_button,
+    last_result,
+    send_blockers,
+    sms_invoice_button,
+    text_dialog,
+)
+from smslinks.state.invoice_detail import InvoiceDetailState, OfficeSendState
+
+State = InvoiceDetailState
+invoice = State.invoice
+
+
+def _section(title: str, *children, **props) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, size="3", as_="h2"), *children, spacing="3", width="100%"),
+        size="2",
+        width="100%",
+        role="region",
+        aria_label=title,
+        **props,
+    )
+
+
+def _header() -> rx.Component:
+    return rx.vstack(
+        rx.link(
+            rx.hstack(rx.icon("arrow-left", size=14), rx.text("Invoices"), spacing="1", align="center"),
+            href=routes.INVOICES,
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.flex(
+            rx.hstack(
+                rx.heading("Invoice #", invoice["number"], size="6"),
+                status_badge(invoice["status"]),
+                rx.cond(
+                    invoice["kind"] != "job",
+                    rx.badge(invoice["kind"].to(str).capitalize(), variant="outline", color_scheme="gray", size="2"),
+                ),
+                spacing="3",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.spacer(),
+            rx.hstack(
+                sms_invoice_button(OfficeSendState),
+                email_invoice_button(OfficeSendState),
+                spacing="2",
+                wrap="wrap",
+            ),
+            align="center",
+            wrap="wrap",
+            spacing="3",
+            width="100%",
+        ),
+        rx.text("Issued ", invoice["issued_on"], " · due ", invoice["due_on"], color="var(--gray-11)", size="2"),
+        send_blockers(OfficeSendState),
+        last_result(OfficeSendState),
+        spacing="2",
+        width="100%",
+        margin_bottom="1rem",
+    )
+
+
+def _total_row(label: str, value, strong: bool = False) -> rx.Component:
+    weight = "bold" if strong else "regular"
+    return rx.hstack(
+        rx.text(label, weight=weight, color=None if strong else "var(--gray-11)"),
+        rx.spacer(),
+        rx.text(value, weight=weight),
+        width="100%",
+    )
+
+
+def _lines() -> rx.Component:
+    return _section(
+        "Work and charges",
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Description"),
+                    rx.table.column_header_cell("Qty", text_align="right"),
+                    rx.table.column_header_cell("Unit price", text_align="right"),
+                    rx.table.column_header_cell("Amount", text_align="right"),
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    State.lines,
+                    lambda line: rx.table.row(
+                        rx.table.cell(line["description"]),
+                        rx.table.cell(line["quantity"], text_align="right"),
+                        rx.table.cell(line["unit_price"], text_align="right"),
+                        rx.table.cell(line["amount"], text_align="right"),
+                    ),
+                )
+            ),
+            variant="ghost",
+            width="100%",
+        ),
+        rx.box(
+            rx.vstack(
+                _total_row("Subtotal", invoice["subtotal"]),
+                _total_row("Tax", invoice["tax"]),
+                _total_row("Total", invoice["total"]),
+                _total_row("Amount paid", invoice["amount_paid"]),
+                rx.separator(size="4"),
+                _total_row("Balance due", invoice["balance"], strong=True),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+            max_width="300px",
+            margin_left="auto",
+        ),
+    )
+
+
+def _timeline_entry(entry) -> rx.Component:
+    is_text = entry["channel"] == "sms"
+    return rx.hstack(
+        rx.center(
+            rx.icon(rx.cond(is_text, "message-square-text", "mail"), size=16),
+            width="32px",
+            height="32px",
+            border_radius="50%",
+            background="var(--teal-a3)",
+            color="var(--teal-11)",
+            flex_shrink="0",
+        ),
+        rx.vstack(
+            rx.flex(
+                rx.text(entry["title"], weight="bold"),
+                status_badge(entry["status"]),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text(entry["sent_by"], " · ", entry["status_line"], size="2", color="var(--gray-11)"),
+            rx.cond(entry["history"] != "", rx.text(entry["history"], size="1", color="var(--gray-10)")),
+            rx.cond(
+                entry["note"] != "",
+                rx.text(
+                    entry["note"],
+                    size="2",
+                    color=rx.cond(entry["problem"].to(bool), "var(--red-11)", "var(--amber-11)"),
+                ),
+            ),
+            spacing="1",
+            align="start",
+        ),
+        spacing="3",
+        align="start",
+        width="100%",
+        padding_y="0.6rem",
+        border_bottom="1px solid var(--gray-a4)",
+        data_testid="timeline-entry",
+    )
+
+
+def _timeline() -> rx.Component:
+    return _section(
+        "Texts and emails",
+        rx.cond(
+            State.timeline.length() == 0,
+            rx.text("Nothing sent yet. Texts and emails for this invoice appear here, with their status.",
+                    color="var(--gray-11)", size="2"),
+            rx.vstack(rx.foreach(State.timeline, _timeline_entry), spacing="0", width="100%",
+                      aria_label="Texts and emails", role="list"),
+        ),
+        rx.text("Updates live as messages are delivered.", size="1", color="var(--gray-10)"),
+    )
+
+
+def _contact(row) -> rx.Component:
+    return rx.hstack(
+        rx.text(row["value"], weight="medium"),
+        rx.text(row["label"], size="2", color="var(--gray-11)"),
+        spacing="2",
+        align="baseline",
+        wrap="wrap",
+    )
+
+
+def _customer() -> rx.Component:
+    return _section(
+        "Customer",
+        rx.text(invoice["customer_name"], weight="bold", size="3"),
+        rx.foreach(State.customer_phones, _contact),
+        rx.foreach(State.customer_emails, _contact),
+    )
+
+
+def _location() -> rx.Component:
+    return _section(
+        "Service location",
+        rx.text(invoice["location_name"], weight="bold", size="3"),
+        rx.hstack(rx.icon("map-pin", size=14, flex_shrink="0", margin_top="3px"), rx.text(invoice["address"]),
+                  align="start", spacing="2"),
+        rx.text("Time zone: ", invoice["location_time_zone"], size="2", color="var(--gray-11)"),
+        rx.foreach(State.location_phones, _contact),
+    )
+
+
+def _revoke_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(rx.icon("link-2-off", size=16), "Revoke links", variant="soft", color_scheme="red", size="2")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Revoke this invoice's payment links?"),
+            rx.alert_dialog.description(
+                "Anyone who opens a link already sent is told it no longer works. "
+                "You can send a new link afterwards.",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Keep links", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Revoke links", color_scheme="red", on_click=State.revoke_links)),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+            max_width="440px",
+        ),
+    )
+
+
+def _links() -> rx.Component:
+    link = State.link
+    return _section(
+        "Payment link",
+        rx.cond(
+            link["live"].to(int) > 0,
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("link", size=16, color="var(--teal-11)"),
+                    rx.text(
+                        link["live"], rx.cond(link["live"].to(int) == 1, " live link", " live links"), weight="medium"
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text("Latest expires ", link["latest_expiry"], size="2", color="var(--gray-11)"),
+                spacing="1",
+            ),
+            rx.text("No live link. Sending a text or email creates one.", size="2", color="var(--gray-11)"),
+        ),
+        rx.cond(
+            link["last_opened"] != "",
+            rx.text("Last opened ", link["last_opened"], size="2", color="var(--gray-11)"),
+        ),
+        rx.cond(
+            (link["revoked"].to(int) > 0) | (link["expired"].to(int) > 0),
+            rx.text(link["revoked"], " revoked · ", link["expired"], " expired", size="2", color="var(--gray-11)"),
+        ),
+        rx.cond(link["can_revoke"].to(bool), _revoke_button()),
+    )
+
+
+def _content() -> rx.Component:
+    return rx.box(
+        _header(),
+        rx.grid(
+            rx.vstack(
+                _lines(),
+                _timeline(),
+                spacing="4",
+                width="100%",
+                grid_column=rx.breakpoints(initial="auto", md="span 2"),
+            ),
+            rx.vstack(_customer(), _location(), _links(), spacing="4", width="100%"),
+            columns=rx.breakpoints(initial="1", md="3"),
+            spacing="4",
+            width="100%",
+        ),
+        text_dialog(OfficeSendState),
+        email_dialog(OfficeSendState),
+    )
+
+
+@staff_page(routes.INVOICE, "Invoice", on_load=[InvoiceDetailState.load])
+def invoice_detail() -> rx.Component:
+    return rx.cond(
+        State.refused != "",
+        not_allowed(State.refused),
+        rx.cond(State.loaded, _content(), loading()),
+    )

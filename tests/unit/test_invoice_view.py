@@ -1,0 +1,109 @@
+"""core/invoice_view: the invoice page's detail, payment link state and message timeline."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from smslinks.core import accounts, invoice_view, links, outbox, sending
+from smslinks.core.errors import DomainError
+from smslinks.core.sending import Recipient, Via
+from smslinks.models import AuditEvent, MessageStatusEvent, OutboundMessage, utcnow
+from tests import factories
+
+
+@pytest.fixture
+def setup(session):
+    business = factories.business(session)
+    settings = accounts.payment_settings(session, business.id)
+    settings.sms_links_enabled = settings.office_sms_enabled = True
+    office = factories.employee(session, business, name="Olivia Office")
+    customer = factories.customer(session, business, "Maria Garcia")
+    location = factories.location(session, customer, time_zone=factories.zone_where_local_hour_is(14))
+    invoice = factories.invoice(session, location, total_cents=24_500, number="10012")
+    mobile = factories.phone(session, "512-555-0104", customer=customer)
+    return session, business, office, invoice, mobile, location
+
+
+def test_detail_shows_customer_location_lines_and_totals(setup):
+    session, _business, office, invoice, _mobile, _location = setup
+    invoice.amount_paid_cents = 4_500
+    detail = invoice_view.detail(session, office, invoice.id)
+    assert (detail.number, detail.customer_name, detail.address) == (
+        "10012", "Maria Garcia", "100 Main St, Austin, TX 78701"
+    )
+    assert [(line.description, line.quantity, line.amount) for line in detail.lines] == [
+        ("Service call", "1", "$245.00")
+    ]
+    assert (detail.total, detail.amount_paid, detail.balance) == ("$245.00", "$45.00", "$200.00")
+    assert [(p.value, p.label) for p in detail.customer_phones] == [("(512) 555-0104", "Mobile")]
+
+
+def test_timeline_shows_who_sent_what_to_whom_and_its_status(setup):
+    session, _business, office, invoice, mobile, _location = setup
+    result = sending.send_invoice_text(session, office, invoice.id, Recipient(mobile.id), "card", Via.OFFICE, "k1")
+    message = session.get(OutboundMessage, result.message_id)
+    message.status = "failed"
+    message.failure_reason = "The carrier could not deliver it: the phone is off or out of range."
+    session.add(MessageStatusEvent(message_id=message.id, status="failed", at=utcnow() + timedelta(seconds=5)))
+    session.flush()
+    [entry] = invoice_view.timeline(session, office, invoice.id)
+    assert entry.title == "Text to (512) 555-0104" and entry.sent_by == "Sent by Olivia Office"
+    assert (entry.status, entry.problem) == ("failed", True) and entry.status_line.startswith("Failed ")
+    assert entry.note == "The carrier could not deliver it: the phone is off or out of range."
+    assert entry.history.startswith("Queued ") and " · Failed " in entry.history
+    assert entry.status_line.endswith(("CST", "CDT"))  # the business's time zone
+
+
+def test_a_quiet_hours_hold_says_when_it_will_go(setup):
+    session, _business, office, invoice, mobile, location = setup
+    location.time_zone = factories.zone_where_local_hour_is(22)
+    sending.send_invoice_text(session, office, invoice.id, Recipient(mobile.id), "card", Via.OFFICE, "k1")
+    [entry] = invoice_view.timeline(session, office, invoice.id)
+    assert entry.status == "scheduled" and entry.status_line.startswith("Requested ")
+    assert entry.note.startswith("Scheduled for 8:00 AM") and entry.note.endswith("tomorrow because of quiet hours")
+
+
+def test_timeline_lists_emails_and_automatic_messages_newest_first(setup):
+    session, business, office, invoice, _mobile, _location = setup
+    sending.send_invoice_email(session, office, invoice.id, "maria@example.net", "card", Via.OFFICE, "e1")
+    outbox.enqueue(session, business_id=business.id, channel="sms", to_address="+15125550104", body="Receipt",
+                   invoice_id=invoice.id)
+    entries = invoice_view.timeline(session, office, invoice.id)
+    assert [(e.title, e.sent_by) for e in entries] == [
+        ("Text to (512) 555-0104", "Sent automatically"),
+        ("Email to maria@example.net", "Sent by Olivia Office"),
+    ]
+
+
+def test_link_summary_and_revoking_links(setup):
+    session, business, office, invoice, _mobile, _location = setup
+    assert invoice_view.link_summary(session, office, invoice.id).live == 0
+    links.mint(session, invoice)
+    links.mint(session, invoice)
+    links.mint(session, invoice, now=utcnow() - timedelta(days=40))
+    summary = invoice_view.link_summary(session, office, invoice.id)
+    assert (summary.live, summary.expired, summary.revoked, summary.can_revoke) == (2, 1, 0, True)
+    assert summary.latest_expiry and summary.last_opened == ""
+    before = invoice.updated_at
+    assert invoice_view.revoke_links(session, office, invoice.id) == 3
+    summary = invoice_view.link_summary(session, office, invoice.id)
+    assert (summary.live, summary.revoked, summary.can_revoke) == (0, 3, False)
+    audit = session.exec(select(AuditEvent).where(AuditEvent.action == "payment_link.revoked")).one()
+    assert audit.actor == "Olivia Office" and invoice.updated_at > before
+
+
+def test_only_staff_who_send_links_may_revoke_them(setup):
+    session, business, _office, invoice, _mobile, _location = setup
+    from smslinks.core.permissions import Permission, set_permission
+
+    clerk = factories.employee(session, business)
+    set_permission(session, clerk, Permission.SEND_INVOICE_SMS, False)
+    set_permission(session, clerk, Permission.SEND_INVOICE_EMAIL, False)
+    links.mint(session, invoice)
+    assert not invoice_view.link_summary(session, clerk, invoice.id).can_revoke
+    with pytest.raises(DomainError, match="permission"):
+        invoice_view.revoke_links(session, clerk, invoice.id)
+    tech = factories.employee(session, business, role="Technician")
+    with pytest.raises(DomainError, match="not yours to see"):
+        invoice_view.revoke_links(session, tech, invoice.id)

@@ -7,6 +7,6 @@ from smslinks import pages  # noqa: F401  (each page module registers itself wit
 from smslinks.api import build_api
 
 app = rx.App(
-    stylesheets=["/app.css"],
+    stylesheets=["/app.css", "/pay.css"],
     api_transformer=build_api(),
 )

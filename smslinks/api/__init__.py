@@ -6,6 +6,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from sqlalchemy import text
 
+from smslinks.api.stripe_webhook import stripe_webhook
 from smslinks.db import get_engine
 
 
@@ -16,4 +17,9 @@ async def health(_request: Request) -> JSONResponse:
 
 
 def build_api() -> Starlette:
-    return Starlette(routes=[Route("/health", health, methods=["GET"])])
+    return Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
+        ]
+    )

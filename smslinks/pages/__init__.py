@@ -1,3 +1,3 @@
 """Importing this package registers every page."""
 
-from smslinks.pages import home, invoices, signin, tech  # noqa: F401
+from smslinks.pages import home, invoices, pay, signin, tech  # noqa: F401

@@ -3,6 +3,7 @@
 Used by `smslinks dev` (make run) and by the test fixtures; children stop when the parent does.
 """
 
+import json
 import os
 import signal
 import socket
@@ -85,13 +86,18 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def sandbox_servers(settings: Settings, log_dir: Path | None = None) -> Iterator[None]:
-    """localstripe and the Twilio sandbox, for whichever provider has no live keys."""
+    """The sandbox Stripe (localstripe plus our additions) and the Twilio sandbox, for whichever
+    provider has no live keys."""
     with ExitStack() as stack:
         started = []
         if settings.stripe_sandbox:
             process = stack.enter_context(
                 child(
-                    [sys.executable, "-m", "localstripe", "--port", str(settings.sandbox_stripe_port), "--from-scratch"],
+                    [
+                        sys.executable, "-m", "smslinks.sandbox.stripe_server",
+                        "--port", str(settings.sandbox_stripe_port),
+                        "--ach-settle-seconds", str(settings.sandbox_ach_settle_seconds),
+                    ],
                     log=log_dir / "localstripe.log" if log_dir else None,
                 )
             )
@@ -106,7 +112,36 @@ def sandbox_servers(settings: Settings, log_dir: Path | None = None) -> Iterator
             started.append((process, settings.sandbox_twilio_port))
         for process, port in started:
             wait_for_port(port, process)
+        if settings.stripe_sandbox:
+            register_stripe_webhook(settings)
         yield
+
+
+STRIPE_WEBHOOK_EVENTS = [
+    "payment_intent.succeeded",
+    "payment_intent.processing",
+    "payment_intent.payment_failed",
+    "charge.refunded",
+    "charge.dispute.created",
+]
+
+
+def register_stripe_webhook(settings: Settings) -> None:
+    """Point the sandbox Stripe's signed webhooks at our /webhooks/stripe, as a Stripe dashboard
+    endpoint does in live mode."""
+    body = json.dumps(
+        {
+            "url": f"{settings.backend_url}/webhooks/stripe",
+            "secret": settings.stripe_keys[2],
+            "events": STRIPE_WEBHOOK_EVENTS,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{settings.stripe_base_url}/_config/webhooks/smslinks", data=body, method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
 
 
 def reflex_command(*extra: str) -> list[str]:

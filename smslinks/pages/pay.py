@@ -371,9 +371,31 @@ def _payment_form() -> rx.Component:
 # --- screens --------------------------------------------------------------------------------------
 
 
-def _notice(title_key: str, *body: rx.Component, tone: str = "info", symbol: str = "i") -> rx.Component:
+_SYMBOLS = {
+    "good": [rx.el.svg.path(d="M5 12.5l4.5 4.5L19 7.5")],
+    "wait": [rx.el.svg.circle(cx="12", cy="12", r="8.5"), rx.el.svg.path(d="M12 7.5V12l3 2")],
+    "warn": [rx.el.svg.path(d="M12 7v6"), rx.el.svg.path(d="M12 16.5v.5")],
+}
+
+
+def _symbol(tone: str) -> rx.Component:
+    return rx.el.div(
+        rx.el.svg(
+            *_SYMBOLS[tone],
+            view_box="0 0 24 24",
+            width="28",
+            height="28",
+            custom_attrs={"fill": "none", "stroke": "currentColor", "strokeWidth": "2.5",
+                          "strokeLinecap": "round", "strokeLinejoin": "round"},
+        ),
+        aria_hidden="true",
+        class_name=f"pay-symbol pay-symbol-{tone}",
+    )
+
+
+def _notice(title_key: str, *body: rx.Component, tone: str) -> rx.Component:
     return rx.el.section(
-        rx.el.div(symbol, aria_hidden="true", class_name=f"pay-symbol pay-symbol-{tone}"),
+        _symbol(tone),
         rx.el.h1(tr(title_key), class_name="pay-title"),
         *body,
         class_name="pay-panel pay-notice",
@@ -391,7 +413,7 @@ def _pay_screen() -> rx.Component:
 def _confirmed_screen() -> rx.Component:
     return rx.fragment(
         rx.el.section(
-            rx.el.div("✓", aria_hidden="true", class_name="pay-symbol pay-symbol-good"),
+            _symbol("good"),
             rx.el.h1(tr("confirmed_title"), class_name="pay-title", id="confirmed-title"),
             _text("confirmed_body", amount=PayState.result["amount"], method=PayState.result["method"]),
             rx.match(
@@ -418,7 +440,7 @@ def _confirmed_screen() -> rx.Component:
 
 def _paid_screen() -> rx.Component:
     return rx.fragment(
-        _notice("paid_title", _text("paid_body"), tone="good", symbol="✓"),
+        _notice("paid_title", _text("paid_body"), tone="good"),
         _payments_list(),
         _details(),
         _help_line(),
@@ -435,7 +457,6 @@ def _processing_screen() -> rx.Component:
                 class_name="pay-body pay-strong",
             ),
             tone="wait",
-            symbol="⏳",
         ),
         _details(),
         _help_line(),
@@ -450,7 +471,6 @@ def _verify_screen() -> rx.Component:
             rx.el.a(tr("verify_link"), href=_view("verification_url"), target="_blank", rel="noopener",
                     class_name="pay-button"),
             tone="wait",
-            symbol="⏳",
         ),
         _details(),
         _help_line(),
@@ -466,7 +486,6 @@ def _closed_screen(title_key: str, body_key: str, call_key: str = "call_for_help
             rx.el.p(say(call_key, business=_view("business"), phone=_phone_link()), class_name="pay-body"),
         ),
         tone="warn",
-        symbol="!",
     )
 
 
@@ -504,7 +523,7 @@ def pay() -> rx.Component:
                 ("revoked", _closed_screen("revoked_title", "revoked_body", business=_view("business"))),
                 ("void", _closed_screen("void_title", "void_body")),
                 ("throttled", _notice("throttled_title", _text("throttled_body", minutes=_view("minutes")),
-                                      tone="warn", symbol="!")),
+                                      tone="warn")),
                 _loading_screen(),
             ),
             _footer(),

@@ -89,7 +89,7 @@
             <small style="color:#475569">${label}</small></span>
         </label>`).join('');
       dialog.innerHTML = `
-        <h2 id="sandbox-bank-title" style="margin:0 0 6px;font-size:20px">Sandbox bank</h2>
+        <h2 id="sandbox-bank-title" style="margin:0 0 6px;font-size:20px;font-weight:700">Sandbox bank</h2>
         <p style="margin:0 0 12px;color:#475569">Stands in for Stripe's bank connection in sandbox mode.
           Account holder: <strong></strong>. Routing number 110000000.</p>
         <fieldset style="border:0;padding:0;margin:0 0 16px">

@@ -37,6 +37,7 @@ from localstripe.resources import (
     PaymentMethod,
     StripeObject,
     fingerprint,
+    try_convert_to_int,
 )
 from localstripe.webhooks import schedule_webhook
 
@@ -122,6 +123,11 @@ async def update_intent(request: web.Request) -> web.Response:
     if "payment_method" in data:
         _use_new_payment_method(intent, data.pop("payment_method"))
     data.pop("payment_method_types", None)  # localstripe keeps no list of types
+    if "amount" in data:
+        amount = try_convert_to_int(data["amount"])
+        if not isinstance(amount, int) or amount <= 0:
+            raise UserError(400, "Invalid positive integer", {"code": "parameter_invalid_integer", "param": "amount"})
+        data["amount"] = amount
     if data:
         intent._update(**data)
     return localstripe.json_response(intent._export(expand=expand))

@@ -64,26 +64,41 @@ export async function start({ key, js, lang, withCard }) {
   }
 }
 
+// Every answer reaches the page, even when Stripe.js throws: the page must never stay "Processing…".
+async function answer(work) {
+  try {
+    return await work();
+  } catch (error) {
+    return failure({ code: "stripe_js_error", message: "" });
+  }
+}
+
 // The card as a Stripe PaymentMethod id; the server attaches it and confirms the charge.
-export async function cardMethod() {
-  if (!stripe || !card) return failure({ code: "card_form_missing" });
-  const result = await stripe.createPaymentMethod({ type: "card", card });
-  return result.error ? failure(result.error) : { id: result.paymentMethod.id };
+export function cardMethod() {
+  return answer(async () => {
+    if (!stripe || !card) return failure({ code: "card_form_missing" });
+    const result = await stripe.createPaymentMethod({ type: "card", card });
+    return result.error ? failure(result.error) : { id: result.paymentMethod.id };
+  });
 }
 
 // 3-D Secure (or another bank check) on an intent the server confirmed.
-export async function authenticate(clientSecret) {
-  const result = await stripe.confirmCardPayment(clientSecret);
-  return result.error ? failure(result.error) : { status: result.paymentIntent.status };
+export function authenticate(clientSecret) {
+  return answer(async () => {
+    const result = await stripe.confirmCardPayment(clientSecret);
+    return result.error ? failure(result.error) : { status: result.paymentIntent.status };
+  });
 }
 
 // Stripe's bank connection dialog (instant verification, or routing and account numbers).
-export async function collectBank({ key, js, lang, clientSecret, name }) {
-  const ready = await start({ key, js, lang, withCard: false });
-  if (!ready.ready) return failure({ code: "stripe_unavailable" });
-  const result = await stripe.collectBankAccountForPaymentIntent({
-    clientSecret,
-    params: { payment_method_type: "us_bank_account", payment_method_data: { billing_details: { name } } },
+export function collectBank({ key, js, lang, clientSecret, name }) {
+  return answer(async () => {
+    const ready = await start({ key, js, lang, withCard: false });
+    if (!ready.ready) return failure({ code: "stripe_unavailable" });
+    const result = await stripe.collectBankAccountForPaymentIntent({
+      clientSecret,
+      params: { payment_method_type: "us_bank_account", payment_method_data: { billing_details: { name } } },
+    });
+    return result.error ? failure(result.error) : { status: result.paymentIntent.status };
   });
-  return result.error ? failure(result.error) : { status: result.paymentIntent.status };
 }

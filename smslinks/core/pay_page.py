@@ -149,15 +149,15 @@ def usable_invoice(session: Session, token: str, client: str) -> tuple[Invoice, 
     raise LinkNotUsable(Screen(found.state.value))
 
 
-def open_link(session: Session, token: str, *, client: str, host: str) -> PayView:
-    """The page for this token (on_load and every refresh). Records the visit on the link."""
+def open_link(session: Session, token: str, *, client: str, host: str, visit: bool = True) -> PayView:
+    """The page for this token (on_load and every refresh); a visit is recorded on the link."""
     try:
         invoice, link_id = usable_invoice(session, token, client)
     except LinkNotUsable as refused:
         return _closed_view(session, token, refused.screen, host)
     link = session.get(PaymentLink, link_id)
     now = utcnow()
-    if link.last_opened_at is None or now - link.last_opened_at > timedelta(minutes=1):
+    if visit and (link.last_opened_at is None or now - link.last_opened_at > timedelta(minutes=1)):
         link.last_opened_at = now
         session.add(link)
         invoices.touch(session, invoice.id)  # the office sees "opened" live

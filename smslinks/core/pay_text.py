@@ -85,6 +85,8 @@ TEXT: dict[str, dict[str, str]] = {
         "void_title": "This invoice was cancelled",
         "void_body": "There is nothing to pay on it.",
         "call_for_help": "Questions? Call {business} at {phone}.",
+        "call_button": "Call {phone}",
+        "no_online_payment": "This invoice can't be paid online. Call {business} at {phone} to pay.",
         "throttled_title": "Too many attempts",
         "throttled_body": (
             "This device opened too many links that don't work. Wait {minutes} minutes, then open the "
@@ -180,6 +182,8 @@ TEXT: dict[str, dict[str, str]] = {
         "void_title": "Esta factura fue anulada",
         "void_body": "No hay nada que pagar.",
         "call_for_help": "¿Preguntas? Llame a {business} al {phone}.",
+        "call_button": "Llamar al {phone}",
+        "no_online_payment": "Esta factura no se puede pagar en línea. Llame a {business} al {phone} para pagar.",
         "throttled_title": "Demasiados intentos",
         "throttled_body": (
             "Este dispositivo abrió demasiados enlaces que no funcionan. Espere {minutes} minutos y abra "

@@ -157,16 +157,22 @@ def _total_row(key: str, value, strong: bool = False) -> rx.Component:
 def _details() -> rx.Component:
     return rx.el.section(
         rx.el.h2(tr("invoice"), id="details-title", class_name="pay-subtitle"),
-        rx.el.table(
-            rx.el.thead(
-                rx.el.tr(
-                    rx.el.th(tr("description"), scope="col"),
-                    rx.el.th(tr("quantity"), scope="col", class_name="pay-num"),
-                    rx.el.th(tr("amount"), scope="col", class_name="pay-num"),
-                )
+        rx.el.div(
+            rx.el.table(
+                rx.el.thead(
+                    rx.el.tr(
+                        rx.el.th(tr("description"), scope="col"),
+                        rx.el.th(tr("quantity"), scope="col", class_name="pay-num"),
+                        rx.el.th(tr("amount"), scope="col", class_name="pay-num"),
+                    )
+                ),
+                rx.el.tbody(rx.foreach(PayState.lines, _line)),
+                class_name="pay-lines",
             ),
-            rx.el.tbody(rx.foreach(PayState.lines, _line)),
-            class_name="pay-lines",
+            role="group",
+            aria_labelledby="details-title",
+            tab_index=0,  # reachable by keyboard when it scrolls at high zoom
+            class_name="pay-lines-scroll",
         ),
         rx.el.dl(
             _total_row("subtotal", _view("subtotal")),
@@ -281,6 +287,7 @@ def _card_panel() -> rx.Component:
             aria_labelledby="card-label",
             class_name="pay-field",
         ),
+        _error(),
         _pay_button(type="button", on_click=PayState.pay_card, id="pay-card"),
         id="panel-card",
         role="tabpanel",
@@ -298,6 +305,7 @@ def _bank_connect() -> rx.Component:
                         default_value=PayState.holder, class_name="pay-input"),
             class_name="pay-field",
         ),
+        _error(),
         rx.el.button(
             rx.cond(PayState.busy, tr("connecting_bank"), tr("connect_bank")),
             type="submit", disabled=PayState.busy, class_name="pay-button",
@@ -328,6 +336,7 @@ def _bank_confirm() -> rx.Component:
             ),
             class_name="pay-field",
         ),
+        _error(),
         _pay_button(type="submit", id="pay-bank"),
         on_submit=PayState.pay_bank,
         reset_on_submit=False,
@@ -360,9 +369,10 @@ def _payment_form() -> rx.Component:
             aria_label=tr("pay_methods"),
             class_name="pay-tabs",
         ),
-        _error(),
         rx.cond(card, _card_panel()),
         rx.cond(ach, _ach_panel()),
+        rx.cond(~card & ~ach, rx.el.p(say("no_online_payment", business=_view("business"), phone=_phone_link()),
+                                      class_name="pay-body")),
         aria_labelledby="pay-methods-title",
         class_name="pay-panel",
     )
@@ -483,7 +493,11 @@ def _closed_screen(title_key: str, body_key: str, call_key: str = "call_for_help
         _text(body_key, **values),
         rx.cond(
             _view("phone") != "",
-            rx.el.p(say(call_key, business=_view("business"), phone=_phone_link()), class_name="pay-body"),
+            rx.fragment(
+                rx.el.p(say(call_key, business=_view("business"), phone=_phone_link()), class_name="pay-body"),
+                rx.el.a(tr("call_button", phone=_view("phone")), href="tel:" + _view("phone"),
+                        class_name="pay-button pay-button-secondary"),
+            ),
         ),
         tone="warn",
     )

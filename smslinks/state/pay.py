@@ -28,7 +28,8 @@ class PayState(rx.State):
     _token: str = ""
     _lang_chosen: bool = False
     _error: tuple[str, dict] | None = None
-    _watching: bool = False
+    _watching: bool = False  # a follower was asked for
+    _watch_running: bool = False  # one follower per page, however often a client asks
 
     lang: str = pay_text.DEFAULT_LANGUAGE
     screen: str = "loading"
@@ -60,6 +61,7 @@ class PayState(rx.State):
         self.view = pay_page.present(view, self.lang) | {"minutes": get_settings().pay_link_lockout_minutes}
         self.lines = pay_page.present_lines(view)
         self.history = pay_page.present_payments(view, self.lang)
+        previous = self.screen
         # The confirmation stays until the customer moves on (it also follows a partial payment).
         if self.screen != "confirmed" or view.screen not in (Screen.PAY, Screen.PAID):
             self.screen = view.screen.value
@@ -67,23 +69,29 @@ class PayState(rx.State):
             if not (view.card_enabled and self.tab == "card") and not (view.ach_enabled and self.tab == "ach"):
                 self.tab = "card" if view.card_enabled else "ach"
             self._refresh_amount()
+        if self.screen == Screen.PAY and previous != Screen.PAY:
+            return self._start_stripe()  # the form just appeared: Stripe.js now, not before
         if self.screen in (Screen.PROCESSING, Screen.VERIFY) and not self._watching:
             self._watching = True
             return PayState.watch
+        return None
 
-    def _reload(self):
+    def _reload(self, visit: bool = False):
         with session_scope() as session:
-            view = pay_page.open_link(session, self._token, client=self._client(), host=self.router.headers.host)
+            view = pay_page.open_link(session, self._token, client=self._client(), host=self.router.headers.host,
+                                      visit=visit)
         return self._show(view)
 
-    def _refresh_amount(self):
+    def _refresh_amount(self, explain: bool = False):
+        """The button's amount; with explain, a typed amount that cannot be paid says why."""
         balance = int(self.view.get("balance_cents") or 0)
-        amount = balance
-        if self.partial and self.amount_text.strip():
-            try:
-                amount = payments.parse_amount(self.amount_text, balance, True)
-            except PaymentRefused:
-                amount = balance
+        try:
+            amount = payments.parse_amount(self._amount(), balance, self.partial)
+        except PaymentRefused as refused:
+            if explain:
+                self._fail(refused.code, **refused.values)
+            self.pay_label = ""
+            return
         self.pay_label = display.money(amount)
         if self.bank:
             self.mandate = self._mandate_text(amount)
@@ -166,10 +174,7 @@ class PayState(rx.State):
         self.result, self.bank, self.busy, self.partial, self.amount_text = {}, "", False, False, ""
         self._clear_error()
         self.screen = "loading"
-        followup = self._reload()
-        if self.screen == Screen.PAY:
-            return self._start_stripe()
-        return followup
+        return self._reload(visit=True)
 
     def _start_stripe(self):
         setup = self._stripe_setup() | {"withCard": bool(self.view.get("card"))}
@@ -186,10 +191,7 @@ class PayState(rx.State):
         self.screen = "loading"
         self.result = {}
         self.partial, self.amount_text = False, ""
-        self._reload()
-        if self.screen == Screen.PAY:
-            return self._start_stripe()
-        return None
+        return self._reload()
 
     @rx.event
     def set_language(self, lang: str):
@@ -215,7 +217,7 @@ class PayState(rx.State):
     def set_amount(self, text: str):
         self.amount_text = str(text)[:20]
         self._clear_error()
-        self._refresh_amount()
+        self._refresh_amount(explain=True)
 
     @rx.event
     def pay_card(self):
@@ -321,6 +323,10 @@ class PayState(rx.State):
     async def watch(self):
         """While a bank payment is processing (or waits for microdeposits), follow it: the page turns
         to "paid" or back to "pay" when the webhook lands, without a reload."""
+        async with self:
+            if self._watch_running:
+                return
+            self._watch_running = True
         waited = 0
         while waited < WATCH_LIMIT_SECONDS:
             await asyncio.sleep(WATCH_SECONDS)
@@ -328,6 +334,8 @@ class PayState(rx.State):
             async with self:
                 if self.screen not in (Screen.PROCESSING, Screen.VERIFY):
                     break
-                self._reload()
+                followup = self._reload()
+            if followup is not None:
+                yield followup  # e.g. the debit failed: the payment form (and Stripe.js) is back
         async with self:
-            self._watching = False
+            self._watching = self._watch_running = False

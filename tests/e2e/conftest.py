@@ -61,6 +61,8 @@ def live_app(tmp_path_factory) -> Iterator[LiveApp]:
         "SMSLINKS_SANDBOX_TWILIO_PORT": str(free_port()),
         "SMSLINKS_SANDBOX_STRIPE_PORT": str(free_port()),
         "SMSLINKS_SANDBOX_SMTP_PORT": str(free_port()),
+        # Bank debits stay "processing" until a test posts the bank's answer as a signed event.
+        "SMSLINKS_SANDBOX_ACH_SETTLE_SECONDS": "3600",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }

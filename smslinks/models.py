@@ -422,13 +422,13 @@ class StripePaymentIntent(SQLModel, table=True):
     """The PaymentIntent that collects an invoice's balance (or part of it, when partial payments are on).
 
     One row per invoice is active at a time and is reused by reloads, second tabs and retries after a
-    decline, so a customer can never hold two live intents for the same money. The idempotency key is
-    stored before Stripe is called: a retried create returns the same intent instead of a second one."""
+    decline, so a customer can never hold two live intents for the same money. The create call carries
+    the idempotency key (the SDK's retries of it return the same intent), and the row keeps both."""
 
     __tablename__ = "stripe_payment_intent"
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
-    stripe_id: str | None = Field(default=None, max_length=64, unique=True)
+    stripe_id: str = Field(max_length=64, unique=True)
     idempotency_key: str = Field(max_length=64, unique=True)
     amount_cents: int
     status: str = Field(default="new", max_length=32)  # Stripe's status as last seen

@@ -50,7 +50,7 @@ def upgrade() -> None:
     op.create_table('stripe_payment_intent',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
-    sa.Column('stripe_id', sa.String(length=64), nullable=True),
+    sa.Column('stripe_id', sa.String(length=64), nullable=False),
     sa.Column('idempotency_key', sa.String(length=64), nullable=False),
     sa.Column('amount_cents', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),

@@ -57,7 +57,6 @@ INVOICE_KEY = "smslinks_invoice_id"
 BUSINESS_KEY = "smslinks_business_id"
 
 _REUSABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
-_STRIPE_METHOD = {PaymentMethod.CARD: "card", PaymentMethod.ACH: "us_bank_account"}
 
 
 class PaymentGateway(Protocol):
@@ -75,6 +74,8 @@ class PaymentGateway(Protocol):
     def update_intent(self, intent_id: str, *, amount_cents: int, payment_method: str | None = None) -> Intent: ...
 
     def confirm_intent(self, intent_id: str, *, idempotency_key: str, mandate: dict | None = None) -> Intent: ...
+
+    def parse_event(self, payload: bytes, signature: str | None) -> GatewayEvent: ...
 
 
 def default_gateway() -> PaymentGateway:
@@ -191,7 +192,7 @@ def _ensure_intent(
 ) -> tuple[StripePaymentIntent, Intent]:
     """Under the invoice lock: the invoice's reusable intent, or a new one for amount_cents."""
     record = active_intent(session, invoice.id)
-    if record is not None and record.stripe_id:
+    if record is not None:
         intent = gateway.retrieve_intent(record.stripe_id)
         if intent is not None and intent.status in _REUSABLE:
             record.payment_link_id, record.language = link_id, language
@@ -205,13 +206,11 @@ def _ensure_intent(
             if intent.status == "processing":
                 raise PaymentRefused("already_processing")
         _retire(session, record)  # spent, canceled, or unknown to Stripe (e.g. a restarted sandbox)
-        record = None
-    if record is None:
-        record = StripePaymentIntent(
-            invoice_id=invoice.id,
-            idempotency_key=f"smslinks-invoice-{invoice.id}-{secrets.token_hex(8)}",
-            amount_cents=amount_cents,
-        )
+    record = StripePaymentIntent(
+        invoice_id=invoice.id,
+        idempotency_key=f"smslinks-invoice-{invoice.id}-{secrets.token_hex(8)}",
+        amount_cents=amount_cents,
+    )
     intent = gateway.create_intent(
         amount_cents=amount_cents,
         method_types=_method_types(session, invoice.business_id),
@@ -287,7 +286,7 @@ def finish_card_action(session: Session, gateway: PaymentGateway, token: str, *,
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
     invoice = lock_invoice(session, invoice.id)
     record = active_intent(session, invoice.id)
-    if record is None or not record.stripe_id:
+    if record is None:
         raise PaymentRefused("session_reset")
     try:
         intent = gateway.retrieve_intent(record.stripe_id)
@@ -381,7 +380,7 @@ def connected_bank(session: Session, gateway: PaymentGateway, token: str, *, cli
     """"Bank name •••• 1234" once Stripe.js attached a bank account to the invoice's intent, else None."""
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
     record = active_intent(session, invoice.id)
-    if record is None or not record.stripe_id:
+    if record is None:
         return None
     try:
         intent = gateway.retrieve_intent(record.stripe_id)
@@ -404,7 +403,7 @@ def pay_by_bank(
     invoice = lock_invoice(session, invoice.id)
     amount = _payable(session, invoice, PaymentMethod.ACH, amount_text)
     record = active_intent(session, invoice.id)
-    if record is None or not record.stripe_id:
+    if record is None:
         raise PaymentRefused("bank_not_connected")
     try:
         intent = gateway.retrieve_intent(record.stripe_id)

@@ -160,6 +160,13 @@ def _banner(settings: Settings) -> str:
     lines += [f"    {email:<26} {role.value}" for email, _name, role in demo.DEMO_STAFF]
     if settings.twilio_sandbox:
         lines += ["", f"  Dev phone (texts sent in sandbox): {settings.sandbox_twilio_url}/dev-phone"]
+    if settings.stripe_sandbox:
+        lines += [
+            "",
+            "  Sandbox Stripe test cards (any future expiry, any CVC): 4242 4242 4242 4242 pays,",
+            "  4000 0000 0000 0341 is declined, 4000 0025 0000 3155 asks for 3-D Secure.",
+            f"  Bank (ACH) payments settle after {settings.sandbox_ach_settle_seconds:g}s in the sandbox bank.",
+        ]
     lines += ["", "  Press Ctrl+C to stop.", ""]
     return "\n".join(lines)
 

@@ -2,7 +2,8 @@
  * smslinks sandbox: appended to localstripe's fake Stripe.js (see stripe_server.py). Adds what the
  * app calls on the real Stripe.js and the fake lacks, answering in Stripe.js's shapes:
  *   stripe.createPaymentMethod({type: 'card', card: cardElement, billing_details})
- *   stripe.collectBankAccountForPaymentIntent({clientSecret, params})  (a sandbox bank dialog)
+ *   stripe.collectBankAccountForPaymentIntent({clientSecret, params})  (a sandbox bank dialog: pick a
+ *     test account "after a bank login", or one "entered by hand" that needs microdeposits)
  * and gives the fake card form's inputs labels, as Stripe's own card form has.
  */
 (function () {
@@ -16,10 +17,12 @@
     postal_code: ['ZIP code', 'postal-code', 'ZIP'],
   };
 
+  // [account number, what happens, how it was verified]
   const TEST_ACCOUNTS = [
-    ['000123456789', 'Test account: the payment succeeds'],
-    ['000222222227', 'Test account: fails, insufficient funds'],
-    ['000111111113', 'Test account: fails, account closed'],
+    ['000123456789', 'Test account: the payment succeeds', 'instant'],
+    ['000222222227', 'Test account: fails, insufficient funds', 'instant'],
+    ['000111111113', 'Test account: fails, account closed', 'instant'],
+    ['000123456789', 'Entered by hand: verify with microdeposits', 'microdeposits'],
   ];
 
   async function post(path, body) {
@@ -83,7 +86,7 @@
       });
       const options = TEST_ACCOUNTS.map(([account, label], index) => `
         <label style="display:flex;gap:10px;align-items:flex-start;padding:10px 0;min-height:44px">
-          <input type="radio" name="sandbox-account" value="${account}" ${index === 0 ? 'checked' : ''}
+          <input type="radio" name="sandbox-account" value="${index}" ${index === 0 ? 'checked' : ''}
                  style="width:22px;height:22px;margin:2px 0 0">
           <span>STRIPE TEST BANK •••• ${account.slice(-4)}<br>
             <small style="color:#475569">${label}</small></span>
@@ -110,7 +113,7 @@
       const onKey = (event) => { if (event.key === 'Escape') finish(null); };
       dialog.querySelector('[data-choice=cancel]').addEventListener('click', () => finish(null));
       dialog.querySelector('[data-choice=connect]').addEventListener('click', () => {
-        finish(dialog.querySelector('input[name=sandbox-account]:checked').value);
+        finish(TEST_ACCOUNTS[dialog.querySelector('input[name=sandbox-account]:checked').value]);
       });
       document.addEventListener('keydown', onKey);
       backdrop.appendChild(dialog);
@@ -159,11 +162,11 @@
       if (!billing.name) {
         return {error: {type: 'validation_error', message: 'The account holder name is required.'}};
       }
-      const account = await bankDialog(billing.name);
-      if (!account) return {paymentIntent: {id: intentId, status: 'requires_payment_method'}};
+      const choice = await bankDialog(billing.name);
+      if (!choice) return {paymentIntent: {id: intentId, status: 'requires_payment_method'}};
       const answer = await post(`/v1/payment_intents/${intentId}/_sandbox_attach_bank_account`, {
-        key: apiKey, client_secret: clientSecret, routing_number: '110000000', account_number: account,
-        billing_details: billing,
+        key: apiKey, client_secret: clientSecret, routing_number: '110000000', account_number: choice[0],
+        verification: choice[2], billing_details: billing,
       });
       return answer.error ? {error: answer.error} : {paymentIntent: answer.result};
     };

@@ -14,8 +14,12 @@ Stripe's own shapes:
   funds, account closed) after --ach-settle-seconds, with `payment_intent.processing` /
   `succeeded` / `payment_failed` webhooks.
 
-It does not do microdeposit verification, real bank logins, refunds or disputes as events (post
-signed events to the app for those), and it forgets everything on restart.
+- microdeposit verification for accounts typed in by hand: the intent waits ("requires_action",
+  verify_with_microdeposits) until the amounts 32 and 45 are entered on a stand-in for Stripe's
+  hosted verification page.
+
+It does not do real bank logins, refunds or disputes as events (post signed events to the app for
+those), and it forgets everything on restart.
 """
 
 import argparse
@@ -48,8 +52,12 @@ TEST_ACCOUNTS = {
     "000222222227": ("insufficient_funds", "The customer's account has insufficient funds to cover this payment."),
     "000111111113": ("account_closed", "The customer's bank account has been closed."),
 }
+# Stripe's test microdeposit amounts (cents) that verify an account entered by hand.
+TEST_MICRODEPOSITS = ("32", "45")
 # Stripe.js calls these with the publishable key (and the intent's client secret), not the secret key.
 _PUBLISHABLE_PATHS = (r"^/v1/payment_methods$", r"^/v1/payment_intents/\w+/_sandbox_attach_bank_account$")
+# Stripe's hosted microdeposit page: the customer opens it from the link, without any key.
+_HOSTED_PATHS = (r"^/_sandbox/microdeposits/\w+$",)
 
 settle_seconds = 20.0
 
@@ -62,11 +70,11 @@ class UsBankAccount(PaymentMethod):
     """A us_bank_account PaymentMethod (stored and exported like localstripe's own payment methods)."""
 
     def __init__(self, routing_number=None, account_number=None, account_holder_type="individual",
-                 billing_details=None):
+                 billing_details=None, verification="instant"):
         routing, account = str(routing_number or ""), str(account_number or "")
         name = (billing_details or {}).get("name")
-        if not (re.fullmatch(r"\d{9}", routing) and re.fullmatch(r"\d{4,17}", account) and name):
-            raise UserError(400, "Enter a valid routing number, account number and account holder name.",
+        if routing != TEST_ROUTING_NUMBER or not re.fullmatch(r"\d{4,17}", account) or not name:
+            raise UserError(400, f"Use routing number {TEST_ROUTING_NUMBER}, a test account number and a name.",
                             {"code": "invalid_bank_account"})
         StripeObject.__init__(self)
         self.type = "us_bank_account"
@@ -74,6 +82,8 @@ class UsBankAccount(PaymentMethod):
         self.customer = None
         self.metadata = {}
         self._account_number = account
+        # Typed in by hand rather than picked after a bank login: Stripe verifies with microdeposits.
+        self._needs_microdeposits = verification == "microdeposits"
         self.us_bank_account = {
             "account_holder_type": account_holder_type,
             "account_type": "checking",
@@ -152,7 +162,17 @@ async def confirm_intent(request: web.Request) -> web.Response:
         if not mandate_data:
             raise UserError(400, "mandate_data is required to confirm a us_bank_account payment.",
                             {"code": "parameter_missing", "param": "mandate_data"})
-        _start_bank_debit(intent, method)
+        if method._needs_microdeposits:
+            intent.next_action = {
+                "type": "verify_with_microdeposits",
+                "verify_with_microdeposits": {
+                    "hosted_verification_url": f"{request.scheme}://{request.host}/_sandbox/microdeposits/"
+                                               f"{intent.id}?client_secret={intent.client_secret}",
+                    "microdeposit_type": "amounts",
+                },
+            }
+        else:
+            _start_bank_debit(intent, method)
     else:
         intent._confirm(on_failure_now=intent._report_failure)
     return localstripe.json_response(intent._export(expand=expand))
@@ -195,9 +215,47 @@ async def attach_bank_account(request: web.Request) -> web.Response:
         account_number=data.get("account_number"),
         account_holder_type=data.get("account_holder_type") or "individual",
         billing_details=data.get("billing_details") or {},
+        verification=data.get("verification") or "instant",
     )
     _use_new_payment_method(intent, method.id)
     return localstripe.json_response(intent._export(expand=["payment_method"]))
+
+
+_MICRODEPOSIT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Verify your bank account</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;color:#0f172a;max-width:28rem;margin:0 auto;padding:1rem}}
+label{{display:block;font-weight:600;margin-top:1rem}}input{{font:inherit;width:100%;min-height:3rem;
+padding:.5rem;box-sizing:border-box}}button{{margin-top:1.25rem;width:100%;min-height:3rem;border:0;
+border-radius:8px;background:#0f766e;color:#fff;font:600 1.05rem system-ui}}.note{{color:#475569}}</style>
+</head><body><h1>Verify your bank account</h1>
+<p class="note">Sandbox stand-in for Stripe's microdeposit page. Two deposits of $0.32 and $0.45 arrived.</p>
+<p role="status">{message}</p>
+<form method="post"><label for="first">First deposit (cents)</label><input id="first" name="first" inputmode="numeric">
+<label for="second">Second deposit (cents)</label><input id="second" name="second" inputmode="numeric">
+<button type="submit">Verify account</button></form></body></html>"""
+
+
+async def microdeposits(request: web.Request) -> web.Response:
+    """Stripe's hosted verification page: the right two amounts start the debit."""
+    intent = _intent(request.match_info["id"])
+    if request.query.get("client_secret") != intent.client_secret:
+        raise UserError(401, "Unauthorized")
+    message = ""
+    if request.method == "POST":
+        form = await request.post()
+        if intent.status != "requires_action":
+            message = "This account is already verified."
+        elif (form.get("first", "").strip(), form.get("second", "").strip()) in (
+            TEST_MICRODEPOSITS, TEST_MICRODEPOSITS[::-1]
+        ):
+            method = PaymentMethod._api_retrieve(intent.payment_method)
+            method._needs_microdeposits = False
+            intent.next_action = None
+            _start_bank_debit(intent, method)
+            message = "Verified. The payment is on its way; you can close this page."
+        else:
+            message = "Those amounts don't match. Try again."
+    return web.Response(text=_MICRODEPOSIT_PAGE.format(message=message), content_type="text/html")
 
 
 def _stripe_js(_request: web.Request) -> web.Response:
@@ -212,6 +270,8 @@ def _stripe_js(_request: web.Request) -> web.Response:
 @web.middleware
 async def auth_middleware(request: web.Request, handler):
     """localstripe's key check, plus the calls Stripe.js makes with the publishable key."""
+    if any(re.match(p, request.path) for p in _HOSTED_PATHS):
+        return await handler(request)
     if request.method == "POST" and any(re.match(p, request.path) for p in _PUBLISHABLE_PATHS):
         data = await localstripe.get_post_data(request, remove_auth=False)
         if isinstance(data, dict) and str(data.get("key", "")).startswith("pk_"):
@@ -229,6 +289,8 @@ def build_app() -> web.Application:
         ("POST", "/v1/payment_intents/{id}/_sandbox_attach_bank_account", attach_bank_account),
         ("POST", "/v1/payment_intents/{id}", update_intent),
         ("GET", "/js.stripe.com/v3/", _stripe_js),
+        ("GET", "/_sandbox/microdeposits/{id}", microdeposits),
+        ("POST", "/_sandbox/microdeposits/{id}", microdeposits),
     ]
     for method, path, handler in ours:
         app.router.add_route(method, path, handler)

@@ -139,6 +139,10 @@ class PayState(rx.State):
         gateway = self._gateway()
         return {"key": gateway.publishable_key, "js": gateway.js_url, "lang": self.lang}
 
+    def _start_stripe(self):
+        setup = self._stripe_setup() | {"withCard": bool(self.view.get("card"))}
+        return rx.call_script(_script("start", setup), callback=PayState.stripe_started)
+
     def _outcome(self, outcome: Outcome):
         self.busy = False
         if outcome.status == "succeeded":
@@ -175,10 +179,6 @@ class PayState(rx.State):
         self._clear_error()
         self.screen = "loading"
         return self._reload(visit=True)
-
-    def _start_stripe(self):
-        setup = self._stripe_setup() | {"withCard": bool(self.view.get("card"))}
-        return rx.call_script(_script("start", setup), callback=PayState.stripe_started)
 
     @rx.event
     def stripe_started(self, result: dict):

@@ -118,14 +118,15 @@ def _intent_json(live_app, invoice_id: int) -> dict:
     return client.v1.payment_intents.retrieve(payment.stripe_payment_intent_id).to_dict(recursive=True)
 
 
-def _start_bank_payment(page: Page, account_suffix: str = "6789") -> None:
+def _start_bank_payment(page: Page, account: str = "the payment succeeds") -> None:
+    """Connect a bank account through the sandbox bank (Stripe's bank connection dialog in live mode)."""
     page.get_by_role("tab", name="ACH").click()
     page.get_by_label("Name on the bank account").fill("Pat Customer")
     page.get_by_role("button", name="Connect bank account").click()
     dialog = page.get_by_role("dialog", name="Sandbox bank")
-    dialog.get_by_role("radio", name=re.compile(account_suffix)).check()
+    dialog.get_by_role("radio", name=re.compile(account)).check()
     dialog.get_by_role("button", name="Connect account").click()
-    expect(page.get_by_text(f"STRIPE TEST BANK •••• {account_suffix}")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(re.compile(r"STRIPE TEST BANK •••• \d{4}"))).to_be_visible(timeout=15_000)
 
 
 # --- cards ----------------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ def test_bank_payment_processes_then_a_signed_success_event_marks_it_paid(phone,
 def test_a_failed_bank_payment_reopens_the_balance_and_card_can_pay(phone, live_app):
     invoice_id, token, _mobile = _new_invoice(live_app)
     _open(phone, token)
-    _start_bank_payment(phone, "2227")
+    _start_bank_payment(phone, "insufficient funds")
     phone.get_by_label("I authorize this one-time bank debit.").check()
     phone.get_by_role("button", name="Pay $286.96").click()
     expect(phone.get_by_role("heading", name="Payment processing")).to_be_visible(timeout=20_000)
@@ -276,6 +277,26 @@ def test_a_failed_bank_payment_reopens_the_balance_and_card_can_pay(phone, live_
     _fill_card(phone, "4242 4242 4242 4242")
     phone.get_by_role("button", name="Pay $286.96").click()
     expect(phone.get_by_role("heading", name="Payment received")).to_be_visible(timeout=20_000)
+
+
+def test_a_bank_account_typed_in_by_hand_waits_for_its_microdeposits(phone, live_app):
+    invoice_id, token, _mobile = _new_invoice(live_app)
+    _open(phone, token)
+    _start_bank_payment(phone, "microdeposits")
+    phone.get_by_label("I authorize this one-time bank debit.").check()
+    phone.get_by_role("button", name="Pay $286.96").click()
+    expect(phone.get_by_role("heading", name="Verify your bank account")).to_be_visible(timeout=20_000)
+    screenshot(phone, "pay-ach-verify-phone")
+    with phone.context.expect_page() as opened:
+        phone.get_by_role("link", name="Open the verification page").click()
+    verification = opened.value
+    verification.get_by_label("First deposit (cents)").fill("32")
+    verification.get_by_label("Second deposit (cents)").fill("45")
+    verification.get_by_role("button", name="Verify account").click()
+    expect(verification.get_by_role("status")).to_contain_text("Verified")
+    verification.close()
+    expect(phone.get_by_role("heading", name="Payment processing")).to_be_visible(timeout=15_000)
+    assert [p.status for p in _payments(live_app, invoice_id)] == [PaymentStatus.PROCESSING]
 
 
 # --- links that do not open an invoice ------------------------------------------------------------

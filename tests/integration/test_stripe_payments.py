@@ -3,6 +3,7 @@ genuine signatures posted to the real /webhooks/stripe route."""
 
 import json
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -36,9 +37,14 @@ from smslinks.providers import stripe_payments
 from smslinks.providers.stripe_payments import PaymentDeclined
 from smslinks.sandbox.runner import child, register_stripe_webhook, wait_for_port
 from tests import factories
-from tests.e2e.conftest import free_port
 
 CLIENT = "198.51.100.20"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -76,6 +76,7 @@ class PayView:
     screen: Screen
     business_name: str = ""
     business_phone: str = ""  # as people write it, e.g. (512) 555-9000
+    business_phone_e164: str = ""  # for tel: links
     number: str = ""
     issued_on: date | None = None
     due_on: date | None = None
@@ -132,7 +133,11 @@ def business_for_host(session: Session, host: str) -> Business | None:
 def _contact(business: Business | None) -> dict:
     if business is None:
         return {}
-    return {"business_name": business.name, "business_phone": phones.display(business.phone) if business.phone else ""}
+    return {
+        "business_name": business.name,
+        "business_phone": phones.display(business.phone) if business.phone else "",
+        "business_phone_e164": business.phone or "",
+    }
 
 
 def usable_invoice(session: Session, token: str, client: str) -> tuple[Invoice, int]:
@@ -252,6 +257,7 @@ def present(view: PayView, lang: str) -> dict:
         "screen": view.screen.value,
         "business": view.business_name,
         "phone": view.business_phone,
+        "phone_href": f"tel:{view.business_phone_e164}" if view.business_phone_e164 else "",
         "number": view.number,
         "issued_on": pay_text.day(lang, view.issued_on) if view.issued_on else "",
         "due_on": pay_text.day(lang, view.due_on) if view.due_on else "",

@@ -46,13 +46,13 @@ def _view(key: str) -> rx.Var:
 
 
 def _phone_link() -> rx.Component:
-    return rx.el.a(_view("phone"), href="tel:" + _view("phone"), class_name="pay-link")
+    return rx.el.a(_view("phone"), href=_view("phone_href"), class_name="pay-link")
 
 
-def _help_line(key: str = "help_line") -> rx.Component:
+def _help_line() -> rx.Component:
     return rx.cond(
         _view("phone") != "",
-        rx.el.p(say(key, business=_view("business"), phone=_phone_link()), class_name="pay-help"),
+        rx.el.p(say("help_line", business=_view("business"), phone=_phone_link()), class_name="pay-help"),
     )
 
 
@@ -495,7 +495,7 @@ def _closed_screen(title_key: str, body_key: str, call_key: str = "call_for_help
             _view("phone") != "",
             rx.fragment(
                 rx.el.p(say(call_key, business=_view("business"), phone=_phone_link()), class_name="pay-body"),
-                rx.el.a(tr("call_button", phone=_view("phone")), href="tel:" + _view("phone"),
+                rx.el.a(tr("call_button", phone=_view("phone")), href=_view("phone_href"),
                         class_name="pay-button pay-button-secondary"),
             ),
         ),

@@ -514,39 +514,59 @@ def apply_intent(session: Session, invoice: Invoice, intent: Intent, *, failed: 
         record.status = intent.status
         session.add(record)
     if intent.status == "succeeded":
-        payment = payment or _new_payment(session, invoice, intent)
-        if payment.status != PaymentStatus.PROCESSING:
-            return payment  # already applied (succeeded, refunded, disputed) or a late contradiction
-        _settle(session, invoice, payment, status=PaymentStatus.SUCCEEDED, amount_cents=intent.amount_cents,
-                method_detail=intent.method_detail or payment.method_detail)
-        if record is not None:
-            _retire(session, record)  # spent: a further partial payment gets a new intent
-        audit.record(session, "payment.succeeded", "payment", payment.id, business_id=invoice.business_id,
-                     actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
-                     payment_intent=intent.id)
-        receipts.send(session, invoice, payment, language=record.language if record else "en")
-        return payment
+        return _succeeded(session, invoice, intent, payment, record)
     if failed:
-        if payment is None and (intent.method_type == "us_bank_account" or (record and record.method == "ach")):
-            payment = _new_payment(session, invoice, intent)
-        if payment is None or payment.status != PaymentStatus.PROCESSING:
-            return payment  # a card decline (audited where it was confirmed) or a late contradiction
-        _settle(session, invoice, payment, status=PaymentStatus.FAILED,
-                failure_reason=(intent.error_message or intent.error_code or "The bank returned the payment.")[:300])
-        if record is not None:
-            _retire(session, record)
-        audit.record(session, "payment.failed", "payment", payment.id, business_id=invoice.business_id,
-                     amount_cents=payment.amount_cents, method=payment.method, code=intent.error_code,
-                     reason=payment.failure_reason, payment_intent=intent.id)
-        return payment
+        return _failed(session, invoice, intent, payment, record)
     if intent.status == "processing" and payment is None:
+        return _processing(session, invoice, intent, record)
+    return payment
+
+
+def _succeeded(
+    session: Session, invoice: Invoice, intent: Intent, payment: Payment | None, record: StripePaymentIntent | None,
+) -> Payment:
+    payment = payment or _new_payment(session, invoice, intent)
+    if payment.status != PaymentStatus.PROCESSING:
+        return payment  # already applied (succeeded, refunded, disputed) or a late contradiction
+    _settle(session, invoice, payment, status=PaymentStatus.SUCCEEDED, amount_cents=intent.amount_cents,
+            method_detail=intent.method_detail or payment.method_detail)
+    if record is not None:
+        _retire(session, record)  # spent: a further partial payment gets a new intent
+    audit.record(session, "payment.succeeded", "payment", payment.id, business_id=invoice.business_id,
+                 actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
+                 payment_intent=intent.id)
+    receipts.send(session, invoice, payment, language=record.language if record else "en")
+    return payment
+
+
+def _failed(
+    session: Session, invoice: Invoice, intent: Intent, payment: Payment | None, record: StripePaymentIntent | None,
+) -> Payment | None:
+    """A bank debit that failed or came back: the office sees a failed payment; the balance stays due."""
+    if payment is None and (intent.method_type == "us_bank_account" or (record and record.method == "ach")):
         payment = _new_payment(session, invoice, intent)
-        if record is not None:
-            record.verification_url = None
-        audit.record(session, "payment.processing", "payment", payment.id, business_id=invoice.business_id,
-                     actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
-                     payment_intent=intent.id)
-        invoices.touch(session, invoice.id)
+    if payment is None or payment.status != PaymentStatus.PROCESSING:
+        return payment  # a card decline (audited where it was confirmed) or a late contradiction
+    _settle(session, invoice, payment, status=PaymentStatus.FAILED,
+            failure_reason=(intent.error_message or intent.error_code or "The bank returned the payment.")[:300])
+    if record is not None:
+        _retire(session, record)  # the customer pays again on a new intent, by bank or card
+    audit.record(session, "payment.failed", "payment", payment.id, business_id=invoice.business_id,
+                 amount_cents=payment.amount_cents, method=payment.method, code=intent.error_code,
+                 reason=payment.failure_reason, payment_intent=intent.id)
+    return payment
+
+
+def _processing(
+    session: Session, invoice: Invoice, intent: Intent, record: StripePaymentIntent | None
+) -> Payment:
+    payment = _new_payment(session, invoice, intent)
+    if record is not None:
+        record.verification_url = None
+    audit.record(session, "payment.processing", "payment", payment.id, business_id=invoice.business_id,
+                 actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
+                 payment_intent=intent.id)
+    invoices.touch(session, invoice.id)
     return payment
 
 

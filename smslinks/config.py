@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     session_hours: int = 12
     signin_max_failures: int = 5
     signin_lockout_minutes: int = 15
+    # Pay-page visits with unknown or expired tokens allowed per client before "Too many attempts".
+    pay_link_max_failures: int = 10
+    pay_link_lockout_minutes: int = 15
 
     # Twilio: live when an account SID is given, otherwise the sandbox server.
     twilio_account_sid: str | None = None
@@ -60,6 +63,8 @@ class Settings(BaseSettings):
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
     sandbox_stripe_port: int = 8420
+    # How long the sandbox bank takes to settle (or return) an ACH debit; Stripe takes up to 4 business days.
+    sandbox_ach_settle_seconds: float = 20.0
 
     # Email: an SMTP server when a host is given, otherwise the sandbox mail sink.
     smtp_host: str | None = None

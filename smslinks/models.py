@@ -116,6 +116,7 @@ class PaymentStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     REFUNDED = "refunded"
+    DISPUTED = "disputed"  # the customer's bank took the money back (card dispute, ACH return)
 
 
 class Business(SQLModel, table=True):
@@ -345,8 +346,20 @@ class Payment(SQLModel, table=True):
     status: str = Field(default=PaymentStatus.PROCESSING, max_length=12)
     stripe_payment_intent_id: str | None = Field(default=None, max_length=64, unique=True)
     failure_reason: str | None = Field(default=None, max_length=300)
+    # What the customer and the office recognise: "Visa •••• 4242", "STRIPE TEST BANK •••• 6789".
+    method_detail: str | None = Field(default=None, max_length=80)
+    refunded_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    disputed_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    payment_link_id: int | None = Field(default=None, foreign_key="payment_link.id")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+    @property
+    def collected_cents(self) -> int:
+        """What this payment currently contributes to the invoice's amount paid."""
+        if self.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED):
+            return 0
+        return max(0, self.amount_cents - self.refunded_cents - self.disputed_cents)
 
 
 class OutboundMessage(SQLModel, table=True):
@@ -412,3 +425,56 @@ class ProcessedWebhookEvent(SQLModel, table=True):
     provider: str = Field(max_length=20)
     event_id: str = Field(max_length=128)
     received_at: datetime = created_at_field()
+
+
+# --- Customer payments (issue 7): the pay page's Stripe PaymentIntents, ACH mandates, throttling ---
+
+
+class StripePaymentIntent(SQLModel, table=True):
+    """The PaymentIntent that collects an invoice's balance (or part of it, when partial payments are on).
+
+    One row per invoice is active at a time and is reused by reloads, second tabs and retries after a
+    decline, so a customer can never hold two live intents for the same money. The create call carries
+    the idempotency key (the SDK's retries of it return the same intent), and the row keeps both."""
+
+    __tablename__ = "stripe_payment_intent"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    stripe_id: str = Field(max_length=64, unique=True)
+    idempotency_key: str = Field(max_length=64, unique=True)
+    amount_cents: int
+    status: str = Field(default="new", max_length=32)  # Stripe's status as last seen
+    method: str | None = Field(default=None, max_length=10)  # the method last tried: card or ach
+    active: bool = Field(default=True, index=True)
+    payment_link_id: int | None = Field(default=None, foreign_key="payment_link.id")
+    language: str = Field(default="en", max_length=5)  # of the receipt
+    # ACH with microdeposits: Stripe's page where the customer enters the two amounts.
+    verification_url: str | None = Field(default=None, max_length=500)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class AchMandate(SQLModel, table=True):
+    """Evidence that the customer authorised a bank debit: the exact text they accepted, when, from where."""
+
+    __tablename__ = "ach_mandate"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    stripe_payment_intent_id: str = Field(max_length=64, index=True)
+    payment_link_id: int | None = Field(default=None, foreign_key="payment_link.id")
+    amount_cents: int
+    text_version: str = Field(max_length=40)
+    language: str = Field(max_length=5)
+    text: str = Field(sa_type=sa.Text)
+    ip_address: str = Field(max_length=64)
+    user_agent: str = Field(max_length=500)
+    accepted_at: datetime = created_at_field()
+
+
+class PayLinkFailure(SQLModel, table=True):
+    """A pay-page visit with an unknown or expired token, kept to throttle token guessing per client."""
+
+    __tablename__ = "pay_link_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=64, index=True)
+    at: datetime = created_at_field()

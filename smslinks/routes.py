@@ -14,6 +14,7 @@ PAY = "/pay/[token]"
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
 TWILIO_INBOUND_WEBHOOK = "/webhooks/twilio/inbound"
+STRIPE_WEBHOOK = "/webhooks/stripe"
 
 
 def invoice(invoice_id: int) -> str:

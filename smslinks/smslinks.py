@@ -9,7 +9,7 @@ from smslinks.api import build_api
 from smslinks.worker import inprocess_dispatcher
 
 app = rx.App(
-    stylesheets=["/app.css"],
+    stylesheets=["/app.css", "/pay.css"],
     api_transformer=build_api(),
 )
 app.register_lifespan_task(inprocess_dispatcher)

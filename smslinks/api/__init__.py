@@ -7,6 +7,7 @@ from starlette.routing import Route
 from sqlalchemy import text
 
 from smslinks import routes
+from smslinks.api.stripe_webhook import stripe_webhook
 from smslinks.api.twilio_webhooks import twilio_inbound, twilio_status
 from smslinks.db import get_engine
 
@@ -23,5 +24,6 @@ def build_api() -> Starlette:
             Route("/health", health, methods=["GET"]),
             Route(routes.TWILIO_STATUS_WEBHOOK, twilio_status, methods=["POST"]),
             Route(routes.TWILIO_INBOUND_WEBHOOK, twilio_inbound, methods=["POST"]),
+            Route(routes.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
         ]
     )

@@ -6,6 +6,7 @@ from smslinks.pages import (  # noqa: F401
     invoice_detail,
     invoices,
     online_payments,
+    pay,
     settings,
     signin,
     tech,

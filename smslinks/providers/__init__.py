@@ -1,4 +1,4 @@
-"""Adapters over the providers' SDKs: the only modules that import twilio or smtplib.
+"""Adapters over the providers' SDKs: the only modules that import twilio, stripe or smtplib.
 
 core/ uses them through the Protocols in core/channels.py; these factories build them from the
 settings (live keys, or the sandbox servers when there are none).

@@ -3,6 +3,7 @@
 Used by `smslinks dev` (make run) and by the test fixtures; children stop when the parent does.
 """
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from smslinks import routes
 from smslinks.config import PROJECT_ROOT, Settings, get_settings
 
 
@@ -85,14 +87,18 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def sandbox_servers(settings: Settings, log_dir: Path | None = None) -> Iterator[None]:
-    """localstripe, the Twilio sandbox (with the Dev phone) and the mail sink, for whichever
-    provider has no live settings."""
+    """The sandbox Stripe (localstripe plus our additions), the Twilio sandbox (with the Dev phone)
+    and the mail sink, for whichever provider has no live settings."""
     with ExitStack() as stack:
         started = []
         if settings.stripe_sandbox:
             process = stack.enter_context(
                 child(
-                    [sys.executable, "-m", "localstripe", "--port", str(settings.sandbox_stripe_port), "--from-scratch"],
+                    [
+                        sys.executable, "-m", "smslinks.sandbox.stripe_server",
+                        "--port", str(settings.sandbox_stripe_port),
+                        "--ach-settle-seconds", str(settings.sandbox_ach_settle_seconds),
+                    ],
                     log=log_dir / "localstripe.log" if log_dir else None,
                 )
             )
@@ -106,6 +112,8 @@ def sandbox_servers(settings: Settings, log_dir: Path | None = None) -> Iterator
                 started.append((process, settings.sandbox_smtp_port))
         for process, port in started:
             wait_for_port(port, process)
+        if settings.stripe_sandbox:
+            register_stripe_webhook(settings)
         yield
 
 
@@ -121,6 +129,33 @@ def sandbox_twilio_command(settings: Settings) -> list[str]:
     if settings.smtp_sandbox:
         argv += ["--smtp-port", str(settings.sandbox_smtp_port)]
     return argv
+
+
+STRIPE_WEBHOOK_EVENTS = [
+    "payment_intent.succeeded",
+    "payment_intent.processing",
+    "payment_intent.payment_failed",
+    "charge.refunded",
+    "charge.dispute.created",
+]
+
+
+def register_stripe_webhook(settings: Settings) -> None:
+    """Point the sandbox Stripe's signed webhooks at our /webhooks/stripe, as a Stripe dashboard
+    endpoint does in live mode."""
+    body = json.dumps(
+        {
+            "url": settings.backend_url + routes.STRIPE_WEBHOOK,
+            "secret": settings.stripe_keys[2],
+            "events": STRIPE_WEBHOOK_EVENTS,
+        }
+    ).encode()
+    request = urllib.request.Request(
+        f"{settings.stripe_base_url}/_config/webhooks/smslinks", data=body, method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
 
 
 def reflex_command(*extra: str) -> list[str]:
@@ -144,6 +179,13 @@ def _banner(settings: Settings) -> str:
         sandbox_pages.append(f"  Mail (emails sent in sandbox):     {settings.sandbox_twilio_url}/mail")
     if sandbox_pages:
         lines += ["", *sandbox_pages]
+    if settings.stripe_sandbox:
+        lines += [
+            "",
+            "  Sandbox Stripe test cards (any future expiry, any CVC): 4242 4242 4242 4242 pays,",
+            "  4000 0000 0000 0341 is declined, 4000 0025 0000 3155 asks for 3-D Secure.",
+            f"  Bank (ACH) payments settle after {settings.sandbox_ach_settle_seconds:g}s in the sandbox bank.",
+        ]
     lines += ["", "  Press Ctrl+C to stop.", ""]
     return "\n".join(lines)
 

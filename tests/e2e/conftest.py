@@ -66,6 +66,8 @@ def live_app(tmp_path_factory) -> Iterator[LiveApp]:
         # webhook URL (Dev phone replies) and starts the mail sink on the SMTP port.
         "SMSLINKS_SANDBOX_TWILIO_STEP_SECONDS": "0.3",
         "SMSLINKS_DISPATCHER_POLL_SECONDS": "0.5",
+        # Bank debits stay "processing" until a test posts the bank's answer as a signed event.
+        "SMSLINKS_SANDBOX_ACH_SETTLE_SECONDS": "3600",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
     }

@@ -1,0 +1,295 @@
+"""What a customer sees through a payment link: one invoice, and nothing else.
+
+A link token opens exactly one invoice. Unknown and expired tokens get the same screen, the same
+work (one lookup by hash, one throttle row) and so the same timing: nobody learns which tokens
+exist. Visits with such tokens are counted per client, and too many of them lock the client out
+for a while ("Too many attempts").
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlmodel import Session, func, select
+
+from smslinks.config import get_settings
+from smslinks.core import display, invoices, links, pay_text, phones
+from smslinks.core.accounts import payment_settings
+from smslinks.core.errors import DomainError
+from smslinks.core.jobs import address_line
+from smslinks.core.links import LinkState
+from smslinks.models import (
+    Business,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Location,
+    PayLinkFailure,
+    Payment,
+    PaymentLink,
+    PaymentStatus,
+    StripePaymentIntent,
+    utcnow,
+)
+
+
+class Screen(StrEnum):
+    PAY = "pay"
+    PAID = "paid"
+    PROCESSING = "processing"  # a bank payment is on its way
+    VERIFY = "verify"  # a bank account waits for its microdeposits
+    EXPIRED = "expired"  # also unknown tokens
+    REVOKED = "revoked"
+    VOID = "void"
+    THROTTLED = "throttled"
+
+
+class LinkNotUsable(DomainError):
+    """The link stopped working while the page was open (expired, revoked, invoice void or throttled)."""
+
+    def __init__(self, screen: Screen):
+        super().__init__(f"This payment link cannot be used ({screen.value}).")
+        self.screen = screen
+
+
+@dataclass(frozen=True)
+class Line:
+    description: str
+    quantity: str
+    unit_price_cents: int
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class PaymentSummary:
+    amount_cents: int
+    method: str
+    status: str
+    on: date
+
+
+@dataclass(frozen=True)
+class PayView:
+    """Everything the pay page may show. Business contact details are the only data besides the invoice."""
+
+    screen: Screen
+    business_name: str = ""
+    business_phone: str = ""  # as people write it, e.g. (512) 555-9000
+    business_phone_e164: str = ""  # for tel: links
+    number: str = ""
+    issued_on: date | None = None
+    due_on: date | None = None
+    service_address: str = ""
+    lines: list[Line] = field(default_factory=list)
+    subtotal_cents: int = 0
+    tax_cents: int = 0
+    total_cents: int = 0
+    paid_cents: int = 0
+    balance_cents: int = 0
+    card_enabled: bool = False
+    ach_enabled: bool = False
+    partial_allowed: bool = False
+    payments: list[PaymentSummary] = field(default_factory=list)
+    processing: PaymentSummary | None = None
+    verification_url: str = ""
+
+
+# --- throttling ---------------------------------------------------------------------------------
+
+
+def _recent_failures(session: Session, client: str) -> int:
+    since = utcnow() - timedelta(minutes=get_settings().pay_link_lockout_minutes)
+    return session.exec(
+        select(func.count()).select_from(PayLinkFailure).where(
+            PayLinkFailure.client == client, PayLinkFailure.at >= since
+        )
+    ).one()
+
+
+def throttled(session: Session, client: str) -> bool:
+    return _recent_failures(session, _client(client)) >= get_settings().pay_link_max_failures
+
+
+def _client(client: str) -> str:
+    return (client or "unknown")[:64]
+
+
+# --- resolving a link ---------------------------------------------------------------------------
+
+
+def business_for_host(session: Session, host: str) -> Business | None:
+    """The business whose links live on this host; else the only business, if there is just one.
+    Used where no token identifies the business (unknown or expired links)."""
+    name = (host or "").split("//")[-1].split("/")[0].split(":")[0].lower()
+    if name:
+        business = session.exec(select(Business).where(func.lower(Business.host) == name)).first()
+        if business is not None:
+            return business
+    only = session.exec(select(Business).limit(2)).all()
+    return only[0] if len(only) == 1 else None
+
+
+def _contact(business: Business | None) -> dict:
+    if business is None:
+        return {}
+    return {
+        "business_name": business.name,
+        "business_phone": phones.display(business.phone) if business.phone else "",
+        "business_phone_e164": business.phone or "",
+    }
+
+
+def usable_invoice(session: Session, token: str, client: str) -> tuple[Invoice, int]:
+    """(invoice, link id) when the link still works; else LinkNotUsable naming the screen to show.
+    Every pay-page action goes through here first: state may have changed since the page opened."""
+    if throttled(session, client):
+        raise LinkNotUsable(Screen.THROTTLED)
+    found = links.lookup(session, token)
+    if found.state is LinkState.USABLE:
+        return session.get(Invoice, found.invoice_id), found.link_id
+    if found.state is LinkState.EXPIRED:
+        session.add(PayLinkFailure(client=_client(client)))
+        session.commit()  # the failure counts even though the caller's work stops here
+    raise LinkNotUsable(Screen(found.state.value))
+
+
+def open_link(session: Session, token: str, *, client: str, host: str, visit: bool = True) -> PayView:
+    """The page for this token (on_load and every refresh); a visit is recorded on the link."""
+    try:
+        invoice, link_id = usable_invoice(session, token, client)
+    except LinkNotUsable as refused:
+        return _closed_view(session, token, refused.screen, host)
+    link = session.get(PaymentLink, link_id)
+    now = utcnow()
+    if visit and (link.last_opened_at is None or now - link.last_opened_at > timedelta(minutes=1)):
+        link.last_opened_at = now
+        session.add(link)
+        invoices.touch(session, invoice.id)  # the office sees "opened" live
+    return invoice_view(session, invoice)
+
+
+def _closed_view(session: Session, token: str, screen: Screen, host: str) -> PayView:
+    if screen in (Screen.REVOKED, Screen.VOID):
+        found = links.lookup(session, token)
+        invoice = session.get(Invoice, found.invoice_id)
+        return PayView(screen=screen, **_contact(session.get(Business, invoice.business_id)))
+    if screen is Screen.EXPIRED:
+        return PayView(screen=screen, **_contact(business_for_host(session, host)))
+    return PayView(screen=screen)
+
+
+def invoice_view(session: Session, invoice: Invoice) -> PayView:
+    business = session.get(Business, invoice.business_id)
+    location = session.get(Location, invoice.location_id)
+    settings = payment_settings(session, business.id)
+    lines = session.exec(
+        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
+    ).all()
+    payments = session.exec(
+        select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.created_at)
+    ).all()
+    processing = next((p for p in payments if p.status == PaymentStatus.PROCESSING), None)
+    waiting = session.exec(
+        select(StripePaymentIntent).where(
+            StripePaymentIntent.invoice_id == invoice.id,
+            StripePaymentIntent.active.is_(True),
+            StripePaymentIntent.verification_url.is_not(None),
+        )
+    ).first()
+    balance = invoice.balance_cents
+    if invoice.status == InvoiceStatus.VOID:
+        screen = Screen.VOID
+    elif balance <= 0:
+        screen = Screen.PAID
+    elif processing is not None:
+        screen = Screen.PROCESSING
+    elif waiting is not None:
+        screen = Screen.VERIFY
+    else:
+        screen = Screen.PAY
+    return PayView(
+        screen=screen,
+        **_contact(business),
+        number=invoice.number,
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        service_address=address_line(location),
+        lines=[
+            Line(line.description, _quantity(line.quantity), line.unit_price_cents, line.amount_cents)
+            for line in lines
+        ],
+        subtotal_cents=invoice.subtotal_cents,
+        tax_cents=invoice.tax_cents,
+        total_cents=invoice.total_cents,
+        paid_cents=invoice.amount_paid_cents,
+        balance_cents=max(0, balance),
+        card_enabled=settings.card_enabled,
+        ach_enabled=settings.ach_enabled,
+        partial_allowed=settings.partial_payments_enabled,
+        payments=[_summary(p) for p in payments if p.status != PaymentStatus.FAILED],
+        processing=_summary(processing) if processing else None,
+        verification_url=waiting.verification_url if waiting else "",
+    )
+
+
+def _summary(payment: Payment) -> PaymentSummary:
+    return PaymentSummary(
+        amount_cents=payment.amount_cents,
+        method=payment.method_detail or payment.method.upper(),
+        status=payment.status,
+        on=payment.created_at.date(),
+    )
+
+
+def _quantity(value) -> str:
+    """1, 2.5 — not 1.00 or 1E+1."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+# --- presentation -------------------------------------------------------------------------------
+
+
+def present(view: PayView, lang: str) -> dict:
+    """The view as display strings in one language: the pay page's single state payload."""
+    money = display.money
+    return {
+        "screen": view.screen.value,
+        "business": view.business_name,
+        "phone": view.business_phone,
+        "phone_href": f"tel:{view.business_phone_e164}" if view.business_phone_e164 else "",
+        "number": view.number,
+        "issued_on": pay_text.day(lang, view.issued_on) if view.issued_on else "",
+        "due_on": pay_text.day(lang, view.due_on) if view.due_on else "",
+        "address": view.service_address,
+        "subtotal": money(view.subtotal_cents),
+        "tax": money(view.tax_cents),
+        "total": money(view.total_cents),
+        "paid": money(view.paid_cents),
+        "balance": money(view.balance_cents),
+        "balance_cents": view.balance_cents,
+        "card": view.card_enabled,
+        "ach": view.ach_enabled,
+        "partial": view.partial_allowed,
+        "processing_amount": money(view.processing.amount_cents) if view.processing else "",
+        "processing_method": view.processing.method if view.processing else "",
+        "verification_url": view.verification_url,
+    }
+
+
+def present_lines(view: PayView) -> list[dict[str, str]]:
+    return [
+        {
+            "description": line.description,
+            "quantity": line.quantity,
+            "amount": display.money(line.amount_cents),
+        }
+        for line in view.lines
+    ]
+
+
+def present_payments(view: PayView, lang: str) -> list[dict[str, str]]:
+    return [
+        {"on": pay_text.day(lang, p.on), "method": p.method, "amount": display.money(p.amount_cents)}
+        for p in view.payments
+    ]

@@ -1,0 +1,658 @@
+"""Collecting an invoice's balance through Stripe: the rules behind the pay page and the webhook.
+
+- Amounts come from the invoice (the balance, or a partial amount the business allows), never from
+  the browser's idea of the balance. The browser only hands over a Stripe payment method id.
+- One PaymentIntent per invoice is active at a time (StripePaymentIntent): reloads, second tabs and
+  retries after a decline reuse it; an intent Stripe no longer knows is replaced.
+- Charges are confirmed on the server while the invoice row is locked (SELECT ... FOR UPDATE on
+  PostgreSQL; SQLite serialises writers), after checking the balance again. Double taps, two tabs
+  and two phones therefore collect the balance at most once. Each call that moves money carries an
+  idempotency key.
+- The invoice counts money only when Stripe reports success; a bank payment in flight is
+  "processing". Failures, refunds and disputes give the balance back and leave a trace the office sees.
+- Webhook events are applied once (ProcessedWebhookEvent) and in any order: a late "processing"
+  never overrides "succeeded" or "failed".
+"""
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from smslinks.core import audit, display, invoices, pay_page, pay_text, phones, receipts
+from smslinks.core.accounts import payment_settings
+from smslinks.core.errors import DomainError
+from smslinks.models import (
+    AchMandate,
+    Business,
+    Invoice,
+    InvoiceStatus,
+    OutboundMessage,
+    Payment,
+    PaymentMethod,
+    PaymentSettings,
+    PaymentStatus,
+    ProcessedWebhookEvent,
+    StripePaymentIntent,
+    utcnow,
+)
+from smslinks.providers import stripe_payments
+from smslinks.providers.stripe_payments import (
+    GatewayError,
+    GatewayEvent,
+    GatewayUnavailable,
+    Intent,
+    PaymentDeclined,
+    intent_from_dict,
+)
+
+MIN_PAYMENT_CENTS = 100
+STRIPE = "stripe"
+# Metadata on every PaymentIntent we create: which invoice it pays, so webhooks find it.
+INVOICE_KEY = "smslinks_invoice_id"
+BUSINESS_KEY = "smslinks_business_id"
+
+_REUSABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
+
+
+class PaymentGateway(Protocol):
+    """What core needs from Stripe (providers/stripe_payments.StripePayments in the app)."""
+
+    publishable_key: str
+    js_url: str
+
+    def create_intent(
+        self, *, amount_cents: int, method_types: list[str], metadata: dict[str, str], idempotency_key: str
+    ) -> Intent: ...
+
+    def retrieve_intent(self, intent_id: str) -> Intent | None: ...
+
+    def update_intent(self, intent_id: str, *, amount_cents: int, payment_method: str | None = None) -> Intent: ...
+
+    def confirm_intent(self, intent_id: str, *, idempotency_key: str, mandate: dict | None = None) -> Intent: ...
+
+    def parse_event(self, payload: bytes, signature: str | None) -> GatewayEvent: ...
+
+
+def default_gateway() -> PaymentGateway:
+    """Stripe as configured (live keys, or the sandbox Stripe)."""
+    return stripe_payments.gateway()
+
+
+class PaymentRefused(DomainError):
+    """A rule (or Stripe) said no; `code` names the customer-facing text in core/pay_text.py."""
+
+    def __init__(self, code: str, **values: object):
+        super().__init__(pay_text.t("en", code, **values))
+        self.code = code
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a payment attempt, for the page to show."""
+
+    status: str  # succeeded | processing | requires_action | verify | declined
+    amount_cents: int = 0
+    method: str = ""
+    balance_cents: int = 0
+    client_secret: str = ""  # requires_action only: Stripe.js completes 3-D Secure with it
+    message: str = ""  # declined: Stripe's words
+    code: str | None = None
+    receipt_channel: str | None = None
+
+
+# --- amounts and locking ------------------------------------------------------------------------
+
+
+def parse_amount(text: str | None, balance_cents: int, partial_allowed: bool) -> int:
+    """Cents to collect: the balance, or (when partial payments are on) what the customer typed,
+    at least $1 and at most the balance."""
+    if text is None or not str(text).strip() or not partial_allowed:
+        return balance_cents
+    cleaned = str(text).strip().replace("$", "").replace(",", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise PaymentRefused("amount_invalid") from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        raise PaymentRefused("amount_invalid")
+    cents = int(value * 100)
+    if cents > balance_cents:
+        raise PaymentRefused("amount_too_large", balance=display.money(balance_cents))
+    if cents < min(MIN_PAYMENT_CENTS, balance_cents) or cents <= 0:
+        raise PaymentRefused("amount_too_small")
+    return cents
+
+
+def lock_invoice(session: Session, invoice_id: int) -> Invoice:
+    """The invoice row, locked for this transaction and freshly read.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks; a no-op UPDATE takes its database
+    write lock first, so the read that follows sees what the previous writer committed."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().execute(
+            sa.update(Invoice).where(Invoice.id == invoice_id).values(updated_at=Invoice.updated_at)
+        )
+    return session.exec(
+        select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _payable(session: Session, invoice: Invoice, method: PaymentMethod, amount_text: str | None) -> int:
+    """The amount this attempt may collect now, or PaymentRefused."""
+    settings: PaymentSettings = payment_settings(session, invoice.business_id)
+    enabled = settings.card_enabled if method is PaymentMethod.CARD else settings.ach_enabled
+    if not enabled:
+        raise PaymentRefused("method_not_accepted")
+    if invoice.status == InvoiceStatus.VOID:
+        raise pay_page.LinkNotUsable(pay_page.Screen.VOID)
+    if invoice.balance_cents <= 0:
+        raise PaymentRefused("nothing_due")
+    processing = session.exec(
+        select(Payment.id).where(Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PROCESSING)
+    ).first()
+    if processing is not None:
+        raise PaymentRefused("already_processing")
+    return parse_amount(amount_text, invoice.balance_cents, settings.partial_payments_enabled)
+
+
+def _method_types(session: Session, business_id: int) -> list[str]:
+    settings = payment_settings(session, business_id)
+    kinds = [(settings.card_enabled, "card"), (settings.ach_enabled, "us_bank_account")]
+    return [name for enabled, name in kinds if enabled]
+
+
+# --- the invoice's PaymentIntent ----------------------------------------------------------------
+
+
+def active_intent(session: Session, invoice_id: int) -> StripePaymentIntent | None:
+    return session.exec(
+        select(StripePaymentIntent)
+        .where(StripePaymentIntent.invoice_id == invoice_id, StripePaymentIntent.active.is_(True))
+        .order_by(StripePaymentIntent.id.desc())
+    ).first()
+
+
+def _retire(session: Session, record: StripePaymentIntent) -> None:
+    record.active = False
+    record.updated_at = utcnow()
+    session.add(record)
+
+
+def _ensure_intent(
+    session: Session, gateway: PaymentGateway, invoice: Invoice, amount_cents: int, *, link_id: int, language: str
+) -> tuple[StripePaymentIntent, Intent]:
+    """Under the invoice lock: the invoice's reusable intent, or a new one for amount_cents."""
+    record = active_intent(session, invoice.id)
+    if record is not None:
+        intent = gateway.retrieve_intent(record.stripe_id)
+        if intent is not None and intent.status in _REUSABLE:
+            record.payment_link_id, record.language = link_id, language
+            session.add(record)
+            return record, intent
+        if intent is not None and intent.status in ("processing", "succeeded"):
+            # Money moved without us hearing of it yet (a lost response or a late webhook): catch up.
+            apply_intent(session, invoice, intent)
+            if invoice.balance_cents <= 0:
+                raise PaymentRefused("nothing_due")
+            if intent.status == "processing":
+                raise PaymentRefused("already_processing")
+        _retire(session, record)  # spent, canceled, or unknown to Stripe (e.g. a restarted sandbox)
+    record = StripePaymentIntent(
+        invoice_id=invoice.id,
+        idempotency_key=f"smslinks-invoice-{invoice.id}-{secrets.token_hex(8)}",
+        amount_cents=amount_cents,
+    )
+    intent = gateway.create_intent(
+        amount_cents=amount_cents,
+        method_types=_method_types(session, invoice.business_id),
+        metadata={INVOICE_KEY: str(invoice.id), BUSINESS_KEY: str(invoice.business_id), "invoice": invoice.number},
+        idempotency_key=record.idempotency_key,
+    )
+    record.stripe_id, record.status = intent.id, intent.status
+    record.payment_link_id, record.language = link_id, language
+    session.add(record)
+    session.flush()
+    return record, intent
+
+
+def _start(
+    session: Session, gateway: PaymentGateway, token: str, client: str, method: PaymentMethod,
+    amount_text: str | None, language: str,
+) -> tuple[int, StripePaymentIntent, Intent]:
+    """Phase one of every attempt, committed on its own: the intent exists and we know its id
+    before anything is confirmed, so money can never move on an intent we have no record of."""
+    invoice, link_id = pay_page.usable_invoice(session, token, client)
+    invoice = lock_invoice(session, invoice.id)
+    amount = _payable(session, invoice, method, amount_text)
+    try:
+        record, intent = _ensure_intent(session, gateway, invoice, amount, link_id=link_id, language=language)
+    except GatewayError as error:
+        session.commit()  # keep what was learned (a caught-up payment, a retired intent)
+        raise PaymentRefused("unavailable") from error
+    except PaymentRefused:
+        session.commit()
+        raise
+    session.commit()
+    return invoice.id, record, intent
+
+
+def _relock(
+    session: Session, invoice_id: int, record: StripePaymentIntent, method: PaymentMethod, amount_text: str | None
+) -> tuple[Invoice, int]:
+    """Phase two starts by locking again and re-checking: another tab may have paid meanwhile."""
+    invoice = lock_invoice(session, invoice_id)
+    amount = _payable(session, invoice, method, amount_text)
+    session.refresh(record)
+    if not record.active:
+        raise PaymentRefused("session_reset")
+    return invoice, amount
+
+
+# --- cards --------------------------------------------------------------------------------------
+
+
+def pay_by_card(
+    session: Session, gateway: PaymentGateway, token: str, *, client: str, payment_method: str,
+    amount_text: str | None = None, language: str = "en",
+) -> Outcome:
+    """Charge a card (a Stripe PaymentMethod made by Stripe.js in the browser) for the balance or the
+    partial amount. 3-D Secure comes back as requires_action with the client secret for Stripe.js."""
+    if not payment_method or not payment_method.startswith("pm_") or len(payment_method) > 100:
+        raise PaymentRefused("declined")
+    invoice_id, record, _intent = _start(session, gateway, token, client, PaymentMethod.CARD, amount_text, language)
+    invoice, amount = _relock(session, invoice_id, record, PaymentMethod.CARD, amount_text)
+    record.method, record.amount_cents = PaymentMethod.CARD.value, amount
+    try:
+        gateway.update_intent(record.stripe_id, amount_cents=amount, payment_method=payment_method)
+        intent = gateway.confirm_intent(record.stripe_id, idempotency_key=_attempt_key(record))
+    except PaymentDeclined as declined:
+        return _declined(session, invoice, record, declined.code, declined.message)
+    except GatewayError as error:
+        return _unclear(session, gateway, invoice, record, error)
+    return _after_confirm(session, invoice, record, intent)
+
+
+def finish_card_action(session: Session, gateway: PaymentGateway, token: str, *, client: str) -> Outcome:
+    """After Stripe.js ran 3-D Secure: read the intent's real state from Stripe (never the browser's word)."""
+    invoice, _link_id = pay_page.usable_invoice(session, token, client)
+    invoice = lock_invoice(session, invoice.id)
+    record = active_intent(session, invoice.id)
+    if record is None:
+        raise PaymentRefused("session_reset")
+    try:
+        intent = gateway.retrieve_intent(record.stripe_id)
+    except GatewayError as error:
+        raise PaymentRefused("unavailable") from error
+    if intent is None:
+        raise PaymentRefused("session_reset")
+    if intent.status == "requires_action" and intent.next_action == "use_stripe_sdk":
+        return _declined(session, invoice, record, "payment_intent_authentication_failure", None)
+    return _after_confirm(session, invoice, record, intent)
+
+
+def _attempt_key(record: StripePaymentIntent) -> str:
+    return f"{record.idempotency_key}-confirm-{secrets.token_hex(6)}"
+
+
+def _declined(
+    session: Session, invoice: Invoice, record: StripePaymentIntent, code: str | None, message: str | None
+) -> Outcome:
+    record.status = "requires_payment_method"
+    record.updated_at = utcnow()
+    session.add(record)
+    audit.record(session, "payment.declined", "invoice", invoice.id, business_id=invoice.business_id,
+                 actor=audit.CUSTOMER_ACTOR, method=record.method, code=code, message=message,
+                 payment_intent=record.stripe_id)
+    return Outcome(status="declined", code=code, message=message or "", balance_cents=invoice.balance_cents)
+
+
+def _unclear(
+    session: Session, gateway: PaymentGateway, invoice: Invoice, record: StripePaymentIntent, error: GatewayError
+) -> Outcome:
+    """Stripe refused or did not answer: ask it what the intent's state is now before saying anything."""
+    try:
+        intent = gateway.retrieve_intent(record.stripe_id)
+    except GatewayError:
+        intent = None
+    if intent is not None and intent.status in ("succeeded", "processing"):
+        return _after_confirm(session, invoice, record, intent)
+    if isinstance(error, GatewayUnavailable) or intent is None:
+        raise PaymentRefused("unavailable") from error
+    return _declined(session, invoice, record, error.code, error.message)
+
+
+def _after_confirm(session: Session, invoice: Invoice, record: StripePaymentIntent, intent: Intent) -> Outcome:
+    record.status = intent.status
+    record.updated_at = utcnow()
+    session.add(record)
+    if intent.status in ("succeeded", "processing"):
+        payment = apply_intent(session, invoice, intent)
+        return Outcome(
+            status=intent.status, amount_cents=payment.amount_cents, method=payment.method_detail or "",
+            balance_cents=max(0, invoice.balance_cents), receipt_channel=_receipt_channel(session, payment),
+        )
+    if intent.status == "requires_action" and intent.next_action == "verify_with_microdeposits":
+        record.verification_url = intent.verification_url
+        return Outcome(status="verify", amount_cents=intent.amount_cents, balance_cents=invoice.balance_cents)
+    if intent.status == "requires_action":
+        return Outcome(status="requires_action", client_secret=intent.client_secret,
+                       amount_cents=intent.amount_cents, balance_cents=invoice.balance_cents)
+    return _declined(session, invoice, record, intent.error_code, intent.error_message)
+
+
+def _receipt_channel(session: Session, payment: Payment) -> str | None:
+    message = session.exec(
+        select(OutboundMessage).where(OutboundMessage.idempotency_key == f"receipt-payment-{payment.id}")
+    ).first()
+    return message.channel if message else None
+
+
+# --- bank accounts (ACH) ------------------------------------------------------------------------
+
+
+def prepare_bank_payment(
+    session: Session, gateway: PaymentGateway, token: str, *, client: str, amount_text: str | None = None,
+    language: str = "en",
+) -> str:
+    """The intent's client secret, for Stripe.js collectBankAccountForPaymentIntent in the browser."""
+    invoice_id, record, intent = _start(session, gateway, token, client, PaymentMethod.ACH, amount_text, language)
+    invoice, amount = _relock(session, invoice_id, record, PaymentMethod.ACH, amount_text)
+    if intent.amount_cents != amount:
+        try:
+            intent = gateway.update_intent(record.stripe_id, amount_cents=amount)
+        except GatewayError as error:
+            raise PaymentRefused("unavailable") from error
+    record.method, record.amount_cents = PaymentMethod.ACH.value, amount
+    session.add(record)
+    return intent.client_secret
+
+
+def connected_bank(session: Session, gateway: PaymentGateway, token: str, *, client: str) -> str | None:
+    """"Bank name •••• 1234" once Stripe.js attached a bank account to the invoice's intent, else None."""
+    invoice, _link_id = pay_page.usable_invoice(session, token, client)
+    record = active_intent(session, invoice.id)
+    if record is None:
+        return None
+    try:
+        intent = gateway.retrieve_intent(record.stripe_id)
+    except GatewayError as error:
+        raise PaymentRefused("unavailable") from error
+    if intent is None or intent.method_type != "us_bank_account" or intent.status != "requires_confirmation":
+        return None
+    return intent.method_detail or "Bank account"
+
+
+def pay_by_bank(
+    session: Session, gateway: PaymentGateway, token: str, *, client: str, accepted: bool, ip_address: str,
+    user_agent: str, amount_text: str | None = None, language: str = "en",
+) -> Outcome:
+    """Debit the connected bank account once the customer accepted the mandate. The evidence (exact
+    text and its version, IP, user agent, time) is committed before Stripe is asked to debit."""
+    if not accepted:
+        raise PaymentRefused("mandate_required")
+    invoice, link_id = pay_page.usable_invoice(session, token, client)
+    invoice = lock_invoice(session, invoice.id)
+    amount = _payable(session, invoice, PaymentMethod.ACH, amount_text)
+    record = active_intent(session, invoice.id)
+    if record is None:
+        raise PaymentRefused("bank_not_connected")
+    try:
+        intent = gateway.retrieve_intent(record.stripe_id)
+    except GatewayError as error:
+        raise PaymentRefused("unavailable") from error
+    if intent is None or intent.method_type != "us_bank_account" or intent.status != "requires_confirmation":
+        raise PaymentRefused("bank_not_connected")
+    mandate = _record_mandate(session, invoice, record, link_id, amount, language, ip_address, user_agent)
+    session.commit()
+
+    invoice, amount = _relock(session, invoice.id, record, PaymentMethod.ACH, amount_text)
+    record.method, record.amount_cents = PaymentMethod.ACH.value, amount
+    try:
+        if intent.amount_cents != amount:
+            gateway.update_intent(record.stripe_id, amount_cents=amount)
+        intent = gateway.confirm_intent(
+            record.stripe_id, idempotency_key=_attempt_key(record),
+            mandate={"ip_address": mandate.ip_address, "user_agent": mandate.user_agent},
+        )
+    except PaymentDeclined as declined:
+        return _declined(session, invoice, record, declined.code, declined.message)
+    except GatewayError as error:
+        return _unclear(session, gateway, invoice, record, error)
+    return _after_confirm(session, invoice, record, intent)
+
+
+def _record_mandate(
+    session: Session, invoice: Invoice, record: StripePaymentIntent, link_id: int, amount: int, language: str,
+    ip_address: str, user_agent: str,
+) -> AchMandate:
+    business = session.get(Business, invoice.business_id)
+    mandate = AchMandate(
+        invoice_id=invoice.id,
+        stripe_payment_intent_id=record.stripe_id,
+        payment_link_id=link_id,
+        amount_cents=amount,
+        text_version=pay_text.MANDATE_VERSION,
+        language=pay_text.language(language),
+        text=pay_text.mandate_text(
+            language, business=business.name, phone=phones.display(business.phone or ""),
+            amount_cents=amount, number=invoice.number, on=utcnow().date(),
+        ),
+        ip_address=(ip_address or "unknown")[:64],
+        user_agent=(user_agent or "unknown")[:500],
+    )
+    session.add(mandate)
+    session.flush()
+    audit.record(session, "ach.mandate_accepted", "invoice", invoice.id, business_id=invoice.business_id,
+                 actor=audit.CUSTOMER_ACTOR, mandate_id=mandate.id, version=mandate.text_version,
+                 amount_cents=amount, ip_address=mandate.ip_address)
+    return mandate
+
+
+# --- applying Stripe's word (confirm answers and webhooks alike) ---------------------------------
+
+
+def _settle(session: Session, invoice: Invoice, payment: Payment, **changes: object) -> None:
+    """Change a payment and move the invoice's amount paid and status with it."""
+    before = payment.collected_cents
+    for name, value in changes.items():
+        setattr(payment, name, value)
+    payment.updated_at = utcnow()
+    session.add(payment)
+    session.flush()
+    invoice.amount_paid_cents += payment.collected_cents - before
+    if invoice.status == InvoiceStatus.OPEN and invoice.balance_cents <= 0:
+        invoice.status = InvoiceStatus.PAID
+        audit.record(session, "invoice.paid", "invoice", invoice.id, business_id=invoice.business_id)
+    elif invoice.status == InvoiceStatus.PAID and invoice.balance_cents > 0:
+        invoice.status = InvoiceStatus.OPEN
+        audit.record(session, "invoice.reopened", "invoice", invoice.id, business_id=invoice.business_id,
+                     balance_cents=invoice.balance_cents)
+    session.add(invoice)
+    invoices.touch(session, invoice.id)
+
+
+def _payment_for(session: Session, invoice: Invoice, intent: Intent) -> Payment | None:
+    return session.exec(select(Payment).where(Payment.stripe_payment_intent_id == intent.id)).first()
+
+
+def _new_payment(session: Session, invoice: Invoice, intent: Intent) -> Payment:
+    record = session.exec(select(StripePaymentIntent).where(StripePaymentIntent.stripe_id == intent.id)).first()
+    method = PaymentMethod.ACH if (intent.method_type == "us_bank_account" or (
+        intent.method_type is None and record is not None and record.method == PaymentMethod.ACH
+    )) else PaymentMethod.CARD
+    payment = Payment(
+        invoice_id=invoice.id,
+        amount_cents=intent.amount_cents,
+        method=method.value,
+        status=PaymentStatus.PROCESSING,
+        stripe_payment_intent_id=intent.id,
+        method_detail=intent.method_detail or ("Bank account" if method is PaymentMethod.ACH else "Card"),
+        payment_link_id=record.payment_link_id if record else None,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def apply_intent(session: Session, invoice: Invoice, intent: Intent, *, failed: bool = False) -> Payment | None:
+    """Bring our records in line with a PaymentIntent Stripe reported (invoice row locked by the caller).
+
+    succeeded wins over everything; a failure only ends a payment that is still processing (or records
+    a failed bank debit we never saw start); processing only starts one. Replays change nothing."""
+    payment = _payment_for(session, invoice, intent)
+    record = session.exec(select(StripePaymentIntent).where(StripePaymentIntent.stripe_id == intent.id)).first()
+    if record is not None:
+        record.status = intent.status
+        session.add(record)
+    if intent.status == "succeeded":
+        return _succeeded(session, invoice, intent, payment, record)
+    if failed:
+        return _failed(session, invoice, intent, payment, record)
+    if intent.status == "processing" and payment is None:
+        return _processing(session, invoice, intent, record)
+    return payment
+
+
+def _succeeded(
+    session: Session, invoice: Invoice, intent: Intent, payment: Payment | None, record: StripePaymentIntent | None,
+) -> Payment:
+    payment = payment or _new_payment(session, invoice, intent)
+    if payment.status != PaymentStatus.PROCESSING:
+        return payment  # already applied (succeeded, refunded, disputed) or a late contradiction
+    _settle(session, invoice, payment, status=PaymentStatus.SUCCEEDED, amount_cents=intent.amount_cents,
+            method_detail=intent.method_detail or payment.method_detail)
+    if record is not None:
+        _retire(session, record)  # spent: a further partial payment gets a new intent
+    audit.record(session, "payment.succeeded", "payment", payment.id, business_id=invoice.business_id,
+                 actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
+                 payment_intent=intent.id)
+    receipts.send(session, invoice, payment, language=record.language if record else "en")
+    return payment
+
+
+def _failed(
+    session: Session, invoice: Invoice, intent: Intent, payment: Payment | None, record: StripePaymentIntent | None,
+) -> Payment | None:
+    """A bank debit that failed or came back: the office sees a failed payment; the balance stays due."""
+    if payment is None and (intent.method_type == "us_bank_account" or (record and record.method == "ach")):
+        payment = _new_payment(session, invoice, intent)
+    if payment is None or payment.status != PaymentStatus.PROCESSING:
+        return payment  # a card decline (audited where it was confirmed) or a late contradiction
+    _settle(session, invoice, payment, status=PaymentStatus.FAILED,
+            failure_reason=(intent.error_message or intent.error_code or "The bank returned the payment.")[:300])
+    if record is not None:
+        _retire(session, record)  # the customer pays again on a new intent, by bank or card
+    audit.record(session, "payment.failed", "payment", payment.id, business_id=invoice.business_id,
+                 amount_cents=payment.amount_cents, method=payment.method, code=intent.error_code,
+                 reason=payment.failure_reason, payment_intent=intent.id)
+    return payment
+
+
+def _processing(
+    session: Session, invoice: Invoice, intent: Intent, record: StripePaymentIntent | None
+) -> Payment:
+    payment = _new_payment(session, invoice, intent)
+    if record is not None:
+        record.verification_url = None
+    audit.record(session, "payment.processing", "payment", payment.id, business_id=invoice.business_id,
+                 actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
+                 payment_intent=intent.id)
+    invoices.touch(session, invoice.id)
+    return payment
+
+
+def _charge_payment(session: Session, charge: dict) -> tuple[Invoice, Payment] | None:
+    """The payment a Stripe charge belongs to (created from the charge if its success event is late)."""
+    intent_id = charge.get("payment_intent")
+    if not intent_id:
+        return None
+    record = session.exec(select(StripePaymentIntent).where(StripePaymentIntent.stripe_id == intent_id)).first()
+    payment = session.exec(select(Payment).where(Payment.stripe_payment_intent_id == intent_id)).first()
+    invoice_id = payment.invoice_id if payment else (record.invoice_id if record else None)
+    if invoice_id is None:
+        return None  # not one of ours
+    invoice = lock_invoice(session, invoice_id)
+    payment = session.exec(
+        select(Payment).where(Payment.stripe_payment_intent_id == intent_id).execution_options(populate_existing=True)
+    ).first()
+    if payment is None or payment.status == PaymentStatus.PROCESSING:
+        intent = Intent(id=intent_id, status="succeeded", amount_cents=int(charge["amount"]), client_secret="")
+        payment = apply_intent(session, invoice, intent)
+    return invoice, payment
+
+
+def _apply_refund(session: Session, charge: dict) -> None:
+    found = _charge_payment(session, charge)
+    if found is None:
+        return
+    invoice, payment = found
+    refunded = max(payment.refunded_cents, int(charge.get("amount_refunded") or 0))
+    if refunded == payment.refunded_cents:
+        return
+    status = PaymentStatus.REFUNDED if refunded >= payment.amount_cents else payment.status
+    _settle(session, invoice, payment, refunded_cents=refunded, status=status)
+    audit.record(session, "payment.refunded", "payment", payment.id, business_id=invoice.business_id,
+                 refunded_cents=refunded, balance_cents=invoice.balance_cents)
+
+
+def _apply_dispute(session: Session, dispute: dict) -> None:
+    charge = {"payment_intent": dispute.get("payment_intent"), "amount": dispute.get("amount", 0)}
+    found = _charge_payment(session, charge)
+    if found is None:
+        return
+    invoice, payment = found
+    disputed = min(payment.amount_cents, max(payment.disputed_cents, int(dispute.get("amount") or 0)))
+    if disputed == payment.disputed_cents:
+        return
+    _settle(session, invoice, payment, disputed_cents=disputed, status=PaymentStatus.DISPUTED,
+            failure_reason=f"Disputed: {dispute.get('reason') or 'no reason given'}"[:300])
+    audit.record(session, "payment.disputed", "payment", payment.id, business_id=invoice.business_id,
+                 disputed_cents=disputed, reason=dispute.get("reason"), balance_cents=invoice.balance_cents)
+
+
+_INTENT_EVENTS = {
+    "payment_intent.succeeded": False,
+    "payment_intent.processing": False,
+    "payment_intent.payment_failed": True,
+}
+
+
+def apply_event(session: Session, event: GatewayEvent) -> bool:
+    """Apply a verified Stripe event once; False when it was already applied (a replay).
+
+    The event id is claimed first (the caller's transaction starts with it): a concurrent delivery of
+    the same event waits on that row and then fails on its unique key, undoing nothing but itself."""
+    seen = session.exec(
+        select(ProcessedWebhookEvent.id).where(
+            ProcessedWebhookEvent.provider == STRIPE, ProcessedWebhookEvent.event_id == event.id[:128]
+        )
+    ).first()
+    if seen is not None:
+        return False
+    session.add(ProcessedWebhookEvent(provider=STRIPE, event_id=event.id[:128]))
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return False
+    if event.type in _INTENT_EVENTS:
+        intent = intent_from_dict(event.object)
+        invoice_id = intent.metadata.get(INVOICE_KEY, "")
+        invoice = session.get(Invoice, int(invoice_id)) if invoice_id.isdigit() else None
+        if invoice is not None and str(invoice.business_id) == intent.metadata.get(BUSINESS_KEY):
+            invoice = lock_invoice(session, invoice.id)
+            apply_intent(session, invoice, intent, failed=_INTENT_EVENTS[event.type])
+    elif event.type == "charge.refunded":
+        _apply_refund(session, event.object)
+    elif event.type == "charge.dispute.created":
+        _apply_dispute(session, event.object)
+    return True

@@ -1,0 +1,341 @@
+"""The customer pay page (/pay/[token]): no sign-in; the link token is the only key, and it opens
+one invoice. The token lives only in the backend var `_token`; every handler re-resolves it through
+core (the link may have expired, been revoked, or the invoice paid or voided meanwhile)."""
+
+import asyncio
+import json
+
+import reflex as rx
+
+from smslinks.config import get_settings
+from smslinks.core import display, pay_page, pay_text, payments
+from smslinks.core.errors import DomainError
+from smslinks.core.pay_page import LinkNotUsable, Screen
+from smslinks.core.payments import Outcome, PaymentRefused
+from smslinks.db import session_scope
+from smslinks.models import utcnow
+
+WATCH_SECONDS = 3
+WATCH_LIMIT_SECONDS = 30 * 60
+
+
+def _script(function: str, argument: dict) -> str:
+    """A call into assets/pay.js; arguments travel as JSON, never pasted as code."""
+    return f"import('/pay.js').then(m => m.{function}({json.dumps(argument)}))"
+
+
+class PayState(rx.State):
+    _token: str = ""
+    _lang_chosen: bool = False
+    _error: tuple[str, dict] | None = None
+    _watching: bool = False  # a follower was asked for
+    _watch_running: bool = False  # one follower per page, however often a client asks
+
+    lang: str = pay_text.DEFAULT_LANGUAGE
+    screen: str = "loading"
+    view: dict = {}
+    lines: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []  # the invoice's payments
+    tab: str = "card"
+    card_ready: bool = False
+    card_failed: bool = False
+    partial: bool = False  # the customer chose "Pay another amount"
+    amount_text: str = ""
+    pay_label: str = ""  # the amount the button will collect, e.g. $120.00
+    busy: bool = False
+    error: str = ""
+    bank: str = ""  # "STRIPE TEST BANK •••• 6789" once connected
+    holder: str = ""
+    mandate: str = ""
+    result: dict = {}
+
+    # --- helpers (not callable from the browser) ---
+
+    def _client(self) -> str:
+        return self.router.session.client_ip or "unknown"
+
+    def _gateway(self) -> payments.PaymentGateway:
+        return payments.default_gateway()
+
+    def _show(self, view: pay_page.PayView):
+        self.view = pay_page.present(view, self.lang) | {"minutes": get_settings().pay_link_lockout_minutes}
+        self.lines = pay_page.present_lines(view)
+        self.history = pay_page.present_payments(view, self.lang)
+        previous = self.screen
+        # The confirmation stays until the customer moves on (it also follows a partial payment).
+        if self.screen != "confirmed" or view.screen not in (Screen.PAY, Screen.PAID):
+            self.screen = view.screen.value
+        if view.screen is Screen.PAY:
+            if not (view.card_enabled and self.tab == "card") and not (view.ach_enabled and self.tab == "ach"):
+                self.tab = "card" if view.card_enabled else "ach"
+            self._refresh_amount()
+        if self.screen == Screen.PAY and previous != Screen.PAY:
+            return self._start_stripe()  # the form just appeared: Stripe.js now, not before
+        if self.screen in (Screen.PROCESSING, Screen.VERIFY) and not self._watching:
+            self._watching = True
+            return PayState.watch
+        return None
+
+    def _reload(self, visit: bool = False):
+        with session_scope() as session:
+            view = pay_page.open_link(session, self._token, client=self._client(), host=self.router.headers.host,
+                                      visit=visit)
+        return self._show(view)
+
+    def _refresh_amount(self, explain: bool = False):
+        """The button's amount; with explain, a typed amount that cannot be paid says why."""
+        balance = int(self.view.get("balance_cents") or 0)
+        try:
+            amount = payments.parse_amount(self._amount(), balance, self.partial)
+        except PaymentRefused as refused:
+            if explain:
+                self._fail(refused.code, **refused.values)
+            self.pay_label = ""
+            return
+        self.pay_label = display.money(amount)
+        if self.bank:
+            self.mandate = self._mandate_text(amount)
+
+    def _mandate_text(self, amount_cents: int) -> str:
+        return pay_text.mandate_text(
+            self.lang, business=self.view.get("business", ""), phone=self.view.get("phone", ""),
+            amount_cents=amount_cents, number=self.view.get("number", ""), on=utcnow().date(),
+        )
+
+    def _amount(self) -> str | None:
+        return self.amount_text if self.partial else None
+
+    def _fail(self, key: str, **values):
+        self._error = (key, values)
+        self.error = self._render_error()
+        self.busy = False
+
+    def _render_error(self) -> str:
+        if self._error is None:
+            return ""
+        key, values = self._error
+        if key == "stripe":
+            return pay_text.decline_message(self.lang, values.get("code"), values.get("message"))
+        return pay_text.t(self.lang, key, **values)
+
+    def _clear_error(self):
+        self._error = None
+        self.error = ""
+
+    def _refused(self, error: DomainError):
+        """The answer to a refusal: a screen change for links that stopped working, else a message."""
+        if isinstance(error, LinkNotUsable):
+            self.busy = False
+            return self._reload()
+        if isinstance(error, PaymentRefused):
+            self._fail(error.code, **error.values)
+            if error.code in ("nothing_due", "already_processing"):
+                return self._reload()
+            return None
+        self._fail("unavailable")
+        return None
+
+    def _stripe_setup(self) -> dict:
+        gateway = self._gateway()
+        return {"key": gateway.publishable_key, "js": gateway.js_url, "lang": self.lang}
+
+    def _start_stripe(self):
+        setup = self._stripe_setup() | {"withCard": bool(self.view.get("card"))}
+        return rx.call_script(_script("start", setup), callback=PayState.stripe_started)
+
+    def _outcome(self, outcome: Outcome):
+        self.busy = False
+        if outcome.status == "succeeded":
+            self.result = {
+                "amount": display.money(outcome.amount_cents),
+                "method": outcome.method,
+                "balance": display.money(outcome.balance_cents),
+                "has_balance": outcome.balance_cents > 0,
+                "receipt": outcome.receipt_channel or "",
+            }
+            self.screen = "confirmed"
+            return self._reload()
+        if outcome.status == "requires_action":
+            self.busy = True
+            return rx.call_script(
+                _script("authenticate", outcome.client_secret), callback=PayState.card_action_done
+            )
+        if outcome.status in ("processing", "verify"):
+            return self._reload()
+        self._fail("stripe", code=outcome.code, message=outcome.message)
+        return None
+
+    # --- events ---
+
+    @rx.event
+    def open(self):
+        """on_load: resolve the token (throttled per client), then load Stripe.js if there is something to pay."""
+        self._token = str(self.token or "")[:100]
+        if not self._lang_chosen:
+            self.lang = pay_text.choose_language(self.router.headers.accept_language)
+        if self.router.url.query_parameters.get("m") == "ach":
+            self.tab = "ach"
+        self.result, self.bank, self.busy, self.partial, self.amount_text = {}, "", False, False, ""
+        self._clear_error()
+        self.screen = "loading"
+        return self._reload(visit=True)
+
+    @rx.event
+    def stripe_started(self, result: dict):
+        self.card_ready = bool((result or {}).get("ready"))
+        self.card_failed = not self.card_ready
+
+    @rx.event
+    def pay_again(self):
+        """From a partial payment's confirmation back to the form, for the rest of the balance."""
+        self.screen = "loading"
+        self.result = {}
+        self.partial, self.amount_text = False, ""
+        return self._reload()
+
+    @rx.event
+    def set_language(self, lang: str):
+        self.lang = pay_text.language(lang)
+        self._lang_chosen = True
+        self.error = self._render_error()
+        return self._reload()
+
+    @rx.event
+    def choose_tab(self, tab: str):
+        if tab in ("card", "ach"):
+            self.tab = tab
+            self._clear_error()
+
+    @rx.event
+    def toggle_partial(self):
+        self.partial = not self.partial and bool(self.view.get("partial"))
+        self.amount_text = ""
+        self._clear_error()
+        self._refresh_amount()
+
+    @rx.event
+    def set_amount(self, text: str):
+        self.amount_text = str(text)[:20]
+        self._clear_error()
+        self._refresh_amount(explain=True)
+
+    @rx.event
+    def pay_card(self):
+        if self.busy or self.screen != Screen.PAY:
+            return None
+        self.busy = True
+        self._clear_error()
+        return rx.call_script("import('/pay.js').then(m => m.cardMethod())", callback=PayState.submit_card)
+
+    @rx.event
+    def submit_card(self, result: dict):
+        result = result or {}
+        if "id" not in result:
+            error = result.get("error") or {}
+            self._fail("stripe", code=error.get("code"), message=error.get("message") or None)
+            return None
+        with session_scope() as session:
+            try:
+                outcome = payments.pay_by_card(
+                    session, self._gateway(), self._token, client=self._client(),
+                    payment_method=str(result["id"])[:100], amount_text=self._amount(), language=self.lang,
+                )
+            except DomainError as error:
+                return self._refused(error)
+        return self._outcome(outcome)
+
+    @rx.event
+    def card_action_done(self, result: dict):
+        error = (result or {}).get("error")
+        with session_scope() as session:
+            try:
+                outcome = payments.finish_card_action(session, self._gateway(), self._token, client=self._client())
+            except DomainError as refused:
+                return self._refused(refused)
+        if outcome.status == "declined" and error:
+            outcome = Outcome(status="declined", code=error.get("code") or outcome.code,
+                              message=error.get("message") or outcome.message)
+        return self._outcome(outcome)
+
+    @rx.event
+    def connect_bank(self, form: dict):
+        if self.busy:
+            return None
+        self.holder = str(form.get("holder", "")).strip()[:120]
+        if not self.holder:
+            self._fail("name_required")
+            return None
+        self.busy = True
+        self._clear_error()
+        with session_scope() as session:
+            try:
+                secret = payments.prepare_bank_payment(
+                    session, self._gateway(), self._token, client=self._client(),
+                    amount_text=self._amount(), language=self.lang,
+                )
+            except DomainError as error:
+                return self._refused(error)
+        argument = self._stripe_setup() | {"clientSecret": secret, "name": self.holder}
+        return rx.call_script(_script("collectBank", argument), callback=PayState.bank_collected)
+
+    @rx.event
+    def bank_collected(self, result: dict):
+        self.busy = False
+        error = (result or {}).get("error")
+        if error:
+            self._fail("stripe", code=error.get("code"), message=error.get("message") or None)
+            return None
+        with session_scope() as session:
+            try:
+                bank = payments.connected_bank(session, self._gateway(), self._token, client=self._client())
+            except DomainError as refused:
+                return self._refused(refused)
+        self.bank = bank or ""
+        self._refresh_amount()
+        return None
+
+    @rx.event
+    def change_bank(self):
+        self.bank = ""
+        self.mandate = ""
+        self._clear_error()
+
+    @rx.event
+    def pay_bank(self, form: dict):
+        if self.busy or not self.bank:
+            return None
+        self.busy = True
+        self._clear_error()
+        with session_scope() as session:
+            try:
+                outcome = payments.pay_by_bank(
+                    session, self._gateway(), self._token, client=self._client(),
+                    accepted=form.get("mandate") in ("on", True, "true"),
+                    ip_address=self._client(), user_agent=self.router.headers.user_agent,
+                    amount_text=self._amount(), language=self.lang,
+                )
+            except DomainError as error:
+                return self._refused(error)
+        self.bank = ""
+        return self._outcome(outcome)
+
+    @rx.event(background=True)
+    async def watch(self):
+        """While a bank payment is processing (or waits for microdeposits), follow it: the page turns
+        to "paid" or back to "pay" when the webhook lands, without a reload."""
+        async with self:
+            if self._watch_running:
+                return
+            self._watch_running = True
+        waited = 0
+        while waited < WATCH_LIMIT_SECONDS:
+            await asyncio.sleep(WATCH_SECONDS)
+            waited += WATCH_SECONDS
+            async with self:
+                if self.screen not in (Screen.PROCESSING, Screen.VERIFY):
+                    break
+                followup = self._reload()
+            if followup is not None:
+                yield followup  # e.g. the debit failed: the payment form (and Stripe.js) is back
+        async with self:
+            self._watching = self._watch_running = False

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, display, invoices, jobs, links, phones
+from smslinks.core import audit, display, invoices, jobs, links, phones, receipts
 from smslinks.core.errors import NotAllowed
 from smslinks.core.permissions import Permission, effective_permissions
 from smslinks.core.sending import describe_send_time
@@ -24,7 +24,10 @@ from smslinks.models import (
     MessageStatus,
     MessageStatusEvent,
     OutboundMessage,
+    Payment,
     PaymentLink,
+    PaymentMethod,
+    PaymentStatus,
     PhoneNumber,
     utcnow,
 )
@@ -99,6 +102,17 @@ class TimelineEntry:
     status_line: str  # "Delivered Nov 24, 2026 3:06 PM CST"; a held text: "Requested ..."
     history: str  # "Queued 3:05 PM · Sent 3:05 PM · Delivered 3:06 PM"
     note: str  # when a held text will go, or why it failed
+    problem: bool
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: int
+    method: str  # "Visa •••• 4242", or the kind of payment when Stripe gave no detail
+    amount: str
+    status: str
+    at: str
+    note: str  # why it failed, or what was refunded or disputed
     problem: bool
 
 
@@ -199,6 +213,44 @@ def revoke_links(session: Session, employee: Employee, invoice_id: int) -> int:
     return count
 
 
+# ---------------------------------------------------------------- payments
+
+_METHOD_WORDS = {PaymentMethod.CARD: "Card", PaymentMethod.ACH: "Bank account (ACH)"}
+
+
+def payments(session: Session, employee: Employee, invoice_id: int) -> list[PaymentRow]:
+    """Every payment attempt the office should know of, newest first; failed and returned bank
+    payments stay listed so the office sees why a balance reopened."""
+    invoice = invoices.get_for_staff(session, employee, invoice_id)
+    zone = session.get(Business, invoice.business_id).time_zone
+    rows = session.exec(
+        select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.created_at).desc())
+    ).all()
+    return [_payment_row(payment, zone) for payment in rows]
+
+
+def _payment_row(payment: Payment, zone: str) -> PaymentRow:
+    status = PaymentStatus(payment.status)
+    notes = []
+    if status is PaymentStatus.FAILED:
+        notes.append(payment.failure_reason or "The payment did not go through.")
+    if status is PaymentStatus.PROCESSING:
+        notes.append("Bank payments take up to 4 business days.")
+    if payment.refunded_cents:
+        notes.append(f"{display.money(payment.refunded_cents)} refunded")
+    if payment.disputed_cents:
+        notes.append(f"{display.money(payment.disputed_cents)} taken back by the customer's bank")
+    return PaymentRow(
+        id=payment.id,
+        method=payment.method_detail or _METHOD_WORDS.get(payment.method, payment.method),
+        amount=display.money(payment.amount_cents),
+        status=status.value,
+        at=display.moment(payment.updated_at, zone),
+        note=" · ".join(notes),
+        problem=status in (PaymentStatus.FAILED, PaymentStatus.DISPUTED),
+    )
+
+
 # ---------------------------------------------------------------- texts and emails
 
 
@@ -255,7 +307,7 @@ def _entry(
     return TimelineEntry(
         id=message.id,
         channel=message.channel,
-        title=f"{'Text' if is_text else 'Email'} to {to}",
+        title=f"{_kind_of(message, is_text)} to {to}",
         sent_by=f"Sent by {sender}" if sender else "Sent automatically",
         status=status.value,
         status_line=f"{'Requested' if status is MessageStatus.SCHEDULED else STATUS_WORDS[status]} "
@@ -264,6 +316,12 @@ def _entry(
         note=note,
         problem=status in _PROBLEMS,
     )
+
+
+def _kind_of(message: OutboundMessage, is_text: bool) -> str:
+    if receipts.is_receipt(message):
+        return "Receipt text" if is_text else "Receipt email"
+    return "Text" if is_text else "Email"
 
 
 def _history(events: list[MessageStatusEvent], zone: str) -> str:

@@ -351,7 +351,7 @@ def _after_confirm(session: Session, invoice: Invoice, record: StripePaymentInte
 
 def _receipt_channel(session: Session, payment: Payment) -> str | None:
     message = session.exec(
-        select(OutboundMessage).where(OutboundMessage.idempotency_key == f"receipt-payment-{payment.id}")
+        select(OutboundMessage).where(OutboundMessage.idempotency_key == f"{receipts.RECEIPT_KEY_PREFIX}{payment.id}")
     ).first()
     return message.channel if message else None
 

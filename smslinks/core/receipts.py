@@ -17,6 +17,14 @@ from smslinks.models import (
     PhoneType,
 )
 
+# Receipts are outbox rows like any text or email; this key prefix tells them apart (and makes a
+# replayed payment event send one receipt only).
+RECEIPT_KEY_PREFIX = "receipt-payment-"
+
+
+def is_receipt(message: OutboundMessage) -> bool:
+    return (message.idempotency_key or "").startswith(RECEIPT_KEY_PREFIX)
+
 
 def _link_destination(session: Session, link_id: int | None) -> tuple[str, str] | None:
     if link_id is None:
@@ -72,7 +80,7 @@ def send(session: Session, invoice: Invoice, payment: Payment, *, language: str)
             )
         outbox.enqueue(
             session, business_id=business.id, channel=channel, to_address=address, body=body, subject=subject,
-            invoice_id=invoice.id, actor=audit.SYSTEM_ACTOR, idempotency_key=f"receipt-payment-{payment.id}",
+            invoice_id=invoice.id, actor=audit.SYSTEM_ACTOR, idempotency_key=f"{RECEIPT_KEY_PREFIX}{payment.id}",
         )
         return channel
     audit.record(session, "payment.receipt_not_sent", "payment", payment.id, business_id=business.id,

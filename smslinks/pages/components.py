@@ -16,6 +16,8 @@ STATUS_COLORS = {
     "failed": "red",
     "processing": "amber",
     "succeeded": "green",
+    "refunded": "gray",
+    "disputed": "red",
     "in_progress": "amber",
     "completed": "green",
     "canceled": "red",

@@ -266,6 +266,40 @@ def _links() -> rx.Component:
     )
 
 
+def _payment(row) -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.text(row["amount"], weight="bold"),
+            status_badge(row["status"]),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.text(row["method"], " · ", row["at"], size="2", color="var(--gray-11)"),
+        rx.cond(
+            row["note"] != "",
+            rx.text(row["note"], size="2",
+                    color=rx.cond(row["problem"].to(bool), "var(--red-11)", "var(--gray-11)")),
+        ),
+        spacing="1",
+        width="100%",
+        padding_y="0.4rem",
+        border_bottom="1px solid var(--gray-a4)",
+        data_testid="payment-row",
+    )
+
+
+def _payments() -> rx.Component:
+    return _section(
+        "Payments",
+        rx.cond(
+            State.payments.length() == 0,
+            rx.text("No payments yet.", size="2", color="var(--gray-11)"),
+            rx.vstack(rx.foreach(State.payments, _payment), spacing="0", width="100%"),
+        ),
+    )
+
+
 def _content() -> rx.Component:
     return rx.box(
         _header(),
@@ -277,7 +311,7 @@ def _content() -> rx.Component:
                 width="100%",
                 grid_column=rx.breakpoints(initial="auto", md="span 2"),
             ),
-            rx.vstack(_customer(), _location(), _links(), spacing="4", width="100%"),
+            rx.vstack(_customer(), _location(), _payments(), _links(), spacing="4", width="100%"),
             columns=rx.breakpoints(initial="1", md="3"),
             spacing="4",
             width="100%",

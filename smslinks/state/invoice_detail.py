@@ -30,6 +30,7 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
     location_phones: list[dict] = []
     link: dict = {}
     timeline: list[dict] = []
+    payments: list[dict] = []
     loaded: bool = False
     refused: str = ""
 
@@ -46,6 +47,7 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
         self.location_phones = [dataclasses.asdict(row) for row in detail.location_phones]
         self.link = dataclasses.asdict(invoice_view.link_summary(session, employee, invoice_id))
         self.timeline = [dataclasses.asdict(entry) for entry in invoice_view.timeline(session, employee, invoice_id)]
+        self.payments = [dataclasses.asdict(row) for row in invoice_view.payments(session, employee, invoice_id)]
         self._live_invoice_id = invoice_id
         self._live_version = invoice_view.changed_at(session, employee, invoice_id)
         self.refused, self.loaded = "", True

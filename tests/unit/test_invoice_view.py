@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from smslinks.core import accounts, invoice_view, links, outbox, sending
+from smslinks.core import accounts, invoice_view, links, outbox, receipts, sending
 from smslinks.core.errors import DomainError
 from smslinks.core.sending import Recipient, Via
-from smslinks.models import AuditEvent, MessageStatusEvent, OutboundMessage, utcnow
+from smslinks.models import AuditEvent, MessageStatusEvent, OutboundMessage, Payment, utcnow
 from tests import factories
 
 
@@ -107,3 +107,25 @@ def test_only_staff_who_send_links_may_revoke_them(setup):
     tech = factories.employee(session, business, role="Technician")
     with pytest.raises(DomainError, match="not yours to see"):
         invoice_view.revoke_links(session, tech, invoice.id)
+
+
+def test_payments_list_what_went_through_and_why_some_did_not(setup):
+    session, _business, office, invoice, _mobile, _location = setup
+    session.add(Payment(invoice_id=invoice.id, amount_cents=24_500, method="card", status="succeeded",
+                        method_detail="Visa •••• 4242", refunded_cents=2_000))
+    session.add(Payment(invoice_id=invoice.id, amount_cents=24_500, method="ach", status="failed",
+                        failure_reason="The bank account has insufficient funds.",
+                        created_at=utcnow() + timedelta(minutes=1)))
+    session.flush()
+    failed, card = invoice_view.payments(session, office, invoice.id)
+    assert (failed.method, failed.status, failed.problem) == ("Bank account (ACH)", "failed", True)
+    assert failed.note == "The bank account has insufficient funds."
+    assert (card.method, card.amount, card.note, card.problem) == ("Visa •••• 4242", "$245.00", "$20.00 refunded", False)
+
+
+def test_receipts_are_named_as_receipts_on_the_timeline(setup):
+    session, business, office, invoice, _mobile, _location = setup
+    outbox.enqueue(session, business_id=business.id, channel="sms", to_address="+15125550104", body="Paid",
+                   invoice_id=invoice.id, idempotency_key=f"{receipts.RECEIPT_KEY_PREFIX}7")
+    [entry] = invoice_view.timeline(session, office, invoice.id)
+    assert entry.title == "Receipt text to (512) 555-0104"

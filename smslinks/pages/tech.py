@@ -265,8 +265,10 @@ def _content() -> rx.Component:
 
 @staff_page(routes.TECH_JOB, "Job", on_load=[TechJobState.load], max_width=PHONE_WIDTH)
 def tech_job() -> rx.Component:
+    # Until the job in the URL is loaded, the last job opened in this tab is not shown for it.
+    this_job_loaded = State.loaded & (job["id"].to_string() == State.job_id)
     return rx.cond(
         State.refused != "",
         rx.vstack(_back_link(), not_allowed(State.refused), spacing="3", width="100%"),
-        rx.cond(State.loaded, _content(), loading()),
+        rx.cond(this_job_loaded, _content(), loading()),
     )

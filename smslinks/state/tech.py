@@ -85,7 +85,7 @@ class TechJobState(LiveInvoiceState, SessionState):
 
     @rx.event
     def load(self):
-        self.invoice, self.loaded = {}, False  # a job opened after another never shows the last one's
+        self.invoice, self.loaded = {}, False  # nothing shown yet: opening a paid invoice is no news
         events = self._reload()
         return [*events, TechJobState.watch] if self._live_invoice_id else events
 

@@ -189,6 +189,23 @@ def test_a_new_number_typed_on_the_phone_keypad_is_saved_to_the_customer_record(
     expect(dialog.get_by_role("radio", name=re.compile(r"\(512\) 555-0842"))).to_be_checked()
 
 
+def test_technician_emails_the_invoice_link_to_an_address_typed_on_the_phone(live_app, phone):
+    made = make_job(live_app, "tech@example.com", "Wren Abernathy", [("512-555-0846", "Mobile")])
+    sign_in(phone, "tech@example.com")
+    open_job(phone, made)
+    actions(phone).get_by_role("menuitem", name="Email Invoice").click()
+    dialog = phone.get_by_role("dialog", name="Email Invoice Link")
+    expect(dialog.get_by_role("radio", name="Another address")).to_be_checked()  # none on record
+    address = dialog.get_by_label("Email address")
+    expect(address).to_have_attribute("inputmode", "email")
+    address.fill("wren.a@example.net")
+    dialog.get_by_role("button", name="Send email").tap()
+    expect(phone.get_by_text("Email queued to wren.a@example.net").first).to_be_visible()
+    latest = phone.get_by_role("status", name="Latest message")
+    expect(latest).to_contain_text("Email to wren.a@example.net")
+    expect(latest.get_by_text("Sent", exact=True)).to_be_visible(timeout=SLOW)
+
+
 def test_text_invoice_is_absent_when_mobile_texting_is_off(live_app, phone):
     made = make_job(live_app, "tech@example.com", "Sloane Whitacre", [("512-555-0851", "Mobile")])
     sign_in(phone, "tech@example.com")

@@ -16,7 +16,7 @@ from smslinks import demo
 from smslinks.core import invoices, jobs
 from smslinks.models import Business, Employee, Invoice, OutboundMessage, PhoneNumber
 from tests import factories
-from tests.e2e.conftest import PHONE, assert_fits, demo_settings, settled, sign_in
+from tests.e2e.conftest import PHONE, assert_fits, demo_settings, screenshot, settled, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -129,6 +129,7 @@ def test_technician_texts_the_invoice_sees_it_delivered_and_sees_the_customer_pa
     expect(entry).to_contain_text("Sent by Terry Technician")
     expect(entry).to_contain_text(re.compile(r"Queued .* · Sent .* · Delivered "))
     assert len(messages_for(live_app, made.invoice_id)) == 1
+    screenshot(phone, "tech-job-delivered-phone")
 
     # The customer's phone got the text with its link (the Dev phone, in another tab).
     dev_phone = phone.context.new_page()
@@ -148,6 +149,7 @@ def test_technician_texts_the_invoice_sees_it_delivered_and_sees_the_customer_pa
     expect(phone.get_by_role("region", name="Invoice")).to_contain_text("Paid in full")
     expect(phone.get_by_role("region", name="Invoice")).to_contain_text(re.compile(r"Balance due\s*\$0\.00"))
     expect(phone.get_by_role("main").get_by_text("Paid", exact=True)).to_have_count(2)  # the job's and the invoice's
+    screenshot(phone, "tech-job-paid-phone")
     menu = actions(phone)
     expect(menu.get_by_role("menuitem", name="Text Invoice")).to_be_disabled()
     expect(menu.get_by_role("menuitem", name="Text Invoice")).to_contain_text("This invoice is paid in full.")

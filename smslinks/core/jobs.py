@@ -2,13 +2,25 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import display
 from smslinks.core.errors import NotFound
-from smslinks.models import Business, Customer, Employee, Job, Location, utcnow
+from smslinks.models import (
+    Business,
+    Customer,
+    Employee,
+    Invoice,
+    InvoiceStatus,
+    Job,
+    Location,
+    utcnow,
+)
+
+NOT_YOURS = "That job does not exist or is not assigned to you."
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,23 @@ class JobRow:
     address: str
     summary: str
     status: str
+    paid: bool  # the job's invoice is paid
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    id: int
+    number: str
+    day: str  # "Nov 24, 2026"
+    time: str  # "10:30 AM – 12:30 PM"
+    customer: str
+    location_name: str
+    address: str
+    maps_url: str
+    summary: str
+    status: str
+    invoice_id: int | None  # the invoice the technician works with (see _job_invoice)
+    paid: bool
 
 
 def address_line(location: Location) -> str:
@@ -47,6 +76,7 @@ def todays_jobs(session: Session, technician: Employee, now: datetime | None = N
         .where(Job.scheduled_start >= start, Job.scheduled_start < end)
         .order_by(Job.scheduled_start)
     ).all()
+    invoices = _invoices_by_job(session, [job.id for job, _, _ in found])
     return [
         JobRow(
             id=job.id,
@@ -56,6 +86,7 @@ def todays_jobs(session: Session, technician: Employee, now: datetime | None = N
             address=address_line(location),
             summary=job.summary,
             status=job.status,
+            paid=_is_paid(_job_invoice(invoices.get(job.id, []))),
         )
         for job, customer, location in found
     ]
@@ -64,5 +95,55 @@ def todays_jobs(session: Session, technician: Employee, now: datetime | None = N
 def get_for_technician(session: Session, technician: Employee, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None or job.technician_id != technician.id:
-        raise NotFound("That job does not exist or is not assigned to you.")
+        raise NotFound(NOT_YOURS)
     return job
+
+
+def detail(session: Session, technician: Employee, job_id: int) -> JobDetail:
+    """One of the technician's jobs, with the invoice they would send from it."""
+    job = get_for_technician(session, technician, job_id)
+    customer = session.get(Customer, job.customer_id)
+    location = session.get(Location, job.location_id)
+    invoice = _job_invoice(_invoices_by_job(session, [job.id]).get(job.id, []))
+    zone = location.time_zone
+    start, end = display.time_of_day(job.scheduled_start, zone), display.time_of_day(job.scheduled_end, zone)
+    address = address_line(location)
+    return JobDetail(
+        id=job.id,
+        number=job.number,
+        day=display.day(display.local(job.scheduled_start, zone).date()),
+        time=start if start == end else f"{start} – {end}",
+        customer=customer.name,
+        location_name=location.name,
+        address=address,
+        maps_url=maps_url(address),
+        summary=job.summary,
+        status=job.status,
+        invoice_id=invoice.id if invoice else None,
+        paid=_is_paid(invoice),
+    )
+
+
+def maps_url(address: str) -> str:
+    """A Google Maps link that opens the maps app on iPhone and Android, or the web page."""
+    return f"https://www.google.com/maps/search/?api=1&query={quote_plus(address)}"
+
+
+def _invoices_by_job(session: Session, job_ids: list[int]) -> dict[int, list[Invoice]]:
+    found: dict[int, list[Invoice]] = {}
+    if job_ids:
+        for invoice in session.exec(
+            select(Invoice).where(col(Invoice.job_id).in_(job_ids)).order_by(col(Invoice.id).desc())
+        ).all():
+            found.setdefault(invoice.job_id, []).append(invoice)
+    return found
+
+
+def _job_invoice(newest_first: list[Invoice]) -> Invoice | None:
+    """The invoice a technician works with: the job's newest one that is not void, else its newest."""
+    live = [invoice for invoice in newest_first if invoice.status != InvoiceStatus.VOID]
+    return (live or newest_first or [None])[0]
+
+
+def _is_paid(invoice: Invoice | None) -> bool:
+    return invoice is not None and invoice.status == InvoiceStatus.PAID

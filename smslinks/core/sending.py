@@ -213,12 +213,30 @@ def _check_via(session: Session, employee: Employee, via: Via) -> None:
         raise NotAllowed(f'Sending from {where} needs the "{needed.value}" permission.')
 
 
-def _check_can_text(session: Session, employee: Employee, invoice_id: int, via: Via) -> _Context:
-    invoice = invoices.get_for_staff(session, employee, invoice_id)
+def text_unavailable(session: Session, employee: Employee, via: Via) -> str | None:
+    """Why texting invoice links is not offered to this person from this door at all (their
+    permissions, the account, the settings), whatever the invoice; None when it is offered.
+    A view may leave an action that is not offered out of its menu."""
+    try:
+        _check_text_offered(session, employee, session.get(Business, employee.business_id), via)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def email_unavailable(session: Session, employee: Employee, via: Via) -> str | None:
+    """As text_unavailable, for emailing invoice links."""
+    try:
+        _check_email_offered(session, employee, via)
+    except DomainError as error:
+        return error.message
+    return None
+
+
+def _check_text_offered(session: Session, employee: Employee, business: Business, via: Via) -> PaymentSettings:
     _check_via(session, employee, via)
     if not has_permission(session, employee, Permission.SEND_INVOICE_SMS):
         raise NotAllowed(NEEDS_SMS_PERMISSION)
-    business = session.get(Business, invoice.business_id)
     if blocker := sms_readiness.account_blocker(business):
         raise DomainError(blocker)
     settings = accounts.payment_settings(session, business.id)
@@ -228,6 +246,26 @@ def _check_can_text(session: Session, employee: Employee, invoice_id: int, via: 
         raise DomainError(OFFICE_SMS_OFF)
     if Via(via) is Via.MOBILE and not (settings.mobile_email_enabled and settings.mobile_sms_enabled):
         raise DomainError(MOBILE_SMS_OFF)
+    return settings
+
+
+def _check_email_offered(session: Session, employee: Employee, via: Via) -> PaymentSettings:
+    _check_via(session, employee, via)
+    if not has_permission(session, employee, Permission.SEND_INVOICE_EMAIL):
+        raise NotAllowed(NEEDS_EMAIL_PERMISSION)
+    settings = accounts.payment_settings(session, employee.business_id)
+    if Via(via) is Via.OFFICE and not settings.office_email_enabled:
+        raise DomainError(OFFICE_EMAIL_OFF)
+    # In Settings the Mobile options live under the "SMS invoice links" switch.
+    if Via(via) is Via.MOBILE and not (settings.sms_links_enabled and settings.mobile_email_enabled):
+        raise DomainError(MOBILE_EMAIL_OFF)
+    return settings
+
+
+def _check_can_text(session: Session, employee: Employee, invoice_id: int, via: Via) -> _Context:
+    invoice = invoices.get_for_staff(session, employee, invoice_id)
+    business = session.get(Business, invoice.business_id)
+    settings = _check_text_offered(session, employee, business, via)
     if invoice.kind != InvoiceKind.JOB:
         raise DomainError(TEXT_KIND_UNAVAILABLE)
     _check_payable(invoice, settings)
@@ -236,20 +274,11 @@ def _check_can_text(session: Session, employee: Employee, invoice_id: int, via: 
 
 def _check_can_email(session: Session, employee: Employee, invoice_id: int, via: Via) -> _Context:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    _check_via(session, employee, via)
-    if not has_permission(session, employee, Permission.SEND_INVOICE_EMAIL):
-        raise NotAllowed(NEEDS_EMAIL_PERMISSION)
-    business = session.get(Business, invoice.business_id)
-    settings = accounts.payment_settings(session, business.id)
-    if Via(via) is Via.OFFICE and not settings.office_email_enabled:
-        raise DomainError(OFFICE_EMAIL_OFF)
-    # In Settings the Mobile options live under the "SMS invoice links" switch.
-    if Via(via) is Via.MOBILE and not (settings.sms_links_enabled and settings.mobile_email_enabled):
-        raise DomainError(MOBILE_EMAIL_OFF)
+    settings = _check_email_offered(session, employee, via)
     if invoice.kind != InvoiceKind.JOB:
         raise DomainError(EMAIL_KIND_UNAVAILABLE)
     _check_payable(invoice, settings)
-    return _Context(invoice, business, settings)
+    return _Context(invoice, session.get(Business, invoice.business_id), settings)
 
 
 def _check_payable(invoice: Invoice, settings: PaymentSettings) -> None:

@@ -48,3 +48,14 @@ def field_label(text: str, html_for: str) -> rx.Component:
         rx.text(text, weight="medium", size="2"),
         html_for=html_for,
     )
+
+
+def total_row(label: str, value, strong: bool = False) -> rx.Component:
+    """One line of an invoice's totals: label on the left, amount on the right."""
+    weight = "bold" if strong else "regular"
+    return rx.hstack(
+        rx.text(label, weight=weight, color=None if strong else "var(--gray-11)"),
+        rx.spacer(),
+        rx.text(value, weight=weight),
+        width="100%",
+    )

@@ -3,8 +3,9 @@
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import not_allowed, status_badge
+from smslinks.pages.components import not_allowed, status_badge, total_row
 from smslinks.pages.layout import loading, staff_page
+from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import (
     email_dialog,
     email_invoice_button,
@@ -71,16 +72,6 @@ def _header() -> rx.Component:
     )
 
 
-def _total_row(label: str, value, strong: bool = False) -> rx.Component:
-    weight = "bold" if strong else "regular"
-    return rx.hstack(
-        rx.text(label, weight=weight, color=None if strong else "var(--gray-11)"),
-        rx.spacer(),
-        rx.text(value, weight=weight),
-        width="100%",
-    )
-
-
 def _lines() -> rx.Component:
     return _section(
         "Work and charges",
@@ -109,12 +100,12 @@ def _lines() -> rx.Component:
         ),
         rx.box(
             rx.vstack(
-                _total_row("Subtotal", invoice["subtotal"]),
-                _total_row("Tax", invoice["tax"]),
-                _total_row("Total", invoice["total"]),
-                _total_row("Amount paid", invoice["amount_paid"]),
+                total_row("Subtotal", invoice["subtotal"]),
+                total_row("Tax", invoice["tax"]),
+                total_row("Total", invoice["total"]),
+                total_row("Amount paid", invoice["amount_paid"]),
                 rx.separator(size="4"),
-                _total_row("Balance due", invoice["balance"], strong=True),
+                total_row("Balance due", invoice["balance"], strong=True),
                 spacing="2",
                 width="100%",
             ),
@@ -125,60 +116,8 @@ def _lines() -> rx.Component:
     )
 
 
-def _timeline_entry(entry) -> rx.Component:
-    is_text = entry["channel"] == "sms"
-    return rx.hstack(
-        rx.center(
-            rx.icon(rx.cond(is_text, "message-square-text", "mail"), size=16),
-            width="32px",
-            height="32px",
-            border_radius="50%",
-            background="var(--teal-a3)",
-            color="var(--teal-11)",
-            flex_shrink="0",
-        ),
-        rx.vstack(
-            rx.flex(
-                rx.text(entry["title"], weight="bold"),
-                status_badge(entry["status"]),
-                spacing="2",
-                align="center",
-                wrap="wrap",
-            ),
-            rx.text(entry["sent_by"], " · ", entry["status_line"], size="2", color="var(--gray-11)"),
-            rx.cond(entry["history"] != "", rx.text(entry["history"], size="1", color="var(--gray-10)")),
-            rx.cond(
-                entry["note"] != "",
-                rx.text(
-                    entry["note"],
-                    size="2",
-                    color=rx.cond(entry["problem"].to(bool), "var(--red-11)", "var(--amber-11)"),
-                ),
-            ),
-            spacing="1",
-            align="start",
-        ),
-        spacing="3",
-        align="start",
-        width="100%",
-        padding_y="0.6rem",
-        border_bottom="1px solid var(--gray-a4)",
-        data_testid="timeline-entry",
-    )
-
-
 def _timeline() -> rx.Component:
-    return _section(
-        "Texts and emails",
-        rx.cond(
-            State.timeline.length() == 0,
-            rx.text("Nothing sent yet. Texts and emails for this invoice appear here, with their status.",
-                    color="var(--gray-11)", size="2"),
-            rx.vstack(rx.foreach(State.timeline, _timeline_entry), spacing="0", width="100%",
-                      aria_label="Texts and emails", role="list"),
-        ),
-        rx.text("Updates live as messages are delivered.", size="1", color="var(--gray-10)"),
-    )
+    return _section("Texts and emails", message_timeline(State.timeline))
 
 
 def _contact(row) -> rx.Component:

@@ -47,11 +47,12 @@ def _row(row) -> rx.Component:
             rx.link(row["number"], href="/invoices/" + row["id"].to_string(), weight="medium")
         ),
         rx.table.cell(row["customer"]),
-        rx.table.cell(row["issued_on"]),
+        # Dates and amounts stay on one line on a tablet; a long customer name wraps instead.
+        rx.table.cell(row["issued_on"], white_space="nowrap"),
         rx.table.cell(rx.text(row["kind"], text_transform="capitalize")),
         rx.table.cell(status_badge(row["status"])),
-        rx.table.cell(row["total"], text_align="right"),
-        rx.table.cell(row["balance"], text_align="right", weight="medium"),
+        rx.table.cell(row["total"], text_align="right", white_space="nowrap"),
+        rx.table.cell(row["balance"], text_align="right", weight="medium", white_space="nowrap"),
         align="center",
     )
 

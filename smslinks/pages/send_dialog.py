@@ -2,7 +2,9 @@
 
 Every function takes the state class (a SendInvoiceState subclass), so the office invoice page and
 the technician's phone view draw the same picker from the same logic. Layout works from 360px wide
-to desktop; touch targets are at least 44px tall.
+to desktop; touch targets are at least 44px tall. Cancel and Send stay in reach while the dialog
+scrolls, and below 480px wide the dialogs fill the screen like a phone's own sheets (assets/app.css,
+"send-dialog").
 """
 
 import reflex as rx
@@ -42,6 +44,54 @@ def sms_invoice_button(State, label: str = "SMS Invoice", width: str = "auto") -
 
 def email_invoice_button(State, label: str = "Email Invoice", width: str = "auto") -> rx.Component:
     return _action_button(label, "mail", State.email_blocker, State.open_email, State.sending, width)
+
+
+def _menu_action(label: str, icon: str, blocker, on_click, sending) -> rx.Component:
+    return rx.menu.item(
+        rx.hstack(
+            rx.icon(icon, size=18, flex_shrink="0"),
+            rx.vstack(
+                rx.text(label, weight="medium", size="3"),
+                rx.cond(blocker != "", rx.text(blocker, size="1", color="var(--gray-11)", white_space="normal")),
+                spacing="0",
+                align="start",
+            ),
+            spacing="3",
+            align="center",
+        ),
+        on_click=on_click,
+        disabled=(blocker != "") | sending,
+        height="auto",
+        min_height=TOUCH,
+        padding_y="0.4rem",
+    )
+
+
+def actions_menu(State) -> rx.Component:
+    """"Actions" with "Text Invoice" and "Email Invoice". An action not offered to this person at all
+    (settings, permissions) is left out; one this invoice does not allow is disabled and says why."""
+    return rx.cond(
+        State.text_offered | State.email_offered,
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button("Actions", rx.icon("chevron-down", size=16), size="3", min_height=TOUCH)
+            ),
+            rx.menu.content(
+                rx.cond(
+                    State.text_offered,
+                    _menu_action("Text Invoice", "message-square-text", State.text_blocker, State.open_text,
+                                 State.sending),
+                ),
+                rx.cond(
+                    State.email_offered,
+                    _menu_action("Email Invoice", "mail", State.email_blocker, State.open_email, State.sending),
+                ),
+                align="end",
+                size="2",
+                max_width="min(320px, calc(100vw - 2rem))",
+            ),
+        ),
+    )
 
 
 def _why_not(prefix: str, reason) -> rx.Component:
@@ -115,10 +165,15 @@ def _recipient_card(option) -> rx.Component:
 
 
 def _touch_checkbox(label: str, checked, on_change) -> rx.Component:
-    return rx.flex(
-        rx.checkbox(label, checked=checked, on_change=on_change, size="3"),
+    """A checkbox whose whole label, at least 44px tall, is the touch target."""
+    return rx.el.label(
+        rx.checkbox(checked=checked, on_change=on_change, size="3"),
+        rx.text(label, size="3", as_="span"),
+        display="flex",
+        align_items="center",
+        gap="0.5rem",
         min_height=TOUCH,
-        align="center",
+        cursor="pointer",
     )
 
 
@@ -183,7 +238,7 @@ def _new_number_form(State) -> rx.Component:
         rx.flex(
             _touch_checkbox("Save to Customer Record", State.save_to_customer, State.set_save_to_customer),
             _touch_checkbox("Save to Location Record", State.save_to_location, State.set_save_to_location),
-            spacing_x="5",
+            column_gap="1.5rem",
             wrap="wrap",
         ),
         rx.cond(
@@ -305,6 +360,7 @@ def _footer(State, on_send, send_label: str) -> rx.Component:
         spacing="3",
         justify="end",
         width="100%",
+        class_name="send-dialog-footer",
     )
 
 
@@ -318,6 +374,7 @@ def text_dialog_body(State) -> rx.Component:
         _footer(State, State.send_text, "Send"),
         spacing="4",
         width="100%",
+        class_name="send-dialog-body",
     )
 
 
@@ -330,6 +387,7 @@ def _dialog(title: str, description, is_open, on_open_change, body) -> rx.Compon
             max_width="560px",
             width="calc(100vw - 1.5rem)",
             padding=["1rem", "1.5rem"],
+            class_name="send-dialog",
         ),
         open=is_open,
         on_open_change=on_open_change,
@@ -430,6 +488,7 @@ def email_dialog_body(State) -> rx.Component:
         _footer(State, State.send_email, "Send email"),
         spacing="4",
         width="100%",
+        class_name="send-dialog-body",
     )
 
 

@@ -13,11 +13,7 @@ from smslinks.core.sending import Via
 from smslinks.db import session_scope
 from smslinks.state.live_invoice import LiveInvoiceState
 from smslinks.state.send_invoice import SendInvoiceState
-from smslinks.state.session import NotSignedIn, SessionState
-
-
-def _route_invoice_id(value: str) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+from smslinks.state.session import NotSignedIn, SessionState, route_id
 
 
 class InvoiceDetailState(LiveInvoiceState, SessionState):
@@ -58,7 +54,7 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
         with session_scope() as session:
             try:
                 employee = self._authorize(session, Permission.VIEW_INVOICES)
-                invoice_id = _route_invoice_id(self.invoice_id)
+                invoice_id = route_id(self.invoice_id)
                 if invoice_id is None:
                     raise NotFound("That invoice does not exist or is not yours to see.")
                 self._fill(session, employee, invoice_id)

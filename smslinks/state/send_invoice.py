@@ -41,9 +41,12 @@ def _line_type_lookup() -> sending.LineTypeLookup | None:
 class SendInvoiceState(rx.State, mixin=True):
     VIA: ClassVar[Via] = Via.OFFICE
 
-    # The buttons: empty blockers mean the action is available.
+    # The buttons: empty blockers mean the action is available. An action not offered at all
+    # (this person's permissions, the settings) may be left out of a menu instead.
     invoice_number: str = ""
     invoice_summary: str = ""  # "Maria Garcia · $340.96 due"
+    text_offered: bool = False
+    email_offered: bool = False
     text_blocker: str = ""
     email_blocker: str = ""
     last_result: str = ""
@@ -94,6 +97,7 @@ class SendInvoiceState(rx.State, mixin=True):
                 self._fill_blockers(session, employee, int(invoice_id))
             except (DomainError, ValueError) as error:
                 self._invoice_id, self.text_blocker, self.email_blocker = 0, "", ""
+                self.text_offered = self.email_offered = False
                 return self._refuse(error) if isinstance(error, DomainError) else None
 
     def _fill_blockers(self, session, employee, invoice_id: int) -> None:
@@ -101,6 +105,8 @@ class SendInvoiceState(rx.State, mixin=True):
         customer = session.get(Customer, invoice.customer_id)
         self.invoice_number = invoice.number
         self.invoice_summary = f"{customer.name} · {display.money(invoice.balance_cents)} due"
+        self.text_offered = sending.text_unavailable(session, employee, self.VIA) is None
+        self.email_offered = sending.email_unavailable(session, employee, self.VIA) is None
         self.text_blocker = sending.text_blocker(session, employee, invoice_id, self.VIA) or ""
         self.email_blocker = sending.email_blocker(session, employee, invoice_id, self.VIA) or ""
         if self._invoice_id != invoice_id:

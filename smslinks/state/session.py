@@ -20,6 +20,11 @@ class NotSignedIn(NotAllowed):
     pass
 
 
+def route_id(value) -> int | None:
+    """A record id from a dynamic route segment (a string from the client), or None if it is not one."""
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+
+
 class SessionState(rx.State):
     session_token: str = rx.Cookie(
         "",

@@ -3,15 +3,17 @@
 import os
 import socket
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from smslinks import demo
+from smslinks.core import accounts
+from smslinks.models import Business
 from smslinks.config import Settings
 from smslinks.db import make_engine, upgrade_to_head
 from smslinks.sandbox.runner import child, reflex_command, sandbox_servers, wait_for_http
@@ -159,8 +161,68 @@ def sign_in(page: Page, email: str, password: str = demo.DEMO_PASSWORD) -> None:
     page.wait_for_url(lambda url: "/signin" not in url)
 
 
+_ANIMATIONS_DONE = """() => Promise.all(document.getAnimations()
+  .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+  .map(a => a.finished.catch(() => null)))"""
+
+_OVERFLOWING = """() => {
+  const width = window.innerWidth;
+  const found = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width < 2 || box.height < 2 || style.visibility === 'hidden') continue;
+    const name = `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent || '').trim().slice(0, 40)}"`;
+    if (box.left < -0.5 || box.right > width + 0.5) found.push(`sticks out: ${name}`);
+    const clips = ['hidden', 'clip'].includes(style.overflowX) || style.textOverflow === 'ellipsis';
+    if (clips && el.scrollWidth > el.clientWidth + 1) found.push(`cut off: ${name}`);
+  }
+  return found;
+}"""
+
+
+def settled(page: Page) -> None:
+    """Wait for opening animations (a menu or dialog growing into place) before measuring."""
+    page.evaluate(_ANIMATIONS_DONE)
+
+
+def assert_fits(page: Page, name: str, *, full_page: bool = True) -> None:
+    """No horizontal scrolling, nothing sticking out of the window or cut off. The screenshot is
+    kept to look at: a page whole, a dialog or menu as the screen shows it (full_page=False)."""
+    settled(page)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), name
+    assert page.evaluate(_OVERFLOWING) == [], name
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
 def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def demo_settings(live_app: LiveApp, business: dict | None = None, settings: dict | None = None) -> Iterator[None]:
+    """Set some fields of the demo business and of its Online Payments settings for a while, then
+    put back what was there: test modules share one app and database."""
+    wanted = {"business": business or {}, "settings": settings or {}}
+
+    def apply(values: dict[str, dict]) -> dict[str, dict]:
+        with live_app.session() as session:
+            row = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
+            rows = {"business": row, "settings": accounts.payment_settings(session, row.id)}
+            before = {name: {key: getattr(rows[name], key) for key in fields} for name, fields in values.items()}
+            for name, fields in values.items():
+                for key, value in fields.items():
+                    setattr(rows[name], key, value)
+                session.add(rows[name])
+            session.commit()
+        return before
+
+    before = apply(wanted)
+    try:
+        yield
+    finally:
+        apply(before)

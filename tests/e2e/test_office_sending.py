@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from smslinks import demo
-from smslinks.core import accounts, invoices, links
+from smslinks.core import invoices, links
 from smslinks.core.links import LinkState
 from smslinks.models import (
     Business,
@@ -28,7 +28,7 @@ from smslinks.models import (
     SmsOptOut,
 )
 from tests import factories
-from tests.e2e.conftest import PHONE, SCREENSHOTS, screenshot, sign_in
+from tests.e2e.conftest import PHONE, SCREENSHOTS, assert_fits, demo_settings, screenshot, settled, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -46,24 +46,8 @@ _NEEDED = {
 def office_sending_on(live_app):
     """The demo's account and settings allow office texting; make sure (other test modules share
     the app and may change settings), and put back what was there."""
-    with live_app.session() as session:
-        business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
-        rows = {"business": business, "settings": accounts.payment_settings(session, business.id)}
-        before = {name: {key: getattr(rows[name], key) for key in values} for name, values in _NEEDED.items()}
-        for name, values in _NEEDED.items():
-            for key, value in values.items():
-                setattr(rows[name], key, value)
-            session.add(rows[name])
-        session.commit()
-    yield
-    with live_app.session() as session:
-        business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
-        rows = {"business": business, "settings": accounts.payment_settings(session, business.id)}
-        for name, values in before.items():
-            for key, value in values.items():
-                setattr(rows[name], key, value)
-            session.add(rows[name])
-        session.commit()
+    with demo_settings(live_app, **_NEEDED):
+        yield
 
 
 @dataclass
@@ -102,6 +86,7 @@ def text_dialog(page: Page):
     page.get_by_role("button", name="SMS Invoice").click()
     dialog = page.get_by_role("dialog", name="SMS Text Invoice Link")
     expect(dialog).to_be_visible()
+    settled(page)
     return dialog
 
 
@@ -324,6 +309,31 @@ def test_the_send_dialog_fits_a_phone(live_app, browser, base_url):
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "office-sms-dialog-phone.png"))  # the viewport, as seen
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", [(768, 1024), (820, 1180), (1024, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_office_pages_stay_usable_on_a_tablet(live_app, browser, base_url, size):
+    width, height = size
+    made = make_invoice(live_app, f"Tablet Customer {width}", [(f"512-555-{width + 6000}", "Mobile")])
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url,
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, "office@example.com")
+        expect(page.get_by_role("row").nth(1)).to_be_visible()
+        assert_fits(page, f"office-invoices-{width}x{height}")
+        page.goto(f"/invoices/{made.invoice_id}")
+        expect(page.get_by_role("heading", name=f"Invoice #{made.number}")).to_be_visible()
+        assert_fits(page, f"office-invoice-{width}x{height}")
+        dialog = text_dialog(page)
+        dialog.get_by_role("radio", name="Use a New Number").click()
+        expect(dialog.get_by_label("Phone number")).to_be_visible()
+        assert_fits(page, f"office-sms-dialog-{width}x{height}", full_page=False)
+        # However tall the dialog, Send stays on screen.
+        send = dialog.get_by_role("button", name="Send").bounding_box()
+        assert send["y"] + send["height"] <= height
     finally:
         context.close()
 

@@ -169,6 +169,33 @@ def test_mobile_texts_follow_the_mobile_settings(world, settings, message):
     assert sending.text_blocker(world.session, world.tech, world.invoice.id, Via.MOBILE) == message
 
 
+@pytest.mark.parametrize(
+    "change, text, email",
+    [
+        (_set("settings", mobile_sms_enabled=False), sending.MOBILE_SMS_OFF, None),
+        (_set("settings", mobile_email_enabled=False), sending.MOBILE_SMS_OFF, sending.MOBILE_EMAIL_OFF),
+        (_set("settings", sms_links_enabled=False), sending.SMS_LINKS_OFF, sending.MOBILE_EMAIL_OFF),
+        (_set("business", sms_links_available=False), sms_readiness.ACCOUNT_NOT_ENABLED, None),
+        (_set("invoice", status="paid", amount_paid_cents=24_500), None, None),  # the invoice's, not the door's
+    ],
+)
+def test_what_mobile_offers_at_all_is_told_apart_from_what_this_invoice_allows(world, change, text, email):
+    assert sending.text_unavailable(world.session, world.tech, Via.MOBILE) is None
+    change(world)
+    world.session.flush()
+    assert sending.text_unavailable(world.session, world.tech, Via.MOBILE) == text
+    assert sending.email_unavailable(world.session, world.tech, Via.MOBILE) == email
+    # Whatever is not offered also blocks the action on the invoice, with the same message.
+    if text:
+        assert sending.text_blocker(world.session, world.tech, world.invoice.id, Via.MOBILE) == text
+
+
+def test_a_technician_without_the_sms_permission_is_not_offered_texting(world):
+    set_permission(world.session, world.tech, Permission.SEND_INVOICE_SMS, False)
+    assert sending.text_unavailable(world.session, world.tech, Via.MOBILE) == sending.NEEDS_SMS_PERMISSION
+    assert sending.email_unavailable(world.session, world.tech, Via.MOBILE) is None
+
+
 def test_office_texts_ignore_the_mobile_settings(world):
     world.settings.mobile_sms_enabled = world.settings.mobile_email_enabled = False
     assert sending.text_blocker(world.session, world.office, world.invoice.id, Via.OFFICE) is None

@@ -50,7 +50,7 @@ class LiveInvoiceState(rx.State, mixin=True):
             await asyncio.sleep(POLL_SECONDS)
             changed = await asyncio.to_thread(_changed_at, watching)
             async with self:
-                if self._live_invoice_id != watching or self.router.page.path != self.LIVE_ROUTE:
+                if self._live_invoice_id != watching or self.router.route_id != self.LIVE_ROUTE:
                     return
                 if changed == self._live_version:  # what the page shows is current
                     continue

@@ -340,7 +340,8 @@ def test_too_many_bad_links_from_one_client_are_throttled(phone, live_app):
     expect(phone.get_by_role("heading", name="This payment link has expired")).to_be_visible()
     with live_app.session() as session:
         client = session.exec(select(PayLinkFailure).order_by(PayLinkFailure.id.desc())).first().client
-        session.add_all([PayLinkFailure(client=client) for _ in range(live_app.settings.pay_link_max_failures)])
+        session.add_all([PayLinkFailure(client=client, token_hash=f"guess-{n}")
+                         for n in range(live_app.settings.pay_link_max_failures)])
         session.commit()
     try:
         _invoice_id, token, _mobile = _new_invoice(live_app)

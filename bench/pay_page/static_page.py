@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from smslinks.config import PROJECT_ROOT
 
 PAY_CSS = PROJECT_ROOT / "assets" / "pay.css"
+PATH = "/pay/static"
 
 # Read in the browser: the ready page's <main>, without the card field's inputs.
 SNAPSHOT_JS = """() => {
@@ -38,6 +39,9 @@ class _Handler(BaseHTTPRequestHandler):
     page: bytes = b""
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
+        if self.path != PATH:
+            self.send_error(404)  # e.g. /favicon.ico
+            return
         body = self.page
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -52,6 +56,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def handle(self):
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # Lighthouse closes its connections abruptly
+
 
 @contextmanager
 def serving(html: str) -> Iterator[str]:
@@ -61,7 +71,7 @@ def serving(html: str) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://localhost:{server.server_address[1]}/pay/static"
+        yield f"http://localhost:{server.server_address[1]}{PATH}"
     finally:
         server.shutdown()
         server.server_close()

@@ -7,7 +7,7 @@ from starlette.routing import Route
 from sqlalchemy import text
 
 from smslinks import routes
-from smslinks.api.pay_document import pay_document
+from smslinks.api.pay_document import pay_page_html
 from smslinks.api.stripe_webhook import stripe_webhook
 from smslinks.api.twilio_webhooks import twilio_inbound, twilio_status
 from smslinks.db import get_engine
@@ -23,7 +23,7 @@ def build_api() -> Starlette:
     return Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
-            Route(routes.pay("{token}"), pay_document, methods=["GET"]),
+            Route(routes.pay("{token}"), pay_page_html, methods=["GET"]),
             Route(routes.TWILIO_STATUS_WEBHOOK, twilio_status, methods=["POST"]),
             Route(routes.TWILIO_INBOUND_WEBHOOK, twilio_inbound, methods=["POST"]),
             Route(routes.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),

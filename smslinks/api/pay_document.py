@@ -129,7 +129,7 @@ def first_screen(request: Request, lang: str) -> str:
     return pay_html.page(lang, pay_page.present(view, lang), pay_page.present_lines(view), tab)
 
 
-def pay_document(request: Request) -> Response:
+def pay_page_html(request: Request) -> Response:
     page = shell()
     if page is None:  # no production build (e.g. `reflex run` in dev mode serves the page itself)
         return PlainTextResponse("The app is not built yet.", status_code=503)

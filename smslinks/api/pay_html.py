@@ -230,11 +230,11 @@ def page(lang: str, view: dict | None, lines: list[dict] | None = None, tab: str
     None) the loading placeholder (a <div>, as pages/pay.py draws it)."""
     t = _Words(pay_text.language(lang))
     if view is None:
-        container, body, business, screen = "div", _loading(t), "", "loading"
+        container, body, business = "div", _loading(t), ""
     else:
         body = _summary(t, view) + _payment_form(t, view, tab) + _details(t, view, lines or []) + _help_line(t, view)
-        container, business, screen = "main", view["business"], "pay"
+        container, business = "main", view["business"]
     return el(
-        container, {"lang": t.lang, "class": "pay", "data-screen": screen},
+        container, {"lang": t.lang, "class": "pay"},
         el("div", {"class": "pay-wrap"}, _header(t, business), body, _footer(t)),
     )

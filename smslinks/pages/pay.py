@@ -527,15 +527,13 @@ def _frame(container, body: rx.Component) -> rx.Component:
         rx.el.div(_header(), body, _footer(), class_name="pay-wrap"),
         lang=PayState.lang,
         class_name="pay",
-        # Read by the server-drawn first screen (api/pay_takeover.js): React's copy is ready.
-        custom_attrs={"data-screen": PayState.screen},
     )
 
 
 @rx.page(route=routes.PAY, title="Pay your invoice", on_load=PayState.open)
 def pay() -> rx.Component:
-    # The placeholder shown until the link is resolved is not the page's main content yet (and so
-    # never stands beside the server-drawn <main>).
+    # The placeholder shown until the link is resolved is not the page's main content yet: a <div>,
+    # so it never stands beside the server-drawn <main>, whose takeover waits for React's <main>.
     return rx.cond(
         PayState.screen == "loading",
         _frame(rx.el.div, _loading_screen()),

@@ -26,7 +26,7 @@ LINES = [{"description": "Water heater <flush>", "quantity": "1", "amount": "$25
 
 def test_the_pay_screen_escapes_what_it_shows():
     html = pay_html.page("en", VIEW, LINES)
-    assert html.startswith('<main lang="en" class="pay" data-screen="pay">')
+    assert html.startswith('<main lang="en" class="pay">')
     assert "Joe's &lt;Plumbing&gt; &amp; Sons" in html and "<Plumbing>" not in html
     assert "Water heater &lt;flush&gt;" in html
     assert 'Call Joe\'s &lt;Plumbing&gt; &amp; Sons at <a href="tel:+15125559000" class="pay-link">' in html
@@ -52,7 +52,7 @@ def test_spanish_partial_payment_and_no_online_payment():
 
 def test_every_other_screen_is_the_same_placeholder():
     placeholder = pay_html.page("en", None)
-    assert placeholder.startswith('<div lang="en" class="pay" data-screen="loading">')
+    assert placeholder.startswith('<div lang="en" class="pay">')
     assert "Loading your invoice" in placeholder and "<main" not in placeholder
 
 

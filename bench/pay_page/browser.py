@@ -1,8 +1,8 @@
 """Time to payable in Chromium under CDP throttling (slow 4G, 4x CPU), and the bytes behind it.
 
 "Payable" = the amount due is visible and a "Pay $…" button is visible and enabled. The page marks
-the moment itself (performance.now(), relative to navigation start) from a MutationObserver, at the
-next animation frame (the frame that paints it). Two more marks, on the real page only:
+the moment itself (performance.now(), relative to navigation start): after any DOM change it looks
+in the next animation frame, the frame that paints it. Two more marks, on the real page only:
 "interactive" = the pay button is React's (its click handler attached), "card ready" = Stripe's
 card field is mounted (an iframe with Stripe.js, inputs with the sandbox's Stripe.js).
 """
@@ -28,21 +28,26 @@ MARKS_JS = """
   const shown = (el) => !!el && el.isConnected && el.checkVisibility() && el.getClientRects().length > 0;
   const payButton = () =>
     [...document.querySelectorAll('button')].find((b) => /^\\s*(Pay|Pagar) \\$/.test(b.textContent) && shown(b));
-  const at = (name) => {
-    if (name in marks || marks['_' + name]) return;
-    marks['_' + name] = true;
-    requestAnimationFrame(() => { marks[name] = performance.now(); });
-  };
+  // Checked once per frame, in the frame's animation callback (the layout it reads is the one the
+  // frame paints): no extra layout work for the page, which a check on every DOM change would add.
   const check = () => {
+    scheduled = false;
+    const now = performance.now();
     const amount = document.querySelector('#balance-due');
     const button = payButton();
     if (shown(amount) && /\\$\\d/.test(amount.textContent) && button && !button.disabled) {
-      at('payable');
-      if (Object.keys(button).some((key) => key.startsWith('__reactProps'))) at('interactive');
+      marks.payable ??= now;
+      if (Object.keys(button).some((key) => key.startsWith('__reactProps'))) marks.interactive ??= now;
     }
-    if (document.querySelector('#card-element iframe, #card-element input')) at('card');
+    if (document.querySelector('#card-element iframe, #card-element input')) marks.card ??= now;
   };
-  new MutationObserver(check).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  let scheduled = false;
+  new MutationObserver(() => {
+    if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(check);
+    }
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();
 """
 

@@ -481,14 +481,19 @@ def test_the_server_drawn_page_is_the_page_react_draws(browser, base_url, live_a
                                       locale=locale)
         try:
             page = context.new_page()
-            requests = []
+            requests, errors = [], []
             page.on("request", lambda request: requests.append(request.url))
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: message.type == "error" and errors.append(message.text))
             page.add_init_script(_SNAPSHOT_AT_TAKEOVER)
             _open(page, token, query)
             snapshot = _takeover_snapshot(page)
             assert snapshot["drawn"] == snapshot["react"]
             expect(page.locator("#pay-ssr")).to_have_count(0)
             expect(page.locator("main")).to_have_count(1)
+            expect(page.get_by_label("Card number")).to_be_attached(timeout=15_000)  # in the app's copy
+            # React hydrated the page shell without complaint (a mismatch would redraw it all).
+            assert [error for error in errors if "favicon" not in error and "404" not in error] == []
             # The staff pages' stylesheet (Radix Themes) is neither waited for nor downloaded.
             assert not [url for url in requests if url.endswith(".css")]
         finally:

@@ -72,11 +72,17 @@ class Loads:
         return statistics.median(values) if values else None
 
 
-def load_once(browser: Browser, url: str, expect_react: bool, timeout_ms: int = 60_000) -> Load:
-    context = browser.new_context(**PHONE)  # a new context: empty cache, no cookies
+def load_once(browser: Browser, url: str, expect_react: bool, warm: bool = False, timeout_ms: int = 60_000) -> Load:
+    """One load in a new browser context (empty cache, no cookies); warm: a second visit, measured
+    after a first one filled the cache (the customer opening the link again)."""
+    context = browser.new_context(**PHONE)
     try:
         page = context.new_page()
         page.add_init_script(MARKS_JS)
+        if warm:
+            page.goto(url)
+            page.wait_for_function(f"(() => {{ const m = window.__payMarks; return !!(m && {_wanted(expect_react)}); }})()",
+                                   timeout=timeout_ms, polling=100)
         cdp = context.new_cdp_session(page)
         requests: dict[str, dict] = {}
 
@@ -94,8 +100,7 @@ def load_once(browser: Browser, url: str, expect_react: bool, timeout_ms: int = 
         cdp.send("Network.emulateNetworkConditions", SLOW_4G)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
         page.goto(url, wait_until="commit", timeout=timeout_ms)
-        wanted = "m.payable && m.interactive && m.card" if expect_react else "m.payable"
-        page.wait_for_function(f"(() => {{ const m = window.__payMarks; return !!(m && {wanted}); }})()",
+        page.wait_for_function(f"(() => {{ const m = window.__payMarks; return !!(m && {_wanted(expect_react)}); }})()",
                                timeout=timeout_ms, polling=100)
         marks = page.evaluate("window.__payMarks")
         page.wait_for_load_state("load", timeout=timeout_ms)
@@ -103,6 +108,10 @@ def load_once(browser: Browser, url: str, expect_react: bool, timeout_ms: int = 
         return _summarise(requests, marks)
     finally:
         context.close()
+
+
+def _wanted(expect_react: bool) -> str:
+    return "m.payable && m.interactive && m.card" if expect_react else "m.payable"
 
 
 def _summarise(requests: dict[str, dict], marks: dict) -> Load:

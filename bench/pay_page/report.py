@@ -24,7 +24,7 @@ def _verdict(met: bool, target: str) -> str:
     return f"{'met' if met else 'NOT MET'} (target {target})"
 
 
-def print_report(real: Loads, static: Loads, lh_real: list[Report], lh_static: list[Report],
+def print_report(real: Loads, static: Loads, again: Loads, lh_real: list[Report], lh_static: list[Report],
                  load_before: tuple, load_after: tuple, runs: int) -> None:
     print(f"\nMedians of {runs} runs each. Load average before {load_before[0]:.2f}, after {load_after[0]:.2f}"
           " (2 cores).\n")
@@ -56,6 +56,11 @@ def print_report(real: Loads, static: Loads, lh_real: list[Report], lh_static: l
          _verdict(js <= TARGET_JS_KIB * 1024, f"<= {TARGET_JS_KIB} KiB"))
     _row("  all JavaScript (incl. Stripe.js)", _kib(real.median("js_total")), _kib(static.median("js_total")))
     _row("  all bytes transferred", _kib(real.median("bytes_total")), _kib(static.median("bytes_total")))
+    print("Opening the link again (same browser, files cached)")
+    _row("  time to payable", _ms(again.median("payable_ms")), "")
+    _row("  pay button wired (React)", _ms(again.median("interactive_ms")), "")
+    _row("  card field ready (Stripe.js)", _ms(again.median("card_ms")), "")
+    _row("  bytes transferred", _kib(again.median("bytes_total")), "")
     if lh_real:
         print(f"\nLCP element (real page): {lh_real[-1].lcp_element[:100]}")
     print("JavaScript bytes are compressed, as transferred (headers included); 'before Stripe.js' = every script"

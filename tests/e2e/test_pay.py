@@ -465,6 +465,9 @@ def test_the_first_response_already_shows_the_invoice_and_its_pay_button(live_ap
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
     assert "Saldo pendiente" in response.text and "Pagar $286.96" in response.text
     assert "Capacitor 45/5 MFD" in response.text and token not in response.text
+    # The app's script files are named by their content: a second visit needs none of them again.
+    script = re.search(r'href="(/assets/[^"]+\.js)"', response.text).group(1)
+    assert "immutable" in httpx.get(f"{live_app.url}{script}").headers["cache-control"]
 
 
 def test_the_server_drawn_page_is_the_page_react_draws(browser, base_url, live_app):

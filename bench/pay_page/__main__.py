@@ -28,7 +28,7 @@ from smslinks.config import PROJECT_ROOT
 RESULTS = PROJECT_ROOT / "bench" / "results" / "pay_page"
 
 
-def _snapshot(browser, url: str) -> tuple[str, str]:
+def _snapshot(browser, url: str) -> str:
     """The ready real page as static HTML (and screenshots of both, to compare the look)."""
     context = browser.new_context(**timing.PHONE)
     try:
@@ -41,7 +41,7 @@ def _snapshot(browser, url: str) -> tuple[str, str]:
         html = static_page.render(snapshot["html"], snapshot["lang"], page.title())
         page.set_content(html)
         page.screenshot(path=str(RESULTS / "static.png"), full_page=True)
-        return html, page.url
+        return html
     finally:
         context.close()
 
@@ -56,15 +56,15 @@ def main() -> None:
     if not args.no_lighthouse:
         lighthouse.ensure_installed()
     load_before = os.getloadavg()
-    work = Path(tempfile.mkdtemp(prefix="bench-pay-page-"))
     print("Building and starting the app (production mode)...", flush=True)
-    with running_app(work) as app:
+    with tempfile.TemporaryDirectory(prefix="bench-pay-page-") as work, running_app(Path(work)) as app:
         _invoice_id, token = mint_demo_link(app)
         real_url = f"{app.url}/pay/{token}"
         print(f"Real page:   {app.url}/pay/<token> (a demo invoice, link minted through core)", flush=True)
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=lighthouse.CHROMIUM, args=lighthouse.CHROME_FLAGS[1:])
-            html, _ = _snapshot(chromium, real_url)
+            chromium = playwright.chromium.launch(executable_path=lighthouse.CHROMIUM, args=lighthouse.BROWSER_FLAGS)
+            print(f"Chromium {chromium.version}; Lighthouse {lighthouse.VERSION} (npm)", flush=True)
+            html = _snapshot(chromium, real_url)
             (RESULTS / "static.html").write_text(html)
             with static_page.serving(html) as static_url:
                 print(f"Static page: {static_url} ({len(html.encode()):,} bytes of HTML)", flush=True)

@@ -17,8 +17,7 @@ VERSION = "12.8.2"
 NODE_DIR = PROJECT_ROOT / ".tools" / "node"
 BINARY = NODE_DIR / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = [
-    "--headless=new",
+BROWSER_FLAGS = [  # as in tests/e2e (see FACTS.md)
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -27,6 +26,7 @@ CHROME_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+CHROME_FLAGS = ["--headless=new", *BROWSER_FLAGS]
 
 
 @dataclass

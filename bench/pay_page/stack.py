@@ -60,6 +60,7 @@ def running_app(work: Path, port: int | None = None) -> Iterator[RunningApp]:
             session.commit()
         log = work / "app.log"
         with ExitStack() as stack:
+            stack.callback(engine.dispose)
             stack.enter_context(sandbox_servers(settings, log_dir=work))
             app = stack.enter_context(child(reflex_command(), env=env, log=log))
             try:
@@ -68,7 +69,6 @@ def running_app(work: Path, port: int | None = None) -> Iterator[RunningApp]:
                 print(log.read_text()[-5000:])
                 raise
             yield RunningApp(url=settings.public_url, settings=settings, engine=engine, log=log)
-        engine.dispose()
     finally:
         for key, value in previous.items():
             if value is None:

@@ -16,10 +16,12 @@ config = rx.Config(
     state_manager_mode="redis" if settings.redis_url else "disk",
     cors_allowed_origins=settings.cors_allowed_origins,
     show_built_with_reflex=False,
-    plugins=[
-        rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", appearance="light")
-        )
-    ],
+    # Radix Themes (its CSS and components) serve the staff pages, which wrap themselves in the theme
+    # (pages/layout.py). No app-wide wrapper, so the customer pay page loads none of it.
+    plugins=[rx.plugins.RadixThemesPlugin(theme=None)],
+    frontend_lazy_bundled_libraries=True,
+    default_color_mode="light",
+    # Browsers ask for br (Chromium even on http://localhost); gzip for the rest.
+    frontend_compression_formats=["brotli", "gzip"],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

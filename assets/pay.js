@@ -19,11 +19,13 @@ function loadScript(src) {
   });
 }
 
+// The app's element, not its server-drawn twin (#pay-ssr, api/pay_html.py), which may still be on
+// screen for a moment and is then removed.
 function waitForElement(selector, timeoutMs = 10000) {
   return new Promise((resolve) => {
     const started = Date.now();
     const look = () => {
-      const found = document.querySelector(selector);
+      const found = [...document.querySelectorAll(selector)].find((element) => !element.closest("#pay-ssr"));
       if (found || Date.now() - started > timeoutMs) resolve(found);
       else requestAnimationFrame(look);
     };

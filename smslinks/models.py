@@ -472,9 +472,11 @@ class AchMandate(SQLModel, table=True):
 
 
 class PayLinkFailure(SQLModel, table=True):
-    """A pay-page visit with an unknown or expired token, kept to throttle token guessing per client."""
+    """A pay-page visit with an unknown or expired token, kept to throttle token guessing per client.
+    The token's hash makes one dead link count once, however often (and through which door) it is opened."""
 
     __tablename__ = "pay_link_failure"
     id: int | None = Field(default=None, primary_key=True)
     client: str = Field(max_length=64, index=True)
+    token_hash: str = Field(default="", max_length=64)
     at: datetime = created_at_field()

@@ -11,5 +11,8 @@ from smslinks.worker import inprocess_dispatcher
 app = rx.App(
     stylesheets=["/app.css", "/pay.css"],
     api_transformer=build_api(),
+    toaster=None,  # staff pages bring their own (pages/layout.py); the pay page has no toasts
 )
+# The connection toaster and pulser likewise live on the staff pages, not in every page's wrapper.
+app.app_wraps.pop((5, "Overlay"))
 app.register_lifespan_task(inprocess_dispatcher)

@@ -1,12 +1,16 @@
-"""HTTP routes outside Reflex's websocket: health and provider webhooks. They call core, never state."""
+"""HTTP routes outside Reflex's websocket: health, provider webhooks and the pay page's first response.
+They call core, never state."""
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from sqlalchemy import text
 
 from smslinks import routes
+from smslinks.api.caching import ImmutableAssets
+from smslinks.api.pay_document import pay_page_html
 from smslinks.api.stripe_webhook import stripe_webhook
 from smslinks.api.twilio_webhooks import twilio_inbound, twilio_status
 from smslinks.db import get_engine
@@ -22,8 +26,10 @@ def build_api() -> Starlette:
     return Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
+            Route(routes.pay("{token}"), pay_page_html, methods=["GET"]),
             Route(routes.TWILIO_STATUS_WEBHOOK, twilio_status, methods=["POST"]),
             Route(routes.TWILIO_INBOUND_WEBHOOK, twilio_inbound, methods=["POST"]),
             Route(routes.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
-        ]
+        ],
+        middleware=[Middleware(ImmutableAssets)],  # wraps the app's own files too (mounted under us)
     )

@@ -2,8 +2,9 @@
 
 A link token opens exactly one invoice. Unknown and expired tokens get the same screen, the same
 work (one lookup by hash, one throttle row) and so the same timing: nobody learns which tokens
-exist. Visits with such tokens are counted per client, and too many of them lock the client out
-for a while ("Too many attempts").
+exist. Such tokens are counted per client, each once (the page's HTML and its app both open the
+link, and a customer may reload a dead link), and too many of them lock the client out for a
+while ("Too many attempts").
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from enum import StrEnum
 from sqlmodel import Session, func, select
 
 from smslinks.config import get_settings
-from smslinks.core import display, invoices, links, pay_text, phones
+from smslinks.core import display, invoices, links, pay_text, phones, tokens
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
 from smslinks.core.jobs import address_line
@@ -101,7 +102,7 @@ class PayView:
 def _recent_failures(session: Session, client: str) -> int:
     since = utcnow() - timedelta(minutes=get_settings().pay_link_lockout_minutes)
     return session.exec(
-        select(func.count()).select_from(PayLinkFailure).where(
+        select(func.count(func.distinct(PayLinkFailure.token_hash))).where(
             PayLinkFailure.client == client, PayLinkFailure.at >= since
         )
     ).one()
@@ -149,7 +150,7 @@ def usable_invoice(session: Session, token: str, client: str) -> tuple[Invoice, 
     if found.state is LinkState.USABLE:
         return session.get(Invoice, found.invoice_id), found.link_id
     if found.state is LinkState.EXPIRED:
-        session.add(PayLinkFailure(client=_client(client)))
+        session.add(PayLinkFailure(client=_client(client), token_hash=tokens.token_hash(token)))
         session.commit()  # the failure counts even though the caller's work stops here
     raise LinkNotUsable(Screen(found.state.value))
 

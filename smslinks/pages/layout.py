@@ -3,11 +3,26 @@
 from collections.abc import Callable
 
 import reflex as rx
+from reflex.app import default_overlay_component
 
 from smslinks import routes
 from smslinks.state.session import SessionState
 
 BRAND_COLOR = "teal"
+
+
+def staff_frame(*children: rx.Component) -> rx.Component:
+    """The Radix theme, toasts and the connection indicator, for every page but the customer pay page
+    (which draws itself with assets/pay.css and so loads none of their script or CSS)."""
+    return rx.theme(
+        rx.toast.provider(),
+        default_overlay_component(),
+        *children,
+        accent_color=BRAND_COLOR,
+        gray_color="slate",
+        radius="medium",
+        appearance="light",
+    )
 
 
 def _nav_link(item) -> rx.Component:
@@ -106,7 +121,7 @@ def staff_page(
             on_load=[SessionState.check_signed_in, *(on_load or [])],
         )
         def page() -> rx.Component:
-            return rx.box(
+            return staff_frame(rx.box(
                 top_bar(),
                 rx.cond(
                     SessionState.signed_in,
@@ -123,7 +138,7 @@ def staff_page(
                 ),
                 min_height="100vh",
                 background="var(--gray-2)",
-            )
+            ))
 
         page.__name__ = content.__name__
         return page

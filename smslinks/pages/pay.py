@@ -65,6 +65,7 @@ def _language_switch() -> rx.Component:
             rx.el.button(
                 TEXT[code]["language_name"],
                 type="button",
+                id=f"lang-{code}",
                 lang=code,
                 class_name="pay-lang-button",
                 aria_pressed=PayState.lang == code,
@@ -239,8 +240,8 @@ def _amount_choice() -> rx.Component:
                                  class_name="pay-text-button"),
                     class_name="pay-field",
                 ),
-                rx.el.button(tr("pay_other_amount"), type="button", on_click=PayState.toggle_partial,
-                             class_name="pay-text-button"),
+                rx.el.button(tr("pay_other_amount"), type="button", id="pay-partial",
+                             on_click=PayState.toggle_partial, class_name="pay-text-button"),
             ),
             class_name="pay-amount",
         ),
@@ -308,7 +309,7 @@ def _bank_connect() -> rx.Component:
         _error(),
         rx.el.button(
             rx.cond(PayState.busy, tr("connecting_bank"), tr("connect_bank")),
-            type="submit", disabled=PayState.busy, class_name="pay-button",
+            type="submit", id="pay-connect-bank", disabled=PayState.busy, class_name="pay-button",
         ),
         on_submit=PayState.connect_bank,
         reset_on_submit=False,
@@ -521,11 +522,23 @@ def _loading_screen() -> rx.Component:
     )
 
 
+def _frame(container, body: rx.Component) -> rx.Component:
+    return container(
+        rx.el.div(_header(), body, _footer(), class_name="pay-wrap"),
+        lang=PayState.lang,
+        class_name="pay",
+    )
+
+
 @rx.page(route=routes.PAY, title="Pay your invoice", on_load=PayState.open)
 def pay() -> rx.Component:
-    return rx.el.main(
-        rx.el.div(
-            _header(),
+    # The placeholder shown until the link is resolved is not the page's main content yet: a <div>,
+    # so it never stands beside the server-drawn <main>, whose takeover waits for React's <main>.
+    return rx.cond(
+        PayState.screen == "loading",
+        _frame(rx.el.div, _loading_screen()),
+        _frame(
+            rx.el.main,
             rx.match(
                 PayState.screen,
                 ("pay", _pay_screen()),
@@ -538,11 +551,7 @@ def pay() -> rx.Component:
                 ("void", _closed_screen("void_title", "void_body")),
                 ("throttled", _notice("throttled_title", _text("throttled_body", minutes=_view("minutes")),
                                       tone="warn")),
-                _loading_screen(),
+                rx.fragment(),
             ),
-            _footer(),
-            class_name="pay-wrap",
         ),
-        lang=PayState.lang,
-        class_name="pay",
     )

@@ -2,13 +2,13 @@ import reflex as rx
 
 from smslinks import routes
 from smslinks.pages.components import field_label
-from smslinks.pages.layout import BRAND_COLOR
+from smslinks.pages.layout import BRAND_COLOR, staff_frame
 from smslinks.state.session import SignInState
 
 
 @rx.page(route=routes.SIGN_IN, title="Sign in · smslinks", on_load=SignInState.skip_if_signed_in)
 def signin() -> rx.Component:
-    return rx.center(
+    return staff_frame(rx.center(
         rx.card(
             rx.form(
                 rx.vstack(
@@ -71,4 +71,4 @@ def signin() -> rx.Component:
         min_height="100vh",
         padding="1rem",
         background="var(--gray-2)",
-    )
+    ))

@@ -340,7 +340,8 @@ def test_too_many_bad_links_from_one_client_are_throttled(phone, live_app):
     expect(phone.get_by_role("heading", name="This payment link has expired")).to_be_visible()
     with live_app.session() as session:
         client = session.exec(select(PayLinkFailure).order_by(PayLinkFailure.id.desc())).first().client
-        session.add_all([PayLinkFailure(client=client) for _ in range(live_app.settings.pay_link_max_failures)])
+        session.add_all([PayLinkFailure(client=client, token_hash=f"guess-{n}")
+                         for n in range(live_app.settings.pay_link_max_failures)])
         session.commit()
     try:
         _invoice_id, token, _mobile = _new_invoice(live_app)
@@ -418,3 +419,114 @@ def test_desktop_layout(desktop, live_app):
     expect(desktop.get_by_label("Card number")).to_be_visible(timeout=15_000)
     assert desktop.evaluate("document.documentElement.scrollWidth") <= 1280
     screenshot(desktop, "pay-card-desktop")
+
+
+# --- the first screen, drawn on the server --------------------------------------------------------
+
+# The moment React's page appears beside the server-drawn one (before pay_takeover.js removes the
+# latter), both as lists of "tag attr=value…" and text lines, attributes sorted.
+_SNAPSHOT_AT_TAKEOVER = """
+(() => {
+  const lines = (root) => {
+    const out = [];
+    const walk = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) { if (node.data) out.push('text ' + node.data); return; }
+      if (node.nodeType !== Node.ELEMENT_NODE) return;
+      const attributes = [...node.attributes].map((a) => a.name + '=' + a.value).sort();
+      out.push(node.tagName.toLowerCase() + ' ' + attributes.join(' '));
+      node.normalize();
+      node.childNodes.forEach(walk);
+      out.push('/' + node.tagName.toLowerCase());
+    };
+    walk(root.cloneNode(true));
+    return out;
+  };
+  window.__takeover = null;
+  new MutationObserver((_records, observer) => {
+    const drawn = document.querySelector('#pay-ssr main.pay');
+    const react = [...document.querySelectorAll('main.pay')].find((main) => !main.closest('#pay-ssr'));
+    if (drawn && react) {
+      window.__takeover = {drawn: lines(drawn), react: lines(react)};
+      observer.disconnect();
+    }
+  }).observe(document, {childList: true, subtree: true});
+})();
+"""
+
+
+def _takeover_snapshot(page: Page) -> dict:
+    page.wait_for_function("window.__takeover !== null", timeout=20_000)
+    return page.evaluate("window.__takeover")
+
+
+def test_the_first_response_already_shows_the_invoice_and_its_pay_button(live_app):
+    _invoice_id, token, _mobile = _new_invoice(live_app)
+    response = httpx.get(f"{live_app.url}/pay/{token}", headers={"Accept-Language": "es-MX,es;q=0.9"})
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert "Saldo pendiente" in response.text and "Pagar $286.96" in response.text
+    assert "Capacitor 45/5 MFD" in response.text and token not in response.text
+    # The app's script files are named by their content: a second visit needs none of them again.
+    script = re.search(r'href="(/assets/[^"]+\.js)"', response.text).group(1)
+    assert "immutable" in httpx.get(f"{live_app.url}{script}").headers["cache-control"]
+
+
+def test_the_server_drawn_page_is_the_page_react_draws(browser, base_url, live_app):
+    """Same markup both sides, so the takeover changes nothing on screen (English card tab; Spanish
+    ACH tab with partial payments)."""
+    invoice_id, token, _mobile = _new_invoice(live_app)
+    with live_app.session() as session:
+        business_id = session.get(Invoice, invoice_id).business_id
+    for locale, query, partial in (("en-US", "", False), ("es-MX", "?m=ach", True)):
+        with live_app.session() as session:
+            payment_settings(session, business_id).partial_payments_enabled = partial
+            session.commit()
+        context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True,
+                                      locale=locale)
+        try:
+            page = context.new_page()
+            requests, errors = [], []
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+            page.add_init_script(_SNAPSHOT_AT_TAKEOVER)
+            _open(page, token, query)
+            snapshot = _takeover_snapshot(page)
+            assert snapshot["drawn"] == snapshot["react"]
+            expect(page.locator("#pay-ssr")).to_have_count(0)
+            expect(page.locator("main")).to_have_count(1)
+            expect(page.get_by_label("Card number")).to_be_attached(timeout=15_000)  # in the app's copy
+            # React hydrated the page shell without complaint (a mismatch would redraw it all).
+            assert [error for error in errors if "favicon" not in error and "404" not in error] == []
+            # The staff pages' stylesheet (Radix Themes) is neither waited for nor downloaded.
+            assert not [url for url in requests if url.endswith(".css")]
+        finally:
+            context.close()
+    with live_app.session() as session:
+        payment_settings(session, business_id).partial_payments_enabled = False
+        session.commit()
+
+
+def test_what_the_customer_does_before_the_app_takes_over_is_handed_on(phone, live_app):
+    """Typed text and a pressed button on the server-drawn page reach the app's copy of it."""
+    _invoice_id, token, _mobile = _new_invoice(live_app)
+    held = []
+    phone.route(re.compile(r"/assets/_pay_\.__token_\._index-[^/]+\.js$"), lambda route: held.append(route))  # the page's own script
+    phone.goto(f"/pay/{token}?m=ach", wait_until="domcontentloaded")
+    phone.get_by_label("Name on the bank account").fill("Pat Customer")
+    phone.get_by_role("button", name="Connect bank account").click()
+    expect(phone.locator("#pay-ssr")).to_have_count(1)  # still the server-drawn page
+    for route in held:
+        route.continue_()
+    expect(phone.get_by_role("dialog", name="Sandbox bank")).to_be_visible(timeout=15_000)
+    expect(phone.locator("#pay-ssr")).to_have_count(0)
+    expect(phone.get_by_label("Name on the bank account")).to_have_value("Pat Customer")
+
+
+def test_the_first_response_is_the_same_for_unknown_and_expired_links(live_app):
+    _invoice_id, token, _mobile = _new_invoice(live_app)
+    with live_app.session() as session:
+        _link, expired = links.mint(session, session.get(Invoice, _invoice_id), now=utcnow() - timedelta(days=45))
+        session.commit()
+    first = httpx.get(f"{live_app.url}/pay/{expired}").text
+    assert first == httpx.get(f"{live_app.url}/pay/{'y' * 22}").text
+    assert "Loading your invoice" in first and demo.BUSINESS_NAME not in first

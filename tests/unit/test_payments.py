@@ -416,6 +416,19 @@ def test_guessing_tokens_gets_a_client_throttled(session, paying, monkeypatch):
     assert pay_page.open_link(session, token, client="198.51.100.9", host="").screen is Screen.PAY
 
 
+def test_one_dead_link_counts_once_however_often_it_is_opened(session, paying, monkeypatch):
+    """The page's HTML and its app both open the link, and customers reload: neither locks them out."""
+    _business, _invoice, _link, token = paying
+    from smslinks.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "pay_link_max_failures", 2)
+    for _ in range(5):
+        assert pay_page.open_link(session, "dead-link", client=CLIENT, host="").screen is Screen.EXPIRED
+    assert pay_page.open_link(session, token, client=CLIENT, host="").screen is Screen.PAY
+    assert pay_page.open_link(session, "another-dead-link", client=CLIENT, host="").screen is Screen.EXPIRED
+    assert pay_page.open_link(session, token, client=CLIENT, host="").screen is Screen.THROTTLED
+
+
 def test_the_view_shows_this_invoice_and_nothing_else(session, paying):
     business, invoice, link, token = paying
     view = pay_page.open_link(session, token, client=CLIENT, host="")

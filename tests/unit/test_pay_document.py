@@ -1,0 +1,101 @@
+"""The pay page's first response: the invoice drawn on the server inside the app's page shell."""
+
+import json
+
+from smslinks.api import pay_document, pay_html
+
+VIEW = {
+    "business": "Joe's <Plumbing> & Sons",
+    "phone": "(512) 555-9000",
+    "phone_href": "tel:+15125559000",
+    "number": "1042",
+    "issued_on": "Nov 2, 2026",
+    "due_on": "Dec 2, 2026",
+    "address": "100 Main St, Austin, TX 78701",
+    "subtotal": "$250.00",
+    "tax": "$0.00",
+    "total": "$250.00",
+    "paid": "$0.00",
+    "balance": "$250.00",
+    "card": True,
+    "ach": True,
+    "partial": False,
+}
+LINES = [{"description": "Water heater <flush>", "quantity": "1", "amount": "$250.00"}]
+
+
+def test_the_pay_screen_escapes_what_it_shows():
+    html = pay_html.page("en", VIEW, LINES)
+    assert html.startswith('<main lang="en" class="pay">')
+    assert "Joe's &lt;Plumbing&gt; &amp; Sons" in html and "<Plumbing>" not in html
+    assert "Water heater &lt;flush&gt;" in html
+    assert 'Call Joe\'s &lt;Plumbing&gt; &amp; Sons at <a href="tel:+15125559000" class="pay-link">' in html
+    assert '<button aria-busy="false" class="pay-button" type="button" id="pay-card">Pay $250.00</button>' in html
+
+
+def test_the_chosen_tab_is_shown_and_the_other_hidden():
+    card = pay_html.page("en", VIEW, LINES, tab="card")
+    assert 'id="panel-card" role="tabpanel" aria-labelledby="tab-card" class' in card
+    assert 'id="panel-ach" role="tabpanel" aria-labelledby="tab-ach" hidden class' in card
+    ach = pay_html.page("en", VIEW, LINES, tab="ach")
+    assert 'id="panel-card" role="tabpanel" aria-labelledby="tab-card" hidden class' in ach
+    only_ach = pay_html.page("en", VIEW | {"card": False}, LINES, tab="card")
+    assert 'id="panel-card"' not in only_ach and 'aria-selected="true" aria-controls="panel-ach"' in only_ach
+
+
+def test_spanish_partial_payment_and_no_online_payment():
+    spanish = pay_html.page("es", VIEW | {"partial": True}, LINES)
+    assert "Saldo pendiente" in spanish and "Pagar $250.00" in spanish and 'id="pay-partial"' in spanish
+    offline = pay_html.page("en", VIEW | {"card": False, "ach": False}, LINES)
+    assert "can't be paid online" in offline and 'id="pay-card"' not in offline
+
+
+def test_every_other_screen_is_the_same_placeholder():
+    placeholder = pay_html.page("en", None)
+    assert placeholder.startswith('<div lang="en" class="pay">')
+    assert "Loading your invoice" in placeholder and "<main" not in placeholder
+
+
+HEAD = (
+    '<!DOCTYPE html><html lang="en"><head><meta charSet="utf-8"/>'
+    '<link as="style" href="/assets/__reflex_global_styles-X.css" rel="preload"/>'
+    '<link rel="modulepreload" href="/assets/manifest-1.js"/>'
+    '<link rel="modulepreload" href="/assets/shared-1.js"/>'
+    '<link href="/assets/__reflex_global_styles-X.css" rel="stylesheet" type="text/css"/>'
+    "</head><body><script>window.router()</script></body></html>"
+)
+MANIFEST = {"routes": {
+    "root": {"path": "", "module": "/assets/root-1.js", "imports": ["/assets/shared-1.js"]},
+    "routes/[pay].$[token]._index": {"path": "pay/:token", "module": "/assets/pay-1.js",
+                                      "imports": ["/assets/shared-1.js", "/assets/state-1.js"]},
+}}
+
+
+def _build(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "manifest-1.js").write_text(f"window.__reactRouterManifest={json.dumps(MANIFEST)};")
+    (tmp_path / "pay.css").write_text(".pay{color:red}")
+    (tmp_path / "__spa-fallback.html").write_text(HEAD)
+    return pay_document._shell(tmp_path / "__spa-fallback.html", 1.0)
+
+
+def test_the_shell_keeps_the_app_stylesheet_tags_but_loads_neither(tmp_path):
+    start = _build(tmp_path).start
+    assert '<link href="/assets/__reflex_global_styles-X.css" rel="stylesheet" type="text/css" disabled/>' in start
+    assert '<link as="style" href="/assets/__reflex_global_styles-X.css" rel="preload" media="not all"/>' in start
+    assert "<style>.pay{color:red}</style>" in start and start.endswith("</head><body>")
+
+
+def test_the_shell_preloads_the_pay_route_modules_it_lacks(tmp_path):
+    start = _build(tmp_path).start
+    assert '<link rel="modulepreload" href="/assets/pay-1.js"/>' in start
+    assert '<link rel="modulepreload" href="/assets/state-1.js"/>' in start
+    assert start.count('href="/assets/shared-1.js"') == 1
+    assert '<link rel="modulepreload" href="/pay.js"/>' in start
+
+
+def test_the_document_puts_the_first_screen_before_the_apps_scripts(tmp_path):
+    html = pay_document.document(_build(tmp_path), pay_html.page("es", None), "es")
+    assert html.startswith('<!DOCTYPE html><html lang="es">')
+    drawn = html.index('<div id="pay-ssr"><div lang="es" class="pay"')
+    assert drawn < html.index(pay_document.TAKEOVER_JS) < html.index("<script>window.router()</script>")

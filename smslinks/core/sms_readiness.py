@@ -3,6 +3,7 @@ again (first) by every send."""
 
 from dataclasses import dataclass
 
+from smslinks.core import phones
 from smslinks.models import Business, SmsRegistrationStatus
 
 ACCOUNT_NOT_ENABLED = "Account configuration is required: contact support."
@@ -35,7 +36,9 @@ def prerequisites(business: Business) -> list[Prerequisite]:
         Prerequisite(
             "Default sending number",
             bool(business.default_sending_number),
-            business.default_sending_number or NO_SENDING_NUMBER,
+            phones.display(business.default_sending_number)
+            if business.default_sending_number
+            else NO_SENDING_NUMBER,
         ),
         Prerequisite(
             "SMS registration approved",

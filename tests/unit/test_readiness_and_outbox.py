@@ -11,6 +11,7 @@ def test_ready_account_has_no_blocker(session):
     business = factories.business(session)
     assert sms_readiness.account_blocker(business) is None
     assert all(p.met for p in sms_readiness.prerequisites(business))
+    assert sms_readiness.prerequisites(business)[1].detail == "(512) 555-0998"  # for people, not E.164
 
 
 def test_blockers_in_order_of_what_to_fix_first(session):

@@ -1,6 +1,5 @@
 """Run an ASGI app (a sandbox server, the app's API) on a free port in a background thread."""
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -8,11 +7,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from smslinks.sandbox.runner import free_port
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from bench.pay_page import lighthouse, static_page
 from bench.pay_page.report import print_report
 from bench.pay_page.stack import mint_demo_link, running_app
 from smslinks.config import PROJECT_ROOT
+from smslinks.sandbox.runner import CHROMIUM, CHROMIUM_ARGS
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "pay_page"
 
@@ -62,7 +63,7 @@ def main() -> None:
         real_url = f"{app.url}/pay/{token}"
         print(f"Real page:   {app.url}/pay/<token> (a demo invoice, link minted through core)", flush=True)
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=lighthouse.CHROMIUM, args=lighthouse.BROWSER_FLAGS)
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             print(f"Chromium {chromium.version}; Lighthouse {lighthouse.VERSION} (npm)", flush=True)
             html = _snapshot(chromium, real_url)
             (RESULTS / "static.html").write_text(html)

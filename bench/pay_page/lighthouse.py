@@ -12,21 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smslinks.config import PROJECT_ROOT
+from smslinks.sandbox.runner import CHROMIUM, CHROMIUM_ARGS
 
 VERSION = "12.8.2"
 NODE_DIR = PROJECT_ROOT / ".tools" / "node"
 BINARY = NODE_DIR / "node_modules" / ".bin" / "lighthouse"
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_FLAGS = [  # as in tests/e2e (see FACTS.md)
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CHROME_FLAGS = ["--headless=new", *BROWSER_FLAGS]
+CHROME_FLAGS = ["--headless=new", *CHROMIUM_ARGS]
 
 
 @dataclass

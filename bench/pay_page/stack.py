@@ -1,8 +1,6 @@
 """The real app for measuring: production build, sandbox servers and demo data on free ports, the
 way tests/e2e starts it; and one payment link minted through core for a demo invoice."""
 
-import os
-import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -15,13 +13,15 @@ from smslinks.config import Settings
 from smslinks.core import links
 from smslinks.db import make_engine, upgrade_to_head
 from smslinks.models import Business, Invoice, InvoiceLine, InvoiceStatus
-from smslinks.sandbox.runner import child, reflex_command, sandbox_servers, wait_for_http
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from smslinks.sandbox.runner import (
+    child,
+    environ,
+    free_port,
+    free_ports_env,
+    reflex_command,
+    sandbox_servers,
+    wait_for_http,
+)
 
 
 @dataclass
@@ -33,48 +33,30 @@ class RunningApp:
 
 
 def app_env(work: Path, port: int) -> dict[str, str]:
-    return {
-        "DATABASE_URL": f"sqlite:///{work / 'smslinks.db'}",
-        "SMSLINKS_PORT": str(port),
-        "SMSLINKS_PUBLIC_URL": f"http://localhost:{port}",
-        "SMSLINKS_SANDBOX_TWILIO_PORT": str(free_port()),
-        "SMSLINKS_SANDBOX_STRIPE_PORT": str(free_port()),
-        "SMSLINKS_SANDBOX_SMTP_PORT": str(free_port()),
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_CHECK_LATEST_VERSION": "false",
-    }
+    return {**free_ports_env(port), "DATABASE_URL": f"sqlite:///{work / 'smslinks.db'}"}
 
 
 @contextmanager
 def running_app(work: Path, port: int | None = None) -> Iterator[RunningApp]:
     """migrate + demo data + sandbox servers + `reflex run --env prod` (which builds the frontend)."""
     env = app_env(work, port or free_port())
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # Settings() and the children read the same values
-    try:
+    with environ(env), ExitStack() as stack:  # Settings() and the children read the same values
         settings = Settings()
         upgrade_to_head(env["DATABASE_URL"])
         engine = make_engine(env["DATABASE_URL"])
+        stack.callback(engine.dispose)
         with Session(engine) as session:
             demo.load(session)
             session.commit()
         log = work / "app.log"
-        with ExitStack() as stack:
-            stack.callback(engine.dispose)
-            stack.enter_context(sandbox_servers(settings, log_dir=work))
-            app = stack.enter_context(child(reflex_command(), env=env, log=log))
-            try:
-                wait_for_http(f"{settings.public_url}/health", app, timeout=900)
-            except Exception:
-                print(log.read_text()[-5000:])
-                raise
-            yield RunningApp(url=settings.public_url, settings=settings, engine=engine, log=log)
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        stack.enter_context(sandbox_servers(settings, log_dir=work))
+        app = stack.enter_context(child(reflex_command(), env=env, log=log))
+        try:
+            wait_for_http(f"{settings.public_url}/health", app, timeout=900)
+        except Exception:
+            print(log.read_text()[-5000:])
+            raise
+        yield RunningApp(url=settings.public_url, settings=settings, engine=engine, log=log)
 
 
 def mint_demo_link(app: RunningApp) -> tuple[int, str]:

@@ -18,9 +18,62 @@ from pathlib import Path
 from smslinks import routes
 from smslinks.config import PROJECT_ROOT, Settings, get_settings
 
+# Debian's Chromium for the e2e tests and the benches (Playwright cannot download browsers here).
+# Without the background-networking flags it keeps dialling Google's hosts on a closed network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 class ChildFailed(RuntimeError):
     pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def environ(values: dict[str, str | None]) -> Iterator[None]:
+    """Set (None: unset) environment variables for the duration, then put back what was there.
+    Settings() read inside, and children started inside, see the new values."""
+    previous = {key: os.environ.get(key) for key in values}
+
+    def apply(changes: dict[str, str | None]) -> None:
+        for key, value in changes.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    apply(values)
+    try:
+        yield
+    finally:
+        apply(previous)
+
+
+def free_ports_env(public_port: int) -> dict[str, str]:
+    """Environment for an app and its sandbox servers on free ports, beside any other instance
+    (tests and benchmarks start several), with Reflex kept from phoning home."""
+    return {
+        "SMSLINKS_PORT": str(public_port),
+        "SMSLINKS_PUBLIC_URL": f"http://localhost:{public_port}",
+        "SMSLINKS_SANDBOX_TWILIO_PORT": str(free_port()),
+        "SMSLINKS_SANDBOX_STRIPE_PORT": str(free_port()),
+        "SMSLINKS_SANDBOX_SMTP_PORT": str(free_port()),
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+    }
 
 
 def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 60) -> None:

@@ -1,7 +1,5 @@
 """The running app (production build) with sandbox servers, driven by Playwright in Debian's Chromium."""
 
-import os
-import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -12,31 +10,25 @@ from playwright.sync_api import Page
 from sqlmodel import Session, select
 
 from smslinks import demo
-from smslinks.core import accounts
-from smslinks.models import Business
 from smslinks.config import Settings
+from smslinks.core import accounts
 from smslinks.db import make_engine, upgrade_to_head
-from smslinks.sandbox.runner import child, reflex_command, sandbox_servers, wait_for_http
+from smslinks.models import Business
+from smslinks.sandbox.runner import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    child,
+    environ,
+    free_port,
+    free_ports_env,
+    reflex_command,
+    sandbox_servers,
+    wait_for_http,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -55,14 +47,9 @@ class LiveApp:
 def live_app(tmp_path_factory) -> Iterator[LiveApp]:
     """migrate + demo data + sandbox servers + `reflex run --env prod` on free ports."""
     work = tmp_path_factory.mktemp("live")
-    port = free_port()
     env = {
+        **free_ports_env(free_port()),
         "DATABASE_URL": f"sqlite:///{work / 'smslinks.db'}",
-        "SMSLINKS_PORT": str(port),
-        "SMSLINKS_PUBLIC_URL": f"http://localhost:{port}",
-        "SMSLINKS_SANDBOX_TWILIO_PORT": str(free_port()),
-        "SMSLINKS_SANDBOX_STRIPE_PORT": str(free_port()),
-        "SMSLINKS_SANDBOX_SMTP_PORT": str(free_port()),
         # Texts move quickly through the sandbox (queued -> sent -> delivered) and through the
         # app's in-process dispatcher. sandbox_servers gives the Twilio sandbox the app's inbound
         # webhook URL (Dev phone replies) and starts the mail sink on the SMTP port.
@@ -70,17 +57,16 @@ def live_app(tmp_path_factory) -> Iterator[LiveApp]:
         "SMSLINKS_DISPATCHER_POLL_SECONDS": "0.5",
         # Bank debits stay "processing" until a test posts the bank's answer as a signed event.
         "SMSLINKS_SANDBOX_ACH_SETTLE_SECONDS": "3600",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_CHECK_LATEST_VERSION": "false",
     }
-    settings = _settings(env)
+    with environ(env):
+        settings = Settings()
     upgrade_to_head(env["DATABASE_URL"])
     engine = make_engine(env["DATABASE_URL"])
     with Session(engine) as session:
         demo.load(session)
         session.commit()
     with ExitStack() as stack:
-        stack.enter_context(_environ(env))
+        stack.enter_context(environ(env))
         stack.enter_context(sandbox_servers(settings, log_dir=work))
         app = stack.enter_context(child(reflex_command(), env=env, log=work / "app.log"))
         try:
@@ -91,38 +77,6 @@ def live_app(tmp_path_factory) -> Iterator[LiveApp]:
             raise
         yield LiveApp(url=settings.public_url, env=env, settings=settings, engine=engine, log_dir=work)
     engine.dispose()
-
-
-def _settings(env: dict[str, str]) -> Settings:
-    previous = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        return Settings()
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-class _environ:
-    """Set env vars for the duration (children inherit them)."""
-
-    def __init__(self, env: dict[str, str]):
-        self.env = env
-        self.previous: dict[str, str | None] = {}
-
-    def __enter__(self):
-        self.previous = {key: os.environ.get(key) for key in self.env}
-        os.environ.update(self.env)
-
-    def __exit__(self, *exc):
-        for key, value in self.previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

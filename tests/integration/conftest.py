@@ -1,24 +1,16 @@
-import secrets
-
-import psycopg
 import pytest
 from sqlmodel import Session
 
+from bench.bigdata import fresh_database
 from smslinks.config import get_settings
 from smslinks.db import make_engine, upgrade_to_head
-
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture(scope="session")
 def postgres_url():
     """A fresh PostgreSQL database for this run, dropped afterwards."""
-    name = f"smslinks_test_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("smslinks_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ genuine signatures posted to the real /webhooks/stripe route."""
 
 import json
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -35,32 +34,26 @@ from smslinks.models import (
 )
 from smslinks.providers import stripe_payments
 from smslinks.providers.stripe_payments import PaymentDeclined
-from smslinks.sandbox.runner import child, register_stripe_webhook, wait_for_port
+from smslinks.sandbox.runner import (
+    child,
+    environ,
+    free_port,
+    register_stripe_webhook,
+    wait_for_port,
+)
 from tests import factories
 
 CLIENT = "198.51.100.20"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def _env(**values):
-    previous = {key: os.environ.get(key) for key in values}
-    os.environ.update({key: str(value) for key, value in values.items()})
-    _clear_caches()
-    try:
-        yield get_settings()
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with environ({key: str(value) for key, value in values.items()}):
         _clear_caches()
+        try:
+            yield get_settings()
+        finally:
+            _clear_caches()
 
 
 def _clear_caches():

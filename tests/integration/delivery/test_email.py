@@ -5,7 +5,7 @@ import httpx
 from smslinks.core.channels import TransientFailure
 from smslinks.providers.email import SmtpEmail
 from tests.integration.delivery.support import enqueue, load
-from tests.servers import free_port
+from smslinks.sandbox.runner import free_port
 
 
 def test_an_email_reaches_the_mail_sink_and_its_page(env, business):

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # A row left in "sending" this long (crash, or a Twilio request that timed out) is reconciled
     # against Twilio's message list; keep it well above twilio_timeout_seconds.
     dispatcher_sending_grace_seconds: float = 120.0
+    # Texts and emails one dispatcher hands to the providers at once (threads, each waiting on an
+    # HTTP or SMTP answer); each batch claims four times as many rows in one transaction.
+    dispatcher_concurrency: int = Field(default=16, ge=1, le=128)
 
     @property
     def backend_url(self) -> str:

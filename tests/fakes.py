@@ -1,5 +1,7 @@
 """In-memory providers and a settable clock for dispatcher tests."""
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,10 +42,28 @@ class FakeSms:
     calls: list[SendCall] = field(default_factory=list)
     messages: list[ProviderMessage] = field(default_factory=list)  # what the provider holds
     on_send: object = None  # called with the new message's sid, as if a callback arrived now
+    by_number: dict = field(default_factory=dict)  # outcomes for given numbers, whatever the order
+    latency: float = 0.0  # seconds each call takes (outside the lock: calls overlap)
+    max_in_flight: int = 0
+    # The dispatcher calls send from several threads at once.
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _in_flight: int = 0
 
     def send(self, *, to, body, from_=None, messaging_service_sid=None, status_callback=None):
+        with self.lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        time.sleep(self.latency)
+        try:
+            with self.lock:
+                return self._send(to, body, from_, messaging_service_sid, status_callback)
+        finally:
+            with self.lock:
+                self._in_flight -= 1
+
+    def _send(self, to, body, from_, messaging_service_sid, status_callback):
         self.calls.append(SendCall(to, body, from_, messaging_service_sid, status_callback))
-        outcome = self.script.pop(0) if self.script else OK
+        outcome = self.by_number.get(to) or (self.script.pop(0) if self.script else OK)
         if isinstance(outcome, Exception):
             raise outcome
         if outcome == TIMEOUT_BEFORE_REACHING:

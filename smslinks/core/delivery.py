@@ -8,10 +8,11 @@ timeline), an audit row, and touches the invoice so open pages refresh.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import audit, consent, invoices
 from smslinks.models import MessageStatus, MessageStatusEvent, OutboundMessage, utcnow
@@ -102,37 +103,62 @@ def transition(
     Returns the updated message, or None when another report or worker got there first.
     `values` are further columns to set (provider_id, error_code, failure_reason, attempts...).
     """
+    moved = transition_many(
+        session, [message_id], status, allowed_from=allowed_from, actor=actor, detail=detail,
+        conditions=conditions, now=now, **values,
+    )
+    return moved[0] if moved else None
+
+
+def transition_many(
+    session: Session,
+    message_ids: list[int],
+    status: MessageStatus,
+    *,
+    allowed_from: set[MessageStatus] | frozenset[MessageStatus],
+    actor: str,
+    detail: str | Callable[[OutboundMessage], str | None] | None = None,
+    conditions: tuple = (),
+    now: datetime | None = None,
+    **values: object,
+) -> list[OutboundMessage]:
+    """transition() for several messages in one UPDATE (the dispatcher's batches); returns those
+    that moved, in no particular order. `detail` may be a function of the updated message, and
+    `values` SQL expressions of the row (a CASE on the id gives each message its own value)."""
+    if not message_ids:
+        return []
     now = now or utcnow()
     statement = (
         sa.update(OutboundMessage)
         .where(
-            OutboundMessage.id == message_id,
+            col(OutboundMessage.id).in_(message_ids),
             OutboundMessage.status.in_([MessageStatus(s).value for s in allowed_from]),
             *conditions,
         )
         .values(status=MessageStatus(status).value, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
+        # One round trip: the updated rows come back with the UPDATE (and refresh the session's copies).
+        .returning(OutboundMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if session.execute(statement).rowcount != 1:
-        return None
-    message = session.get(OutboundMessage, message_id, populate_existing=True)
-    note = message.failure_reason if status in FAILURES else detail
-    session.add(
-        MessageStatusEvent(
-            message_id=message.id,
-            status=message.status,
-            error_code=message.error_code if status in FAILURES else None,
-            detail=note[:300] if note else None,
-            at=now,
+    moved = list(session.execute(statement).scalars().all())
+    for message in moved:
+        note = message.failure_reason if status in FAILURES else (detail(message) if callable(detail) else detail)
+        session.add(
+            MessageStatusEvent(
+                message_id=message.id,
+                status=message.status,
+                error_code=message.error_code if status in FAILURES else None,
+                detail=note[:300] if note else None,
+                at=now,
+            )
         )
-    )
-    audit.record(
-        session, f"{message.channel}.{message.status}", "outbound_message", message.id,
-        business_id=message.business_id, actor=actor, invoice_id=message.invoice_id,
-        to=message.to_address, provider_id=message.provider_id, detail=note,
-    )
-    invoices.touch(session, message.invoice_id)
-    return message
+        audit.record(
+            session, f"{message.channel}.{message.status}", "outbound_message", message.id,
+            business_id=message.business_id, actor=actor, invoice_id=message.invoice_id,
+            to=message.to_address, provider_id=message.provider_id, detail=note,
+        )
+        invoices.touch(session, message.invoice_id)
+    return moved
 
 
 def apply_twilio_status(

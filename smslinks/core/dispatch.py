@@ -13,26 +13,42 @@ Safety rules, in order:
   permanent errors fail at once; Twilio 21610 also opts the number out.
 - Last guard before any text: a number in the opt-out registry is never texted.
 - Scheduled rows (quiet hours) become queued when their time comes; a held text is never dropped.
+
+For speed, rows go in batches: one transaction claims a batch (one UPDATE for all its rows), up
+to `concurrency` threads call the providers at once, and one transaction records the outcomes.
+Until that second commit the rows are "sending" like any claimed row, so a crash in between is
+reconciled as above. A row waits in its batch while slow calls ahead of it finish, so its call is
+started only in the first half of its grace period (grace >= 2 x the provider timeout): a request
+is then always answered or timed out before anyone may reconcile it. Later, it is queued again
+unsent. The providers must be safe to call from several threads.
 """
 
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import audit, consent, sms_readiness
 from smslinks.core.channels import (
     EmailProvider,
     ProviderError,
+    SendReceipt,
     SmsProvider,
     TransientFailure,
     UnknownOutcome,
 )
-from smslinks.core.delivery import DISPATCHER_ACTOR, UNSUBSCRIBED_CODE, transition, twilio_error_reason
+from smslinks.core.delivery import (
+    DISPATCHER_ACTOR,
+    UNSUBSCRIBED_CODE,
+    transition,
+    transition_many,
+    twilio_error_reason,
+)
 from smslinks.models import Business, Channel, MessageStatus, OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -50,6 +66,12 @@ class DispatchPolicy:
     sending_grace_seconds: float = 120.0
     status_callback_url: str | None = None
     messaging_service_sid: str | None = None
+    # Provider calls in flight at once (threads); a batch claims a few rounds of them.
+    concurrency: int = 16
+
+    @property
+    def batch_size(self) -> int:
+        return 4 * max(self.concurrency, 1)
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait before attempt `attempts + 1`: base, 2x base, 4x base... capped."""
@@ -73,9 +95,14 @@ class Claim:
     business_name: str
     business_email: str | None
     attempts: int
+    claimed_at: datetime
 
 
 class Dispatcher:
+    """Sends in batches: one transaction claims up to `policy.batch_size` due rows, a pool of
+    `policy.concurrency` threads calls the providers, one transaction records the outcomes.
+    The providers must be safe to call from several threads at once."""
+
     def __init__(
         self,
         engine: sa.Engine,
@@ -90,6 +117,7 @@ class Dispatcher:
         self.email = email
         self.policy = policy
         self.clock = clock
+        self._executor: ThreadPoolExecutor | None = None
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -99,26 +127,32 @@ class Dispatcher:
         self.promote_scheduled(limit)
         handled = self.reconcile_stuck(limit)
         while handled < limit:
-            claim = self.claim_next()
-            if claim is None:
+            claims = self.claim_batch(min(limit - handled, self.policy.batch_size))
+            if not claims:
                 break
-            if claim.channel == Channel.SMS:
-                self._send_sms(claim)
-            else:
-                self._send_email(claim)
-            handled += 1
+            self._record(self._deliver(claims))
+            handled += len(claims)
         return handled
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         """Run until `stop` is set; sleeps only when there was nothing to do."""
-        while not stop.is_set():
-            try:
-                handled = self.run_once()
-            except Exception:  # a bad moment (database restarting...) must not end the worker
-                log.exception("dispatcher pass failed")
-                handled = 0
-            if not handled:
-                stop.wait(poll_seconds)
+        try:
+            while not stop.is_set():
+                try:
+                    handled = self.run_once(max(50, self.policy.batch_size))
+                except Exception:  # a bad moment (database restarting...) must not end the worker
+                    log.exception("dispatcher pass failed")
+                    handled = 0
+                if not handled:
+                    stop.wait(poll_seconds)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Let the sending threads go (a pass in progress finishes first)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -137,65 +171,103 @@ class Dispatcher:
     # --- scheduled -> queued --------------------------------------------------------------
 
     def promote_scheduled(self, limit: int = 50) -> int:
-        promoted = 0
-        with self._session() as session:
+        with self._session() as session, session.no_autoflush:
             now = self.clock()
-            for message_id in session.exec(self._due(MessageStatus.SCHEDULED, OutboundMessage.send_after, now, limit)).all():
-                if transition(
-                    session, message_id, MessageStatus.QUEUED,
-                    allowed_from={MessageStatus.SCHEDULED}, actor=DISPATCHER_ACTOR, now=now,
-                    detail="Quiet hours are over; queued to send.", next_attempt_at=now,
-                ):
-                    promoted += 1
+            promoted = transition_many(
+                session, list(session.exec(self._due(MessageStatus.SCHEDULED, OutboundMessage.send_after, now, limit))),
+                MessageStatus.QUEUED, allowed_from={MessageStatus.SCHEDULED}, actor=DISPATCHER_ACTOR, now=now,
+                detail="Quiet hours are over; queued to send.", next_attempt_at=now,
+            )
             session.commit()
-        return promoted
+        return len(promoted)
 
     # --- claiming -------------------------------------------------------------------------
 
     def claim_next(self) -> Claim | None:
-        """Take the next due queued row (committed as "sending"), or None when none is due.
+        """Take the next due queued row (committed as "sending"), or None when none is due."""
+        claims = self.claim_batch(1)
+        return claims[0] if claims else None
+
+    def claim_batch(self, size: int) -> list[Claim]:
+        """Take up to `size` due queued rows in one transaction (committed as "sending"); an empty
+        list when none is due.
 
         A text to an opted-out number, or from an account without a sending number, fails here
         instead of being claimed."""
         while True:
             with self._session() as session:
                 now = self.clock()
-                candidates = session.exec(self._due(MessageStatus.QUEUED, OutboundMessage.next_attempt_at, now, 1)).all()
-                if not candidates:
-                    return None
-                message = session.get(OutboundMessage, candidates[0])
-                business = session.get(Business, message.business_id)
-                blocker = self._blocker(session, message, business)
-                if blocker:
-                    transition(
-                        session, message.id, MessageStatus.FAILED, allowed_from={MessageStatus.QUEUED},
-                        actor=DISPATCHER_ACTOR, now=now, failure_reason=blocker,
+                due = session.exec(self._due(MessageStatus.QUEUED, OutboundMessage.next_attempt_at, now, size)).all()
+                if not due:
+                    return []
+                messages = session.exec(
+                    select(OutboundMessage)
+                    .where(col(OutboundMessage.id).in_(due))
+                    .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+                ).all()
+                businesses = {
+                    business.id: business
+                    for business in session.exec(
+                        select(Business).where(col(Business.id).in_({m.business_id for m in messages}))
+                    ).all()
+                }
+                opted_out = self._opted_out(session, messages)
+                sendable = []
+                # The batch's status events and audit rows are written together at the commit.
+                with session.no_autoflush:
+                    for message in messages:
+                        if blocker := self._blocker(message, businesses.get(message.business_id), opted_out):
+                            transition(
+                                session, message.id, MessageStatus.FAILED, allowed_from={MessageStatus.QUEUED},
+                                actor=DISPATCHER_ACTOR, now=now, failure_reason=blocker,
+                                conditions=(OutboundMessage.next_attempt_at <= now,),
+                            )
+                        else:
+                            sendable.append(message.id)
+                    # (SQLite) another dispatcher may take some between our read and this write.
+                    claimed = transition_many(
+                        session, sendable, MessageStatus.SENDING, allowed_from={MessageStatus.QUEUED},
+                        actor=DISPATCHER_ACTOR, now=now, detail=lambda m: f"Attempt {m.attempts}",
                         conditions=(OutboundMessage.next_attempt_at <= now,),
+                        attempts=OutboundMessage.attempts + 1, next_attempt_at=now + self.policy.grace,
                     )
-                    session.commit()
-                    continue
-                claimed = transition(
-                    session, message.id, MessageStatus.SENDING, allowed_from={MessageStatus.QUEUED},
-                    actor=DISPATCHER_ACTOR, now=now, detail=f"Attempt {message.attempts + 1}",
-                    conditions=(OutboundMessage.next_attempt_at <= now,),
-                    attempts=OutboundMessage.attempts + 1, next_attempt_at=now + self.policy.grace,
-                )
                 session.commit()
-                if claimed is None:  # another dispatcher took it between our read and write
-                    continue
-                return Claim(
-                    id=claimed.id, channel=claimed.channel, to=claimed.to_address, body=claimed.body,
-                    subject=claimed.subject,
-                    from_=claimed.from_address or (business.default_sending_number if business else None),
-                    business_name=business.name if business else "",
-                    business_email=business.email if business else None,
-                    attempts=claimed.attempts,
-                )
+            position = {message_id: n for n, message_id in enumerate(sendable)}
+            claimed.sort(key=lambda message: position[message.id])
+            claims = [self._claim(message, businesses.get(message.business_id), now) for message in claimed]
+            if claims:
+                return claims
+            # Every row was blocked, or (SQLite) taken by another dispatcher first: look again.
 
-    def _blocker(self, session: Session, message: OutboundMessage, business: Business | None) -> str | None:
+    @staticmethod
+    def _claim(message: OutboundMessage, business: Business | None, now: datetime) -> Claim:
+        return Claim(
+            id=message.id, channel=message.channel, to=message.to_address, body=message.body,
+            subject=message.subject,
+            from_=message.from_address or (business.default_sending_number if business else None),
+            business_name=business.name if business else "",
+            business_email=business.email if business else None,
+            attempts=message.attempts,
+            claimed_at=now,
+        )
+
+    @staticmethod
+    def _opted_out(session: Session, messages: list[OutboundMessage]) -> set[tuple[int, str]]:
+        """(business id, number) of the batch's texts whose number opted out."""
+        numbers: dict[int, set[str]] = {}
+        for message in messages:
+            if message.channel == Channel.SMS:
+                numbers.setdefault(message.business_id, set()).add(message.to_address)
+        return {
+            (business_id, number)
+            for business_id, wanted in numbers.items()
+            for number in consent.opted_out_numbers(session, business_id, sorted(wanted))
+        }
+
+    def _blocker(self, message: OutboundMessage, business: Business | None, opted_out: set[tuple[int, str]]) -> str | None:
         if message.channel != Channel.SMS:
             return None
-        if consent.opted_out_at(session, message.business_id, message.to_address) is not None:
+        if (message.business_id, message.to_address) in opted_out:
             return OPTED_OUT_REASON
         if not self.policy.messaging_service_sid and not (message.from_address or (business and business.default_sending_number)):
             return sms_readiness.NO_SENDING_NUMBER
@@ -203,70 +275,103 @@ class Dispatcher:
 
     # --- sending --------------------------------------------------------------------------
 
-    def _send_sms(self, claim: Claim) -> None:
-        callback = self.policy.status_callback_url
-        try:
-            receipt = self.sms.send(
-                to=claim.to,
-                body=claim.body,
-                from_=None if self.policy.messaging_service_sid else claim.from_,
-                messaging_service_sid=self.policy.messaging_service_sid,
-                # The message id in the (signed) URL lets a callback that beats our commit find its row.
-                status_callback=f"{callback}?message={claim.id}" if callback else None,
-            )
-        except ProviderError as error:
-            self._failed_attempt(claim, error, twilio_error_reason(error.code, error.detail) if error.code else error.detail)
-            return
-        self._sent(claim.id, receipt.provider_id)
+    def _deliver(self, claims: list[Claim]) -> list[tuple[Claim, SendReceipt | ProviderError]]:
+        """Each claim with its provider's answer; up to `policy.concurrency` calls at once."""
+        if len(claims) == 1 or self.policy.concurrency <= 1:
+            return [(claim, self._attempt(claim)) for claim in claims]
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="dispatch")
+        return list(zip(claims, self._executor.map(self._attempt, claims)))
 
-    def _send_email(self, claim: Claim) -> None:
+    def _attempt(self, claim: Claim) -> SendReceipt | ProviderError:
+        if self.clock() - claim.claimed_at > self.policy.grace / 2:
+            # Slow calls ahead of it in the batch: started now, it could still be in flight when
+            # another dispatcher reconciles it, find nothing at the provider, and send it again.
+            return TransientFailure("Not sent yet: the provider was answering slowly.")
         try:
-            receipt = self.email.send(
-                to=claim.to,
-                subject=claim.subject or f"Invoice from {claim.business_name}",
-                body=claim.body,
-                from_name=claim.business_name or None,
-                reply_to=claim.business_email,
-            )
+            return self._send_sms(claim) if claim.channel == Channel.SMS else self._send_email(claim)
         except ProviderError as error:
-            self._failed_attempt(claim, error, error.detail)
-            return
-        self._sent(claim.id, receipt.provider_id)
+            return error
+        except Exception as error:  # a bug or an unexpected library error: the call may have gone out
+            log.exception("sending message %s failed unexpectedly", claim.id)
+            return UnknownOutcome(f"Sending failed unexpectedly ({type(error).__name__}).")
+
+    def _send_sms(self, claim: Claim) -> SendReceipt:
+        callback = self.policy.status_callback_url
+        return self.sms.send(
+            to=claim.to,
+            body=claim.body,
+            from_=None if self.policy.messaging_service_sid else claim.from_,
+            messaging_service_sid=self.policy.messaging_service_sid,
+            # The message id in the (signed) URL lets a callback that beats our commit find its row.
+            status_callback=f"{callback}?message={claim.id}" if callback else None,
+        )
+
+    def _send_email(self, claim: Claim) -> SendReceipt:
+        return self.email.send(
+            to=claim.to,
+            subject=claim.subject or f"Invoice from {claim.business_name}",
+            body=claim.body,
+            from_name=claim.business_name or None,
+            reply_to=claim.business_email,
+        )
+
+    def _record(self, outcomes: list[tuple[Claim, SendReceipt | ProviderError]]) -> None:
+        """Save a batch's outcomes in one transaction. Should it fail, the rows stay "sending" and
+        are reconciled against the provider like any unanswered request."""
+        with self._session() as session:
+            now = self.clock()
+            for claim, outcome in outcomes:
+                if isinstance(outcome, ProviderError):
+                    self._failed_attempt(session, claim, outcome, now)
+            # Successes in one UPDATE. (Failures above go one by one: an opt-out must see the one
+            # recorded before it.)
+            sids = {claim.id: outcome.provider_id for claim, outcome in outcomes if isinstance(outcome, SendReceipt)}
+            with session.no_autoflush:
+                self._mark_sent(session, sids, now)
+            session.commit()
 
     def _sent(self, message_id: int, provider_id: str, detail: str | None = None) -> None:
         with self._session() as session:
-            # A status callback may already have adopted the sid and moved the row further on.
-            transition(
-                session, message_id, MessageStatus.SENT,
-                allowed_from={MessageStatus.QUEUED, MessageStatus.SENDING}, actor=DISPATCHER_ACTOR,
-                now=self.clock(), detail=detail, provider_id=provider_id,
-                conditions=(sa.or_(OutboundMessage.provider_id.is_(None), OutboundMessage.provider_id == provider_id),),
-            )
+            self._mark_sent(session, {message_id: provider_id}, self.clock(), detail)
             session.commit()
 
-    def _failed_attempt(self, claim: Claim, error: ProviderError, reason: str) -> None:
-        with self._session() as session:
-            now = self.clock()
-            if isinstance(error, UnknownOutcome):
-                # Leave it "sending"; reconcile_stuck looks for it at the provider after the grace period.
-                session.execute(
-                    sa.update(OutboundMessage)
-                    .where(OutboundMessage.id == claim.id, OutboundMessage.status == MessageStatus.SENDING.value)
-                    .values(next_attempt_at=now + self.policy.grace)
-                )
-                message = session.get(OutboundMessage, claim.id)
-                audit.record(session, f"{claim.channel}.outcome_unknown", "outbound_message", claim.id,
-                             business_id=message.business_id, actor=DISPATCHER_ACTOR, detail=error.detail)
-            elif isinstance(error, TransientFailure):
-                self._retry_or_give_up(session, claim.id, claim.attempts, reason, now)
-            else:
-                failed = transition(
-                    session, claim.id, MessageStatus.FAILED, allowed_from={MessageStatus.SENDING},
-                    actor=DISPATCHER_ACTOR, now=now, error_code=error.code, failure_reason=reason[:300],
-                )
-                if failed is not None and claim.channel == Channel.SMS and error.code == UNSUBSCRIBED_CODE:
-                    consent.opt_out(session, failed.business_id, failed.to_address, f"Twilio error {UNSUBSCRIBED_CODE}")
-            session.commit()
+    @staticmethod
+    def _mark_sent(session: Session, sids: dict[int, str], now: datetime, detail: str | None = None) -> None:
+        """Record each message's provider id (sid) and mark it sent."""
+        if not sids:
+            return
+        sid = sa.case(sids, value=OutboundMessage.id)
+        # A status callback may already have adopted the sid and moved the row further on.
+        transition_many(
+            session, list(sids), MessageStatus.SENT,
+            allowed_from={MessageStatus.QUEUED, MessageStatus.SENDING}, actor=DISPATCHER_ACTOR,
+            now=now, detail=detail, provider_id=sid,
+            conditions=(sa.or_(OutboundMessage.provider_id.is_(None), OutboundMessage.provider_id == sid),),
+        )
+
+    def _failed_attempt(self, session: Session, claim: Claim, error: ProviderError, now: datetime) -> None:
+        if isinstance(error, UnknownOutcome):
+            # Leave it "sending"; reconcile_stuck looks for it at the provider after the grace period.
+            session.execute(
+                sa.update(OutboundMessage)
+                .where(OutboundMessage.id == claim.id, OutboundMessage.status == MessageStatus.SENDING.value)
+                .values(next_attempt_at=now + self.policy.grace)
+            )
+            message = session.get(OutboundMessage, claim.id)
+            audit.record(session, f"{claim.channel}.outcome_unknown", "outbound_message", claim.id,
+                         business_id=message.business_id, actor=DISPATCHER_ACTOR, detail=error.detail)
+            return
+        reason = twilio_error_reason(error.code, error.detail) if claim.channel == Channel.SMS and error.code else error.detail
+        if isinstance(error, TransientFailure):
+            self._retry_or_give_up(session, claim.id, claim.attempts, reason, now)
+            return
+        failed = transition(
+            session, claim.id, MessageStatus.FAILED, allowed_from={MessageStatus.SENDING},
+            actor=DISPATCHER_ACTOR, now=now, error_code=error.code, failure_reason=reason[:300],
+        )
+        if failed is not None and claim.channel == Channel.SMS and error.code == UNSUBSCRIBED_CODE:
+            consent.opt_out(session, failed.business_id, failed.to_address, f"Twilio error {UNSUBSCRIBED_CODE}")
 
     def _retry_or_give_up(self, session: Session, message_id: int, attempts: int, reason: str, now: datetime) -> None:
         if attempts >= self.policy.max_attempts:

@@ -5,6 +5,7 @@ In sandbox mode the same client talks to smslinks/sandbox/twilio_server.py: only
 the two API domains we use (api for Messages, lookups for Lookup v2) changes.
 """
 
+import threading
 from datetime import datetime
 
 import requests
@@ -26,12 +27,26 @@ from smslinks.core.channels import (
 
 
 class TwilioSms:
+    """Safe to share between threads (the dispatcher sends concurrently): each thread gets its own
+    SDK client, because TwilioHttpClient keeps the last response on itself and returns it from
+    there, so two threads sharing one could each read the other's answer (and adopt its sid)."""
+
     def __init__(self, account_sid: str, auth_token: str, *, base_url: str | None = None, timeout: float = 15.0):
         self.timeout = timeout
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
-        if base_url:
-            self.client.api.base_url = base_url
-            self.client.lookups.base_url = base_url
+        self._credentials = (account_sid, auth_token)
+        self._base_url = base_url
+        self._per_thread = threading.local()
+
+    @property
+    def client(self) -> Client:
+        client = getattr(self._per_thread, "client", None)
+        if client is None:
+            client = Client(*self._credentials, http_client=TwilioHttpClient(timeout=self.timeout))
+            if self._base_url:
+                client.api.base_url = self._base_url
+                client.lookups.base_url = self._base_url
+            self._per_thread.client = client
+        return client
 
     def send(
         self,

@@ -30,6 +30,7 @@ import logging
 import re
 import secrets
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -60,6 +61,8 @@ NOT_MOBILE_NUMBER = "+15005550009"
 UNREACHABLE_NUMBER = "+15005550030"
 # The number a Messaging Service "picks from its pool" here.
 SERVICE_POOL_NUMBER = "+15005550006"
+# Status callbacks in flight at once (like Twilio, the sandbox does not flood the app).
+CALLBACK_CONNECTIONS = 20
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 # What carriers and Twilio honour as whole-message keywords (the app understands more).
@@ -269,9 +272,22 @@ def build_app(
         background.add(task)
         task.add_done_callback(background.discard)
 
+    # One HTTP client per event loop, kept: building one costs ~20 ms of CPU, which at two status
+    # callbacks per text would cap the server far below the dispatcher's pace. The semaphore keeps
+    # the client's own queue short: httpx's pool rescans every waiting request each time a
+    # connection frees up, which with thousands of callbacks due at once costs more than sending them.
+    clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, asyncio.Semaphore]] = (
+        weakref.WeakKeyDictionary()
+    )
+
     async def post_signed(url: str, params: dict[str, str]) -> httpx.Response:
         headers = {"X-Twilio-Signature": validator.compute_signature(url, params)}
-        async with httpx.AsyncClient(timeout=15) as client:
+        loop = asyncio.get_running_loop()
+        if (pair := clients.get(loop)) is None:
+            limits = httpx.Limits(max_connections=CALLBACK_CONNECTIONS, max_keepalive_connections=CALLBACK_CONNECTIONS)
+            pair = clients[loop] = (httpx.AsyncClient(timeout=15, limits=limits), asyncio.Semaphore(CALLBACK_CONNECTIONS))
+        client, slots = pair
+        async with slots:
             return await client.post(url, data=params, headers=headers)
 
     async def status_callback(message: SandboxMessage) -> None:
@@ -621,11 +637,13 @@ def main() -> None:
     parser.add_argument("--inbound-url", help="the app's inbound webhook, for Dev phone replies")
     parser.add_argument("--smtp-port", type=int, help="also run the SMTP mail sink on this port")
     parser.add_argument("--step-seconds", type=float, default=1.0, help="queued -> sent -> delivered pace")
+    parser.add_argument("--hold", action="store_true",
+                        help="leave created messages queued: no status changes, no callbacks (benchmarks)")
     args = parser.parse_args()
     mail = MailStore()
     smtp = start_smtp(mail, args.smtp_port) if args.smtp_port else None
     try:
-        app = build_app(inbound_url=args.inbound_url, step_seconds=args.step_seconds, mail=mail)
+        app = build_app(inbound_url=args.inbound_url, step_seconds=None if args.hold else args.step_seconds, mail=mail)
         uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
     finally:
         if smtp is not None:

@@ -292,3 +292,66 @@ def test_email_refused_by_the_server_fails_with_its_reason(engine, world, sms, e
     make_dispatcher(engine, sms, email, clock).run_once()
     failed = message(engine, message_id)
     assert (failed.status, failed.failure_reason, failed.error_code) == ("failed", reason, "550")
+
+
+def test_a_batch_records_each_outcome_failure_unknown_and_sent(engine, world, sms, email, clock):
+    """Ten texts claimed and sent together: the refused one fails with its reason, the unanswered
+    one stays "sending" until reconciled, the other eight are sent; nothing is sent twice."""
+    numbers = [f"+1512555{n:04d}" for n in range(10)]
+    ids = {number: enqueue(engine, world, to=number, body=f"Text {number}") for number in numbers}
+    refused, unanswered = numbers[3], numbers[6]
+    sms.by_number = {refused: PermanentFailure("Invalid To", "21211"), unanswered: TIMEOUT_AFTER_REACHING}
+    sms.latency = 0.02
+    dispatcher = make_dispatcher(engine, sms, email, clock)
+    assert dispatcher.run_once() == 10
+    assert sms.max_in_flight > 1  # the provider calls overlapped
+    statuses = {number: message(engine, ids[number]).status for number in numbers}
+    assert statuses.pop(refused) == "failed" and statuses.pop(unanswered) == "sending"
+    assert set(statuses.values()) == {"sent"}
+    assert message(engine, ids[refused]).failure_reason == "The phone number is not valid."
+    sids = {message(engine, ids[number]).provider_id for number in statuses}
+    assert len(sids) == 8 and sids <= {m.provider_id for m in sms.messages}
+    for number in statuses:  # each row got the sid of its own text
+        sent = message(engine, ids[number])
+        assert next(m for m in sms.messages if m.provider_id == sent.provider_id).body == f"Text {number}"
+    assert history(engine, ids[refused]) == ["queued", "sending", "failed"]
+
+    clock.advance(seconds=121)
+    assert dispatcher.run_once() == 1  # the unanswered one is found at the provider, not resent
+    assert message(engine, ids[unanswered]).status == "sent"
+    assert len(sms.calls) == 10
+    dispatcher.close()
+
+
+def test_concurrency_one_sends_one_at_a_time(engine, world, sms, email, clock):
+    for n in range(5):
+        enqueue(engine, world, to=f"+1512555{n:04d}")
+    sms.latency = 0.01
+    policy = DispatchPolicy(status_callback_url=CALLBACK, concurrency=1)
+    assert make_dispatcher(engine, sms, email, clock, policy).run_once() == 5
+    assert sms.max_in_flight == 1 and len(sms.calls) == 5
+
+
+def test_a_batch_skips_opted_out_numbers_and_sends_the_rest(engine, world, sms, email, clock):
+    ids = [enqueue(engine, world, to=f"+1512555{n:04d}") for n in range(4)]
+    with Session(engine) as session:
+        consent.opt_out(session, world["business"].id, "+15125550002", 'reply "STOP"')
+        session.commit()
+    assert make_dispatcher(engine, sms, email, clock).run_once() == 3
+    assert [message(engine, i).status for i in ids] == ["sent", "sent", "failed", "sent"]
+    assert "+15125550002" not in {call.to for call in sms.calls}
+
+
+def test_a_text_waiting_behind_slow_calls_past_half_its_grace_is_queued_again_unsent(engine, world, sms, email, clock):
+    """Its request could otherwise still be in flight when another dispatcher reconciles it."""
+    ids = [enqueue(engine, world, to=f"+1512555{n:04d}") for n in range(3)]
+    sms.on_send = lambda _sid: clock.advance(seconds=61)  # the first call takes just over half the grace
+    policy = DispatchPolicy(status_callback_url=CALLBACK, concurrency=1, sending_grace_seconds=120)
+    dispatcher = make_dispatcher(engine, sms, email, clock, policy)
+    assert dispatcher.run_once() == 3
+    assert [message(engine, i).status for i in ids] == ["sent", "queued", "queued"]
+    assert len(sms.calls) == 1
+    sms.on_send = None
+    clock.advance(seconds=POLICY.retry_base_seconds)
+    assert dispatcher.run_once() == 2
+    assert [message(engine, i).status for i in ids] == ["sent", "sent", "sent"] and len(sms.calls) == 3

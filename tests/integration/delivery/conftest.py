@@ -1,34 +1,32 @@
 """The delivery path for real: the twilio SDK and smtplib against the sandbox servers, the app's
 webhook routes served on a free port, and a PostgreSQL database of its own."""
 
-import secrets
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
+from bench.bigdata import fresh_database
 from smslinks.api import build_api
 from smslinks.config import get_settings
 from smslinks.db import make_engine, upgrade_to_head
 from smslinks.models import Business
 from smslinks.sandbox.mail_sink import MailStore, start_smtp
+from smslinks.sandbox.runner import free_port
 from smslinks.sandbox.twilio_server import build_app
 from tests import factories
-from tests.integration.conftest import POSTGRES_ADMIN_URL
-from tests.integration.delivery.support import SANDBOX_STEP_SECONDS, DeliveryEnv, sending_numbers
-from tests.servers import free_port, serving
+from tests.integration.delivery.support import (
+    SANDBOX_STEP_SECONDS,
+    DeliveryEnv,
+    sending_numbers,
+)
+from tests.servers import serving
 
 
 @pytest.fixture(scope="package")
 def delivery_db_url() -> Iterator[str]:
-    name = f"smslinks_delivery_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    upgrade_to_head(url)
-    yield url
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("smslinks_delivery") as url:
+        upgrade_to_head(url)
+        yield url
 
 
 @pytest.fixture(scope="package")

@@ -7,6 +7,7 @@ from smslinks.core import accounts
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import parse_permission
 from smslinks.db import session_scope, upgrade_to_head
+from smslinks.models import InvoiceStatus
 
 
 def _users_create(args) -> str:
@@ -62,6 +63,88 @@ def _demo_load(_args) -> str:
 def _db_upgrade(_args) -> str:
     upgrade_to_head()
     return "Database is at the latest migration."
+
+
+def _invoice_numbers(args) -> list[str] | None:
+    """The numbers given with --invoice-numbers (comma or space separated) and --from-file."""
+    if args.invoice_numbers is None and args.from_file is None:
+        return None
+    numbers = (args.invoice_numbers or "").replace(",", " ").split()
+    if args.from_file is not None:
+        try:
+            with open(args.from_file, encoding="utf-8") as lines:
+                numbers += [line.split(",")[0].strip() for line in lines if line.strip() and not line.startswith("#")]
+        except OSError as error:
+            raise DomainError(f"Could not read {args.from_file}: {error.strerror}.") from None
+    return numbers
+
+
+def _send_links(args) -> str:
+    from smslinks.core import bulk_send
+
+    with session_scope() as session:
+        employee = accounts.employee_by_email(session, args.as_email)
+        pay_by = bulk_send.check_sender(session, employee, args.pay_by)
+        numbers = bulk_send.select_invoices(
+            session, employee, status=args.status, numbers=_invoice_numbers(args), limit=args.limit
+        )
+        if not numbers:
+            return "No invoices match; nothing to send."
+        results = bulk_send.send_links(session, employee, numbers, pay_by=pay_by)
+        return _with_progress(results, len(numbers), f"Texting payment links as {employee.email}", args.skipped_csv)
+
+
+def _with_progress(results, total: int, title: str, skipped_csv: str | None) -> str:
+    """Drain the bulk send's results under a progress bar, then show the counts and skip reasons.
+    Ctrl+C stops at once: the invoice in hand is rolled back (SystemExit leaves session_scope
+    that way), those already texted stay texted."""
+    import csv
+    from collections import Counter
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from smslinks.core.bulk_send import Outcome
+
+    console = Console()
+    sent, skipped = 0, []
+    interrupted = False
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("sent {task.fields[sent]} · skipped {task.fields[skipped]}"),
+               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(title, total=total, sent=0, skipped=0)
+        try:
+            for result in results:
+                if result.outcome is Outcome.SENT:
+                    sent += 1
+                else:
+                    skipped.append(result)
+                progress.update(task, advance=1, sent=sent, skipped=len(skipped))
+        except KeyboardInterrupt:
+            interrupted = True
+    done = sent + len(skipped)
+    console.print(f"{done} invoices: {sent} texted, {len(skipped)} skipped" + (f" ({total - done} not reached)" if done < total else ""))
+    if skipped:
+        table = Table()
+        table.add_column("Skipped because")
+        table.add_column("Invoices", justify="right")
+        reasons = Counter(result.detail for result in skipped).most_common()
+        for reason, count in reasons[:15]:
+            table.add_row(reason, str(count))
+        if len(reasons) > 15:
+            table.add_row(f"({len(reasons) - 15} other reasons)", str(sum(count for _, count in reasons[15:])))
+        console.print(table)
+    if skipped_csv:
+        with open(skipped_csv, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["invoice", "reason"])
+            writer.writerows((result.number, result.detail) for result in skipped)
+    if interrupted:
+        console.print("Interrupted. Run the same command again to go on: invoices already texted are skipped.")
+        raise SystemExit(130)
+    return ""
 
 
 def _dev(_args) -> str:
@@ -122,6 +205,26 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply alembic migrations").set_defaults(handler=_db_upgrade)
 
+    invoices = commands.add_parser("invoices", help="invoices").add_subparsers(dest="invoices_command", required=True)
+    send_links = invoices.add_parser(
+        "send-links",
+        help="text payment links for many invoices, as one employee",
+        description="Text each selected invoice's payment link to the first Mobile number on its customer's "
+        "record, through the same rules as the office. Invoices that cannot be texted are skipped and "
+        "counted with the reason. Safe to run again after an interruption: an invoice texted to that "
+        "number in the last 24 hours is skipped.",
+    )
+    send_links.add_argument("--as", dest="as_email", required=True, metavar="EMAIL",
+                            help="the employee sending (their permissions apply)")
+    send_links.add_argument("--status", choices=[status.value for status in InvoiceStatus],
+                            help="only invoices in this status")
+    send_links.add_argument("--invoice-numbers", metavar="LIST", help='e.g. "1001,1002 1003"')
+    send_links.add_argument("--from-file", metavar="PATH", help="invoice numbers, one per line (first CSV column)")
+    send_links.add_argument("--limit", type=int, help="at most this many invoices")
+    send_links.add_argument("--pay-by", choices=["card", "ach"], help="what the link opens on (default: card if accepted)")
+    send_links.add_argument("--skipped-csv", metavar="PATH", help="write each skipped invoice and why to this file")
+    send_links.set_defaults(handler=_send_links)
+
     commands.add_parser("dev", help="sandbox servers + app with demo data (make run)").set_defaults(handler=_dev)
     commands.add_parser("sandbox", help="only the sandbox Twilio/Stripe/mail servers").set_defaults(
         handler=_sandbox
@@ -133,7 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "invoices" and args.status is None and args.invoice_numbers is None and args.from_file is None:
+        parser.error("invoices send-links: choose invoices with --status, --invoice-numbers or --from-file")
+    if getattr(args, "limit", None) is not None and args.limit < 1:
+        parser.error("--limit must be at least 1")
     try:
         message = args.handler(args)
     except DomainError as error:

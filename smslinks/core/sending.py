@@ -11,6 +11,7 @@ A send carries an idempotency key chosen when the sender opened the dialog: the 
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from enum import StrEnum
@@ -488,12 +489,10 @@ def send_invoice_text(
     _check_recipient(session, context, target, line_types)
     _check_daily_limit(session, context, target.e164, now)
     chosen = _check_pay_by(context.settings, pay_by)
-    try:
-        return _write_text(session, employee, context, target, chosen, Via(via), idempotency_key, token, now)
-    except IntegrityError:
-        if earlier := _after_lost_race(session, invoice_id, Channel.SMS, idempotency_key, now):
-            return earlier
-        raise
+    return _write_once(
+        session, invoice_id, Channel.SMS, idempotency_key, now,
+        lambda: _write_text(session, employee, context, target, chosen, Via(via), idempotency_key, token, now),
+    )
 
 
 def send_invoice_email(
@@ -518,12 +517,10 @@ def send_invoice_email(
     if not _EMAIL.match(address) or len(address) > 254:
         raise DomainError(f'"{address}" is not an email address.' if address else "Enter an email address.")
     chosen = _check_pay_by(context.settings, pay_by)
-    try:
-        return _write_email(session, employee, context, address, chosen, Via(via), idempotency_key, token, now)
-    except IntegrityError:
-        if earlier := _after_lost_race(session, invoice_id, Channel.EMAIL, idempotency_key, now):
-            return earlier
-        raise
+    return _write_once(
+        session, invoice_id, Channel.EMAIL, idempotency_key, now,
+        lambda: _write_email(session, employee, context, address, chosen, Via(via), idempotency_key, token, now),
+    )
 
 
 def _earlier_send(
@@ -538,6 +535,18 @@ def _earlier_send(
         raise DomainError(KEY_REUSED)
     location = session.get(Location, invoice.location_id)
     return _result(message, location.time_zone, now, repeated=True)
+
+
+def _write_once(
+    session: Session, invoice_id: int, channel: Channel, key: str, now: datetime, write: Callable[[], SendResult]
+) -> SendResult:
+    """write(), unless a request with the same key committed first: then that request's message."""
+    try:
+        return write()
+    except IntegrityError:
+        if earlier := _after_lost_race(session, invoice_id, channel, key, now):
+            return earlier
+        raise
 
 
 def _after_lost_race(session: Session, invoice_id: int, channel: Channel, key: str, now: datetime) -> SendResult | None:

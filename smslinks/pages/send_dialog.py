@@ -259,25 +259,38 @@ def _new_number_form(State) -> rx.Component:
     )
 
 
-def recipient_picker(State) -> rx.Component:
-    """The customer's and service location's numbers (Mobile ones choosable) and a new number."""
-    return rx.vstack(
-        rx.text("Send to", weight="medium", size="2", id="recipient-heading"),
+def _send_to(heading_id: str, choices, new_label: str, value, on_change) -> tuple[rx.Component, rx.Component]:
+    """The "Send to" list: the choices on record as cards, then one to enter another (value NEW)."""
+    return (
+        rx.text("Send to", weight="medium", size="2", id=heading_id),
         rx.radio_cards.root(
-            rx.foreach(State.recipients, _recipient_card),
+            choices,
             rx.radio_cards.item(
-                rx.hstack(rx.icon("plus", size=18), rx.text("Use a New Number", weight="medium"), align="center"),
+                rx.hstack(rx.icon("plus", size=18), rx.text(new_label, weight="medium"), align="center"),
                 value=NEW,
                 min_height=TOUCH,
                 justify_content="start",
             ),
-            value=State.recipient,
-            on_value_change=State.choose_recipient,
+            value=value,
+            on_value_change=on_change,
             columns="1",
             gap="2",
             size="1",
             width="100%",
-            aria_labelledby="recipient-heading",
+            aria_labelledby=heading_id,
+        ),
+    )
+
+
+def recipient_picker(State) -> rx.Component:
+    """The customer's and service location's numbers (Mobile ones choosable) and a new number."""
+    return rx.vstack(
+        *_send_to(
+            "recipient-heading",
+            rx.foreach(State.recipients, _recipient_card),
+            "Use a New Number",
+            State.recipient,
+            State.choose_recipient,
         ),
         rx.cond(State.recipient == NEW, _new_number_form(State)),
         spacing="2",
@@ -431,22 +444,12 @@ def _email_card(choice) -> rx.Component:
 
 def email_dialog_body(State) -> rx.Component:
     return rx.vstack(
-        rx.text("Send to", weight="medium", size="2", id="email-heading"),
-        rx.radio_cards.root(
+        *_send_to(
+            "email-heading",
             rx.foreach(State.email_choices, _email_card),
-            rx.radio_cards.item(
-                rx.hstack(rx.icon("plus", size=18), rx.text("Another address", weight="medium"), align="center"),
-                value=NEW,
-                min_height=TOUCH,
-                justify_content="start",
-            ),
-            value=State.email_to,
-            on_value_change=State.choose_email,
-            columns="1",
-            gap="2",
-            size="1",
-            width="100%",
-            aria_labelledby="email-heading",
+            "Another address",
+            State.email_to,
+            State.choose_email,
         ),
         rx.cond(
             State.email_to == NEW,

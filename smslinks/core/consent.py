@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from smslinks.core import audit
@@ -26,10 +27,20 @@ def opted_out_numbers(session: Session, business_id: int, numbers: list[str]) ->
 
 
 def opt_out(session: Session, business_id: int, e164: str, source: str, at: datetime | None = None) -> bool:
-    """Record an opt-out; False when the number had already opted out (nothing changes)."""
-    if opted_out_at(session, business_id, e164) is not None:
+    """Record an opt-out; False when the number had already opted out (nothing changes).
+
+    Reports for one number race (Twilio's 21610 for two texts at once, a STOP reply): the insert
+    skips a row another transaction wrote first, waiting for it if uncommitted, instead of failing
+    on the unique key and losing the report that carried it."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    added = session.execute(
+        insert(SmsOptOut)
+        .values(business_id=business_id, e164=e164, source=source, opted_out_at=at or utcnow())
+        .on_conflict_do_nothing(index_elements=["business_id", "e164"])
+        .returning(SmsOptOut.id)
+    ).first()
+    if added is None:
         return False
-    session.add(SmsOptOut(business_id=business_id, e164=e164, source=source, opted_out_at=at or utcnow()))
     audit.record(session, "sms.opted_out", "phone", e164, business_id=business_id,
                  actor=audit.CUSTOMER_ACTOR, source=source)
     return True

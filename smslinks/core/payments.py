@@ -57,6 +57,8 @@ INVOICE_KEY = "smslinks_invoice_id"
 BUSINESS_KEY = "smslinks_business_id"
 
 _REUSABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
+# Stripe never moves an intent out of these; an event saying otherwise is older news arriving late.
+_FINAL_INTENT_STATUSES = frozenset({"succeeded", "canceled"})
 
 
 class PaymentGateway(Protocol):
@@ -510,7 +512,7 @@ def apply_intent(session: Session, invoice: Invoice, intent: Intent, *, failed: 
     a failed bank debit we never saw start); processing only starts one. Replays change nothing."""
     payment = _payment_for(session, invoice, intent)
     record = session.exec(select(StripePaymentIntent).where(StripePaymentIntent.stripe_id == intent.id)).first()
-    if record is not None:
+    if record is not None and record.status not in _FINAL_INTENT_STATUSES:
         record.status = intent.status
         session.add(record)
     if intent.status == "succeeded":

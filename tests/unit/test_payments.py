@@ -326,6 +326,7 @@ def test_events_in_any_order_end_in_the_same_state(session, stripe, paying):
     payments.apply_event(session, processing)  # late
     assert session.exec(select(Payment)).one().status == PaymentStatus.SUCCEEDED
     assert invoice.status == InvoiceStatus.PAID
+    assert session.exec(select(StripePaymentIntent)).one().status == "succeeded"  # not the late report's
 
 
 def test_a_failure_reported_before_processing_still_shows_as_a_failed_payment(session, stripe, paying):

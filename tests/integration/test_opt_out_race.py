@@ -1,0 +1,78 @@
+"""Two texts to one number fail with Twilio's 21610 at the same moment (a bulk send to a customer
+with two open invoices; bench/webhooks sends such callbacks but its shuffle rarely lines the two up,
+this test does): on PostgreSQL both callbacks apply, the number opts out once, and neither request
+fails on the opt-out's unique key (Twilio does not retry a status callback, so a failed request
+would lose the "failed" status for good)."""
+
+import threading
+import time
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from smslinks.core import delivery, outbox
+from smslinks.models import AuditEvent, MessageStatus, OutboundMessage, SmsOptOut
+from tests import factories
+
+NUMBER = "+15125550861"
+
+
+def _sent_text(session: Session, business, invoice, sid: str) -> OutboundMessage:
+    message = outbox.enqueue(session, business_id=business.id, channel="sms", to_address=NUMBER, body="link",
+                             invoice_id=invoice.id)
+    message.status, message.provider_id = MessageStatus.SENT, sid
+    session.add(message)
+    return message
+
+
+def _unsubscribed(session: Session, sid: str) -> bool:
+    return delivery.apply_twilio_status(session, provider_id=sid, status="failed",
+                                        error_code=delivery.UNSUBSCRIBED_CODE)
+
+
+def _wait_until_blocked(engine: sa.Engine) -> None:
+    waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND wait_event_type = 'Lock'")
+    deadline = time.monotonic() + 20
+    while True:
+        with engine.connect() as connection:  # pg_stat_activity is a snapshot per transaction
+            if connection.execute(waiting).scalar():
+                return
+        assert time.monotonic() < deadline, "the second callback never waited on the first"
+        time.sleep(0.05)
+
+
+def test_two_unsubscribed_failures_racing_for_one_number_both_apply(pg_engine):
+    with Session(pg_engine, expire_on_commit=False) as session:
+        business = factories.business(session, name="Race Heating")
+        customer = factories.customer(session, business, "Una Subscribed")
+        location = factories.location(session, customer)
+        first = _sent_text(session, business, factories.invoice(session, location), "SMrace0001")
+        second = _sent_text(session, business, factories.invoice(session, location), "SMrace0002")
+        session.commit()
+
+    errors = []
+
+    def second_callback():
+        try:
+            with Session(pg_engine) as session:
+                assert _unsubscribed(session, "SMrace0002")
+                session.commit()  # waits on the first callback's uncommitted opt-out row
+        except Exception as error:  # the assertion below shows it
+            errors.append(error)
+
+    with Session(pg_engine) as session:
+        assert _unsubscribed(session, "SMrace0001")
+        session.flush()
+        racer = threading.Thread(target=second_callback)
+        racer.start()
+        _wait_until_blocked(pg_engine)  # the second callback is writing its opt-out behind ours
+        session.commit()
+    racer.join(timeout=30)
+
+    assert errors == []
+    with Session(pg_engine) as session:
+        assert [session.get(OutboundMessage, m.id).status for m in (first, second)] == ["failed", "failed"]
+        assert len(session.exec(select(SmsOptOut).where(SmsOptOut.e164 == NUMBER)).all()) == 1
+        opted_out = select(AuditEvent).where(AuditEvent.action == "sms.opted_out", AuditEvent.subject_id == NUMBER)
+        assert len(session.exec(opted_out).all()) == 1

@@ -6,11 +6,13 @@ another process or worker. LiveInvoiceState polls that one column and reloads th
 
 Use it as a mixin next to SessionState: implement `_reload()` (fill the page, set
 `_live_invoice_id` and `_live_version`, return follow-up events), set LIVE_ROUTE to the page's
-route, and add `watch` after the page's load in on_load. Navigating away or closing the tab cancels
-the page-load chain the watcher belongs to; it also stops when the page shows another invoice.
+route, and add `watch` after the page's load in on_load. A watcher stops when the page shows another
+invoice or route, and when a newer one starts: every reconnect runs on_load again (possibly on
+another backend), and only the newest watcher may keep polling.
 """
 
 import asyncio
+import secrets
 import time
 from datetime import datetime
 from typing import ClassVar
@@ -36,6 +38,7 @@ class LiveInvoiceState(rx.State, mixin=True):
     LIVE_ROUTE: ClassVar[str] = ""
     _live_invoice_id: int = 0
     _live_version: datetime | None = None
+    _live_watcher: str = ""
 
     def _reload(self) -> list:
         """Fill the page again (authorizing as on load); return the events that should follow."""
@@ -43,14 +46,19 @@ class LiveInvoiceState(rx.State, mixin=True):
 
     @rx.event(background=True)
     async def watch(self):
+        me = secrets.token_hex(8)
         async with self:
-            watching = self._live_invoice_id
+            watching, self._live_watcher = self._live_invoice_id, me
         started = time.monotonic()
         while watching and time.monotonic() - started < WATCH_LIMIT_SECONDS:
             await asyncio.sleep(POLL_SECONDS)
             changed = await asyncio.to_thread(_changed_at, watching)
             async with self:
-                if self._live_invoice_id != watching or self.router.route_id != self.LIVE_ROUTE:
+                if (
+                    self._live_watcher != me
+                    or self._live_invoice_id != watching
+                    or self.router.route_id != self.LIVE_ROUTE
+                ):
                     return
                 if changed == self._live_version:  # what the page shows is current
                     continue

@@ -24,6 +24,11 @@ def _script(function: str, argument: dict) -> str:
     return f"import('/pay.js').then(m => m.{function}({json.dumps(argument)}))"
 
 
+def _open_link(token: str, client: str, host: str, visit: bool) -> pay_page.PayView:
+    with session_scope() as session:
+        return pay_page.open_link(session, token, client=client, host=host, visit=visit)
+
+
 class PayState(rx.State):
     _token: str = ""
     _lang_chosen: bool = False
@@ -77,10 +82,7 @@ class PayState(rx.State):
         return None
 
     def _reload(self, visit: bool = False):
-        with session_scope() as session:
-            view = pay_page.open_link(session, self._token, client=self._client(), host=self.router.headers.host,
-                                      visit=visit)
-        return self._show(view)
+        return self._show(_open_link(self._token, self._client(), self.router.headers.host, visit))
 
     def _refresh_amount(self, explain: bool = False):
         """The button's amount; with explain, a typed amount that cannot be paid says why."""
@@ -168,8 +170,11 @@ class PayState(rx.State):
     # --- events ---
 
     @rx.event
-    def open(self):
-        """on_load: resolve the token (throttled per client), then load Stripe.js if there is something to pay."""
+    async def open(self):
+        """on_load: resolve the token (throttled per client), then load Stripe.js if there is something to pay.
+
+        The database work runs in a thread: a burst of customers opening links must not queue behind
+        one another's queries on the event loop (each page's answer goes out as soon as it is ready)."""
         self._token = str(self.token or "")[:100]
         if not self._lang_chosen:
             self.lang = pay_text.choose_language(self.router.headers.accept_language)
@@ -178,7 +183,8 @@ class PayState(rx.State):
         self.result, self.bank, self.busy, self.partial, self.amount_text = {}, "", False, False, ""
         self._clear_error()
         self.screen = "loading"
-        return self._reload(visit=True)
+        view = await asyncio.to_thread(_open_link, self._token, self._client(), self.router.headers.host, True)
+        return self._show(view)
 
     @rx.event
     def stripe_started(self, result: dict):

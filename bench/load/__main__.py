@@ -1,0 +1,290 @@
+"""200 customers open their pay pages, over Reflex's websocket, against the production app.
+
+    .venv/bin/python -m bench.load --ramp 10   # 200 concurrent customers arriving over 10 s
+    .venv/bin/python -m bench.load             # the same 200 in one instant: a stress figure
+    options: [--clients 200] [--runs 3] [--state-manager redis|disk|both] [--ramp SECONDS]
+
+With --ramp every client stays connected, so all 200 are connected together at the end; without it
+all 200 handshakes and page loads land in the same instant, and on 2 cores the backend's CPU time
+for them (about 8 ms each) alone exceeds the target: that run shows how the wait grows, not a
+workload a business sees.
+
+Setup: a throwaway PostgreSQL database (demo data plus bulk invoices, bench/bigdata.py), one real
+payment link per client minted through core (links.mint) for distinct open invoices, the sandbox
+servers and `reflex run --env prod` on free ports; Redis (our own db number) as the state manager,
+as in production, and optionally the default disk state manager.
+
+Each run starts the app afresh (memory freed by one run's clients would be reused by the next
+run's), makes a few warm-up visits, then opens every link at once (or spread over --ramp seconds)
+with a fresh client (client.py): connect, hydrate and on_load as the browser does, until the
+delta with the invoice arrives. Printed per run: p50/p95 of that time (target p95 < 300 ms), and
+p50 of the connect acknowledgement and of the first delta (the hydrate snapshot, before on_load); the backend's memory per connected client (RSS of the app's whole
+process tree with every client connected, minus before, divided by the clients) and, with Redis,
+the size of the clients' Redis keys; the CPU seconds the backend and the clients spent (the
+machine may be shared). Then the median of the runs. Every client's invoice is checked against
+the link's own invoice (number and balance), so answers crossed between sessions fail the run.
+
+Throttling: only unknown or expired tokens count toward pay_link_max_failures, and every token
+here is valid, so 200 clients from 127.0.0.1 are not throttled; no setting is changed.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import redis
+from sqlmodel import Session, select
+
+from bench.bigdata import fresh_database, seed
+from bench.load.app import app_env, running_app
+from bench.load.client import Frontend, PayPageClient, Visit
+from smslinks.core import display, links
+from smslinks.db import make_engine
+from smslinks.models import Invoice, InvoiceStatus
+
+REDIS_DB = 6  # our own Redis database; only keys naming our clients' tokens are deleted
+TARGET_P95_MS = 300
+# Visitors before the measured ones, enough to reach every worker (5 on 2 CPUs with Redis).
+WARM_UP_VISITS = 30
+
+
+@dataclass(frozen=True)
+class Link:
+    token: str
+    number: str
+    balance: str  # as the page shows it, e.g. $340.96
+
+
+@dataclass
+class RunResult:
+    load_ms: list[float]
+    connect_ms: list[float]
+    hydrate_ms: list[float]
+    failures: list[str]
+    rss_before: int
+    rss_connected: int
+    processes: int
+    redis_bytes: int | None
+    backend_cpu: float  # CPU seconds the app's processes spent while the clients opened their pages
+    client_cpu: float  # CPU seconds this process (the 200 clients) spent meanwhile: the machine is shared
+    load_average: float  # the machine's 1-minute load when the clients were done: others may be busy
+
+    @property
+    def clients(self) -> int:
+        return len(self.load_ms) + len(self.failures)
+
+    @property
+    def rss_per_client(self) -> float:
+        return (self.rss_connected - self.rss_before) / self.clients
+
+
+def mint_links(url: str, count: int) -> list[Link]:
+    """One link per open invoice with a balance (demo invoices first, then bulk ones)."""
+    seed(url, invoices=count * 5, customers=count)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        invoices = session.exec(
+            select(Invoice)
+            .where(Invoice.status == InvoiceStatus.OPEN, Invoice.total_cents > Invoice.amount_paid_cents)
+            .order_by(Invoice.id)
+            .limit(count)
+        ).all()
+        if len(invoices) < count:
+            raise SystemExit(f"only {len(invoices)} open invoices for {count} clients")
+        minted = []
+        for invoice in invoices:
+            _link, token = links.mint(session, invoice)
+            minted.append(Link(token, invoice.number, display.money(invoice.balance_cents)))
+        session.commit()
+    engine.dispose()
+    return minted
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def tree_rss(pid: int) -> tuple[int, int]:
+    """(bytes, processes) of a process and all its descendants."""
+    total, count = 0, 0
+    for process in tree(pid):
+        try:
+            total += process.memory_info().rss
+            count += 1
+        except psutil.NoSuchProcess:
+            pass
+    return total, count
+
+
+def tree_cpu(pid: int) -> float:
+    total = 0.0
+    for process in tree(pid):
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def settle_rss(pid: int, seconds: float = 2.0) -> tuple[int, int]:
+    """RSS once the backend has finished what it was doing (writes, garbage)."""
+    time.sleep(seconds)
+    return tree_rss(pid)
+
+
+def check(visit: Visit, link: Link) -> str | None:
+    """Why this visit's page is wrong, or None: it must show its own link's invoice."""
+    if visit.error:
+        return visit.error
+    if visit.loaded is None:
+        return "no invoice arrived"
+    view = visit.view
+    if view.get("screen") != "pay":
+        return f"screen {view.get('screen')!r} instead of the pay form"
+    if (view.get("number"), view.get("balance")) != (link.number, link.balance):
+        return f"shows invoice {view.get('number')} {view.get('balance')}, its link is {link.number} {link.balance}"
+    return None
+
+
+async def arrive(clients: list[PayPageClient], ramp: float = 0) -> list[Visit]:
+    """Every client opens its link, all at once or arriving evenly over `ramp` seconds (a visit's
+    time starts at its arrival)."""
+
+    async def one(client: PayPageClient, after: float) -> Visit:
+        await asyncio.sleep(after)
+        return await client.open()
+
+    return await asyncio.gather(*(one(client, ramp * i / len(clients)) for i, client in enumerate(clients)))
+
+
+def own_redis_bytes(store: redis.Redis | None, client_tokens: set[str], delete: bool = False) -> int | None:
+    """Memory of the Redis keys holding our clients' state and socket records (deleted when asked)."""
+    if store is None:
+        return None
+    # Reflex names them <client token>_<state name> and token_manager_socket_record_<client token>.
+    mine = [key for key in store.scan_iter(count=1000) if client_tokens & set(key.decode().split("_"))]
+    used = sum(store.memory_usage(key) or 0 for key in mine)
+    if delete and mine:
+        store.delete(*mine)
+    return used
+
+
+async def one_run(base_url: str, app_pid: int, chosen: list[Link], store: redis.Redis | None, ramp: float) -> RunResult:
+    """Warm-up visitors connect first and stay (as customers already on the site would: every
+    worker has served, and the memory they use is in the baseline); then the measured clients."""
+    frontend = Frontend.compiled()
+    warm = [PayPageClient(base_url, link.token, frontend) for link in chosen[:WARM_UP_VISITS]]
+    clients = [PayPageClient(base_url, link.token, frontend) for link in chosen]
+    try:
+        await arrive(warm)
+        rss_before, _ = await asyncio.to_thread(settle_rss, app_pid)
+        backend_cpu, client_cpu = tree_cpu(app_pid), time.process_time()
+        visits = await arrive(clients, ramp)
+        backend_cpu, client_cpu = tree_cpu(app_pid) - backend_cpu, time.process_time() - client_cpu
+        rss_connected, processes = await asyncio.to_thread(settle_rss, app_pid)
+        redis_bytes = await asyncio.to_thread(own_redis_bytes, store, {client.visit.client_token for client in clients})
+    finally:
+        await asyncio.gather(*(client.close() for client in warm + clients), return_exceptions=True)
+        own_redis_bytes(store, {client.visit.client_token for client in warm + clients}, delete=True)
+    problems = [check(visit, link) for visit, link in zip(visits, chosen)]
+    return RunResult(
+        load_ms=[visit.loaded * 1000 for visit, problem in zip(visits, problems) if problem is None],
+        connect_ms=[visit.connected * 1000 for visit in visits if visit.connected is not None],
+        hydrate_ms=[visit.hydrated * 1000 for visit in visits if visit.hydrated is not None],
+        failures=[f"invoice {link.number}: {problem}" for link, problem in zip(chosen, problems) if problem],
+        rss_before=rss_before,
+        rss_connected=rss_connected,
+        processes=processes,
+        redis_bytes=redis_bytes,
+        backend_cpu=backend_cpu,
+        client_cpu=client_cpu,
+        load_average=os.getloadavg()[0],
+    )
+
+
+def percentile(values: list[float], percent: int) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * percent // 100) - 1)] if ordered else float("nan")
+
+
+def report_run(index: int, result: RunResult) -> None:
+    redis_part = f", Redis {result.redis_bytes / result.clients / 1024:.1f} KiB/client" if result.redis_bytes is not None else ""
+    print(
+        f"  run {index}: invoice shown p50 {percentile(result.load_ms, 50):.0f} ms, p95 {percentile(result.load_ms, 95):.0f} ms, "
+        f"max {max(result.load_ms, default=float('nan')):.0f} ms; connected p50 {percentile(result.connect_ms, 50):.0f} ms, "
+        f"first delta p50 {percentile(result.hydrate_ms, 50):.0f} ms; "
+        f"memory {result.rss_per_client / 1024:.0f} KiB/client "
+        f"({result.rss_before / 2**20:.0f} -> {result.rss_connected / 2**20:.0f} MiB over {result.processes} processes)"
+        f"{redis_part}; CPU s backend {result.backend_cpu:.1f}, clients {result.client_cpu:.1f}, "
+        f"load average {result.load_average:.1f}; {len(result.failures)} failed",
+        flush=True,
+    )
+    for failure in result.failures[:5]:
+        print(f"    {failure}")
+
+
+def report_mode(mode: str, results: list[RunResult]) -> None:
+    p50 = statistics.median(percentile(r.load_ms, 50) for r in results)
+    p95 = statistics.median(percentile(r.load_ms, 95) for r in results)
+    memory = statistics.median(r.rss_per_client for r in results)
+    redis_part = (
+        f" and {statistics.median(r.redis_bytes / r.clients for r in results) / 1024:.1f} KiB in Redis"
+        if results[0].redis_bytes is not None else ""
+    )
+    failed = sum(len(r.failures) for r in results)
+    verdict = "meets" if p95 < TARGET_P95_MS and not failed else "MISSES"
+    print(
+        f"{mode}: median of {len(results)} runs of {results[0].clients} clients: invoice shown p50 {p50:.0f} ms, "
+        f"p95 {p95:.0f} ms ({verdict} the p95 < {TARGET_P95_MS} ms target); "
+        f"backend memory {memory / 1024:.0f} KiB{redis_part} per connected client; {failed} wrong or missing invoices",
+        flush=True,
+    )
+
+
+def bench_mode(mode: str, database_url: str, chosen: list[Link], runs: int, ramp: float, work: Path) -> list[RunResult]:
+    """Each run on a freshly started app: memory freed by one run's clients would be reused by the
+    next run's, hiding what connected clients cost."""
+    redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}" if mode == "redis" else None
+    store = redis.Redis.from_url(redis_url) if redis_url else None
+    print(f"{mode} state manager:", flush=True)
+    results = []
+    for index in range(1, runs + 1):
+        log_dir = work / f"{mode}-{index}"
+        log_dir.mkdir()
+        with running_app(app_env(database_url, redis_url, log_dir), log_dir) as (base_url, app):
+            result = asyncio.run(one_run(base_url, app.pid, chosen, store, ramp))
+        report_run(index, result)
+        results.append(result)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--state-manager", choices=["redis", "disk", "both"], default="both")
+    parser.add_argument("--ramp", type=float, default=0, help="seconds over which the clients arrive (default: all at once)")
+    options = parser.parse_args()
+    modes = ["redis", "disk"] if options.state_manager == "both" else [options.state_manager]
+    with fresh_database("smslinks_load") as database_url, tempfile.TemporaryDirectory(prefix="bench-load-") as work:
+        chosen = mint_links(database_url, options.clients)
+        arrival = f"arriving over {options.ramp:g} s" if options.ramp else "all at once"
+        print(f"{options.clients} clients {arrival}, each with a payment link minted for its own open invoice; "
+              f"{os.cpu_count()} CPUs", flush=True)
+        summaries = {mode: bench_mode(mode, database_url, chosen, options.runs, options.ramp, Path(work)) for mode in modes}
+        print()
+        for mode, results in summaries.items():
+            report_mode(mode, results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The production app (`reflex run --env prod`) with its sandbox servers on free ports, for the load
+bench and the websocket test; started as tests/e2e/conftest.py live_app does."""
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from subprocess import Popen
+
+from smslinks.config import PROJECT_ROOT, Settings
+from smslinks.sandbox.runner import (
+    child,
+    environ,
+    free_port,
+    free_ports_env,
+    reflex_command,
+    sandbox_servers,
+    wait_for_http,
+)
+
+# bun for the frontend build, where `make setup` put it (the Makefile adds it to PATH likewise).
+BUN_DIR = PROJECT_ROOT / ".tools" / "node" / "node_modules" / ".bin"
+
+
+def app_env(database_url: str, redis_url: str | None, work: Path) -> dict[str, str | None]:
+    """The app's environment: free ports, and Redis as state manager when given, else the disk one
+    (None unsets a variable the calling shell may have)."""
+    env = {
+        **free_ports_env(free_port()),
+        "DATABASE_URL": database_url,
+        "PATH": f"{BUN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
+        "REDIS_URL": redis_url,
+    }
+    if not redis_url:
+        env["REFLEX_STATES_WORKDIR"] = str(work / "states")  # the disk state manager's files, thrown away
+    return env
+
+
+@contextmanager
+def running_app(env: dict[str, str | None], log_dir: Path) -> Iterator[tuple[str, Popen]]:
+    """Sandbox servers and the production app; yields its URL and process (the root of its tree).
+    The environment is this process's meanwhile: settings and children read it."""
+    with environ(env), ExitStack() as stack:
+        settings = Settings()
+        stack.enter_context(sandbox_servers(settings, log_dir=log_dir))
+        app = stack.enter_context(child(reflex_command(), log=log_dir / "app.log"))
+        try:
+            wait_for_http(f"{settings.public_url}/health", app, timeout=900)
+        except Exception:
+            print((log_dir / "app.log").read_text()[-3000:], file=sys.stderr)
+            raise
+        yield settings.public_url, app

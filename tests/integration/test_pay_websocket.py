@@ -1,0 +1,83 @@
+"""The pay page over Reflex's websocket, spoken by bench/load's client against the production app:
+each visitor gets its own link's invoice, an unknown link gets the expired screen. Keeps the
+load bench's protocol client honest when Reflex or the pay page change."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlmodel import Session, select
+
+from bench.load.app import app_env, running_app
+from bench.load.client import Frontend, PayPageClient
+from smslinks import demo
+from smslinks.core import display, links
+from smslinks.db import make_engine, upgrade_to_head
+from smslinks.models import Invoice, InvoiceStatus
+
+VISITORS = 5
+
+
+@pytest.fixture(scope="module")
+def pay_app(tmp_path_factory):
+    """The app on SQLite with the demo data, and a link to each of a few open invoices."""
+    work = tmp_path_factory.mktemp("pay-websocket")
+    database_url = f"sqlite:///{work / 'smslinks.db'}"
+    upgrade_to_head(database_url)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        demo.load(session)
+        invoices = session.exec(
+            select(Invoice)
+            .where(Invoice.status == InvoiceStatus.OPEN, Invoice.total_cents > Invoice.amount_paid_cents)
+            .order_by(Invoice.id)
+            .limit(VISITORS)
+        ).all()
+        expected = {}
+        for invoice in invoices:
+            _link, token = links.mint(session, invoice)
+            expected[token] = (invoice.number, display.money(invoice.balance_cents))
+        session.commit()
+    engine.dispose()
+    assert len(expected) == VISITORS
+    with running_app(app_env(database_url, None, work), work) as (base_url, _process):
+        yield base_url, expected
+
+
+async def _visit_all(base_url: str, tokens: list[str]):
+    frontend = Frontend.compiled()
+    clients = [PayPageClient(base_url, token, frontend) for token in tokens]
+    try:
+        return await asyncio.gather(*(client.open(timeout=30) for client in clients))
+    finally:
+        await asyncio.gather(*(client.close() for client in clients))
+
+
+
+def _run(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API (earlier e2e tests in the same
+    session) may already run an event loop in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def test_each_visitor_gets_its_own_invoice(pay_app):
+    base_url, expected = pay_app
+    tokens = list(expected)
+    visits = _run(_visit_all(base_url, tokens))
+    for token, visit in zip(tokens, visits):
+        assert visit.error is None
+        assert visit.view["screen"] == "pay"
+        assert (visit.view["number"], visit.view["balance"]) == expected[token]
+        assert visit.view["business"] == demo.BUSINESS_NAME
+        assert None not in (visit.connected, visit.hydrated, visit.loaded)
+    assert len({visit.view["number"] for visit in visits}) == VISITORS
+
+
+def test_unknown_link_gets_the_expired_screen(pay_app):
+    base_url, _expected = pay_app
+    [visit] = _run(_visit_all(base_url, [links.new_link_token()]))
+    assert visit.error is None
+    assert visit.view["screen"] == "expired"
+    assert visit.view["number"] == ""
+    assert visit.view["business"] == demo.BUSINESS_NAME  # the only business, so its contact details show

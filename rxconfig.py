@@ -7,7 +7,8 @@ settings = get_settings()
 config = rx.Config(
     app_name="smslinks",
     telemetry_enabled=False,
-    frontend_port=settings.port,
+    # In production mode the backend serves the pages too, on this one port. No frontend_port:
+    # Reflex refuses one with `reflex run --backend-only` (several backends behind a load balancer).
     backend_port=settings.backend_port or settings.port,
     api_url=settings.backend_url,
     deploy_url=settings.public_url,

@@ -7,7 +7,8 @@ draining a backend for a restart does, so browsers reconnect through the balance
 
 import asyncio
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from aiohttp import ClientSession, WSMsgType, web
@@ -32,17 +33,35 @@ class Balancer:
         self._open_sockets: set[tuple] = set()  # (browser side, backend side)
         self._loop = asyncio.new_event_loop()
         self._client: ClientSession | None = None
+        # Cleared while a drain waits for the old backend to let go: browser sides stay open.
+        self._browsers_may_close = asyncio.Event()
+        self._browsers_may_close.set()
 
-    def send_websockets_to(self, url: str) -> None:
-        """New websockets go to `url`; the open ones are closed (the browsers reconnect)."""
+    def send_websockets_to(self, url: str, released: Callable[[], bool] = lambda: True, timeout: float = 30) -> None:
+        """New websockets go to `url`; the open ones are closed, the backend side first and the
+        browser side once `released()` says the old backend has let go of its tabs. A tab that
+        reconnects while its old backend still holds its token gets a new token (a new state) from
+        Reflex, so the browsers may reconnect only then."""
         self.websocket_url = url
-        asyncio.run_coroutine_threadsafe(self._close_open_sockets(), self._loop).result(timeout=10)
+        drain = self._drain(released, timeout)
+        asyncio.run_coroutine_threadsafe(drain, self._loop).result(timeout=timeout + 10)
+
+    async def _drain(self, released: Callable[[], bool], timeout: float) -> None:
+        self._browsers_may_close.clear()
+        try:
+            await self._close_open_sockets()
+            deadline = time.monotonic() + timeout
+            while not await asyncio.to_thread(released):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the old backend kept its websockets")
+                await asyncio.sleep(0.05)
+        finally:
+            self._browsers_may_close.set()
 
     async def _close_open_sockets(self) -> None:
-        """The backend side first, so it has let go of the tab before the browser reconnects."""
-        for browser, backend in list(self._open_sockets):
+        """Closes the backend sides; each browser side follows as soon as browsers may close."""
+        for _, backend in list(self._open_sockets):
             await backend.close()
-            await browser.close(code=1012, message=b"backend draining")  # 1012: service restart
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("upgrade", "").lower() == "websocket":
@@ -73,7 +92,8 @@ class Balancer:
                     pump.cancel()
             finally:
                 self._open_sockets.discard(pair)
-                await browser.close()
+                await self._browsers_may_close.wait()
+                await browser.close(code=1012, message=b"backend draining")  # 1012: service restart
         return browser
 
     @contextmanager

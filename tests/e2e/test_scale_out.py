@@ -4,8 +4,9 @@ dispatchers sharing the outbox.
 
 Backend A builds and serves the pages (`reflex run --env prod`); backend B serves only the websocket
 and the webhooks (`reflex run --env prod --backend-only`, as every further backend would). An office
-user signs in through the balancer; the balancer then drains A, so the open page reconnects to B
-without reloading and carries on signed in. On B the office texts an invoice, a dispatcher sends it,
+user signs in through the balancer; the balancer then drains A (A's side of the websocket first, the
+browser's once A has let go of the tab), so the open page reconnects to B without reloading and
+carries on signed in, under the same token. On B the office texts an invoice, a dispatcher sends it,
 Twilio's signed "delivered" callback reaches A, and the page on B shows "Delivered" without a reload.
 The tab's state, written by A and then by B, is read back from Redis.
 
@@ -201,7 +202,7 @@ def test_a_page_served_by_one_backend_shows_a_callback_received_by_another(clust
         on_a = wait_for(lambda: _socket_owner(cluster, token), what="the websocket on backend A")
         page.evaluate("window.sameDocument = true")  # gone if the page reloads
 
-        cluster.balancer.send_websockets_to(cluster.backend_b)
+        cluster.balancer.send_websockets_to(cluster.backend_b, released=lambda: _socket_owner(cluster, token) is None)
         on_b = wait_for(
             lambda: (owner := _socket_owner(cluster, token)) not in (None, on_a) and owner,
             timeout=30, what="the websocket to move to backend B",

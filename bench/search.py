@@ -43,6 +43,8 @@ def _query_makers(rng: random.Random, invoices_count: int, customers: int, sessi
         "status filter": lambda: {"status": rng.choice(["open", "paid", "draft", "void"])},
         "invoice number": lambda: {"query": str(1000000 + rng.randint(1, invoices_count))},
         "customer name prefix": lambda: {"query": rng.choice(["maria", "james r", "jason hall 1", "lin"])},
+        "last name": lambda: {"query": rng.choice(["garcia", "hall", "nguyen", "wil"])},
+        "last, first": lambda: {"query": rng.choice(["garcia, maria", "hall jas", "lee, mich"])},
         "phone with dashes": dashed_phone,
         "phone last 4": lambda: {"query": phone_digits()[-4:]},
         "name + status, page 3": third_page,

@@ -148,7 +148,11 @@ def test_office_finds_an_invoice_by_phone_and_texts_it_once_to_a_mobile(live_app
 def test_a_new_number_saved_to_the_location_record_is_on_it_afterwards(live_app, desktop):
     made = make_invoice(live_app, "Rowan Ellison", [("512-555-0741", "Home")])
     sign_in(desktop, "office@example.com")
-    desktop.goto(f"/invoices/{made.invoice_id}")
+    # Found by the last name, typed the way people do.
+    desktop.get_by_label("Search invoices").fill("Ellison")
+    desktop.get_by_role("button", name="Search").click()
+    expect(desktop.get_by_role("row").filter(has_text=made.number)).to_contain_text("Rowan Ellison")
+    open_invoice(desktop, made.number)
     dialog = text_dialog(desktop)
     # The customer's only number is a landline: nothing is preselected but "Use a New Number".
     expect(dialog.get_by_role("radio", name=re.compile(r"\(512\) 555-0741"))).to_be_disabled()

@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -46,6 +47,8 @@ def _round_trip(url: str) -> None:
     assert _tables(url) == set(SQLModel.metadata.tables)
 
 
+# The name search's index exists on PostgreSQL only; alembic cannot compare expression indexes on SQLite.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_migrations_round_trip_on_sqlite(sqlite_url):
     _round_trip(sqlite_url)
 

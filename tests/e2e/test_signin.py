@@ -56,3 +56,10 @@ def test_sign_out_ends_the_session(desktop):
     expect(desktop).to_have_url(re.compile(r"/signin"))
     desktop.goto("/invoices")
     expect(desktop).to_have_url(re.compile(r"/signin"))
+
+
+def test_the_browser_tab_shows_the_app_icon(desktop):
+    desktop.goto("/signin")
+    expect(desktop.get_by_role("button", name="Sign in")).to_be_visible()
+    answer = desktop.request.get("/favicon.ico")  # where browsers look for it unless told otherwise
+    assert answer.ok and answer.body()[:4] == b"\x00\x00\x01\x00"  # an icon file, not a page

@@ -35,7 +35,8 @@ from smslinks.core.pay_page import Screen
 from smslinks.db import session_scope
 
 TAKEOVER_JS = (Path(__file__).parent / "pay_takeover.js").read_text()
-TITLE = "Pay your invoice"  # pages/pay.py
+# Where document() puts the title in the customer's language.
+_TITLE_SLOT = "<title></title>"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _shell(path: Path, modified: float) -> Shell:
     head = _neutralise_app_stylesheet(html[:head_end])
     stripe_origin = "{0.scheme}://{0.netloc}".format(urlsplit(payments.default_gateway().js_url))
     additions = [
-        f"<title>{TITLE}</title>",
+        _TITLE_SLOT,
         f"<style>{(path.parent / 'pay.css').read_text()}</style>",
         *(f'<link rel="modulepreload" href="{module}"/>' for module in _route_modules(path.parent, head)),
         '<link rel="modulepreload" href="/pay.js"/>',
@@ -104,6 +105,7 @@ def shell() -> Shell | None:
 
 def document(page: Shell, main: str, lang: str) -> str:
     start = page.start.replace('<html lang="en"', f'<html lang="{lang}"', 1)
+    start = start.replace(_TITLE_SLOT, f"<title>{pay_text.t(lang, 'tab_title')}</title>", 1)
     return f'{start}<div id="pay-ssr">{main}</div><script>{TAKEOVER_JS}</script>{page.rest}'
 
 

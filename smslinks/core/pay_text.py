@@ -19,6 +19,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "language_name": "English",
         "switch_language": "Language",
+        "tab_title": "Pay your invoice",
         "page_title": "Pay invoice #{number}",
         "invoice": "Invoice",
         "invoice_number": "Invoice #{number}",
@@ -112,6 +113,7 @@ TEXT: dict[str, dict[str, str]] = {
     "es": {
         "language_name": "Español",
         "switch_language": "Idioma",
+        "tab_title": "Pague su factura",
         "page_title": "Pagar factura #{number}",
         "invoice": "Factura",
         "invoice_number": "Factura #{number}",

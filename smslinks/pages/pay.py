@@ -530,7 +530,7 @@ def _frame(container, body: rx.Component) -> rx.Component:
     )
 
 
-@rx.page(route=routes.PAY, title="Pay your invoice", on_load=PayState.open)
+@rx.page(route=routes.PAY, title=tr("tab_title"), on_load=PayState.open)
 def pay() -> rx.Component:
     # The placeholder shown until the link is resolved is not the page's main content yet: a <div>,
     # so it never stands beside the server-drawn <main>, whose takeover waits for React's <main>.

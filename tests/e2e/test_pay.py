@@ -374,9 +374,11 @@ def test_spanish_from_the_browser_language_with_a_switch(spanish_phone, live_app
     expect(spanish_phone.get_by_role("tab", name="Tarjeta de crédito")).to_be_visible()
     expect(spanish_phone.get_by_role("button", name="Pagar $286.96")).to_be_visible()
     expect(spanish_phone.locator("main")).to_have_attribute("lang", "es")
+    expect(spanish_phone).to_have_title("Pague su factura")
     screenshot(spanish_phone, "pay-spanish-phone")
     spanish_phone.get_by_role("button", name="English").click()
     expect(spanish_phone.get_by_role("button", name="Pay $286.96")).to_be_visible()
+    expect(spanish_phone).to_have_title("Pay your invoice")
     expect(spanish_phone.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
 
 

@@ -97,5 +97,6 @@ def test_the_shell_preloads_the_pay_route_modules_it_lacks(tmp_path):
 def test_the_document_puts_the_first_screen_before_the_apps_scripts(tmp_path):
     html = pay_document.document(_build(tmp_path), pay_html.page("es", None), "es")
     assert html.startswith('<!DOCTYPE html><html lang="es">')
+    assert html.count("<title>") == 1 and "<title>Pague su factura</title>" in html
     drawn = html.index('<div id="pay-ssr"><div lang="es" class="pay"')
     assert drawn < html.index(pay_document.TAKEOVER_JS) < html.index("<script>window.router()</script>")

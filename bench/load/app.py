@@ -2,22 +2,13 @@
 bench and the websocket test; started as tests/e2e/conftest.py live_app does."""
 
 import os
-import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from subprocess import Popen
 
 from smslinks.config import PROJECT_ROOT, Settings
-from smslinks.sandbox.runner import (
-    child,
-    environ,
-    free_port,
-    free_ports_env,
-    reflex_command,
-    sandbox_servers,
-    wait_for_http,
-)
+from smslinks.sandbox.runner import environ, free_port, free_ports_env, production_app
 
 # bun for the frontend build, where `make setup` put it (the Makefile adds it to PATH likewise).
 BUN_DIR = PROJECT_ROOT / ".tools" / "node" / "node_modules" / ".bin"
@@ -41,13 +32,7 @@ def app_env(database_url: str, redis_url: str | None, work: Path) -> dict[str, s
 def running_app(env: dict[str, str | None], log_dir: Path) -> Iterator[tuple[str, Popen]]:
     """Sandbox servers and the production app; yields its URL and process (the root of its tree).
     The environment is this process's meanwhile: settings and children read it."""
-    with environ(env), ExitStack() as stack:
+    with environ(env):
         settings = Settings()
-        stack.enter_context(sandbox_servers(settings, log_dir=log_dir))
-        app = stack.enter_context(child(reflex_command(), log=log_dir / "app.log"))
-        try:
-            wait_for_http(f"{settings.public_url}/health", app, timeout=900)
-        except Exception:
-            print((log_dir / "app.log").read_text()[-3000:], file=sys.stderr)
-            raise
-        yield settings.public_url, app
+        with production_app(settings, log_dir) as app:
+            yield settings.public_url, app

@@ -13,15 +13,7 @@ from smslinks.config import Settings
 from smslinks.core import links
 from smslinks.db import make_engine, upgrade_to_head
 from smslinks.models import Business, Invoice, InvoiceLine, InvoiceStatus
-from smslinks.sandbox.runner import (
-    child,
-    environ,
-    free_port,
-    free_ports_env,
-    reflex_command,
-    sandbox_servers,
-    wait_for_http,
-)
+from smslinks.sandbox.runner import environ, free_port, free_ports_env, production_app
 
 
 @dataclass
@@ -48,15 +40,8 @@ def running_app(work: Path, port: int | None = None) -> Iterator[RunningApp]:
         with Session(engine) as session:
             demo.load(session)
             session.commit()
-        log = work / "app.log"
-        stack.enter_context(sandbox_servers(settings, log_dir=work))
-        app = stack.enter_context(child(reflex_command(), env=env, log=log))
-        try:
-            wait_for_http(f"{settings.public_url}/health", app, timeout=900)
-        except Exception:
-            print(log.read_text()[-5000:])
-            raise
-        yield RunningApp(url=settings.public_url, settings=settings, engine=engine, log=log)
+        stack.enter_context(production_app(settings, work, env=env))
+        yield RunningApp(url=settings.public_url, settings=settings, engine=engine, log=work / "app.log")
 
 
 def mint_demo_link(app: RunningApp) -> tuple[int, str]:

@@ -215,6 +215,22 @@ def reflex_command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "reflex", "run", "--env", "prod", *extra]
 
 
+@contextmanager
+def production_app(
+    settings: Settings, log_dir: Path, *, env: dict | None = None, timeout: float = 900
+) -> Iterator[subprocess.Popen]:
+    """The sandbox servers and `reflex run --env prod` (which first builds the frontend), answering
+    /health; for the e2e tests and the benches. If the app never comes up, its log's tail is printed."""
+    log = log_dir / "app.log"
+    with sandbox_servers(settings, log_dir=log_dir), child(reflex_command(), env=env, log=log) as app:
+        try:
+            wait_for_http(f"{settings.public_url}/health", app, timeout=timeout)
+        except Exception:
+            print(log.read_text()[-5000:], file=sys.stderr)
+            raise
+        yield app
+
+
 def _banner(settings: Settings) -> str:
     from smslinks import demo
 

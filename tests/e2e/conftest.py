@@ -1,7 +1,7 @@
 """The running app (production build) with sandbox servers, driven by Playwright in Debian's Chromium."""
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +17,10 @@ from smslinks.models import Business
 from smslinks.sandbox.runner import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    child,
     environ,
     free_port,
     free_ports_env,
-    reflex_command,
-    sandbox_servers,
+    production_app,
     wait_for_http,
 )
 
@@ -65,16 +63,8 @@ def live_app(tmp_path_factory) -> Iterator[LiveApp]:
     with Session(engine) as session:
         demo.load(session)
         session.commit()
-    with ExitStack() as stack:
-        stack.enter_context(environ(env))
-        stack.enter_context(sandbox_servers(settings, log_dir=work))
-        app = stack.enter_context(child(reflex_command(), env=env, log=work / "app.log"))
-        try:
-            wait_for_http(f"{settings.public_url}/health", app, timeout=600)
-            wait_for_http(f"{settings.public_url}/signin", app, timeout=120)
-        except Exception:
-            print((work / "app.log").read_text()[-5000:])
-            raise
+    with environ(env), production_app(settings, work, env=env) as app:
+        wait_for_http(f"{settings.public_url}/signin", app, timeout=120)
         yield LiveApp(url=settings.public_url, env=env, settings=settings, engine=engine, log_dir=work)
     engine.dispose()
 

@@ -4,16 +4,12 @@ Used by the search and send benchmarks. The demo business is loaded first (so it
 in), then 100,000 customers with locations and phones and 1,000,000 invoices are added to it.
 """
 
-import secrets
 import time
-from contextlib import contextmanager
 
 import psycopg
 
 from smslinks import demo
 from smslinks.db import make_engine, upgrade_to_head
-
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 _FIRST = "ARRAY[" + ",".join(f"'{n}'" for n in demo._FIRST) + "]"
 _LAST = "ARRAY[" + ",".join(f"'{n}'" for n in demo._LAST) + "]"
@@ -57,18 +53,6 @@ _SEED_SQL = [
     # the visibility map that lets index-only scans skip the table.
     "VACUUM ANALYZE",
 ]
-
-
-@contextmanager
-def fresh_database(prefix: str = "smslinks_bench"):
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed(url: str, invoices: int = 1_000_000, customers: int = 100_000) -> float:

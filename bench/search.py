@@ -17,6 +17,7 @@ from bench import bigdata
 from smslinks.core import invoices
 from smslinks.db import make_engine
 from smslinks.models import Employee
+from tests.databases import fresh_database
 
 TARGET_P95_MS = 50
 
@@ -63,7 +64,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200, help="timed searches per query kind")
     args = parser.parse_args()
     rng = random.Random(1)
-    with bigdata.fresh_database() as url:
+    with fresh_database("smslinks_bench") as url:
         print(f"Seeding {args.invoices:,} invoices for {args.customers:,} customers...", flush=True)
         seconds = bigdata.seed(url, invoices=args.invoices, customers=args.customers)
         print(f"  seeded in {seconds:.0f} s")

@@ -44,6 +44,7 @@ from smslinks.config import SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKE
 from smslinks.core import bulk_send, outbox, sending
 from smslinks.db import make_engine
 from smslinks.models import Employee
+from tests.databases import fresh_database
 from tests.factories import zone_where_local_hour_is
 from tests.servers import free_port
 
@@ -294,7 +295,7 @@ def main() -> None:
     args = parser.parse_args()
     logs = args.logs or Path(f"/tmp/bench_send_{secrets.token_hex(3)}")
     logs.mkdir(parents=True, exist_ok=True)
-    with bigdata.fresh_database("smslinks_bench_send") as url:
+    with fresh_database("smslinks_bench_send") as url:
         print(f"Seeding {args.invoices:,} invoices for {args.customers:,} customers...", flush=True)
         print(f"  seeded in {bigdata.seed(url, invoices=args.invoices, customers=args.customers):.0f} s")
 

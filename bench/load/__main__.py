@@ -41,12 +41,13 @@ import psutil
 import redis
 from sqlmodel import Session, select
 
-from bench.bigdata import fresh_database, seed
+from bench.bigdata import seed
 from bench.load.app import app_env, running_app
 from bench.load.client import Frontend, PayPageClient, Visit
 from smslinks.core import display, links
 from smslinks.db import make_engine
 from smslinks.models import Invoice, InvoiceStatus
+from tests.databases import fresh_database
 
 REDIS_DB = 6  # our own Redis database; only keys naming our clients' tokens are deleted
 TARGET_P95_MS = 300

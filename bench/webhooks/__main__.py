@@ -30,6 +30,7 @@ from bench import bigdata
 from bench.webhooks import checks, seeding, traffic
 from smslinks.config import get_settings
 from smslinks.sandbox.runner import child, free_port, wait_for_http
+from tests.databases import fresh_database
 
 # bigdata makes 2 open invoices in 7; one customer per 1.25 open invoices, so some get two texts.
 INVOICES_PER_OPEN = 3.5 * 1.1
@@ -81,7 +82,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     open_needed = args.texts * args.runs
     twilio_rates, stripe_rates, failures = [], [], []
-    with bigdata.fresh_database("smslinks_bench_webhooks") as url:
+    with fresh_database("smslinks_bench_webhooks") as url:
         seconds = bigdata.seed(url, invoices=round(open_needed * INVOICES_PER_OPEN),
                                customers=round(open_needed * CUSTOMERS_PER_OPEN))
         print(f"database seeded in {seconds:.1f}s; {args.runs} runs of {args.texts} texted invoices, "

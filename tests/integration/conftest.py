@@ -1,9 +1,9 @@
 import pytest
 from sqlmodel import Session
 
-from bench.bigdata import fresh_database
 from smslinks.config import get_settings
 from smslinks.db import make_engine, upgrade_to_head
+from tests.databases import fresh_database
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import sys
 import pytest
 from sqlmodel import Session, func, select
 
-from bench.bigdata import fresh_database
 from smslinks.core import accounts, bulk_send, consent, sending
 from smslinks.core.permissions import Permission
 from smslinks.db import make_engine, upgrade_to_head
@@ -22,6 +21,7 @@ from smslinks.models import (
     PhoneType,
 )
 from tests import factories
+from tests.databases import fresh_database
 
 OPEN_TEXTABLE = 24
 

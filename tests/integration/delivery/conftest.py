@@ -5,7 +5,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.bigdata import fresh_database
 from smslinks.api import build_api
 from smslinks.config import get_settings
 from smslinks.db import make_engine, upgrade_to_head
@@ -14,6 +13,7 @@ from smslinks.sandbox.mail_sink import MailStore, start_smtp
 from smslinks.sandbox.runner import free_port
 from smslinks.sandbox.twilio_server import build_app
 from tests import factories
+from tests.databases import fresh_database
 from tests.integration.delivery.support import (
     SANDBOX_STEP_SECONDS,
     DeliveryEnv,

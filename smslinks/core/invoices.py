@@ -41,6 +41,9 @@ class InvoicePage:
     rows: list[InvoiceRow]
     # Keyset pagination: where this page's last row sits, to fetch the page after it.
     next_cursor: str | None
+    # The search matched more customers than it reads (MAX_MATCHED_CUSTOMERS): the rows are some of
+    # their invoices only, and typing more would narrow it.
+    too_many_customers: bool = False
 
 
 # A search matching more customers than this lists the invoices of the first ones only.
@@ -79,34 +82,37 @@ def _name_matches(session: Session, text: str):
     )
 
 
-def _matching_customer_ids(session: Session, business_id: int, text: str) -> list[int]:
+def _matching_customer_ids(session: Session, business_id: int, text: str) -> tuple[list[int], bool]:
     """Customers whose name has words starting with the typed ones, or with a number ending in the
     typed digits. Both are served by indexes (phone digits are stored reversed for a prefix
     search), so they stay fast on large tables; the invoice query then goes through the
-    invoice.customer_id index."""
-    found = set(
-        session.exec(
-            select(Customer.id)
-            .where(Customer.business_id == business_id)
-            .where(_name_matches(session, text))
-            .limit(MAX_MATCHED_CUSTOMERS)
-        ).all()
-    )
+    invoice.customer_id index. Returns them, and whether either search reached MAX_MATCHED_CUSTOMERS."""
+    # One more than are read tells whether there were more.
+    named = session.exec(
+        select(Customer.id)
+        .where(Customer.business_id == business_id)
+        .where(_name_matches(session, text))
+        .limit(MAX_MATCHED_CUSTOMERS + 1)
+    ).all()
+    too_many = len(named) > MAX_MATCHED_CUSTOMERS
+    found = set(named[:MAX_MATCHED_CUSTOMERS])
     digits = phones.search_digits(text)
     if digits:
         owners = session.exec(
             select(PhoneNumber.customer_id, PhoneNumber.location_id)
             .where(PhoneNumber.business_id == business_id)
             .where(col(PhoneNumber.reversed_digits).startswith(digits[::-1]))
-            .limit(MAX_MATCHED_CUSTOMERS)
+            .limit(MAX_MATCHED_CUSTOMERS + 1)
         ).all()
+        too_many = too_many or len(owners) > MAX_MATCHED_CUSTOMERS
+        owners = owners[:MAX_MATCHED_CUSTOMERS]
         found.update(customer_id for customer_id, _ in owners if customer_id is not None)
         location_ids = [location_id for _, location_id in owners if location_id is not None]
         if location_ids:
             found.update(
                 session.exec(select(Location.customer_id).where(col(Location.id).in_(location_ids))).all()
             )
-    return sorted(found)
+    return sorted(found), too_many
 
 
 def _cursor(invoice: Invoice) -> str:
@@ -139,8 +145,9 @@ def search(
         conditions.append(tuple_(Invoice.issued_on, Invoice.id) < tuple_(*position))
     statement = select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
     text = query.strip()
+    too_many_customers = False
     if text:
-        customer_ids = _matching_customer_ids(session, employee.business_id, text)
+        customer_ids, too_many_customers = _matching_customer_ids(session, employee.business_id, text)
         # Gather the matches, then sort them: bounded work (the invoices of at most
         # MAX_MATCHED_CUSTOMERS customers, read from ix_invoice_by_customer alone). Left to itself
         # PostgreSQL may instead walk the date index from the newest invoice down looking for them:
@@ -172,7 +179,11 @@ def search(
         for invoice, customer_name in found[:page_size]
     ]
     more = len(found) > page_size
-    return InvoicePage(rows=rows, next_cursor=_cursor(found[page_size - 1][0]) if more else None)
+    return InvoicePage(
+        rows=rows,
+        next_cursor=_cursor(found[page_size - 1][0]) if more else None,
+        too_many_customers=too_many_customers,
+    )
 
 
 def get_for_staff(session: Session, employee: Employee, invoice_id: int) -> Invoice:

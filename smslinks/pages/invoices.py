@@ -3,6 +3,7 @@ import reflex as rx
 from smslinks import routes
 from smslinks.pages.components import status_badge
 from smslinks.pages.layout import page_header, staff_page
+from smslinks.core.invoices import MAX_MATCHED_CUSTOMERS
 from smslinks.state.invoices import STATUS_FILTERS, InvoiceListState
 
 
@@ -107,6 +108,20 @@ def _pager() -> rx.Component:
     )
 
 
+def _too_many_customers() -> rx.Component:
+    return rx.cond(
+        InvoiceListState.too_many_customers,
+        rx.callout(
+            f"More than {MAX_MATCHED_CUSTOMERS:,} customers match this search, so the list shows the "
+            "invoices of some of them only. Type more of the name or number to narrow it.",
+            icon="info",
+            color_scheme="amber",
+            role="status",
+            margin_bottom="1rem",
+        ),
+    )
+
+
 @staff_page(routes.INVOICES, "Invoices", on_load=[InvoiceListState.load])
 def invoices() -> rx.Component:
-    return rx.box(page_header("Invoices"), _search_bar(), _table(), _pager())
+    return rx.box(page_header("Invoices"), _search_bar(), _too_many_customers(), _table(), _pager())

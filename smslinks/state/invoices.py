@@ -20,6 +20,7 @@ class InvoiceListState(SessionState):
     has_next: bool = False
     rows: list[dict] = []
     loaded: bool = False
+    too_many_customers: bool = False
     # Keyset pagination: the cursor each page after the first starts after, and the next one.
     _page_starts: list[str] = []
     _next_cursor: str = ""
@@ -40,6 +41,7 @@ class InvoiceListState(SessionState):
         self.rows = [dataclasses.asdict(row) for row in result.rows]
         self._next_cursor = result.next_cursor or ""
         self.has_next = result.next_cursor is not None
+        self.too_many_customers = result.too_many_customers
         self.page = len(self._page_starts) + 1
         self.loaded = True
 

@@ -296,6 +296,31 @@ def test_invoice_list_filters_by_status_and_pages(live_app, desktop):
     expect(first_invoice).to_have_text(newest)
 
 
+def test_a_search_too_broad_to_list_every_match_says_so(live_app, desktop):
+    with live_app.session() as session:
+        business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
+        session.add_all(
+            Customer(business_id=business.id, name=f"Zephyr Abara {n}", search_name=f"zephyr abara {n}")
+            for n in range(invoices.MAX_MATCHED_CUSTOMERS + 1)
+        )
+        session.flush()
+        one = session.exec(select(Customer).where(Customer.name == "Zephyr Abara 7")).one()
+        number = factories.invoice(session, factories.location(session, one)).number
+        session.commit()
+    sign_in(desktop, "office@example.com")
+    search = desktop.get_by_label("Search invoices")
+    notice = desktop.get_by_role("status").filter(has_text="customers match this search")
+
+    search.fill("zephyr")
+    desktop.get_by_role("button", name="Search").click()
+    expect(notice).to_contain_text("More than 1,000 customers match this search")
+    screenshot(desktop, "office-search-too-broad-desktop")
+    search.fill("Abara 7")  # narrower: about a hundred
+    desktop.get_by_role("button", name="Search").click()
+    expect(desktop.get_by_role("row").filter(has_text=number)).to_contain_text("Zephyr Abara 7")
+    expect(notice).to_have_count(0)
+
+
 def test_the_send_dialog_fits_a_phone(live_app, browser, base_url):
     made = make_invoice(live_app, "Jordan Achterberg", [("512-555-0781", "Mobile"), ("512-555-0782", "Work")])
     context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True,

@@ -94,3 +94,14 @@ def test_keyset_pages_walk_every_invoice_once_newest_first(session):
     expected = [i.number for i in sorted(made, key=lambda i: (i.issued_on, i.id), reverse=True)]
     assert seen == expected
     assert invoices.search(session, employee, after="garbage", page_size=3).rows[0].number == expected[0]
+
+
+def test_a_search_matching_more_customers_than_it_reads_says_so(office, monkeypatch):
+    session, employee = office
+    monkeypatch.setattr(invoices, "MAX_MATCHED_CUSTOMERS", 1)
+    assert not invoices.search(session, employee, "garcia").too_many_customers  # one Garcia
+    assert not invoices.search(session, employee, "10012").too_many_customers
+    too_broad = invoices.search(session, employee, "0104")  # two customers' numbers end in 0104
+    assert too_broad.too_many_customers and len(too_broad.rows) in (1, 2)
+    monkeypatch.setattr(invoices, "MAX_MATCHED_CUSTOMERS", 2)
+    assert not invoices.search(session, employee, "0104").too_many_customers

@@ -171,6 +171,12 @@ def _payment_options() -> rx.Component:
             disabled=SMS_OFF,
         ),
         rx.cond(State.switches["sms_links_enabled"], _sms_options()),
+        # Email needs no SMS registration: it stays available whatever the account's SMS state.
+        _switch_row(
+            "office_email_enabled",
+            "Enable sending email invoice links in desktop via Office",
+            "Office staff can email an invoice link from the invoice page.",
+        ),
         description="How invoice links reach customers.",
     )
 

@@ -13,8 +13,9 @@ from smslinks import demo
 from smslinks.core import accounts, online_payments
 from smslinks.core.permissions import Permission, set_permission
 from smslinks.core.sms_text import PayBy, invoice_text
-from smslinks.models import Business, SmsRegistrationStatus
-from tests.e2e.conftest import screenshot, sign_in
+from smslinks.core.sending import OFFICE_EMAIL_OFF
+from smslinks.models import Business, Invoice, SmsRegistrationStatus
+from tests.e2e.conftest import DESKTOP, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -150,6 +151,35 @@ def test_mobile_sms_cannot_stay_on_without_mobile_email(desktop, settings_restor
     expect(mobile_email).not_to_be_checked()
     expect(mobile_sms).not_to_be_checked()
     expect(mobile_sms).to_be_disabled()
+
+
+def test_turning_off_office_email_links_disables_email_invoice_for_the_office(browser, base_url, live_app,
+                                                                              settings_restored):
+    admin = browser.new_context(viewport=DESKTOP, base_url=base_url).new_page()
+    office = browser.new_context(viewport=DESKTOP, base_url=base_url).new_page()
+    try:
+        _open_online_payments(admin)
+        email = _switch(admin, "Enable sending email invoice links in desktop via Office")
+        expect(email).to_be_checked()
+        email.click()
+        _save(admin)
+
+        with live_app.session() as session:
+            invoice = session.exec(
+                select(Invoice).where(Invoice.kind == "job", Invoice.status == "open").order_by(Invoice.id)
+            ).first()
+        sign_in(office, "office@example.com")
+        office.goto(f"/invoices/{invoice.id}")
+        expect(office.get_by_role("button", name="Email Invoice")).to_be_disabled()
+        expect(office.get_by_text(OFFICE_EMAIL_OFF).first).to_be_visible()
+
+        email.click()
+        _save(admin)
+        office.reload()
+        expect(office.get_by_role("button", name="Email Invoice")).to_be_enabled()
+    finally:
+        admin.context.close()
+        office.context.close()
 
 
 def test_discard_puts_back_the_saved_settings(desktop, settings_restored):

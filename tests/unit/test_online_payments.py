@@ -115,6 +115,16 @@ def test_sms_options_cannot_be_turned_on_until_support_enables_the_account(sessi
     assert online_payments.save(session, admin, {"partial_payments_enabled": True}) == ["partial_payments_enabled"]
 
 
+def test_office_email_links_switch_on_and_off_whatever_the_sms_state(session, admin, business):
+    business.sms_links_available = False  # email needs no SMS registration
+    assert online_payments.save(session, admin, {"office_email_enabled": False}) == ["office_email_enabled"]
+    assert not _settings(session, business).office_email_enabled
+    assert online_payments.switch({"office_email_enabled": False}, "office_email_enabled", True, business) == {
+        "office_email_enabled": True
+    }
+    assert online_payments.save(session, admin, {"office_email_enabled": True}) == ["office_email_enabled"]
+
+
 def test_people_without_the_permission_cannot_see_or_save(session, business):
     office = factories.employee(session, business, "Office employee")
     with pytest.raises(NotAllowed, match="Manage online payment settings"):

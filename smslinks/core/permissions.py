@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from smslinks.core.errors import NotAllowed
@@ -60,7 +62,25 @@ def parse_permission(text: str) -> Permission:
     raise ValueError(f"Unknown permission {text!r}. Choose one of: {choices}.")
 
 
+# Effective permissions by (employee, active, role), kept in session.info for one transaction: a
+# send asks several times. A transaction's end forgets them, and so does a grant or revocation.
+_REMEMBERED = "smslinks.effective_permissions"
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget_permissions(session: OrmSession, _transaction) -> None:
+    session.info.pop(_REMEMBERED, None)
+
+
 def effective_permissions(session: Session, employee: Employee) -> frozenset[Permission]:
+    remembered = session.info.setdefault(_REMEMBERED, {})
+    key = (employee.id, employee.active, employee.role)
+    if key not in remembered:
+        remembered[key] = _effective_permissions(session, employee)
+    return remembered[key]
+
+
+def _effective_permissions(session: Session, employee: Employee) -> frozenset[Permission]:
     if not employee.active:
         return frozenset()
     granted = set(ROLE_DEFAULTS[Role(employee.role)])
@@ -99,3 +119,4 @@ def set_permission(
         override = EmployeePermission(employee_id=employee.id, permission=permission.value)
     override.granted = granted
     session.add(override)
+    session.info.pop(_REMEMBERED, None)

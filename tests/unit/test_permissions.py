@@ -1,4 +1,5 @@
 import pytest
+from sqlmodel import Session
 
 from smslinks.core.errors import NotAllowed
 from smslinks.core.navigation import home_route, nav_items, safe_next, settings_sections
@@ -11,7 +12,7 @@ from smslinks.core.permissions import (
     require_permission,
     set_permission,
 )
-from smslinks.models import Role
+from smslinks.models import Employee, Role
 from tests import factories
 
 
@@ -117,3 +118,25 @@ def test_settings_panel_shows_only_the_sections_a_person_may_use():
 )
 def test_post_sign_in_redirects_stay_on_site(path, expected):
     assert safe_next(path) == expected
+
+
+def test_permissions_remembered_within_a_transaction_follow_every_change(session):
+    """A send asks for the same permissions several times; what it is told must stay true."""
+    business = factories.business(session)
+    bookkeeper = factories.employee(session, business, Role.BOOKKEEPER.value)
+    assert not has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)
+    set_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS, True)  # same transaction
+    assert has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)
+    bookkeeper.active = False
+    assert effective_permissions(session, bookkeeper) == frozenset()
+    bookkeeper.active = True
+    session.commit()
+
+    # A revocation committed elsewhere is seen by the next transaction.
+    assert has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)
+    with Session(session.get_bind()) as elsewhere:
+        set_permission(elsewhere, elsewhere.get(Employee, bookkeeper.id), Permission.SEND_INVOICE_SMS, False)
+        elsewhere.commit()
+    assert has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)  # this transaction's answer stands
+    session.rollback()
+    assert not has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)

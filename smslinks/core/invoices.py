@@ -46,7 +46,7 @@ class InvoicePage:
     too_many_customers: bool = False
 
 
-# A search matching more customers than this lists the invoices of the first ones only.
+# A search matching more customers than this lists the invoices of some of them (and says so).
 MAX_MATCHED_CUSTOMERS = 1000
 
 
@@ -85,8 +85,9 @@ def _name_matches(session: Session, text: str):
 def _matching_customer_ids(session: Session, business_id: int, text: str) -> tuple[list[int], bool]:
     """Customers whose name has words starting with the typed ones, or with a number ending in the
     typed digits. Both are served by indexes (phone digits are stored reversed for a prefix
-    search), so they stay fast on large tables; the invoice query then goes through the
-    invoice.customer_id index. Returns them, and whether either search reached MAX_MATCHED_CUSTOMERS."""
+    search), so they stay fast on large tables; their invoices are then read from
+    ix_invoice_by_customer. Returns them, and whether either search found more than
+    MAX_MATCHED_CUSTOMERS."""
     # One more than are read tells whether there were more.
     named = session.exec(
         select(Customer.id)

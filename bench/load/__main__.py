@@ -39,27 +39,18 @@ from pathlib import Path
 
 import psutil
 import redis
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bench.bigdata import seed
-from bench.load.app import app_env, running_app
+from bench.load.app import Link, app_env, mint_links_to_open_invoices, running_app
 from bench.load.client import Frontend, PayPageClient, Visit
-from smslinks.core import display, links
 from smslinks.db import make_engine
-from smslinks.models import Invoice, InvoiceStatus
 from tests.databases import fresh_database
 
 REDIS_DB = 6  # our own Redis database; only keys naming our clients' tokens are deleted
 TARGET_P95_MS = 300
 # Visitors before the measured ones, enough to reach every worker (5 on 2 CPUs with Redis).
 WARM_UP_VISITS = 30
-
-
-@dataclass(frozen=True)
-class Link:
-    token: str
-    number: str
-    balance: str  # as the page shows it, e.g. $340.96
 
 
 @dataclass
@@ -90,18 +81,9 @@ def mint_links(url: str, count: int) -> list[Link]:
     seed(url, invoices=count * 5, customers=count)
     engine = make_engine(url)
     with Session(engine) as session:
-        invoices = session.exec(
-            select(Invoice)
-            .where(Invoice.status == InvoiceStatus.OPEN, Invoice.total_cents > Invoice.amount_paid_cents)
-            .order_by(Invoice.id)
-            .limit(count)
-        ).all()
-        if len(invoices) < count:
-            raise SystemExit(f"only {len(invoices)} open invoices for {count} clients")
-        minted = []
-        for invoice in invoices:
-            _link, token = links.mint(session, invoice)
-            minted.append(Link(token, invoice.number, display.money(invoice.balance_cents)))
+        minted = mint_links_to_open_invoices(session, count)
+        if len(minted) < count:
+            raise SystemExit(f"only {len(minted)} open invoices for {count} clients")
         session.commit()
     engine.dispose()
     return minted

@@ -1,17 +1,45 @@
-"""The production app (`reflex run --env prod`) with its sandbox servers on free ports, for the load
-bench and the websocket test; started as tests/e2e/conftest.py live_app does."""
+"""The production app (`reflex run --env prod`) with its sandbox servers on free ports, and pay
+links to open on it, for the load bench and the websocket test; started as tests/e2e/conftest.py
+live_app does."""
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
 
+from sqlmodel import Session, select
+
 from smslinks.config import PROJECT_ROOT, Settings
+from smslinks.core import display, links
+from smslinks.models import Invoice, InvoiceStatus
 from smslinks.sandbox.runner import environ, free_port, free_ports_env, production_app
 
 # bun for the frontend build, where `make setup` put it (the Makefile adds it to PATH likewise).
 BUN_DIR = PROJECT_ROOT / ".tools" / "node" / "node_modules" / ".bin"
+
+
+@dataclass(frozen=True)
+class Link:
+    token: str
+    number: str
+    balance: str  # as the page shows it, e.g. $340.96
+
+
+def mint_links_to_open_invoices(session: Session, count: int) -> list[Link]:
+    """A link to each of the first `count` open invoices with a balance (fewer if there are fewer);
+    the caller commits."""
+    invoices = session.exec(
+        select(Invoice)
+        .where(Invoice.status == InvoiceStatus.OPEN, Invoice.total_cents > Invoice.amount_paid_cents)
+        .order_by(Invoice.id)
+        .limit(count)
+    ).all()
+    return [
+        Link(links.mint(session, invoice)[1], invoice.number, display.money(invoice.balance_cents))
+        for invoice in invoices
+    ]
 
 
 def app_env(database_url: str, redis_url: str | None, work: Path) -> dict[str, str | None]:

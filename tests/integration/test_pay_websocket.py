@@ -6,14 +6,13 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bench.load.app import app_env, running_app
+from bench.load.app import app_env, mint_links_to_open_invoices, running_app
 from bench.load.client import Frontend, PayPageClient
 from smslinks import demo
-from smslinks.core import display, links
+from smslinks.core import links
 from smslinks.db import make_engine, upgrade_to_head
-from smslinks.models import Invoice, InvoiceStatus
 
 VISITORS = 5
 
@@ -27,16 +26,7 @@ def pay_app(tmp_path_factory):
     engine = make_engine(database_url)
     with Session(engine) as session:
         demo.load(session)
-        invoices = session.exec(
-            select(Invoice)
-            .where(Invoice.status == InvoiceStatus.OPEN, Invoice.total_cents > Invoice.amount_paid_cents)
-            .order_by(Invoice.id)
-            .limit(VISITORS)
-        ).all()
-        expected = {}
-        for invoice in invoices:
-            _link, token = links.mint(session, invoice)
-            expected[token] = (invoice.number, display.money(invoice.balance_cents))
+        expected = {link.token: (link.number, link.balance) for link in mint_links_to_open_invoices(session, VISITORS)}
         session.commit()
     engine.dispose()
     assert len(expected) == VISITORS

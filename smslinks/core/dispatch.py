@@ -183,11 +183,6 @@ class Dispatcher:
 
     # --- claiming -------------------------------------------------------------------------
 
-    def claim_next(self) -> Claim | None:
-        """Take the next due queued row (committed as "sending"), or None when none is due."""
-        claims = self.claim_batch(1)
-        return claims[0] if claims else None
-
     def claim_batch(self, size: int) -> list[Claim]:
         """Take up to `size` due queued rows in one transaction (committed as "sending"); an empty
         list when none is due.

@@ -216,7 +216,7 @@ def test_reconciling_two_identical_texts_adopts_a_different_message_for_each(eng
 def test_a_crash_after_the_claim_is_reconciled(engine, world, sms, email, clock):
     """A dispatcher that claimed the row and died: another one settles it after the grace period."""
     message_id = enqueue(engine, world)
-    make_dispatcher(engine, sms, email, clock).claim_next()  # claimed and committed, then "crash"
+    make_dispatcher(engine, sms, email, clock).claim_batch(1)  # claimed and committed, then "crash"
     assert message(engine, message_id).status == "sending"
     clock.advance(seconds=121)
     survivor = make_dispatcher(engine, sms, email, clock)

@@ -50,12 +50,27 @@ def field_label(text: str, html_for: str) -> rx.Component:
     )
 
 
-def total_row(label: str, value, strong: bool = False) -> rx.Component:
+def _total_row(label: str, value, strong: bool = False) -> rx.Component:
     """One line of an invoice's totals: label on the left, amount on the right."""
     weight = "bold" if strong else "regular"
     return rx.hstack(
         rx.text(label, weight=weight, color=None if strong else "var(--gray-11)"),
         rx.spacer(),
         rx.text(value, weight=weight),
+        width="100%",
+    )
+
+
+def invoice_totals(invoice) -> rx.Component:
+    """An invoice's totals down to the balance due, for staff (the office and technician pages);
+    `invoice` is the page's InvoiceDetail as a dict Var."""
+    return rx.vstack(
+        _total_row("Subtotal", invoice["subtotal"]),
+        _total_row("Tax", invoice["tax"]),
+        _total_row("Total", invoice["total"]),
+        _total_row("Amount paid", invoice["amount_paid"]),
+        rx.separator(size="4"),
+        _total_row("Balance due", invoice["balance"], strong=True),
+        spacing="2",
         width="100%",
     )

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import not_allowed, status_badge, total_row
+from smslinks.pages.components import invoice_totals, not_allowed, status_badge
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import (
@@ -99,16 +99,7 @@ def _lines() -> rx.Component:
             width="100%",
         ),
         rx.box(
-            rx.vstack(
-                total_row("Subtotal", invoice["subtotal"]),
-                total_row("Tax", invoice["tax"]),
-                total_row("Total", invoice["total"]),
-                total_row("Amount paid", invoice["amount_paid"]),
-                rx.separator(size="4"),
-                total_row("Balance due", invoice["balance"], strong=True),
-                spacing="2",
-                width="100%",
-            ),
+            invoice_totals(invoice),
             width="100%",
             max_width="300px",
             margin_left="auto",

@@ -7,7 +7,7 @@ Designed for 390x844 with touch and usable from 360px wide: one column, touch ta
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import not_allowed, status_badge, total_row
+from smslinks.pages.components import invoice_totals, not_allowed, status_badge
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import TOUCH, actions_menu, email_dialog, text_dialog
@@ -228,16 +228,7 @@ def _invoice() -> rx.Component:
             ),
         ),
         rx.vstack(rx.foreach(State.lines, _line), spacing="0", width="100%", role="list", aria_label="Lines"),
-        rx.vstack(
-            total_row("Subtotal", invoice["subtotal"]),
-            total_row("Tax", invoice["tax"]),
-            total_row("Total", invoice["total"]),
-            total_row("Amount paid", invoice["amount_paid"]),
-            rx.separator(size="4"),
-            total_row("Balance due", invoice["balance"], strong=True),
-            spacing="2",
-            width="100%",
-        ),
+        invoice_totals(invoice),
         _latest_message(),
         action=actions_menu(TechSendState),
     )

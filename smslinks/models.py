@@ -104,6 +104,11 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     UNDELIVERED = "undelivered"
     FAILED = "failed"
+    CANCELED = "canceled"  # never sent: the office canceled it, or it no longer applied when due
+
+
+# A pay-link text waiting to go or going out: one at a time per invoice and number.
+WAITING_STATUSES = (MessageStatus.SCHEDULED, MessageStatus.QUEUED, MessageStatus.SENDING)
 
 
 class PaymentMethod(StrEnum):
@@ -374,10 +379,24 @@ class Payment(SQLModel, table=True):
         return max(0, self.amount_cents - self.refunded_cents - self.disputed_cents)
 
 
+_WAITING_TEXT = (
+    "channel = 'sms' AND payment_link_id IS NOT NULL AND status IN "
+    f"({', '.join(repr(s.value) for s in WAITING_STATUSES)})"
+)
+
+
 class OutboundMessage(SQLModel, table=True):
     """A text or an email to a customer; also the dispatcher's durable outbox row."""
 
     __tablename__ = "outbound_message"
+    # While a pay-link text to a number waits (or is going out), a second send for the same invoice
+    # and number is refused: two requests racing past that check meet here.
+    __table_args__ = (
+        sa.Index(
+            "ux_outbound_message_one_waiting_text", "invoice_id", "to_address", unique=True,
+            sqlite_where=sa.text(_WAITING_TEXT), postgresql_where=sa.text(_WAITING_TEXT),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
@@ -397,6 +416,8 @@ class OutboundMessage(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=16)
     failure_reason: str | None = Field(default=None, max_length=300)
     sent_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    # Where a pay link was sent from ("office" or "mobile"): its settings are checked again when it goes.
+    via: str | None = Field(default=None, max_length=10)
     # A client-chosen key that makes a repeated "Send" click a no-op.
     idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = created_at_field()

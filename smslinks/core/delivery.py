@@ -1,7 +1,7 @@
 """Message status: one ordered state machine shared by the dispatcher and Twilio's status callbacks.
 
-scheduled < queued < sending < sent < delivered; undelivered and failed end a message like
-delivered does. Reports may arrive twice or out of order, so every change is a compare-and-set
+scheduled < queued < sending < sent < delivered; undelivered, failed and canceled end a message
+like delivered does (a queued text goes back to scheduled when quiet hours begin before it leaves). Reports may arrive twice or out of order, so every change is a compare-and-set
 (UPDATE ... WHERE status IN (the statuses it may follow)): a late "sent" never overwrites
 "delivered", and a duplicate changes nothing. Every change leaves a MessageStatusEvent (the invoice
 timeline), an audit row, and touches the invoice so open pages refresh.
@@ -30,8 +30,9 @@ RANK = {
     MessageStatus.DELIVERED: 4,
     MessageStatus.UNDELIVERED: 4,
     MessageStatus.FAILED: 4,
+    MessageStatus.CANCELED: 4,
 }
-FINAL = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED})
+FINAL = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED, MessageStatus.CANCELED})
 FAILURES = frozenset({MessageStatus.UNDELIVERED, MessageStatus.FAILED})
 
 # Twilio's message statuses that change ours; the rest (accepted, queued, sending, scheduled...)
@@ -142,7 +143,7 @@ def transition_many(
     )
     moved = list(session.execute(statement).scalars().all())
     for message in moved:
-        note = message.failure_reason if status in FAILURES else (detail(message) if callable(detail) else detail)
+        note = message.failure_reason if status in FAILURES | {MessageStatus.CANCELED} else (detail(message) if callable(detail) else detail)
         session.add(
             MessageStatusEvent(
                 message_id=message.id,

@@ -12,7 +12,11 @@ Safety rules, in order:
 - Transient errors retry with exponential backoff up to max_attempts, then fail with the reason;
   permanent errors fail at once; Twilio 21610 also opts the number out.
 - Last guard before any text: a number in the opt-out registry is never texted.
-- Scheduled rows (quiet hours) become queued when their time comes; a held text is never dropped.
+- Scheduled rows (quiet hours) become queued when their time comes. A pay link is checked again
+  when its time comes and when it is claimed (core/send_time): one that no longer applies (the
+  invoice paid or voided, the link revoked, texting switched off) is canceled with the reason, and a
+  text that would reach the recipient in their quiet hours (a retry at 9:00:10 PM, a backlog at
+  11:30 PM) goes back to scheduled for their morning.
 
 For speed, rows go in batches: one transaction claims a batch (one UPDATE for all its rows), up
 to `concurrency` threads call the providers at once, and one transaction records the outcomes.
@@ -33,7 +37,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, consent, sms_readiness
+from smslinks.core import audit, consent, send_time, sms_readiness
 from smslinks.core.channels import (
     EmailProvider,
     ProviderError,
@@ -173,13 +177,33 @@ class Dispatcher:
     def promote_scheduled(self, limit: int = 50) -> int:
         with self._session() as session, session.no_autoflush:
             now = self.clock()
+            due = session.exec(self._due(MessageStatus.SCHEDULED, OutboundMessage.send_after, now, limit)).all()
+            messages = session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(due))).all()
+            ready = self._screen(session, messages, MessageStatus.SCHEDULED, now)
             promoted = transition_many(
-                session, list(session.exec(self._due(MessageStatus.SCHEDULED, OutboundMessage.send_after, now, limit))),
-                MessageStatus.QUEUED, allowed_from={MessageStatus.SCHEDULED}, actor=DISPATCHER_ACTOR, now=now,
-                detail="Quiet hours are over; queued to send.", next_attempt_at=now,
+                session, ready, MessageStatus.QUEUED, allowed_from={MessageStatus.SCHEDULED},
+                actor=DISPATCHER_ACTOR, now=now, detail="Quiet hours are over; queued to send.", next_attempt_at=now,
             )
             session.commit()
         return len(promoted)
+
+    def _screen(self, session: Session, messages, status: MessageStatus, now: datetime) -> list[int]:
+        """The send-time checks (core/send_time) on messages in `status`: those that no longer apply
+        are canceled, texts in the recipient's quiet hours wait for the morning; returns the rest."""
+        verdicts = send_time.verdicts(session, list(messages), now)
+        for message_id, verdict in verdicts.items():
+            if verdict.cancel:
+                transition(
+                    session, message_id, MessageStatus.CANCELED, allowed_from={status},
+                    actor=DISPATCHER_ACTOR, now=now, failure_reason=verdict.cancel[:300],
+                )
+            else:
+                transition(
+                    session, message_id, MessageStatus.SCHEDULED, allowed_from={status}, actor=DISPATCHER_ACTOR,
+                    now=now, detail=verdict.hold_note, send_after=verdict.hold_until,
+                    next_attempt_at=verdict.hold_until,
+                )
+        return [message.id for message in messages if message.id not in verdicts]
 
     # --- claiming -------------------------------------------------------------------------
 
@@ -207,7 +231,7 @@ class Dispatcher:
                     ).all()
                 }
                 opted_out = self._opted_out(session, messages)
-                sendable = []
+                unblocked = []
                 # The batch's status events and audit rows are written together at the commit.
                 with session.no_autoflush:
                     for message in messages:
@@ -218,7 +242,8 @@ class Dispatcher:
                                 conditions=(OutboundMessage.next_attempt_at <= now,),
                             )
                         else:
-                            sendable.append(message.id)
+                            unblocked.append(message)
+                    sendable = self._screen(session, unblocked, MessageStatus.QUEUED, now)
                     # (SQLite) another dispatcher may take some between our read and this write.
                     claimed = transition_many(
                         session, sendable, MessageStatus.SENDING, allowed_from={MessageStatus.QUEUED},

@@ -18,6 +18,11 @@ def day(value: date) -> str:
     return f"{value:%b} {value.day}, {value:%Y}"
 
 
+def short_day(moment: datetime) -> str:
+    """Dec 3 (the day a moment fell on, in the time zone it carries)."""
+    return f"{moment:%b} {moment.day}"
+
+
 def time_of_day(moment: datetime, time_zone: str) -> str:
     moment = local(moment, time_zone)
     return f"{moment:%I:%M %p}".lstrip("0")

@@ -20,6 +20,7 @@ from smslinks.models import (
     EmailAddress,
     Employee,
     InvoiceLine,
+    InvoiceStatus,
     Location,
     MessageStatus,
     MessageStatusEvent,
@@ -40,6 +41,7 @@ STATUS_WORDS = {
     MessageStatus.DELIVERED: "Delivered",
     MessageStatus.UNDELIVERED: "Undelivered",
     MessageStatus.FAILED: "Failed",
+    MessageStatus.CANCELED: "Canceled",
 }
 _PROBLEMS = {MessageStatus.UNDELIVERED, MessageStatus.FAILED}
 
@@ -78,8 +80,13 @@ class InvoiceDetail:
     tax: str
     total: str
     amount_paid: str
-    balance: str
+    balance: str  # once a bank payment in flight clears, while there is one
+    balance_label: str  # "Balance due", or "Balance due once it clears"
     balance_due: bool
+    # "pending" while an open invoice has a bank payment on its way, else the status.
+    shown_status: str
+    bank_processing: str  # "$332.07", or "" when no bank payment is processing
+    bank_pending: str  # "Bank payment of $332.07 processing since Dec 3. ..." or ""
 
 
 @dataclass(frozen=True)
@@ -153,9 +160,27 @@ def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDeta
         tax=display.money(invoice.tax_cents),
         total=display.money(invoice.total_cents),
         amount_paid=display.money(invoice.amount_paid_cents),
-        balance=display.money(invoice.balance_cents),
         balance_due=invoice.balance_cents > 0,
+        **_bank_payment_in_flight(session, invoice),
     )
+
+
+def _bank_payment_in_flight(session: Session, invoice) -> dict[str, str]:
+    in_flight = invoices.bank_payments_in_flight(session, [invoice.id]).get(invoice.id)
+    if in_flight is None or invoice.status != InvoiceStatus.OPEN:
+        return {"shown_status": invoice.status, "bank_processing": "", "bank_pending": "",
+                "balance": display.money(invoice.balance_cents), "balance_label": "Balance due"}
+    zone = session.get(Business, invoice.business_id).time_zone
+    amount = display.money(in_flight.amount_cents)
+    since = display.short_day(display.local(in_flight.since, zone))
+    return {
+        "shown_status": "pending",
+        "bank_processing": amount,
+        "balance": display.money(invoice.balance_cents - in_flight.amount_cents),
+        "balance_label": "Balance due once it clears",
+        "bank_pending": f"Bank payment of {amount} processing since {since}. Bank payments take up to 4 business "
+        "days to clear; no new payment link is needed for it.",
+    }
 
 
 def _phones(session: Session, owner_condition) -> list[ContactRow]:
@@ -299,6 +324,8 @@ def _entry(
     note = ""
     if status is MessageStatus.SCHEDULED:
         note = f"Scheduled for {describe_send_time(message.send_after, now, location_zone)} because of quiet hours"
+    elif status is MessageStatus.CANCELED:
+        note = message.failure_reason or "Not sent."
     elif status in _PROBLEMS:
         note = message.failure_reason or (
             f"The carrier reported error {message.error_code}." if message.error_code else "Not delivered."

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import false, literal_column, tuple_
 from sqlmodel import Session, and_, col, func, or_, select
@@ -17,6 +17,9 @@ from smslinks.models import (
     InvoiceStatus,
     Job,
     Location,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
     PhoneNumber,
     utcnow,
 )
@@ -166,13 +169,17 @@ def search(
     else:
         statement = statement.where(*conditions).limit(page_size + 1)
     found = session.exec(statement.order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())).all()
+    # An open invoice with a bank payment on its way reads "pending", as on its own page.
+    in_flight = bank_payments_in_flight(
+        session, [invoice.id for invoice, _ in found[:page_size] if invoice.status == InvoiceStatus.OPEN]
+    )
     rows = [
         InvoiceRow(
             id=invoice.id,
             number=invoice.number,
             customer=customer_name,
             kind=invoice.kind,
-            status=invoice.status,
+            status="pending" if invoice.id in in_flight else invoice.status,
             issued_on=display.day(invoice.issued_on),
             total=display.money(invoice.total_cents),
             balance=display.money(invoice.balance_cents),
@@ -223,3 +230,27 @@ def touch(session: Session, invoice_id: int | None) -> None:
     if invoice is not None:
         invoice.updated_at = utcnow()
         session.add(invoice)
+
+
+@dataclass(frozen=True)
+class BankPaymentInFlight:
+    """Bank (ACH) debits Stripe is still processing: the money is on its way, not yet collected."""
+
+    amount_cents: int
+    since: datetime
+
+
+def bank_payments_in_flight(session: Session, invoice_ids: list[int]) -> dict[int, BankPaymentInFlight]:
+    """{invoice id: its processing bank payments} for those invoices that have any."""
+    if not invoice_ids:
+        return {}
+    rows = session.exec(
+        select(Payment.invoice_id, func.sum(Payment.amount_cents), func.min(Payment.created_at))
+        .where(
+            col(Payment.invoice_id).in_(invoice_ids),
+            Payment.status == PaymentStatus.PROCESSING.value,
+            Payment.method == PaymentMethod.ACH.value,
+        )
+        .group_by(Payment.invoice_id)
+    ).all()
+    return {invoice_id: BankPaymentInFlight(int(total), since) for invoice_id, total, since in rows}

@@ -25,6 +25,7 @@ def enqueue(
     actor: str | None = None,
     send_after: datetime | None = None,
     idempotency_key: str | None = None,
+    via: str | None = None,
 ) -> OutboundMessage:
     """Add a message to the outbox (queued, or scheduled when send_after is in the future)."""
     now = utcnow()
@@ -44,6 +45,7 @@ def enqueue(
         next_attempt_at=send_after if scheduled else now,
         sent_by_employee_id=employee.id if employee else None,
         idempotency_key=idempotency_key,
+        via=via,
     )
     session.add(message)
     session.flush()

@@ -25,6 +25,7 @@ from smslinks.core import (
     accounts,
     audit,
     consent,
+    delivery,
     display,
     email_text,
     invoices,
@@ -54,6 +55,7 @@ from smslinks.models import (
     PaymentSettings,
     PhoneNumber,
     PhoneType,
+    WAITING_STATUSES,
     utcnow,
 )
 
@@ -140,6 +142,18 @@ class RecipientOption:
     owner: str
     choosable: bool
     reason: str
+    # A text for this invoice already waiting to go to this number: what the dialog says, and its id
+    # so the sender can cancel it.
+    waiting: str = ""
+    waiting_message_id: int | None = None
+
+
+class TextAlreadyWaiting(DomainError):
+    """A text for this invoice to this number is scheduled or queued already."""
+
+    def __init__(self, message: str, message_id: int):
+        super().__init__(message)
+        self.message_id = message_id
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,7 @@ class TextPreview:
     body: str
     segments: str
     send_note: str  # when quiet hours hold the text back, when it will go; else ""
+    send_label: str  # the button: "Send", or "Schedule for 8:00 AM" when quiet hours hold it
 
 
 @dataclass(frozen=True)
@@ -171,6 +186,7 @@ class _Context:
     invoice: Invoice
     business: Business
     settings: PaymentSettings
+    in_flight: invoices.BankPaymentInFlight | None
 
 
 @dataclass(frozen=True)
@@ -184,13 +200,30 @@ class _Target:
 # ---------------------------------------------------------------- what blocks a send
 
 
-def text_blocker(session: Session, employee: Employee, invoice_id: int, via: Via) -> str | None:
+def text_blocker(
+    session: Session, employee: Employee, invoice_id: int, via: Via, now: datetime | None = None
+) -> str | None:
     """Why this person cannot text this invoice's link right now, or None when they can."""
     try:
-        _check_can_text(session, employee, invoice_id, via)
+        context = _check_can_text(session, employee, invoice_id, via)
     except DomainError as error:
         return error.message
-    return None
+    return _every_mobile_at_daily_limit(session, context, now or utcnow())
+
+
+def _every_mobile_at_daily_limit(session: Session, context: _Context, now: datetime) -> str | None:
+    """Texting is disabled while each Mobile number on record has had its texts for the day; the
+    reason says when the first of them comes free."""
+    mobiles = [phone.e164 for phone in _numbers_on_record(session, context.invoice) if phone.type == PhoneType.MOBILE]
+    limit = context.settings.sms_per_recipient_daily_limit
+    next_allowed = _next_allowed_texts(session, context.invoice, mobiles, limit, now)
+    if not mobiles or any(number not in next_allowed for number in mobiles):
+        return None
+    times = "its text" if limit == 1 else f"its {limit} texts"
+    return (
+        f"Every Mobile number on record has had {times} for invoice #{context.invoice.number} today. "
+        f"The next text can go at {display.moment(min(next_allowed.values()), context.business.time_zone)}."
+    )
 
 
 def email_blocker(session: Session, employee: Employee, invoice_id: int, via: Via) -> str | None:
@@ -234,19 +267,35 @@ def email_unavailable(session: Session, employee: Employee, via: Via) -> str | N
     return None
 
 
+def channel_blocker(business: Business, settings: PaymentSettings, channel: Channel, via: Via) -> str | None:
+    """Why the business does not allow pay links by this channel from this door right now (the
+    account, its registration, the settings), or None. Checked at the send and again when it goes."""
+    office = Via(via) is Via.OFFICE
+    if Channel(channel) is Channel.SMS:
+        if blocker := sms_readiness.account_blocker(business):
+            return blocker
+        if not settings.sms_links_enabled:
+            return SMS_LINKS_OFF
+        if office and not settings.office_sms_enabled:
+            return OFFICE_SMS_OFF
+        if not office and not (settings.mobile_email_enabled and settings.mobile_sms_enabled):
+            return MOBILE_SMS_OFF
+        return None
+    if office and not settings.office_email_enabled:
+        return OFFICE_EMAIL_OFF
+    # In Settings the Mobile options live under the "SMS invoice links" switch.
+    if not office and not (settings.sms_links_enabled and settings.mobile_email_enabled):
+        return MOBILE_EMAIL_OFF
+    return None
+
+
 def _check_text_offered(session: Session, employee: Employee, business: Business, via: Via) -> PaymentSettings:
     _check_via(session, employee, via)
     if not has_permission(session, employee, Permission.SEND_INVOICE_SMS):
         raise NotAllowed(NEEDS_SMS_PERMISSION)
-    if blocker := sms_readiness.account_blocker(business):
-        raise DomainError(blocker)
     settings = accounts.payment_settings(session, business.id)
-    if not settings.sms_links_enabled:
-        raise DomainError(SMS_LINKS_OFF)
-    if Via(via) is Via.OFFICE and not settings.office_sms_enabled:
-        raise DomainError(OFFICE_SMS_OFF)
-    if Via(via) is Via.MOBILE and not (settings.mobile_email_enabled and settings.mobile_sms_enabled):
-        raise DomainError(MOBILE_SMS_OFF)
+    if blocker := channel_blocker(business, settings, Channel.SMS, via):
+        raise DomainError(blocker)
     return settings
 
 
@@ -255,11 +304,9 @@ def _check_email_offered(session: Session, employee: Employee, via: Via) -> Paym
     if not has_permission(session, employee, Permission.SEND_INVOICE_EMAIL):
         raise NotAllowed(NEEDS_EMAIL_PERMISSION)
     settings = accounts.payment_settings(session, employee.business_id)
-    if Via(via) is Via.OFFICE and not settings.office_email_enabled:
-        raise DomainError(OFFICE_EMAIL_OFF)
-    # In Settings the Mobile options live under the "SMS invoice links" switch.
-    if Via(via) is Via.MOBILE and not (settings.sms_links_enabled and settings.mobile_email_enabled):
-        raise DomainError(MOBILE_EMAIL_OFF)
+    business = session.get(Business, employee.business_id)
+    if blocker := channel_blocker(business, settings, Channel.EMAIL, via):
+        raise DomainError(blocker)
     return settings
 
 
@@ -269,8 +316,7 @@ def _check_can_text(session: Session, employee: Employee, invoice_id: int, via: 
     settings = _check_text_offered(session, employee, business, via)
     if invoice.kind != InvoiceKind.JOB:
         raise DomainError(TEXT_KIND_UNAVAILABLE)
-    _check_payable(invoice, settings)
-    return _Context(invoice, business, settings)
+    return _Context(invoice, business, settings, _check_payable(session, invoice, settings))
 
 
 def _check_can_email(session: Session, employee: Employee, invoice_id: int, via: Via) -> _Context:
@@ -278,22 +324,52 @@ def _check_can_email(session: Session, employee: Employee, invoice_id: int, via:
     settings = _check_email_offered(session, employee, via)
     if invoice.kind != InvoiceKind.JOB:
         raise DomainError(EMAIL_KIND_UNAVAILABLE)
-    _check_payable(invoice, settings)
-    return _Context(invoice, session.get(Business, invoice.business_id), settings)
+    in_flight = _check_payable(session, invoice, settings)
+    return _Context(invoice, session.get(Business, invoice.business_id), settings, in_flight)
 
 
-def _check_payable(invoice: Invoice, settings: PaymentSettings) -> None:
+def _check_payable(session: Session, invoice: Invoice, settings: PaymentSettings) -> invoices.BankPaymentInFlight | None:
+    """Raise DomainError when the invoice cannot be paid by link now; else its bank payment in flight."""
+    in_flight = invoices.bank_payments_in_flight(session, [invoice.id]).get(invoice.id)
+    zone = session.get(Business, invoice.business_id).time_zone
+    if blocker := payable_blocker(invoice, settings, in_flight, zone):
+        raise DomainError(blocker)
+    return in_flight
+
+
+def payable_blocker(
+    invoice: Invoice, settings: PaymentSettings, in_flight: invoices.BankPaymentInFlight | None, time_zone: str
+) -> str | None:
+    """Why the invoice cannot be paid by link now, or None. Checked at the send and again when it goes."""
     status = InvoiceStatus(invoice.status)
     if status is InvoiceStatus.DRAFT:
-        raise DomainError(DRAFT)
+        return DRAFT
     if status is InvoiceStatus.PAID:
-        raise DomainError(PAID)
+        return PAID
     if status is InvoiceStatus.VOID:
-        raise DomainError(VOID)
+        return VOID
     if invoice.balance_cents <= 0:
-        raise DomainError(NO_BALANCE)
+        return NO_BALANCE
     if not accepted_pay_by(settings):
-        raise DomainError(NO_PAYMENT_METHOD)
+        return NO_PAYMENT_METHOD
+    if in_flight is not None and (
+        in_flight.amount_cents >= invoice.balance_cents or not settings.partial_payments_enabled
+    ):
+        return bank_payment_processing(in_flight, time_zone)
+    return None
+
+
+def bank_payment_processing(in_flight: invoices.BankPaymentInFlight, time_zone: str) -> str:
+    return (
+        f"A bank payment of {display.money(in_flight.amount_cents)} has been processing since "
+        f"{display.short_day(display.local(in_flight.since, time_zone))}; "
+        "bank payments take up to 4 business days to clear."
+    )
+
+
+def amount_to_text(invoice: Invoice, in_flight: invoices.BankPaymentInFlight | None) -> int:
+    """What a new link asks for: the balance, less a bank payment already on its way."""
+    return invoice.balance_cents - (in_flight.amount_cents if in_flight else 0)
 
 
 def accepted_pay_by(settings: PaymentSettings) -> list[PayBy]:
@@ -328,7 +404,10 @@ def recipient_options(
     numbers = [phone.e164 for phone in records]
     opted_out = consent.opted_out_numbers(session, business.id, numbers)
     limit = accounts.payment_settings(session, business.id).sms_per_recipient_daily_limit
-    next_allowed = _next_allowed_texts(session, invoice, numbers, limit, now or utcnow())
+    now = now or utcnow()
+    next_allowed = _next_allowed_texts(session, invoice, numbers, limit, now)
+    waiting = _waiting_texts(session, invoice, numbers)
+    location = session.get(Location, invoice.location_id)
     options = []
     for phone in records:
         reason = ""
@@ -349,9 +428,64 @@ def recipient_options(
                 owner="Customer" if phone.customer_id else "Service location",
                 choosable=not reason,
                 reason=reason,
+                waiting=_waiting_notice(waiting[phone.e164], location.time_zone, now) if phone.e164 in waiting else "",
+                waiting_message_id=waiting[phone.e164].id if phone.e164 in waiting else None,
             )
         )
     return options
+
+
+def _waiting_texts(session: Session, invoice: Invoice, numbers: list[str]) -> dict[str, OutboundMessage]:
+    """{number: the pay-link text for this invoice scheduled, queued or going out to it}."""
+    if not numbers:
+        return {}
+    rows = session.exec(
+        select(OutboundMessage).where(
+            OutboundMessage.invoice_id == invoice.id,
+            OutboundMessage.channel == Channel.SMS.value,
+            col(OutboundMessage.payment_link_id).is_not(None),
+            col(OutboundMessage.to_address).in_(numbers),
+            col(OutboundMessage.status).in_([status.value for status in WAITING_STATUSES]),
+        )
+    ).all()
+    return {row.to_address: row for row in rows}
+
+
+def _waiting_notice(message: OutboundMessage, time_zone: str, now: datetime) -> str:
+    shown = phones.display(message.to_address)
+    if message.status == MessageStatus.SCHEDULED:
+        return f"A text to {shown} is already scheduled for {describe_send_time(message.send_after, now, time_zone)}."
+    return f"A text to {shown} is already on its way."
+
+
+def _check_nothing_waiting(session: Session, context: _Context, e164: str, now: datetime) -> None:
+    """One waiting text per invoice and number: a second send would only repeat the first."""
+    waiting = _waiting_texts(session, context.invoice, [e164]).get(e164)
+    if waiting is not None:
+        location = session.get(Location, context.invoice.location_id)
+        raise TextAlreadyWaiting(_waiting_notice(waiting, location.time_zone, now), waiting.id)
+
+
+def cancel_waiting_text(
+    session: Session, employee: Employee, invoice_id: int, message_id: int, via: Via
+) -> str:
+    """Cancel a pay-link text that has not gone yet (e.g. to send another now); returns what to say."""
+    invoice = invoices.get_for_staff(session, employee, invoice_id)
+    _check_via(session, employee, via)
+    if not has_permission(session, employee, Permission.SEND_INVOICE_SMS):
+        raise NotAllowed(NEEDS_SMS_PERMISSION)
+    message = session.get(OutboundMessage, message_id)
+    if message is None or message.invoice_id != invoice.id or message.payment_link_id is None \
+            or message.channel != Channel.SMS:
+        raise NotFound("That text is not on this invoice.")
+    canceled = delivery.transition(
+        session, message.id, MessageStatus.CANCELED,
+        allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED}, actor=employee.name,
+        failure_reason=f"Canceled by {employee.name} before it went out.",
+    )
+    if canceled is None:
+        raise DomainError("That text has already gone out, so it can no longer be canceled.")
+    return f"Canceled the text to {phones.display(message.to_address)}."
 
 
 def _numbers_on_record(session: Session, invoice: Invoice, e164: str | None = None) -> list[PhoneNumber]:
@@ -396,14 +530,15 @@ def preview_text(
     now = now or utcnow()
     location = session.get(Location, context.invoice.location_id)
     send_after = quiet_hours_send_after(now, location.time_zone)
-    note = ""
+    note, label = "", "Send"
     if send_after is not None:
+        label = f"Schedule for {display.time_of_day(send_after, location.time_zone)}"
         local_now = display.time_of_day(now, location.time_zone)
         note = (
             f"It is {local_now} at the service location. Texts go out between 8 AM and 9 PM there, "
             f"so this one will go at {describe_send_time(send_after, now, location.time_zone)}."
         )
-    return TextPreview(body=body, segments=sms_text.segment_info(body).describe(), send_note=note)
+    return TextPreview(body=body, segments=sms_text.segment_info(body).describe(), send_note=note, send_label=label)
 
 
 def preview_email(
@@ -416,7 +551,8 @@ def preview_email(
 def _text_body(context: _Context, pay_by: PayBy, token: str) -> str:
     invoice, business = context.invoice, context.business
     link = links.url(business, token, pay_by)
-    return sms_text.invoice_text(business.name, invoice.number, invoice.balance_cents, link, pay_by)
+    amount = amount_to_text(invoice, context.in_flight)
+    return sms_text.invoice_text(business.name, invoice.number, amount, link, pay_by)
 
 
 def _email(session: Session, context: _Context, pay_by: PayBy, token: str) -> EmailText:
@@ -427,7 +563,7 @@ def _email(session: Session, context: _Context, pay_by: PayBy, token: str) -> Em
         business_phone=business.phone,
         customer_name=customer.name,
         invoice_number=invoice.number,
-        amount_due_cents=invoice.balance_cents,
+        amount_due_cents=amount_to_text(invoice, context.in_flight),
         link=links.url(business, token, pay_by),
         pay_by=pay_by,
         valid_days=context.settings.link_valid_days,
@@ -488,11 +624,17 @@ def send_invoice_text(
     target = _resolve_recipient(session, context.invoice, recipient)
     _check_recipient(session, context, target, line_types)
     _check_daily_limit(session, context, target.e164, now)
+    _check_nothing_waiting(session, context, target.e164, now)
     chosen = _check_pay_by(context.settings, pay_by)
-    return _write_once(
-        session, invoice_id, Channel.SMS, idempotency_key, now,
-        lambda: _write_text(session, employee, context, target, chosen, Via(via), idempotency_key, token, now),
-    )
+    try:
+        return _write_once(
+            session, invoice_id, Channel.SMS, idempotency_key, now,
+            lambda: _write_text(session, employee, context, target, chosen, Via(via), idempotency_key, token, now),
+        )
+    except IntegrityError:
+        # A racing send to the same number committed its text first: say so, as if it had been first.
+        _check_nothing_waiting(session, context, target.e164, now)
+        raise
 
 
 def send_invoice_email(
@@ -681,6 +823,7 @@ def _write_text(
         employee=employee,
         send_after=quiet_hours_send_after(now, location.time_zone),
         idempotency_key=key,
+        via=via,
     )
     _audit_link(session, employee, invoice, link.id, message.id, Channel.SMS, pay_by, via)
     session.flush()  # a racing request with the same key fails here, inside the caller's try
@@ -714,6 +857,7 @@ def _write_email(
         payment_link_id=link.id,
         employee=employee,
         idempotency_key=key,
+        via=via,
     )
     _audit_link(session, employee, invoice, link.id, message.id, Channel.EMAIL, pay_by, via)
     session.flush()

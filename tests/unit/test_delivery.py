@@ -34,7 +34,7 @@ def test_status_order_puts_every_outcome_after_sent():
     order = delivery.RANK
     assert order["scheduled"] < order["queued"] < order["sending"] < order["sent"] < order["delivered"]
     assert order["undelivered"] == order["failed"] == order["delivered"]
-    assert delivery.FINAL == {"delivered", "undelivered", "failed"}
+    assert delivery.FINAL == {"delivered", "undelivered", "failed", "canceled"}
 
 
 def test_delivered_then_a_late_sent_keeps_delivered(session, sent_message):

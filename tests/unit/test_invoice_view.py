@@ -129,3 +129,19 @@ def test_receipts_are_named_as_receipts_on_the_timeline(setup):
                    invoice_id=invoice.id, idempotency_key=f"{receipts.RECEIPT_KEY_PREFIX}7")
     [entry] = invoice_view.timeline(session, office, invoice.id)
     assert entry.title == "Receipt text to (512) 555-0104"
+
+
+def test_a_bank_payment_in_flight_shows_pending_not_the_whole_balance_open(setup):
+    session, _business, office, invoice, _mobile, _location = setup
+    detail = invoice_view.detail(session, office, invoice.id)
+    assert (detail.shown_status, detail.bank_processing, detail.bank_pending) == ("open", "", "")
+    session.add(Payment(invoice_id=invoice.id, amount_cents=24_500, method="ach", status="processing",
+                        created_at=utcnow().replace(year=2026, month=12, day=3, hour=18)))
+    session.flush()
+    detail = invoice_view.detail(session, office, invoice.id)
+    assert (detail.shown_status, detail.bank_processing) == ("pending", "$245.00")
+    assert (detail.balance_label, detail.balance) == ("Balance due once it clears", "$0.00")
+    assert detail.bank_pending.startswith("Bank payment of $245.00 processing since Dec 3. ")
+    # A card payment being confirmed is not "pending"; nor is a paid invoice.
+    invoice.status, invoice.amount_paid_cents = "paid", 24_500
+    assert invoice_view.detail(session, office, invoice.id).shown_status == "paid"

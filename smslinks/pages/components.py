@@ -15,6 +15,7 @@ STATUS_COLORS = {
     "undelivered": "orange",
     "failed": "red",
     "processing": "amber",
+    "pending": "amber",  # an open invoice with a bank payment on its way
     "succeeded": "green",
     "refunded": "gray",
     "disputed": "red",
@@ -69,8 +70,18 @@ def invoice_totals(invoice) -> rx.Component:
         _total_row("Tax", invoice["tax"]),
         _total_row("Total", invoice["total"]),
         _total_row("Amount paid", invoice["amount_paid"]),
+        rx.cond(invoice["bank_processing"] != "", _total_row("Bank payment processing", invoice["bank_processing"])),
         rx.separator(size="4"),
-        _total_row("Balance due", invoice["balance"], strong=True),
+        _total_row(invoice["balance_label"], invoice["balance"], strong=True),
         spacing="2",
         width="100%",
+    )
+
+
+def bank_payment_pending(invoice) -> rx.Component:
+    """"Bank payment of $332.07 processing since Dec 3": the money is on its way, not yet due again."""
+    return rx.cond(
+        invoice["bank_pending"] != "",
+        rx.callout(invoice["bank_pending"], icon="landmark", color_scheme="amber", size="1", width="100%",
+                   role="status", data_testid="bank-pending"),
     )

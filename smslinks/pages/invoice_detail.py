@@ -3,7 +3,7 @@
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import invoice_totals, not_allowed, status_badge
+from smslinks.pages.components import bank_payment_pending, invoice_totals, not_allowed, status_badge
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import (
@@ -42,7 +42,7 @@ def _header() -> rx.Component:
         rx.flex(
             rx.hstack(
                 rx.heading("Invoice #", invoice["number"], size="6"),
-                status_badge(invoice["status"]),
+                status_badge(invoice["shown_status"]),
                 rx.cond(
                     invoice["kind"] != "job",
                     rx.badge(invoice["kind"].to(str).capitalize(), variant="outline", color_scheme="gray", size="2"),
@@ -64,6 +64,7 @@ def _header() -> rx.Component:
             width="100%",
         ),
         rx.text("Issued ", invoice["issued_on"], " · due ", invoice["due_on"], color="var(--gray-11)", size="2"),
+        bank_payment_pending(invoice),
         send_blockers(OfficeSendState),
         last_result(OfficeSendState),
         spacing="2",

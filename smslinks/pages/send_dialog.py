@@ -348,6 +348,33 @@ def message_preview(State) -> rx.Component:
     )
 
 
+def waiting_text(State) -> rx.Component:
+    """A text for this invoice already waits for the chosen number: keep it, or cancel it to send anew."""
+    return rx.cond(
+        State.waiting_notice != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("clock", size=16)),
+            rx.vstack(
+                rx.callout.text(State.waiting_notice, data_testid="waiting-text"),
+                rx.flex(
+                    rx.button("Keep it", on_click=State.keep_waiting_text, variant="soft", color_scheme="gray",
+                              size="2", min_height=TOUCH),
+                    rx.button("Cancel that text", on_click=State.cancel_waiting_text, variant="soft",
+                              color_scheme="red", size="2", min_height=TOUCH),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            color_scheme="amber",
+            size="1",
+            width="100%",
+            role="status",
+        ),
+    )
+
+
 def _error(message) -> rx.Component:
     return rx.cond(
         message != "",
@@ -355,7 +382,7 @@ def _error(message) -> rx.Component:
     )
 
 
-def _footer(State, on_send, send_label: str) -> rx.Component:
+def _footer(State, on_send, send_label, blocked=None) -> rx.Component:
     return rx.flex(
         rx.dialog.close(
             rx.button("Cancel", variant="soft", color_scheme="gray", size="3", min_height=TOUCH, flex=_FOOTER_BUTTON)
@@ -364,7 +391,7 @@ def _footer(State, on_send, send_label: str) -> rx.Component:
             rx.icon("send", size=16),
             send_label,
             on_click=on_send,
-            disabled=State.sending,
+            disabled=State.sending if blocked is None else State.sending | blocked,
             loading=State.sending,
             size="3",
             min_height=TOUCH,
@@ -383,8 +410,9 @@ def text_dialog_body(State) -> rx.Component:
         recipient_picker(State),
         pay_by_picker(State),
         message_preview(State),
+        waiting_text(State),
         _error(State.text_error),
-        _footer(State, State.send_text, "Send"),
+        _footer(State, State.send_text, State.send_label, State.waiting_notice != ""),
         spacing="4",
         width="100%",
         class_name="send-dialog-body",

@@ -7,7 +7,7 @@ Designed for 390x844 with touch and usable from 360px wide: one column, touch ta
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import invoice_totals, not_allowed, status_badge
+from smslinks.pages.components import bank_payment_pending, invoice_totals, not_allowed, status_badge
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import TOUCH, actions_menu, email_dialog, text_dialog
@@ -214,7 +214,7 @@ def _invoice() -> rx.Component:
         "Invoice",
         rx.hstack(
             rx.text("#", invoice["number"], weight="bold", size="3"),
-            status_badge(invoice["status"]),
+            status_badge(invoice["shown_status"]),
             rx.text("Due ", invoice["due_on"], size="2", color="var(--gray-11)"),
             spacing="2",
             align="center",
@@ -227,6 +227,7 @@ def _invoice() -> rx.Component:
                 icon="circle-check", color_scheme="green", size="2", width="100%", role="status",
             ),
         ),
+        bank_payment_pending(invoice),
         rx.vstack(rx.foreach(State.lines, _line), spacing="0", width="100%", role="list", aria_label="Lines"),
         invoice_totals(invoice),
         _latest_message(),

@@ -18,7 +18,7 @@ import reflex as rx
 from smslinks.config import get_settings
 from smslinks.core import display, invoices, phones, sending
 from smslinks.core.errors import DomainError
-from smslinks.core.sending import NewNumber, Recipient, Via
+from smslinks.core.sending import NewNumber, Recipient, TextAlreadyWaiting, Via
 from smslinks.core.sms_text import PayBy
 from smslinks.db import session_scope
 from smslinks.models import Customer, PhoneType
@@ -69,7 +69,10 @@ class SendInvoiceState(rx.State, mixin=True):
     preview: str = ""
     segments: str = ""
     send_note: str = ""
+    send_label: str = "Send"  # "Schedule for 8:00 AM" when quiet hours will hold the text
     text_error: str = ""
+    # A text for this invoice already waiting to go to the chosen number: keep it or cancel it.
+    waiting_notice: str = ""
 
     # "Email Invoice Link"
     email_open: bool = False
@@ -81,6 +84,7 @@ class SendInvoiceState(rx.State, mixin=True):
     email_error: str = ""
 
     _invoice_id: int = 0
+    _waiting_message_id: int = 0
     _text_key: str = ""
     _text_token: str = ""
     _email_key: str = ""
@@ -127,12 +131,11 @@ class SendInvoiceState(rx.State, mixin=True):
                 self._fill_blockers(session, employee, self._invoice_id)
                 if self.text_blocker:
                     return rx.toast.error(self.text_blocker)
-                options = sending.recipient_options(session, employee, self._invoice_id)
                 self._fill_pay_by(session, employee)
                 self._text_key, self._text_token = secrets.token_urlsafe(24), sending.new_link_token()
-                self.recipients = [{**dataclasses.asdict(o), "value": str(o.phone_number_id)} for o in options]
+                self._fill_recipients(session, employee)
                 choosable = [o for o in self.recipients if o["choosable"]]
-                self.recipient = choosable[0]["value"] if choosable else NEW
+                self._choose(choosable[0]["value"] if choosable else NEW)
                 self.new_label = self.new_number = self.new_number_error = self.text_error = ""
                 self.new_type = PhoneType.MOBILE.value
                 self.save_to_customer = self.save_to_location = False
@@ -141,6 +144,20 @@ class SendInvoiceState(rx.State, mixin=True):
                 return self._refuse(error)
         self.sending = False
         self.text_open = True
+
+    def _fill_recipients(self, session, employee) -> None:
+        options = sending.recipient_options(session, employee, self._invoice_id)
+        self.recipients = [
+            {**dataclasses.asdict(o), "waiting_message_id": o.waiting_message_id or 0, "value": str(o.phone_number_id)}
+            for o in options
+        ]
+
+    def _choose(self, value: str) -> None:
+        """Choose a recipient; one with a text already waiting says so at once."""
+        self.recipient, self.text_error = value, ""
+        chosen = next((o for o in self.recipients if o["value"] == value), None)
+        self.waiting_notice = chosen["waiting"] if chosen else ""
+        self._waiting_message_id = chosen["waiting_message_id"] if chosen else 0
 
     def _fill_pay_by(self, session, employee) -> None:
         choices = sending.pay_by_choices(session, employee)
@@ -153,6 +170,7 @@ class SendInvoiceState(rx.State, mixin=True):
             session, employee, self._invoice_id, self.pay_by, self._text_token, self.VIA
         )
         self.preview, self.segments, self.send_note = preview.body, preview.segments, preview.send_note
+        self.send_label = preview.send_label
 
     @rx.event
     def set_text_open(self, is_open: bool):
@@ -163,8 +181,7 @@ class SendInvoiceState(rx.State, mixin=True):
     def choose_recipient(self, value: str):
         allowed = {o["value"] for o in self.recipients if o["choosable"]} | {NEW}
         if value in allowed:
-            self.recipient = value
-            self.text_error = ""
+            self._choose(value)
 
     @rx.event
     def set_new_label(self, value: str):
@@ -174,6 +191,7 @@ class SendInvoiceState(rx.State, mixin=True):
     def set_new_number(self, value: str):
         self.new_number = phones.format_as_typed(str(value)[:32])
         self.new_number_error = ""
+        self.waiting_notice, self._waiting_message_id = "", 0
 
     @rx.event
     def check_new_number(self, _value: str = ""):
@@ -230,7 +248,7 @@ class SendInvoiceState(rx.State, mixin=True):
     def send_text(self):
         """Send once: the button is disabled while this runs, and the dialog's key makes any
         repeat (a double click queued behind this event, a retry) return the same message."""
-        if not self.text_open or self.sending:
+        if not self.text_open or self.sending or self.waiting_notice:
             return
         self.sending, self.text_error = True, ""
         yield
@@ -241,6 +259,9 @@ class SendInvoiceState(rx.State, mixin=True):
                     session, employee, self._invoice_id, self._chosen_recipient(), self.pay_by,
                     self.VIA, self._text_key, token=self._text_token, line_types=_line_type_lookup(),
                 )
+        except TextAlreadyWaiting as waiting:
+            self.sending, self.waiting_notice, self._waiting_message_id = False, waiting.message, waiting.message_id
+            return
         except DomainError as error:
             self.sending, self.text_error = False, error.message
             if isinstance(error, NotSignedIn):
@@ -250,6 +271,34 @@ class SendInvoiceState(rx.State, mixin=True):
         self.last_result = result.confirmation
         held = f"Text to {result.to_display}" if result.scheduled_for else None
         yield rx.toast.success(result.confirmation, description=held)
+        yield self._after_send()
+
+    @rx.event
+    def keep_waiting_text(self):
+        """The text already waiting is the one the customer should get: nothing more to send."""
+        self.text_open = False
+        return rx.toast.info(self.waiting_notice)
+
+    @rx.event
+    def cancel_waiting_text(self):
+        """Cancel the waiting text so this dialog can send a new one."""
+        if not self.text_open or not self._waiting_message_id:
+            return
+        try:
+            with session_scope() as session:
+                employee = self._authorize(session)
+                said = sending.cancel_waiting_text(
+                    session, employee, self._invoice_id, self._waiting_message_id, self.VIA
+                )
+                self._fill_recipients(session, employee)
+                self._fill_text_preview(session, employee)
+        except DomainError as error:
+            self.text_error = error.message
+            if isinstance(error, NotSignedIn):
+                yield self._refuse(error)
+            return
+        self._choose(self.recipient)
+        yield rx.toast.success(said)
         yield self._after_send()
 
     # ------------------------------------------------------------ the email dialog

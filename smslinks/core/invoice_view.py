@@ -166,7 +166,7 @@ def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDeta
 
 
 def _bank_payment_in_flight(session: Session, invoice) -> dict[str, str]:
-    in_flight = invoices.bank_payments_in_flight(session, [invoice.id]).get(invoice.id)
+    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
     if in_flight is None or invoice.status != InvoiceStatus.OPEN:
         return {"shown_status": invoice.status, "bank_processing": "", "bank_pending": "",
                 "balance": display.money(invoice.balance_cents), "balance_label": "Balance due"}

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import false, literal_column, tuple_
 from sqlmodel import Session, and_, col, func, or_, select
 
@@ -170,7 +171,7 @@ def search(
         statement = statement.where(*conditions).limit(page_size + 1)
     found = session.exec(statement.order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())).all()
     # An open invoice with a bank payment on its way reads "pending", as on its own page.
-    in_flight = bank_payments_in_flight(
+    in_flight = payments_in_flight(
         session, [invoice.id for invoice, _ in found[:page_size] if invoice.status == InvoiceStatus.OPEN]
     )
     rows = [
@@ -233,24 +234,40 @@ def touch(session: Session, invoice_id: int | None) -> None:
 
 
 @dataclass(frozen=True)
-class BankPaymentInFlight:
-    """Bank (ACH) debits Stripe is still processing: the money is on its way, not yet collected."""
+class PaymentsInFlight:
+    """An invoice's payments Stripe is still processing (bank debits take days): on their way, not
+    yet collected."""
 
     amount_cents: int
     since: datetime
+    bank_only: bool
 
 
-def bank_payments_in_flight(session: Session, invoice_ids: list[int]) -> dict[int, BankPaymentInFlight]:
-    """{invoice id: its processing bank payments} for those invoices that have any."""
+def payments_in_flight(session: Session, invoice_ids: list[int]) -> dict[int, PaymentsInFlight]:
+    """{invoice id: its processing payments} for those invoices that have any."""
     if not invoice_ids:
         return {}
     rows = session.exec(
-        select(Payment.invoice_id, func.sum(Payment.amount_cents), func.min(Payment.created_at))
-        .where(
-            col(Payment.invoice_id).in_(invoice_ids),
-            Payment.status == PaymentStatus.PROCESSING.value,
-            Payment.method == PaymentMethod.ACH.value,
+        select(
+            Payment.invoice_id,
+            func.sum(Payment.amount_cents),
+            func.min(Payment.created_at),
+            func.min(sa.case((Payment.method == PaymentMethod.ACH.value, 1), else_=0)),
         )
+        .where(col(Payment.invoice_id).in_(invoice_ids), Payment.status == PaymentStatus.PROCESSING.value)
         .group_by(Payment.invoice_id)
     ).all()
-    return {invoice_id: BankPaymentInFlight(int(total), since) for invoice_id, total, since in rows}
+    return {
+        invoice_id: PaymentsInFlight(int(total), since, bool(all_bank))
+        for invoice_id, total, since, all_bank in rows
+    }
+
+
+def payable_while_in_flight(balance_cents: int, in_flight: PaymentsInFlight | None, partial_allowed: bool) -> int:
+    """What a customer may still be asked to pay: the balance, less bank debits on their way. While
+    a payment is processing, only a business that takes partial payments asks for the remainder."""
+    if in_flight is None:
+        return balance_cents
+    if not partial_allowed or not in_flight.bank_only:
+        return 0
+    return max(0, balance_cents - in_flight.amount_cents)

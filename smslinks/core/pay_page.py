@@ -191,6 +191,8 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.created_at)
     ).all()
     processing = next((p for p in payments if p.status == PaymentStatus.PROCESSING), None)
+    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
+    payable = invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled)
     waiting = session.exec(
         select(StripePaymentIntent).where(
             StripePaymentIntent.invoice_id == invoice.id,
@@ -203,7 +205,7 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         screen = Screen.VOID
     elif balance <= 0:
         screen = Screen.PAID
-    elif processing is not None:
+    elif processing is not None and payable <= 0:
         screen = Screen.PROCESSING
     elif waiting is not None:
         screen = Screen.VERIFY
@@ -224,7 +226,7 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         tax_cents=invoice.tax_cents,
         total_cents=invoice.total_cents,
         paid_cents=invoice.amount_paid_cents,
-        balance_cents=max(0, balance),
+        balance_cents=max(0, payable if processing is not None and payable > 0 else balance),
         card_enabled=settings.card_enabled,
         ach_enabled=settings.ach_enabled,
         partial_allowed=settings.partial_payments_enabled,

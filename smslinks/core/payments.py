@@ -158,12 +158,15 @@ def _payable(session: Session, invoice: Invoice, method: PaymentMethod, amount_t
         raise pay_page.LinkNotUsable(pay_page.Screen.VOID)
     if invoice.balance_cents <= 0:
         raise PaymentRefused("nothing_due")
-    processing = session.exec(
-        select(Payment.id).where(Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PROCESSING)
-    ).first()
-    if processing is not None:
+    payable = _payable_while_in_flight(session, invoice, settings)
+    if payable <= 0:
         raise PaymentRefused("already_processing")
-    return parse_amount(amount_text, invoice.balance_cents, settings.partial_payments_enabled)
+    return parse_amount(amount_text, payable, settings.partial_payments_enabled)
+
+
+def _payable_while_in_flight(session: Session, invoice: Invoice, settings: PaymentSettings) -> int:
+    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
+    return invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled)
 
 
 def _method_types(session: Session, business_id: int) -> list[str]:
@@ -205,7 +208,9 @@ def _ensure_intent(
             apply_intent(session, invoice, intent)
             if invoice.balance_cents <= 0:
                 raise PaymentRefused("nothing_due")
-            if intent.status == "processing":
+            # A debit on its way (its Payment follows it): a remainder, if any, gets an intent of its own.
+            settings = payment_settings(session, invoice.business_id)
+            if intent.status == "processing" and _payable_while_in_flight(session, invoice, settings) <= 0:
                 raise PaymentRefused("already_processing")
         _retire(session, record)  # spent, canceled, or unknown to Stripe (e.g. a restarted sandbox)
     record = StripePaymentIntent(

@@ -41,7 +41,7 @@ def verdicts(session: Session, messages: list[OutboundMessage], now: datetime) -
         businesses=_by_id(session, Business, business_ids),
         settings={business_id: accounts.payment_settings(session, business_id) for business_id in business_ids},
         locations=_by_id(session, Location, list({invoice.location_id for invoice in found_invoices.values()})),
-        in_flight=invoices.bank_payments_in_flight(session, invoice_ids),
+        in_flight=invoices.payments_in_flight(session, invoice_ids),
     )
     result = {}
     for message in pay_links:
@@ -59,7 +59,7 @@ class _Found:
     businesses: dict[int, Business]
     settings: dict[int, PaymentSettings]
     locations: dict[int, Location]
-    in_flight: dict[int, invoices.BankPaymentInFlight]
+    in_flight: dict[int, invoices.PaymentsInFlight]
 
 
 def _by_id(session: Session, table, ids: list[int]) -> dict:

@@ -186,7 +186,7 @@ class _Context:
     invoice: Invoice
     business: Business
     settings: PaymentSettings
-    in_flight: invoices.BankPaymentInFlight | None
+    in_flight: invoices.PaymentsInFlight | None
 
 
 @dataclass(frozen=True)
@@ -328,9 +328,9 @@ def _check_can_email(session: Session, employee: Employee, invoice_id: int, via:
     return _Context(invoice, session.get(Business, invoice.business_id), settings, in_flight)
 
 
-def _check_payable(session: Session, invoice: Invoice, settings: PaymentSettings) -> invoices.BankPaymentInFlight | None:
+def _check_payable(session: Session, invoice: Invoice, settings: PaymentSettings) -> invoices.PaymentsInFlight | None:
     """Raise DomainError when the invoice cannot be paid by link now; else its bank payment in flight."""
-    in_flight = invoices.bank_payments_in_flight(session, [invoice.id]).get(invoice.id)
+    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
     zone = session.get(Business, invoice.business_id).time_zone
     if blocker := payable_blocker(invoice, settings, in_flight, zone):
         raise DomainError(blocker)
@@ -338,7 +338,7 @@ def _check_payable(session: Session, invoice: Invoice, settings: PaymentSettings
 
 
 def payable_blocker(
-    invoice: Invoice, settings: PaymentSettings, in_flight: invoices.BankPaymentInFlight | None, time_zone: str
+    invoice: Invoice, settings: PaymentSettings, in_flight: invoices.PaymentsInFlight | None, time_zone: str
 ) -> str | None:
     """Why the invoice cannot be paid by link now, or None. Checked at the send and again when it goes."""
     status = InvoiceStatus(invoice.status)
@@ -352,24 +352,25 @@ def payable_blocker(
         return NO_BALANCE
     if not accepted_pay_by(settings):
         return NO_PAYMENT_METHOD
-    if in_flight is not None and (
-        in_flight.amount_cents >= invoice.balance_cents or not settings.partial_payments_enabled
-    ):
-        return bank_payment_processing(in_flight, time_zone)
+    if invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled) <= 0:
+        return payment_processing(in_flight, time_zone)
     return None
 
 
-def bank_payment_processing(in_flight: invoices.BankPaymentInFlight, time_zone: str) -> str:
+def payment_processing(in_flight: invoices.PaymentsInFlight, time_zone: str) -> str:
+    kind = "bank payment" if in_flight.bank_only else "payment"
     return (
-        f"A bank payment of {display.money(in_flight.amount_cents)} has been processing since "
+        f"A {kind} of {display.money(in_flight.amount_cents)} has been processing since "
         f"{display.short_day(display.local(in_flight.since, time_zone))}; "
         "bank payments take up to 4 business days to clear."
     )
 
 
-def amount_to_text(invoice: Invoice, in_flight: invoices.BankPaymentInFlight | None) -> int:
-    """What a new link asks for: the balance, less a bank payment already on its way."""
-    return invoice.balance_cents - (in_flight.amount_cents if in_flight else 0)
+def _amount_to_text(context: _Context) -> int:
+    """What a new link asks for: the balance, less bank debits already on their way."""
+    return invoices.payable_while_in_flight(
+        context.invoice.balance_cents, context.in_flight, context.settings.partial_payments_enabled
+    )
 
 
 def accepted_pay_by(settings: PaymentSettings) -> list[PayBy]:
@@ -551,8 +552,7 @@ def preview_email(
 def _text_body(context: _Context, pay_by: PayBy, token: str) -> str:
     invoice, business = context.invoice, context.business
     link = links.url(business, token, pay_by)
-    amount = amount_to_text(invoice, context.in_flight)
-    return sms_text.invoice_text(business.name, invoice.number, amount, link, pay_by)
+    return sms_text.invoice_text(business.name, invoice.number, _amount_to_text(context), link, pay_by)
 
 
 def _email(session: Session, context: _Context, pay_by: PayBy, token: str) -> EmailText:
@@ -563,7 +563,7 @@ def _email(session: Session, context: _Context, pay_by: PayBy, token: str) -> Em
         business_phone=business.phone,
         customer_name=customer.name,
         invoice_number=invoice.number,
-        amount_due_cents=amount_to_text(invoice, context.in_flight),
+        amount_due_cents=_amount_to_text(context),
         link=links.url(business, token, pay_by),
         pay_by=pay_by,
         valid_days=context.settings.link_valid_days,

@@ -1,8 +1,10 @@
-"""Customers' replies: STOP opts the number out, START opts it back in, HELP gets an answer.
+"""Customers' replies: a wish to stop opts the number out, START opts it back in, HELP gets an answer.
 
-Carriers honour the standard keywords only as the whole message; people also write "please stop
-texting me" or "ALTO". A clear wish to stop is honoured in any of those forms; a negated one
-("don't stop") and ordinary replies ("I'll pay tomorrow, thanks") change nothing.
+47 CFR 64.1200(a)(10)-(12) (FCC 24-24): a reply using stop, quit, end, revoke, opt out, cancel or
+unsubscribe revokes consent, with or without other words. Such a word used as part of ordinary
+speech ("I'll pay at the end of the month") or negated ("don't stop") is ambiguous: the rule allows
+one clarification text, and silence counts as revocation. So every reply that uses one of the words
+is either a revocation or ambiguous, never ignored. Spanish and French are understood too.
 """
 
 import re
@@ -20,70 +22,119 @@ class Keyword(StrEnum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
+    AMBIGUOUS = "ambiguous"  # uses a revocation word, but may mean something else
     NONE = "none"
 
 
 # Whole-message keywords (after dropping punctuation, case, accents and politeness).
 OPT_OUT_WORDS = {
-    "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
-    "opt out", "alto", "parar", "basta", "cancelar",
+    "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "opt out",
+    "alto", "parar", "para", "pare", "paren", "basta", "cancelar", "detener", "baja", "dar de baja", "darme de baja",
+    "arret", "arreter", "arrete", "arretez", "fin", "annuler", "desabonner", "desinscrire",
 }
-OPT_IN_WORDS = {"start", "yes", "unstop"}
-HELP_WORDS = {"help", "info", "ayuda"}
-# Words that say "stop" on their own, so a message starting with one is a stop ("STOP wrong number").
-LEADING_STOP_WORDS = {"stop", "stopall", "unsubscribe", "optout", "alto", "parar"}
-POLITENESS = {"please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "por", "favor", "gracias", "ok"}
-NEGATIONS = ("don t", "dont", "do not", "never", "not")
+OPT_IN_WORDS = {"start", "yes", "unstop", "si", "oui"}
+HELP_WORDS = {"help", "info", "ayuda", "aide"}
+POLITENESS = {
+    "please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "ty", "ok", "okay", "just",
+    "por", "favor", "gracias", "ya", "merci", "svp", "s", "il", "vous", "plait",
+}
+# A clause starting with one of these is a stop ("STOP, wrong number", "stop it")...
+LEADING_STOP_WORDS = {"stop", "stopall", "unsubscribe", "optout", "alto", "parar", "arret", "arretez"}
+# ...unless it is ordinary speech ("stop by tomorrow").
+ORDINARY_AFTER_STOP = {"by", "in", "over", "at"}
+NEGATIONS = {"not", "no", "never", "dont", "doesnt", "didnt", "wont", "cant", "cannot", "isnt", "wouldnt",
+             "shouldnt", "ne", "n", "pas", "nunca", "jamais"}
+# How many words before a phrase a negation still applies to it ("don't ever stop texting").
+NEGATION_REACH = 3
 
-# Phrases that ask to stop; a negation just before one cancels it ("don't stop texting me").
+_MESSAGES = (
+    r"texts?|texting|txts?|txting|messages?|messaging|msgs?|sms|notifications?|alerts?|reminders?|subscription"
+    r"|sending|contacting|getting|receiving|mensajes|textos|notificaciones|suscripcion|enviar\w*|mandar\w*"
+    r"|escribir\w*|envoyer|m envoyer|ecrire|m ecrire|textes|abonnement"
+)
+_DETERMINERS = r"(all |the |these |this |those |your |my |any |las |los |mis |sus |de |d |les |ces |vos |mes )?"
+# Phrases that ask to stop; a negation shortly before one makes it ambiguous instead.
 STOP_PHRASES = [
     re.compile(pattern)
     for pattern in (
-        r"\bunsubscribe\b",
-        r"\bopt (me )?out\b",
-        r"\b(stop|quit|cease) (texting|txting|messaging|sending|contacting|text|msg|messages)\b",
-        r"\bno more (texts|text messages|messages|msgs|txts)\b",
-        r"\bremove (me|my number|this number)\b",
-        r"\btake (me|my number) off\b",
-        r"\bwrong number\b",
+        r"\bunsubscrib\w*", r"\brevok\w*", r"\bopt(ed|ing)? (me )?out\b", r"\boptout\b", r"\bstopall\b",
+        r"\bdesabonn\w*", r"\bdesinscri\w*", r"\bde baja\b",
+        rf"\b(stop|quit|cease|end|cancel|cancelar|parar|paren?|deten\w*|annuler|arret\w*) {_DETERMINERS}({_MESSAGES})\b",
+        r"\bno more (texts?|text messages|messages|msgs|txts|sms|reminders)\b",
+        r"\b(remove|delete) (me|my number|this number)\b",
+        r"\btake (me|my number|this number) off\b",
+        r"\bleave me alone\b",
+        r"\b(wrong number|numero equivocado|mauvais numero)\b",
         r"\bno mas (mensajes|textos)\b",
-        r"\bdejen? de (enviar|mandar|escribir)\b",
+        r"\bno (quiero|deseo) (recibir|mas)\b",
+        r"\bdej\w* de (enviar|mandar|escribir)\w*",
+        r"\bne (veux |souhaite )?plus (recevoir|m envoyer|m ecrire)\b",
     )
 ]
 # Phrases whose negation is the request itself.
 DO_NOT_CONTACT = re.compile(
-    r"\b(don t|dont|do not|never) (text|txt|message|msg|contact|sms)\b"
-    r"|\bno (me )?(envie|envien|mande|manden|escriba|escriban)\b"
+    r"\b(dont|do not|never) (text|txt|message|msg|contact|sms)\b"
+    r"|\b(dont|do not|no longer) want (any more |anymore |these |your |any |the )?(texts|messages|txts|msgs)\b"
+    r"|\bno (me )?(envie|envien|mande|manden|escriba|escriban)\w*"
+    r"|\bne m (envoyez|ecrivez|textez) plus\b"
 )
+# Every reply using one of these is a revocation or ambiguous. ("para" is also Spanish for "for",
+# "alto" for "high": only whole-message or stop phrases count for them.)
+REVOCATION_WORDS = {
+    "stop", "stopall", "quit", "end", "revoke", "cancel", "unsubscribe", "optout",
+    "parar", "pare", "paren", "basta", "cancelar", "detener",
+    "arret", "arreter", "arrete", "arretez", "annuler", "fin", "desabonner", "desinscrire",
+}
 
 
 def normalize(text: str) -> str:
-    """Lower case, no accents, letters and digits separated by single spaces."""
+    """Lower case, no accents, letters and digits separated by single spaces, "don't" as "dont"."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+    return re.sub(r"n t\b", "nt", " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split()))
+
+
+def _core(text: str) -> str:
+    return " ".join(word for word in text.split() if word not in POLITENESS)
+
+
+def _clauses(body: str) -> list[str]:
+    """The reply's sentences and comma-separated parts, each normalized without politeness."""
+    return [_core(normalize(part)) for part in re.split(r"[.!?;,:\n¡¿()]+", body or "")]
 
 
 def classify(body: str) -> Keyword:
     text = normalize(body)
-    core = " ".join(word for word in text.split() if word not in POLITENESS)
+    core = _core(text)
     if core in OPT_OUT_WORDS:
         return Keyword.OPT_OUT
     if core in OPT_IN_WORDS:
         return Keyword.OPT_IN
     if core in HELP_WORDS:
         return Keyword.HELP
-    if text.split(" ", 1)[0] in LEADING_STOP_WORDS:
+    if any(_commands_stop(clause) for clause in _clauses(body)) or _asks_to_stop(text):
         return Keyword.OPT_OUT
-    if DO_NOT_CONTACT.search(text) or any(_affirmed(text, phrase) for phrase in STOP_PHRASES):
-        return Keyword.OPT_OUT
+    if REVOCATION_WORDS.intersection(text.split()) or re.search(r"\bopt out\b", text):
+        return Keyword.AMBIGUOUS
     return Keyword.NONE
 
 
+def _commands_stop(clause: str) -> bool:
+    """A clause that is a stop keyword, starts with one, or ends with "I said stop"."""
+    words = clause.split()
+    if clause in OPT_OUT_WORDS or re.search(r"\b(said|yes|si|oui) stop$", clause):
+        return True
+    return bool(words) and words[0] in LEADING_STOP_WORDS and (len(words) == 1 or words[1] not in ORDINARY_AFTER_STOP)
+
+
+def _asks_to_stop(text: str) -> bool:
+    return bool(DO_NOT_CONTACT.search(text)) or any(_affirmed(text, phrase) for phrase in STOP_PHRASES)
+
+
 def _affirmed(text: str, phrase: re.Pattern) -> bool:
-    """The phrase occurs without a negation just before it."""
+    """The phrase occurs with no negation in the few words before it."""
     return any(
-        not f" {text[: match.start()].rstrip()}".endswith(tuple(f" {word}" for word in NEGATIONS))
+        not NEGATIONS.intersection(text[: match.start()].split()[-NEGATION_REACH:])
         for match in phrase.finditer(text)
     )
 

@@ -8,7 +8,7 @@ from smslinks.core.inbound import Keyword
 from smslinks.models import AuditEvent
 from tests import factories
 
-OUT, IN, HELP, NONE = Keyword.OPT_OUT, Keyword.OPT_IN, Keyword.HELP, Keyword.NONE
+OUT, IN, HELP, ASK, NONE = Keyword.OPT_OUT, Keyword.OPT_IN, Keyword.HELP, Keyword.AMBIGUOUS, Keyword.NONE
 
 
 @pytest.mark.parametrize(
@@ -17,24 +17,47 @@ OUT, IN, HELP, NONE = Keyword.OPT_OUT, Keyword.OPT_IN, Keyword.HELP, Keyword.NON
         # the carrier keywords, any case and punctuation
         ("STOP", OUT), ("stop", OUT), ("Stop.", OUT), (" STOP!! ", OUT), ("STOPALL", OUT), ("stop all", OUT),
         ("UNSUBSCRIBE", OUT), ("Cancel", OUT), ("END", OUT), ("quit", OUT), ("REVOKE", OUT),
-        ("OPTOUT", OUT), ("opt-out", OUT), ("Stop please", OUT), ("please STOP", OUT),
-        # phrases
-        ("please stop texting me", OUT), ("Stop texting me!", OUT), ("STOP wrong number", OUT),
-        ("Please don't text me again", OUT), ("do not contact me", OUT), ("Unsubscribe me", OUT),
-        ("No more texts please", OUT), ("remove me from your list", OUT), ("wrong number", OUT),
-        ("I asked you to quit sending these", OUT),
+        ("OPTOUT", OUT), ("opt-out", OUT), ("Opt out", OUT), ("Stop please", OUT), ("please STOP", OUT),
+        # a revocation word with other words, in any position
+        ("ok stop it", OUT), ("STOP. wrong number", OUT), ("STOP wrong number", OUT), ("Stop, I already paid", OUT),
+        ("I paid already. Stop!", OUT), ("I said STOP", OUT), ("Yes stop", OUT), ("STOP STOP STOP", OUT),
+        ("I want to unsubscribe thanks", OUT), ("How do I unsubscribe?", OUT), ("Unsubscribe me", OUT),
+        ("Opt me out", OUT), ("I revoke my consent", OUT), ("Thanks. End.", OUT), ("Cancel the texts please", OUT),
+        ("Cancel my subscription", OUT), ("please stop texting me", OUT), ("Stop texting me!", OUT),
+        ("I want to stop getting these messages", OUT), ("I asked you to quit sending these", OUT),
+        # phrases without the words
+        ("Please don't text me again", OUT), ("do not contact me", OUT), ("I don't want these texts anymore", OUT),
+        ("No more texts please", OUT), ("remove me from your list", OUT), ("take me off your list", OUT),
+        ("wrong number", OUT), ("You have the wrong number", OUT), ("Leave me alone", OUT),
         # Spanish
-        ("ALTO", OUT), ("Alto por favor", OUT), ("parar", OUT), ("No me envíen más mensajes", OUT),
-        ("No más mensajes", OUT),
+        ("ALTO", OUT), ("Alto por favor", OUT), ("parar", OUT), ("PARA", OUT), ("¡Basta ya!", OUT), ("Cancelar", OUT),
+        ("Detener", OUT), ("BAJA", OUT), ("Quiero darme de baja", OUT), ("Dar de baja por favor", OUT),
+        ("No más mensajes", OUT), ("No me envíen más mensajes", OUT), ("Dejen de enviarme mensajes", OUT),
+        ("Ya no quiero recibir mensajes", OUT), ("Paren de mandar textos", OUT), ("Cancelar suscripción", OUT),
+        ("Número equivocado", OUT),
+        # French
+        ("ARRÊT", OUT), ("Arrêter", OUT), ("arrete", OUT), ("Arrêtez SVP", OUT), ("Arrêtez, s'il vous plaît", OUT),
+        ("FIN", OUT), ("Annuler", OUT), ("Désabonner", OUT), ("Je veux me désabonner", OUT),
+        ("Désinscrivez-moi", OUT), ("Je ne veux plus recevoir de messages", OUT),
+        ("Arrêtez de m'envoyer des textos", OUT), ("Ne m'écrivez plus", OUT), ("Mauvais numéro", OUT),
         # back in
-        ("START", IN), ("start", IN), ("Yes", IN), ("YES!", IN), ("unstop", IN),
+        ("START", IN), ("start", IN), ("Yes", IN), ("YES!", IN), ("unstop", IN), ("Sí", IN), ("Oui", IN),
         # help
-        ("HELP", HELP), ("help?", HELP), ("Help please", HELP), ("AYUDA", HELP), ("info", HELP),
-        # ordinary replies and negated stops
-        ("I'll pay tomorrow, thanks", NONE), ("Thank you!", NONE), ("Can you cancel my appointment?", NONE),
-        ("I'll pay at the end of the month", NONE), ("Yes I will pay today", NONE),
-        ("Don't stop", NONE), ("please don't stop texting me, it's useful", NONE),
+        ("HELP", HELP), ("help?", HELP), ("Help please", HELP), ("AYUDA", HELP), ("AIDE", HELP), ("info", HELP),
+        # a revocation word in ordinary speech, or negated: ask
+        ("I'll pay at the end of the month", ASK), ("Can you cancel my appointment?", ASK),
+        ("can I cancel the appointment?", ASK), ("the dripping won't stop", ASK), ("Don't stop", ASK),
+        ("Never stop", ASK), ("quit asking me for money", ASK), ("please don't stop texting me, it's useful", ASK),
+        ("I don't want to opt out", ASK), ("Do not unsubscribe me", ASK), ("Stop by tomorrow at 3", ASK),
+        ("Why won't you stop texting me", ASK), ("Yes, I'll pay at the end of the week", ASK), ("The end", ASK),
+        ("¿Puedo cancelar la cita?", ASK), ("Pago a fin de mes", ASK), ("No quiero cancelar", ASK),
+        ("Je voudrais annuler le rendez-vous", ASK), ("Je paierai à la fin du mois", ASK), ("N'arrêtez pas", ASK),
+        ("La fuite ne s'arrête pas", ASK),
+        # ordinary replies (other forms of the words are other words)
+        ("I'll pay tomorrow, thanks", NONE), ("Thank you!", NONE), ("Yes I will pay today", NONE),
         ("I need help paying this", NONE), ("", NONE), ("👍", NONE), ("Starting tomorrow works", NONE),
+        ("The weekend works", NONE), ("The leak stopped, thanks", NONE), ("No", NONE),
+        ("Para mañana está bien", NONE), ("El precio es muy alto", NONE), ("Gracias", NONE), ("Merci", NONE),
     ],
 )
 def test_keywords(body, keyword):

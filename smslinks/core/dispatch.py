@@ -11,7 +11,8 @@ Safety rules, in order:
   so a request still in flight is never taken for lost.
 - Transient errors retry with exponential backoff up to max_attempts, then fail with the reason;
   permanent errors fail at once; Twilio 21610 also opts the number out.
-- Last guard before any text: a number in the opt-out registry is never texted.
+- Last guard before any text: a number in the opt-out registry is never texted, but for the one text
+  confirming its opt-out.
 - Scheduled rows (quiet hours) become queued when their time comes; a held text is never dropped.
 
 For speed, rows go in batches: one transaction claims a batch (one UPDATE for all its rows), up
@@ -33,7 +34,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, consent, sms_readiness
+from smslinks.core import audit, consent, inbound, sms_readiness
 from smslinks.core.channels import (
     EmailProvider,
     ProviderError,
@@ -124,6 +125,7 @@ class Dispatcher:
     def run_once(self, limit: int = 50) -> int:
         """Promote due scheduled rows, reconcile stuck ones, send due ones; returns how many
         messages were sent, failed, retried or reconciled."""
+        self.revoke_unanswered()
         self.promote_scheduled(limit)
         handled = self.reconcile_stuck(limit)
         while handled < limit:
@@ -133,6 +135,12 @@ class Dispatcher:
             self._record(self._deliver(claims))
             handled += len(claims)
         return handled
+
+    def revoke_unanswered(self) -> None:
+        """Opt out the numbers that left a clarification unanswered (their confirmations join the outbox)."""
+        with self._session() as session:
+            inbound.revoke_unanswered(session, self.clock())
+            session.commit()
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         """Run until `stop` is set; sleeps only when there was nothing to do."""
@@ -262,7 +270,7 @@ class Dispatcher:
     def _blocker(self, message: OutboundMessage, business: Business | None, opted_out: set[tuple[int, str]]) -> str | None:
         if message.channel != Channel.SMS:
             return None
-        if (message.business_id, message.to_address) in opted_out:
+        if (message.business_id, message.to_address) in opted_out and not consent.is_opt_out_confirmation(message):
             return OPTED_OUT_REASON
         if not self.policy.messaging_service_sid and not (message.from_address or (business and business.default_sending_number)):
             return sms_readiness.NO_SENDING_NUMBER

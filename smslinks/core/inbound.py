@@ -8,7 +8,7 @@ answer, and the outbox workers opt out the numbers that leave it unanswered (rev
 reply using one of the words is thus never ignored. Spanish and French are understood too.
 
 An opt-out that takes effect is confirmed with one final text (CTIA practice): the answer to the
-reply, or an outbox text when silence revoked.
+reply, or an outbox text when silence revoked. Each inbound message (MessageSid) is applied once.
 """
 
 import re
@@ -27,6 +27,7 @@ from smslinks.models import (
     Business,
     Channel,
     OutboundMessage,
+    ProcessedWebhookEvent,
     SmsOptOutQuestion,
     utcnow,
 )
@@ -225,6 +226,7 @@ class InboundResult:
     keyword: Keyword
     reply: str | None  # the text to answer with, if any
     business_id: int | None
+    replayed: bool = False  # a MessageSid already applied: nothing changed
 
 
 def business_for(session: Session, to_number: str, from_number: str) -> Business | None:
@@ -246,9 +248,14 @@ def receive(
     session: Session, *, from_number: str, to_number: str, body: str, provider_id: str | None = None,
     now: datetime | None = None,
 ) -> InboundResult:
-    """Apply one inbound text (in the caller's transaction) and say what to answer."""
+    """Apply one inbound text (in the caller's transaction) and say what to answer.
+
+    Each message (MessageSid) is applied once: a replayed webhook changes and answers nothing, so
+    an old START cannot undo a later STOP."""
     now = now or utcnow()
     keyword = classify(body)
+    if provider_id and not _first_delivery(session, provider_id, now):
+        return InboundResult(keyword, None, None, replayed=True)
     business = business_for(session, to_number, from_number)
     if business is None:
         return InboundResult(keyword, None, None)
@@ -285,6 +292,21 @@ def _apply(
     if keyword is Keyword.AMBIGUOUS and question is None:
         return _ask(session, business, e164, body, provider_id, now)
     return None
+
+
+TWILIO_INBOUND = "twilio-inbound"  # ProcessedWebhookEvent.provider for inbound texts
+
+
+def _first_delivery(session: Session, provider_id: str, now: datetime) -> bool:
+    """Claim the message's sid; False when it was applied before. A concurrent delivery of the same
+    message waits on the claim and then does nothing (the unique key), instead of failing."""
+    claimed = session.execute(
+        _insert(session)(ProcessedWebhookEvent)
+        .values(provider=TWILIO_INBOUND, event_id=provider_id[:128], received_at=now)
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        .returning(ProcessedWebhookEvent.id)
+    ).first()
+    return claimed is not None
 
 
 def _insert(session: Session):

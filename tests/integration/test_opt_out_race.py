@@ -2,8 +2,8 @@
 with two open invoices; bench/webhooks sends such callbacks but its shuffle rarely lines the two up,
 this test does): on PostgreSQL both callbacks apply, the number opts out once, and neither request
 fails on the opt-out's unique key (Twilio does not retry a status callback, so a failed request
-would lose the "failed" status for good). Replies race too: two ambiguous replies at once, a YES
-while a worker counts the silence."""
+would lose the "failed" status for good). Replies race too: one message delivered twice at once, two
+ambiguous replies at once, a YES while a worker counts the silence."""
 
 import itertools
 import threading
@@ -116,6 +116,15 @@ def _business(engine: sa.Engine, name: str):
         business = factories.business(session, name=name, default_sending_number=f"+15125557{next(_numbers):03d}")
         session.commit()
         return business
+
+
+def test_one_message_delivered_twice_at_once_is_applied_once(pg_engine):
+    business = _business(pg_engine, "Twice Told Plumbing")
+    [second] = _race(pg_engine, _reply(business, "STOP", "SMtwice0001"), _reply(business, "STOP", "SMtwice0001"))
+    assert second.replayed and second.reply is None
+    with Session(pg_engine) as session:
+        replies = session.exec(select(AuditEvent).where(AuditEvent.action == "sms.reply_received")).all()
+        assert [event.business_id for event in replies].count(business.id) == 1
 
 
 def test_two_ambiguous_replies_at_once_get_one_clarification(pg_engine):

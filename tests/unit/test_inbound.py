@@ -9,7 +9,7 @@ from sqlmodel import select
 from smslinks.core import consent, inbound, outbox
 from smslinks.core.inbound import Keyword
 from smslinks.core.sms_text import Encoding, segment_info
-from smslinks.models import AuditEvent, OutboundMessage, SmsOptOut, SmsOptOutQuestion
+from smslinks.models import AuditEvent, OutboundMessage, ProcessedWebhookEvent, SmsOptOut, SmsOptOutQuestion
 from tests import factories
 
 OUT, IN, HELP, ASK, NONE = Keyword.OPT_OUT, Keyword.OPT_IN, Keyword.HELP, Keyword.AMBIGUOUS, Keyword.NONE
@@ -253,6 +253,27 @@ def test_start_after_silence_opted_out_resubscribes(session, business):
     inbound.revoke_unanswered(session, T0 + timedelta(minutes=5))
     assert receive(session, business, "Yes", at=T0 + timedelta(minutes=7)).reply == RESUBSCRIBED
     assert not opted_out(session, business)
+
+
+# --- each inbound message is applied once ----------------------------------------------------------
+
+
+def test_a_replayed_message_changes_and_answers_nothing(session, business):
+    receive(session, business, "START", sid="SMstart001")
+    receive(session, business, "STOP", sid="SMstop0001", at=T0 + timedelta(minutes=1))
+    replay = receive(session, business, "START", sid="SMstart001", at=T0 + timedelta(minutes=2))
+    assert (replay.replayed, replay.reply) == (True, None)
+    assert opted_out(session, business)
+    assert actions(session).count("sms.reply_received") == 2
+    events = session.exec(select(ProcessedWebhookEvent.provider, ProcessedWebhookEvent.event_id)).all()
+    assert sorted(events) == [("twilio-inbound", "SMstart001"), ("twilio-inbound", "SMstop0001")]
+
+
+def test_a_replayed_ambiguous_reply_asks_nothing_more(session, business):
+    receive(session, business, "I'll pay at the end of the month", sid="SMask0001")
+    receive(session, business, "YES", sid="SMyes0001")
+    assert receive(session, business, "I'll pay at the end of the month", sid="SMask0001").reply is None
+    assert question(session).resolution == "kept"
 
 
 # --- what we answer -------------------------------------------------------------------------------

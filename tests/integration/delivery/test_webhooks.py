@@ -118,6 +118,18 @@ def test_inbound_stop_help_and_start(env, business):
     assert not opted_out(env, business)
 
 
+def test_a_replayed_start_cannot_undo_a_later_stop(env, business):
+    start = inbound_params(business, "START")
+    post(env, INBOUND, inbound_params(business, "STOP"))
+    post(env, INBOUND, start)
+    post(env, INBOUND, inbound_params(business, "STOP"))
+    assert opted_out(env, business)
+
+    replay = post(env, INBOUND, start)
+    assert replay.status_code == 200 and replay.text.endswith("<Response />")
+    assert opted_out(env, business)
+
+
 def test_an_ambiguous_reply_gets_one_clarification(env, business):
     asked = post(env, INBOUND, inbound_params(business, "Can I cancel the appointment?"))
     assert asked.text == twiml_reply(inbound.signed(business.name, inbound.CLARIFICATION))

@@ -282,6 +282,37 @@ class SmsOptOut(SQLModel, table=True):
     source: str = Field(max_length=60)  # e.g. 'reply "STOP"', "Twilio error 21610"
 
 
+_OPEN_QUESTION = sa.text("resolved_at IS NULL")
+
+
+class SmsOptOutQuestion(SQLModel, table=True):
+    """The one clarification text sent after a reply that may or may not revoke consent ("can I
+    cancel the appointment?"). An answer resolves it; five minutes of silence count as an opt-out.
+
+    At most one question per number is open at a time (the partial unique index), so two ambiguous
+    replies arriving together send one clarification."""
+
+    __tablename__ = "sms_opt_out_question"
+    __table_args__ = (
+        sa.Index(
+            "ix_sms_opt_out_question_open", "business_id", "e164", unique=True,
+            postgresql_where=_OPEN_QUESTION, sqlite_where=_OPEN_QUESTION,
+        ),
+        # The workers look for unanswered questions on every pass.
+        sa.Index(
+            "ix_sms_opt_out_question_due", "asked_at", postgresql_where=_OPEN_QUESTION, sqlite_where=_OPEN_QUESTION
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    e164: str = Field(max_length=20)
+    asked_at: datetime = created_at_field()
+    provider_id: str | None = Field(default=None, max_length=64)  # the ambiguous reply's MessageSid
+    excerpt: str = Field(max_length=80)  # what the reply said
+    resolved_at: datetime | None = at_field(default=None)
+    resolution: str | None = Field(default=None, max_length=20)  # stopped, kept, no answer
+
+
 class Job(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)

@@ -1,7 +1,7 @@
 """one waiting pay-link text per invoice and number; messages remember where they were sent from
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03 09:00:00
 
 The dispatcher re-checks a pay link's settings (office or Mobile) when it goes, so a message keeps
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = '0010'
-down_revision: str | None = '0008'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,8 @@ Each request must carry a valid X-Twilio-Signature, computed by Twilio over the 
 requested (settings.backend_url + path + query) and the posted form. Behind a proxy or load
 balancer, set SMSLINKS_PUBLIC_URL (or SMSLINKS_API_URL) to the scheme and host Twilio uses, not
 the internal address the app sees. A replayed request passes the check (Twilio's signature has no
-timestamp); applying a status or an opt-out twice changes nothing.
+timestamp): a status applied twice changes nothing, and an inbound text is applied once by its
+MessageSid, so a replayed old START cannot undo a later STOP.
 """
 
 import logging

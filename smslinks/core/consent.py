@@ -6,7 +6,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from smslinks.core import audit
-from smslinks.models import SmsOptOut, utcnow
+from smslinks.models import OutboundMessage, SmsOptOut, utcnow
+
+# The text confirming an opt-out goes to a number that has just opted out: the dispatcher lets this
+# one kind through. Its key also makes it go once.
+CONFIRMATION_KEY_PREFIX = "optout-confirm-"
+
+
+def is_opt_out_confirmation(message: OutboundMessage) -> bool:
+    return (message.idempotency_key or "").startswith(CONFIRMATION_KEY_PREFIX)
 
 
 def opted_out_at(session: Session, business_id: int, e164: str) -> datetime | None:

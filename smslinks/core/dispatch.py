@@ -11,7 +11,8 @@ Safety rules, in order:
   so a request still in flight is never taken for lost.
 - Transient errors retry with exponential backoff up to max_attempts, then fail with the reason;
   permanent errors fail at once; Twilio 21610 also opts the number out.
-- Last guard before any text: a number in the opt-out registry is never texted.
+- Last guard before any text: a number in the opt-out registry is never texted, but for the one text
+  confirming its opt-out.
 - Scheduled rows (quiet hours) become queued when their time comes. A pay link is checked again
   when its time comes and when it is claimed (core/send_time): one that no longer applies (the
   invoice paid or voided, the link revoked, texting switched off) is canceled with the reason, and a
@@ -37,7 +38,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, consent, send_time, sms_readiness
+from smslinks.core import audit, consent, inbound, send_time, sms_readiness
 from smslinks.core.channels import (
     EmailProvider,
     ProviderError,
@@ -128,6 +129,7 @@ class Dispatcher:
     def run_once(self, limit: int = 50) -> int:
         """Promote due scheduled rows, reconcile stuck ones, send due ones; returns how many
         messages were sent, failed, retried or reconciled."""
+        self.revoke_unanswered()
         self.promote_scheduled(limit)
         handled = self.reconcile_stuck(limit)
         while handled < limit:
@@ -137,6 +139,12 @@ class Dispatcher:
             self._record(self._deliver(claims))
             handled += len(claims)
         return handled
+
+    def revoke_unanswered(self) -> None:
+        """Opt out the numbers that left a clarification unanswered (their confirmations join the outbox)."""
+        with self._session() as session:
+            inbound.revoke_unanswered(session, self.clock())
+            session.commit()
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         """Run until `stop` is set; sleeps only when there was nothing to do."""
@@ -287,7 +295,7 @@ class Dispatcher:
     def _blocker(self, message: OutboundMessage, business: Business | None, opted_out: set[tuple[int, str]]) -> str | None:
         if message.channel != Channel.SMS:
             return None
-        if (message.business_id, message.to_address) in opted_out:
+        if (message.business_id, message.to_address) in opted_out and not consent.is_opt_out_confirmation(message):
             return OPTED_OUT_REASON
         if not self.policy.messaging_service_sid and not (message.from_address or (business and business.default_sending_number)):
             return sms_readiness.NO_SENDING_NUMBER

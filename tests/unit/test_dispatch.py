@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from smslinks.core import consent, delivery, outbox, sms_readiness
+from smslinks.core import consent, delivery, inbound, outbox, sms_readiness
 from smslinks.core.channels import PermanentFailure, TransientFailure
 from smslinks.core.dispatch import OPTED_OUT_REASON, Dispatcher, DispatchPolicy
 from smslinks.db import make_engine
@@ -235,6 +235,25 @@ def test_opted_out_number_is_never_texted(engine, world, sms, email, clock):
     failed = message(engine, message_id)
     assert (failed.status, failed.failure_reason) == ("failed", OPTED_OUT_REASON)
     assert sms.calls == []
+
+
+def test_an_unanswered_clarification_opts_out_and_only_its_confirmation_goes(engine, world, sms, email, clock):
+    business = world["business"]
+    with Session(engine) as session:
+        asked = inbound.receive(session, from_number="+15125550134", to_number=business.default_sending_number,
+                                body="I'll pay at the end of the month", provider_id="SMask", now=clock())
+        session.commit()
+    assert asked.keyword is inbound.Keyword.AMBIGUOUS
+    dispatcher = make_dispatcher(engine, sms, email, clock)
+    dispatcher.run_once()
+    invoice_text = enqueue(engine, world)
+    clock.advance(minutes=5)
+    dispatcher.run_once()
+    assert [call.body for call in sms.calls] == [inbound.signed(business.name, inbound.OPTED_OUT)]
+    assert message(engine, invoice_text).failure_reason == OPTED_OUT_REASON
+    clock.advance(minutes=5)
+    dispatcher.run_once()
+    assert len(sms.calls) == 1
 
 
 def test_no_sending_number_fails_with_the_reason(engine, world, sms, email, clock):

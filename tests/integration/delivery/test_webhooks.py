@@ -9,6 +9,7 @@ from twilio.request_validator import RequestValidator
 from smslinks.config import SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN
 from smslinks.core import consent, inbound
 from smslinks.models import MessageStatus, OutboundMessage
+from smslinks.providers.twilio_sms import twiml_reply
 from tests.integration.delivery.support import enqueue, history, load, wait_for
 
 CUSTOMER = "+15125550177"
@@ -105,7 +106,7 @@ def opted_out(env, business) -> bool:
 def test_inbound_stop_help_and_start(env, business):
     stop = post(env, INBOUND, inbound_params(business, "Please stop texting me"))
     assert stop.status_code == 200 and stop.headers["content-type"].startswith("application/xml")
-    assert stop.text.endswith("<Response />")
+    assert stop.text == twiml_reply(inbound.signed(business.name, inbound.OPTED_OUT))
     assert opted_out(env, business)
 
     help_answer = post(env, INBOUND, inbound_params(business, "HELP"))
@@ -114,6 +115,26 @@ def test_inbound_stop_help_and_start(env, business):
     assert help_answer.text.endswith(f"<Response><Message>{expected}</Message></Response>")
 
     post(env, INBOUND, inbound_params(business, "START"))
+    assert not opted_out(env, business)
+
+
+def test_a_replayed_start_cannot_undo_a_later_stop(env, business):
+    start = inbound_params(business, "START")
+    post(env, INBOUND, inbound_params(business, "STOP"))
+    post(env, INBOUND, start)
+    post(env, INBOUND, inbound_params(business, "STOP"))
+    assert opted_out(env, business)
+
+    replay = post(env, INBOUND, start)
+    assert replay.status_code == 200 and replay.text.endswith("<Response />")
+    assert opted_out(env, business)
+
+
+def test_an_ambiguous_reply_gets_one_clarification(env, business):
+    asked = post(env, INBOUND, inbound_params(business, "Can I cancel the appointment?"))
+    assert asked.text == twiml_reply(inbound.signed(business.name, inbound.CLARIFICATION))
+    again = post(env, INBOUND, inbound_params(business, "I'll pay at the end of the month"))
+    assert again.text.endswith("<Response />")
     assert not opted_out(env, business)
 
 

@@ -6,9 +6,9 @@ checked there, and an invoice a rule refuses is skipped with that rule's reason.
 the first Mobile number on the customer's record.
 
 Re-running after an interruption texts nobody twice: each invoice is committed on its own, and an
-invoice whose number got a payment-link text for it in the last 24 hours (and not a failed one) is
-skipped. The idempotency key names the invoice, number and day, so two runs racing on the same
-invoice write one message between them.
+invoice whose number got a payment-link text for it in the last 24 hours (a failed or canceled one
+does not count) is skipped. The idempotency key names the invoice, number and day, so two runs
+racing on the same invoice write one message between them.
 """
 
 from collections.abc import Iterable, Iterator
@@ -22,11 +22,13 @@ from smslinks.core import sending
 from smslinks.core.delivery import FAILURES
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.invoices import get_for_staff
-from smslinks.models import Channel, Employee, Invoice, OutboundMessage, PhoneNumber, PhoneType, utcnow
+from smslinks.models import Channel, Employee, Invoice, MessageStatus, OutboundMessage, PhoneNumber, PhoneType, utcnow
 
 RECENT = timedelta(hours=24)
 NO_SUCH_INVOICE = "No invoice with that number."
 NO_MOBILE = "The customer has no Mobile number on record."
+# Texts that never reached the customer (failed, or canceled before they went) are no reason to skip.
+NOT_SENT = FAILURES | {MessageStatus.CANCELED}
 ALREADY_TEXTED = "A payment link for this invoice was texted to this number in the last 24 hours."
 
 
@@ -138,7 +140,7 @@ def _texted_recently(session: Session, invoice_id: int, e164: str, now: datetime
             OutboundMessage.channel == Channel.SMS,
             OutboundMessage.to_address == e164,
             OutboundMessage.created_at > now - RECENT,
-            col(OutboundMessage.status).not_in([s.value for s in FAILURES]),
+            col(OutboundMessage.status).not_in([s.value for s in NOT_SENT]),
         )
     ).first() is not None
 

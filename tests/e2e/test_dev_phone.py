@@ -34,7 +34,8 @@ def enqueue_invoice_text(live_app) -> tuple[int, str, Business]:
     with live_app.session() as session:
         business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
         customer = factories.customer(session, business, "Dana Devphone")
-        location = factories.location(session, customer)
+        # Daytime there: the dispatcher holds a pay link due in the recipient's quiet hours.
+        location = factories.location(session, customer, time_zone=factories.zone_where_local_hour_is(14))
         phone = factories.phone(session, NUMBER, customer=customer)
         invoice = factories.invoice(session, location, total_cents=18_450)
         link, token = links.mint(session, invoice)

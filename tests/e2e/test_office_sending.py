@@ -252,7 +252,7 @@ def test_quiet_hours_hold_a_text_and_the_dialog_says_when_it_will_go(live_app, d
     desktop.goto(f"/invoices/{made.invoice_id}")
     dialog = text_dialog(desktop)
     expect(dialog).to_contain_text("Texts go out between 8 AM and 9 PM there, so this one will go at 8:00 AM")
-    dialog.get_by_role("button", name="Send").click()
+    dialog.get_by_role("button", name="Schedule for 8:00 AM").click()
     expect(desktop.get_by_text(re.compile(r"Scheduled for 8:00 AM .* tomorrow because of quiet hours")).first).to_be_visible()
     entry = desktop.get_by_test_id("timeline-entry").filter(has_text="Text to (512) 555-0761")
     expect(entry).to_contain_text("Scheduled for 8:00 AM")

@@ -1,6 +1,7 @@
 import pytest
 
-from smslinks.core.sms_text import Encoding, PayBy, invoice_text, segment_info
+from smslinks.core.sms_text import Encoding, PayBy, invoice_text, segment_info, smart_encode
+from smslinks.providers.twilio_sms import twiml_reply
 
 LINK = "https://pay.example.com/pay/AbCdEfGhIjKlMnOpQrStUv"
 
@@ -68,6 +69,29 @@ def test_describe_reads_characters_encoding_and_segments():
 
 
 @pytest.mark.parametrize(
+    "text, encoded",
+    [
+        ("Joe’s Plumbing", "Joe's Plumbing"),
+        ("“Best” Electric — 24/7 – call… now", '"Best" Electric - 24/7 - call... now'),
+        ("O’Brien\u00a0&\u202fSons\u200b\ttoday", "O'Brien & Sons today"),  # one space each; zero-width goes
+        ("½ off ＡＢＣ ｛１２｝", "1/2 off ABC {12}"),
+        ("Café Łódź 🔥 ç", "Café Łódź 🔥 ç"),  # no GSM-7 lookalike: left for UCS-2
+    ],
+)
+def test_smart_encode_swaps_lookalikes_for_gsm7(text, encoded):
+    assert smart_encode(text) == encoded
+    assert smart_encode(encoded) == encoded
+
+
+def test_curly_quotes_in_a_business_name_keep_the_text_gsm7_and_one_segment():
+    text = invoice_text("Joe’s “Best” Plumbing", "10138", 33207, LINK, PayBy.CARD)
+    assert text.startswith('Joe\'s "Best" Plumbing: invoice #10138')
+    assert segment_info(text).describe() == "155 characters · GSM-7 · 1 SMS segment"
+    unencoded = text.replace('Joe\'s "Best"', "Joe’s “Best”")
+    assert segment_info(unencoded).describe() == "155 characters · UCS-2 · 3 SMS segments"
+
+
+@pytest.mark.parametrize(
     "name, pay_by, characters, encoding, segments",
     [
         ("Lone Star Heating & Air", PayBy.CARD, 157, Encoding.GSM7, 1),
@@ -81,6 +105,11 @@ def test_rendered_invoice_texts(name, pay_by, characters, encoding, segments):
     link = LINK + ("?m=ach" if pay_by is PayBy.ACH else "")
     info = segment_info(invoice_text(name, "10138", 33207, link, pay_by))
     assert (info.characters, info.encoding, info.segments) == (characters, encoding, segments)
+
+
+def test_help_reply_goes_out_smart_encoded():
+    reply = twiml_reply("Joe’s Plumbing: invoice texts… Reply STOP to stop.")
+    assert "<Message>Joe's Plumbing: invoice texts... Reply STOP to stop.</Message>" in reply
 
 
 def test_unicode_business_name_switches_the_whole_text_to_ucs2():

@@ -9,15 +9,15 @@ export REFLEX_TELEMETRY_ENABLED := false
 # bun goes into .tools when the machine has none (see the bun target).
 export PATH := $(CURDIR)/.tools/node/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup browsers unit integration e2e bench clean
+.PHONY: run test setup browsers segment-calculator unit integration e2e bench clean
 
 run: setup
 	$(BIN)/smslinks dev
 
-test: setup browsers
+test: setup browsers segment-calculator
 	$(BIN)/python -m pytest tests
 
-unit: setup
+unit: setup segment-calculator
 	$(BIN)/python -m pytest tests/unit
 
 integration: setup
@@ -40,6 +40,13 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 .PHONY: bun
 bun:
 	@command -v bun >/dev/null || npm install --silent --prefix .tools/node bun@1.4.4
+
+# Twilio's SMS segment calculator, the reference tests/unit/test_twilio_calculator.py holds
+# sms_text.segment_info to; grapheme-splitter (its dependency) is pinned too, as the test reads its table.
+SEGMENT_CALCULATOR := 1.3.0
+segment-calculator:
+	@grep -qs '"version": "$(SEGMENT_CALCULATOR)"' .tools/node/node_modules/sms-segments-calculator/package.json \
+		|| npm install --silent --save-exact --prefix .tools/node sms-segments-calculator@$(SEGMENT_CALCULATOR) grapheme-splitter@1.0.4
 
 # Playwright cannot download browsers offline; Debian's Chromium is used instead.
 browsers:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from smslinks.core import audit, invoices
+from smslinks.core import audit, invoices, sms_text
 from smslinks.models import Channel, Employee, MessageStatus, MessageStatusEvent, OutboundMessage, utcnow
 
 
@@ -27,7 +27,10 @@ def enqueue(
     idempotency_key: str | None = None,
     via: str | None = None,
 ) -> OutboundMessage:
-    """Add a message to the outbox (queued, or scheduled when send_after is in the future)."""
+    """Add a message to the outbox (queued, or scheduled when send_after is in the future). A text
+    is stored smart-encoded: the row holds exactly what goes out and what its segments count."""
+    if channel == Channel.SMS:
+        body = sms_text.smart_encode(body)
     now = utcnow()
     scheduled = send_after is not None and send_after > now
     message = OutboundMessage(

@@ -24,6 +24,7 @@ from smslinks.core.channels import (
     TransientFailure,
     UnknownOutcome,
 )
+from smslinks.core.sms_text import smart_encode
 
 
 class TwilioSms:
@@ -135,8 +136,9 @@ def signature_valid(auth_token: str, url: str, params, signature: str) -> bool:
 
 
 def twiml_reply(text: str | None) -> str:
-    """TwiML answering an inbound text: one <Message>, or an empty <Response/> (no reply)."""
+    """TwiML answering an inbound text: one <Message>, smart-encoded like every text we send, or an
+    empty <Response/> (no reply)."""
     response = MessagingResponse()
     if text:
-        response.message(text)
+        response.message(smart_encode(text))
     return str(response)

@@ -57,7 +57,8 @@ def _demo_load(_args) -> str:
         result = demo.load(session)
     if result.created:
         return "Demo data loaded. Sign in as admin@example.com (and others) with password " + demo.DEMO_PASSWORD
-    return f"Demo data was already loaded; {result.jobs_moved_to_today} technician jobs moved to today."
+    zones = f" {result.zones_corrected} locations' time zones set from their addresses." if result.zones_corrected else ""
+    return f"Demo data was already loaded; {result.jobs_moved_to_today} technician jobs moved to today.{zones}"
 
 
 def _db_upgrade(_args) -> str:

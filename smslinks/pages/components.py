@@ -74,3 +74,18 @@ def invoice_totals(invoice) -> rx.Component:
         spacing="2",
         width="100%",
     )
+
+
+def location_zone(invoice) -> rx.Component:
+    """The service location's time zone in words (quiet hours follow it), and a warning when the
+    address did not give it; `invoice` is the page's InvoiceDetail as a dict Var."""
+    return rx.vstack(
+        rx.text("Time zone: ", invoice["location_zone_label"], size="2", color="var(--gray-11)",
+                title=invoice["location_time_zone"]),
+        rx.cond(
+            invoice["location_zone_warning"],
+            rx.callout(invoice["location_zone_warning"], icon="triangle-alert", color_scheme="amber", size="1"),
+        ),
+        spacing="2",
+        width="100%",
+    )

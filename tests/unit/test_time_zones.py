@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 import zipcodes
 
-from smslinks.core import locations, time_zones
+from smslinks.core import invoice_view, locations, time_zones
 from tests import factories
 
 JULY = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
@@ -114,3 +114,19 @@ def test_a_location_we_cannot_place_keeps_the_business_zone_and_says_so(session)
     )
     location.postal_code = ""
     assert "(no ZIP code)" in locations.zone_words(location, business.time_zone)[1]
+
+
+def test_the_invoice_page_names_the_location_zone(session):
+    business = factories.business(session, time_zone="America/Chicago")
+    office = factories.employee(session, business)
+    location = factories.location(session, factories.customer(session, business), time_zone="America/Phoenix")
+    location.postal_code, location.region = "85004", "AZ"
+    invoice = factories.invoice(session, location)
+    detail = invoice_view.detail(session, office, invoice.id)
+    assert (detail.location_time_zone, detail.location_zone_label, detail.location_zone_warning) == (
+        "America/Phoenix", "Mountain Time (Arizona, no DST)", ""
+    )
+    location.postal_code, location.time_zone = "M5V", "America/Chicago"
+    assert invoice_view.detail(session, office, invoice.id).location_zone_warning.startswith(
+        "Time zone not known from the service address (postal code M5V); using the business's Central Time"
+    )

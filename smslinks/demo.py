@@ -81,15 +81,15 @@ _STREETS = [
 _CITIES = [("Austin", "78704"), ("Austin", "78745"), ("Round Rock", "78664"),
            ("Pflugerville", "78660"), ("Cedar Park", "78613"), ("Austin", "78751")]
 # (customer index, name, street, city, region, postal code): out-of-town places with an open invoice.
-# Customers 0-7 have today's technician jobs and stay all in Austin.
+# Customers 0-7 have today's technician jobs and stay all in Austin; these all have a mobile number.
 _AWAY = [
-    (11, "Rental property", "201 N Oregon St", "El Paso", "TX", "79901"),  # Texas, but Mountain Time
     (12, "Ski condo", "1550 Wewatta St", "Denver", "CO", "80202"),
     (13, "Winter home", "200 W Washington St", "Phoenix", "AZ", "85004"),
     (15, "Mother's house", "500 N Broadway", "Los Angeles", "CA", "90012"),
     (16, "Apartment", "350 W 31st St", "New York", "NY", "10001"),
     (18, "Condo", "15 Mercer St", "Toronto", "ON", "M5V 2T6"),
     (20, "New build", "Lot 14 Sandy Creek Rd", "Leander", "TX", "78699"),  # a ZIP the data does not know
+    (22, "Rental property", "201 N Oregon St", "El Paso", "TX", "79901"),  # Texas, but Mountain Time
 ]
 _COMMERCIAL = ["Rosa's Taqueria", "Hill Country Dental", "Eastside Yoga Studio",
                "Bluebonnet Property Management", "Capitol Auto Repair"]

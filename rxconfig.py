@@ -1,8 +1,14 @@
+import sys
+
 import reflex as rx
+from pydantic import ValidationError
 
-from smslinks.config import get_settings
+from smslinks.config import describe, get_settings
 
-settings = get_settings()
+try:
+    settings = get_settings()
+except ValidationError as error:
+    sys.exit(f"smslinks cannot start:\n{describe(error)}")  # the reason, without a traceback
 
 config = rx.Config(
     app_name="smslinks",

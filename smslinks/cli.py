@@ -3,6 +3,9 @@
 import argparse
 import sys
 
+from pydantic import ValidationError
+
+from smslinks.config import describe, get_settings
 from smslinks.core import accounts
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import parse_permission
@@ -57,7 +60,8 @@ def _demo_load(_args) -> str:
         result = demo.load(session)
     if result.created:
         return "Demo data loaded. Sign in as admin@example.com (and others) with password " + demo.DEMO_PASSWORD
-    return f"Demo data was already loaded; {result.jobs_moved_to_today} technician jobs moved to today."
+    zones = f" {result.zones_corrected} locations' time zones set from their addresses." if result.zones_corrected else ""
+    return f"Demo data was already loaded; {result.jobs_moved_to_today} technician jobs moved to today.{zones}"
 
 
 def _db_upgrade(_args) -> str:
@@ -242,6 +246,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("invoices send-links: choose invoices with --status, --invoice-numbers or --from-file")
     if getattr(args, "limit", None) is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
+    try:
+        get_settings()  # half-set secrets stop every command before it starts
+    except ValidationError as error:
+        for line in describe(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     try:
         message = args.handler(args)
     except DomainError as error:

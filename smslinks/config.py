@@ -7,7 +7,7 @@ the local sandbox servers started by `smslinks dev` (or by the tests) instead of
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from smslinks import routes
@@ -20,9 +20,18 @@ SANDBOX_STRIPE_SECRET_KEY = "sk_test_sandbox"
 SANDBOX_STRIPE_PUBLISHABLE_KEY = "pk_test_sandbox"
 SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox"
 
+ENV_PREFIX = "SMSLINKS_"
+# Secrets that only work together: each group is given whole or not at all, and what "not at all" means.
+SECRET_GROUPS = {
+    "Twilio": (("twilio_account_sid", "twilio_auth_token"), "to use the sandbox"),
+    "Stripe": (("stripe_secret_key", "stripe_publishable_key", "stripe_webhook_secret"), "to use the sandbox"),
+    "the SMTP login": (("smtp_username", "smtp_password"), "to send without logging in"),
+}
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SMSLINKS_", extra="ignore")
+    # Errors never print the values given: they are secrets.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", hide_input_in_errors=True)
 
     database_url: str = Field(
         default=f"sqlite:///{PROJECT_ROOT / 'smslinks.db'}",
@@ -88,6 +97,22 @@ class Settings(BaseSettings):
     # HTTP or SMTP answer); each batch claims four times as many rows in one transaction.
     dispatcher_concurrency: int = Field(default=16, ge=1, le=128)
 
+    @field_validator(*(name for names, _ in SECRET_GROUPS.values() for name in names))
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        """A variable set to "" or spaces counts as not given, never as an empty secret."""
+        return (value or "").strip() or None
+
+    @model_validator(mode="after")
+    def _no_half_set_secrets(self) -> "Settings":
+        problems = [
+            _half_set(service, names, otherwise, [name for name in names if getattr(self, name) is not None])
+            for service, (names, otherwise) in SECRET_GROUPS.items()
+        ]
+        if problems := [problem for problem in problems if problem]:
+            raise ValueError("\n".join(problems))
+        return self
+
     @property
     def backend_url(self) -> str:
         """Where the browser's websocket and the providers' webhooks reach the backend."""
@@ -109,7 +134,7 @@ class Settings(BaseSettings):
     def twilio_credentials(self) -> tuple[str, str]:
         if self.twilio_sandbox:
             return SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN
-        return self.twilio_account_sid, self.twilio_auth_token or ""
+        return self.twilio_account_sid, self.twilio_auth_token
 
     @property
     def twilio_base_url(self) -> str | None:
@@ -125,11 +150,7 @@ class Settings(BaseSettings):
                 SANDBOX_STRIPE_PUBLISHABLE_KEY,
                 SANDBOX_STRIPE_WEBHOOK_SECRET,
             )
-        return (
-            self.stripe_secret_key,
-            self.stripe_publishable_key or "",
-            self.stripe_webhook_secret or "",
-        )
+        return self.stripe_secret_key, self.stripe_publishable_key, self.stripe_webhook_secret
 
     @property
     def stripe_base_url(self) -> str | None:
@@ -153,6 +174,32 @@ class Settings(BaseSettings):
     def sandbox_twilio_url(self) -> str:
         """The Dev phone and mail sink pages live on the sandbox Twilio server."""
         return f"http://localhost:{self.sandbox_twilio_port}"
+
+
+def _half_set(service: str, names: tuple[str, ...], otherwise: str, given: list[str]) -> str:
+    """'Missing SMSLINKS_TWILIO_AUTH_TOKEN: ...' when some but not all of a group are given."""
+    missing = [env_name(name) for name in names if name not in given]
+    if not given or not missing:
+        return ""
+    given_env = [env_name(name) for name in given]
+    return (
+        f"Missing {' and '.join(missing)}: {' and '.join(given_env)} {'is' if len(given) == 1 else 'are'} set, "
+        f"and {service} needs {'both' if len(names) == 2 else f'all {len(names)}'}. "
+        f"Set {'it' if len(missing) == 1 else 'them'}, or unset {' and '.join(given_env)} {otherwise}."
+    )
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def describe(error: ValidationError) -> str:
+    """A settings error for people, one line per problem, naming variables but never their values."""
+    return "\n".join(
+        f"{env_name(str(problem['loc'][0]))}: {problem['msg']}" if problem["loc"]
+        else problem["msg"].removeprefix("Value error, ")  # the checks across fields (_no_half_set_secrets)
+        for problem in error.errors()
+    )
 
 
 @lru_cache

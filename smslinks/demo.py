@@ -1,7 +1,11 @@
 """Demo data: one HVAC and plumbing business in Austin, its staff, customers, jobs and invoices.
 
+Most service locations are around Austin (Central Time); a few customers have a second place in
+another time zone, and one a ZIP code we cannot place, so quiet hours and the zone warnings show.
+
 Loading is idempotent: a second run changes nothing except moving the technicians' demo jobs to
-today, so "Today's jobs" is never empty on a later day.
+today, so "Today's jobs" is never empty on a later day, and setting each location's time zone from
+its address (demo data loaded before zones followed addresses had them all in Central Time).
 """
 
 import random
@@ -13,6 +17,7 @@ from sqlmodel import Session, select
 
 from smslinks.core import accounts, consent, phones
 from smslinks.core.jobs import today_in
+from smslinks.core.locations import apply_zone
 from smslinks.models import (
     Business,
     Customer,
@@ -75,6 +80,17 @@ _STREETS = [
 ]
 _CITIES = [("Austin", "78704"), ("Austin", "78745"), ("Round Rock", "78664"),
            ("Pflugerville", "78660"), ("Cedar Park", "78613"), ("Austin", "78751")]
+# (customer index, name, street, city, region, postal code): out-of-town places with an open invoice.
+# Customers 0-7 have today's technician jobs and stay all in Austin; these all have a mobile number.
+_AWAY = [
+    (12, "Ski condo", "1550 Wewatta St", "Denver", "CO", "80202"),
+    (13, "Winter home", "200 W Washington St", "Phoenix", "AZ", "85004"),
+    (15, "Mother's house", "500 N Broadway", "Los Angeles", "CA", "90012"),
+    (16, "Apartment", "350 W 31st St", "New York", "NY", "10001"),
+    (18, "Condo", "15 Mercer St", "Toronto", "ON", "M5V 2T6"),
+    (20, "New build", "Lot 14 Sandy Creek Rd", "Leander", "TX", "78699"),  # a ZIP the data does not know
+    (22, "Rental property", "201 N Oregon St", "El Paso", "TX", "79901"),  # Texas, but Mountain Time
+]
 _COMMERCIAL = ["Rosa's Taqueria", "Hill Country Dental", "Eastside Yoga Studio",
                "Bluebonnet Property Management", "Capitol Auto Repair"]
 
@@ -104,12 +120,14 @@ _TODAY_SLOTS = [time(8, 0), time(10, 30), time(13, 0), time(15, 30)]
 class LoadResult:
     created: bool
     jobs_moved_to_today: int
+    zones_corrected: int = 0
 
 
 def load(session: Session, seed: int = 7) -> LoadResult:
     business = session.exec(select(Business).where(Business.name == BUSINESS_NAME)).first()
     if business is not None:
-        return LoadResult(created=False, jobs_moved_to_today=_move_jobs_to_today(session, business))
+        return LoadResult(created=False, jobs_moved_to_today=_move_jobs_to_today(session, business),
+                          zones_corrected=_correct_zones(session, business))
     rng = random.Random(seed)
     business = _business(session)
     staff = {email: _employee(session, business, email, name, role) for email, name, role in DEMO_STAFF}
@@ -127,6 +145,8 @@ def load(session: Session, seed: int = 7) -> LoadResult:
                      InvoiceKind.MEMBERSHIP if index % 2 == 0 else InvoiceKind.STATEMENT,
                      InvoiceStatus.OPEN, today - timedelta(days=3), rng)
     _todays_jobs(session, business, technicians, rng, invoice_numbers, job_numbers)
+    # Last, so the random draws above (and the customers, numbers and invoices tests know) stay as they were.
+    _away_locations(session, business, rng, today, invoice_numbers, job_numbers, technicians)
     session.flush()
     return LoadResult(created=True, jobs_moved_to_today=0)
 
@@ -201,8 +221,8 @@ def _customer(session: Session, business: Business, index: int, rng: random.Rand
             city=city,
             region="TX",
             postal_code=postal,
-            time_zone=TIME_ZONE,
         )
+        apply_zone(location, TIME_ZONE)
         session.add(location)
         locations.append(location)
     session.flush()
@@ -254,6 +274,36 @@ def _invoice(session, business, customer, location, job, number, kind, status, i
                             status=PaymentStatus.SUCCEEDED))
     session.add(invoice)
     return invoice
+
+
+def _away_locations(session, business, rng, today, invoice_numbers, job_numbers, technicians):
+    customers = session.exec(
+        select(Customer).where(Customer.business_id == business.id).order_by(Customer.id)
+    ).all()
+    for index, name, street, city, region, postal in _AWAY:
+        customer = customers[index]
+        location = Location(business_id=business.id, customer_id=customer.id, name=name, street=street,
+                            city=city, region=region, postal_code=postal)
+        apply_zone(location, business.time_zone)
+        session.add(location)
+        session.flush()
+        yesterday = today - timedelta(days=1)
+        start = datetime.combine(yesterday, time(9, 0), tzinfo=ZoneInfo(location.time_zone))
+        job = Job(business_id=business.id, number=str(next(job_numbers)), customer_id=customer.id,
+                  location_id=location.id, technician_id=rng.choice(technicians).id, summary="Service visit",
+                  scheduled_start=start, scheduled_end=start + timedelta(hours=2), status=JobStatus.COMPLETED)
+        session.add(job)
+        session.flush()
+        _invoice(session, business, customer, location, job, next(invoice_numbers), InvoiceKind.JOB,
+                 InvoiceStatus.OPEN, yesterday, rng)
+
+
+def _correct_zones(session: Session, business: Business) -> int:
+    """Set every demo location's time zone from its address; how many changed."""
+    rows = session.exec(select(Location).where(Location.business_id == business.id)).all()
+    changed = [row for row in rows if apply_zone(row, business.time_zone)]
+    session.add_all(changed)
+    return len(changed)
 
 
 def _past_invoice(session, business, customer, location, rng, today, number, job_number, technicians):

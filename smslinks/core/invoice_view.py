@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, display, invoices, jobs, links, phones, receipts
+from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts
 from smslinks.core.errors import NotAllowed
 from smslinks.core.permissions import Permission, effective_permissions
 from smslinks.core.sending import describe_send_time
@@ -74,6 +74,8 @@ class InvoiceDetail:
     location_name: str
     address: str
     location_time_zone: str
+    location_zone_label: str  # "Central Time"
+    location_zone_warning: str  # "" unless the zone is the business's, for want of a known postal code
     location_phones: list[ContactRow]
     lines: list[LineRow]
     subtotal: str
@@ -133,6 +135,7 @@ def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDeta
     emails = session.exec(
         select(EmailAddress).where(EmailAddress.customer_id == customer.id).order_by(EmailAddress.id)
     ).all()
+    zone_label, zone_warning = locations.zone_words(location, session.get(Business, invoice.business_id).time_zone)
     return InvoiceDetail(
         id=invoice.id,
         number=invoice.number,
@@ -146,6 +149,8 @@ def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDeta
         location_name=location.name,
         address=jobs.address_line(location),
         location_time_zone=location.time_zone,
+        location_zone_label=zone_label,
+        location_zone_warning=zone_warning,
         location_phones=_phones(session, PhoneNumber.location_id == location.id),
         lines=[
             LineRow(

@@ -40,6 +40,7 @@ from smslinks.core.email_text import EmailText
 from smslinks.core.errors import DomainError, NotAllowed, NotFound
 from smslinks.core.permissions import Permission, has_permission
 from smslinks.core.sms_text import PayBy
+from smslinks.core.time_zones import zone_name
 from smslinks.models import (
     Business,
     Channel,
@@ -536,7 +537,8 @@ def preview_text(
         label = f"Schedule for {display.time_of_day(send_after, location.time_zone)}"
         local_now = display.time_of_day(now, location.time_zone)
         note = (
-            f"It is {local_now} at the service location. Texts go out between 8 AM and 9 PM there, "
+            f"It is {local_now} at the service location ({zone_name(location.time_zone, now)}). "
+            "Texts go out between 8 AM and 9 PM there, "
             f"so this one will go at {describe_send_time(send_after, now, location.time_zone)}."
         )
     return TextPreview(body=body, segments=sms_text.segment_info(body).describe(), send_note=note, send_label=label)

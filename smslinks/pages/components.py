@@ -85,3 +85,18 @@ def bank_payment_pending(invoice) -> rx.Component:
         rx.callout(invoice["bank_pending"], icon="landmark", color_scheme="amber", size="1", width="100%",
                    role="status", data_testid="bank-pending"),
     )
+
+
+def location_zone(invoice) -> rx.Component:
+    """The service location's time zone in words (quiet hours follow it), and a warning when the
+    address did not give it; `invoice` is the page's InvoiceDetail as a dict Var."""
+    return rx.vstack(
+        rx.text("Time zone: ", invoice["location_zone_label"], size="2", color="var(--gray-11)",
+                title=invoice["location_time_zone"]),
+        rx.cond(
+            invoice["location_zone_warning"],
+            rx.callout(invoice["location_zone_warning"], icon="triangle-alert", color_scheme="amber", size="1"),
+        ),
+        spacing="2",
+        width="100%",
+    )

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import bank_payment_pending, invoice_totals, not_allowed, status_badge
+from smslinks.pages.components import bank_payment_pending, invoice_totals, location_zone, not_allowed, status_badge
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import (
@@ -137,7 +137,7 @@ def _location() -> rx.Component:
         rx.text(invoice["location_name"], weight="bold", size="3"),
         rx.hstack(rx.icon("map-pin", size=14, flex_shrink="0", margin_top="3px"), rx.text(invoice["address"]),
                   align="start", spacing="2"),
-        rx.text("Time zone: ", invoice["location_time_zone"], size="2", color="var(--gray-11)"),
+        location_zone(invoice),
         rx.foreach(State.location_phones, _contact),
     )
 

@@ -7,7 +7,7 @@ Designed for 390x844 with touch and usable from 360px wide: one column, touch ta
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import bank_payment_pending, invoice_totals, not_allowed, status_badge
+from smslinks.pages.components import bank_payment_pending, invoice_totals, location_zone, not_allowed, status_badge
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import TOUCH, actions_menu, email_dialog, text_dialog
@@ -157,6 +157,7 @@ def _details() -> rx.Component:
             spacing="2",
             align="start",
         ),
+        rx.cond(invoice["location_zone_label"], location_zone(invoice)),  # known once the job has an invoice
         rx.link(
             rx.button(
                 rx.icon("navigation", size=16), "Open in Maps",

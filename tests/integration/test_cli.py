@@ -4,7 +4,7 @@ from sqlmodel import Session, func, select
 from smslinks import cli, demo
 from smslinks.core.permissions import Permission, has_permission
 from smslinks.db import get_engine
-from smslinks.models import AuditEvent, Business, Customer, Employee, Invoice, Job, PhoneNumber, SmsOptOut
+from smslinks.models import AuditEvent, Business, Customer, Employee, Invoice, Job, Location, PhoneNumber, SmsOptOut
 
 
 def run(*argv):
@@ -42,6 +42,21 @@ def test_demo_has_every_invoice_status_and_kind(loaded):
     assert kinds == {"job", "membership", "statement"}
     assert {"Mobile", "Home", "Work"} <= types
     assert opted_out >= 2
+
+
+def test_demo_locations_take_their_zones_from_their_addresses(loaded, capsys):
+    with Session(get_engine()) as session:
+        zones = set(session.exec(select(Location.time_zone).distinct()).all())
+        assert zones == {"America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+                         "America/New_York", "America/Toronto"}
+        for location in session.exec(select(Location)).all():  # as demo data loaded before zones followed addresses
+            location.time_zone = "America/Chicago"
+            session.add(location)
+        session.commit()
+    assert run("demo", "load") == 0
+    assert "6 locations' time zones set from their addresses" in capsys.readouterr().out
+    with Session(get_engine()) as session:
+        assert set(session.exec(select(Location.time_zone).distinct()).all()) == zones
 
 
 def test_users_create_and_grant(loaded, capsys):

@@ -464,6 +464,18 @@ def test_technician_consent_says_it_was_taken_in_the_field(world):
 # ---------------------------------------------------------------- quiet hours
 
 
+def test_the_quiet_hours_note_names_the_zone_in_words(world):
+    world.location.time_zone = "America/Los_Angeles"
+    world.session.flush()
+    late = datetime(2026, 11, 25, 7, 0, tzinfo=timezone.utc)  # 11 PM the evening before in Los Angeles
+    preview = sending.preview_text(world.session, world.office, world.invoice.id, PayBy.CARD,
+                                   sending.new_link_token(), Via.OFFICE, now=late)
+    assert preview.send_note == (
+        "It is 11:00 PM at the service location (Pacific Time). Texts go out between 8 AM and 9 PM there, "
+        "so this one will go at 8:00 AM PST tomorrow."
+    )
+
+
 def test_a_text_outside_quiet_hours_is_scheduled_for_8am_there_and_says_so(world):
     world.location.time_zone = factories.zone_where_local_hour_is(23)
     world.session.flush()

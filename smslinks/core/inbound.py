@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from smslinks.core import audit, consent, outbox, phones
-from smslinks.core.sms_text import Encoding, segment_info
+from smslinks.core.sms_text import Encoding, segment_info, smart_encode
 from smslinks.models import (
     Business,
     Channel,
@@ -184,12 +184,6 @@ CLARIFICATION = (
 OPTED_OUT = "You're unsubscribed and will get no more invoice texts. Reply START to resubscribe."
 OPTED_IN = "You're resubscribed to invoice texts. Reply STOP to opt out."
 KEPT = "Thanks, you'll keep getting invoice texts. Reply STOP anytime to opt out."
-# Typographic characters GSM-7 lacks (one would make the text UCS-2: 70 characters a segment).
-_PLAIN_PUNCTUATION = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
-)
-
-
 def help_text(business: Business) -> str:
     contact = []
     if business.phone:
@@ -203,7 +197,7 @@ def help_text(business: Business) -> str:
 def signed(business_name: str, text: str) -> str:
     """The text after "<Business>: ", in one GSM-7 text where possible: accented letters GSM-7 lacks
     lose their accent, and a name too long to fit loses its last words."""
-    name = "".join(_gsm7(char) for char in " ".join(business_name.split()).translate(_PLAIN_PUNCTUATION))
+    name = "".join(_gsm7(char) for char in smart_encode(" ".join(business_name.split())))
     room = SEGMENT - segment_info(f": {text}").characters
     if segment_info(name).characters > room:
         words = name[: room + 1].split(" ")

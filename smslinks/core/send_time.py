@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smslinks.core import accounts, display, invoices, sending
+from smslinks.core import accounts, display, invoices, sending, time_zones
 from smslinks.models import Business, Channel, Invoice, Location, OutboundMessage, PaymentLink, PaymentSettings
 
 # The payability reasons that read better as what happened before the message could go.
@@ -99,6 +99,7 @@ def _before(message: OutboundMessage, zone: str) -> str:
 def _hold_note(hold_until: datetime, now: datetime, zone: str) -> str:
     """The timeline's words for a text moved back to the morning."""
     return (
-        f"Held for quiet hours: it is {display.time_of_day(now, zone)} at the service location; "
+        f"Held for quiet hours: it is {display.time_of_day(now, zone)} at the service location "
+        f"({time_zones.zone_name(zone, now)}); "
         f"it will go at {sending.describe_send_time(hold_until, now, zone)}."
     )

@@ -3,12 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from smslinks.core import consent, delivery, inbound, outbox, sms_readiness
 from smslinks.core.channels import PermanentFailure, TransientFailure
 from smslinks.core.dispatch import OPTED_OUT_REASON, Dispatcher, DispatchPolicy
-from smslinks.db import make_engine
 from smslinks.models import AuditEvent, Invoice, MessageStatusEvent, OutboundMessage
 from tests import factories
 from tests.fakes import TIMEOUT_AFTER_REACHING, TIMEOUT_BEFORE_REACHING, Clock, FakeEmail, FakeSms
@@ -17,14 +16,6 @@ CALLBACK = "https://app.example.com/webhooks/twilio/status"
 POLICY = DispatchPolicy(
     max_attempts=3, retry_base_seconds=30, sending_grace_seconds=120, status_callback_url=CALLBACK
 )
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'dispatch.db'}")
-    SQLModel.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ and one text per invoice and number waits at a time (core/sending)."""
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from smslinks.core.channels import TransientFailure
 from smslinks.core import accounts, invoice_view, links, outbox, sending
@@ -13,7 +13,6 @@ from smslinks.core.errors import DomainError, NotAllowed
 from smslinks.core.permissions import Permission, set_permission
 from smslinks.core.sending import Recipient, TextAlreadyWaiting, Via
 from smslinks.core.sms_text import PayBy
-from smslinks.db import make_engine
 from smslinks.models import Business, Invoice, OutboundMessage, Payment, PaymentLink, utcnow
 from tests import factories
 from tests.fakes import Clock, FakeEmail, FakeSms
@@ -100,14 +99,6 @@ class World:
         with self.session() as session:
             office = session.get(type(self.office), self.office.id)
             return invoice_view.timeline(session, office, self.invoice_id, now=self.clock())
-
-
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'send-time.db'}")
-    SQLModel.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -5,10 +5,11 @@ format, and keeps messages in memory (a restart forgets them):
 - Messages: create, fetch and list (filtered by To/From, newest first, paged). Each created message
   moves queued -> sent -> delivered, one step every `step_seconds`, with a status callback to its
   StatusCallback URL signed exactly as Twilio signs (X-Twilio-Signature, the auth token).
-- Documented test numbers answer with real Twilio error codes (Twilio's magic numbers):
-  +15005550001 -> 21211 (invalid number), +15005550009 -> 21614 (not a mobile number),
-  +15005550004 -> 21610 (unsubscribed); +15005550030 is accepted, then ends "undelivered" with
-  30003 (unreachable handset) in its callback. A number that replied STOP on the Dev phone gets
+- Test numbers answer with real Twilio error codes. They end like Twilio's magic test numbers but
+  sit in Austin's fictional 555-00XX range, since the app refuses Twilio's 500 area code (personal
+  numbers) as a recipient: +15125550001 -> 21211 (invalid number), +15125550009 -> 21614 (not a
+  mobile number), +15125550004 -> 21610 (unsubscribed); +15125550030 is accepted, then ends
+  "undelivered" with 30003 (unreachable handset) in its callback. A number that replied STOP on the Dev phone gets
   21610 from then on (until it replies START), as with real Twilio.
 - Lookup v2 (GET /v2/PhoneNumbers/{number}?Fields=line_type_intelligence): the sandbox cannot
   see the app's data, so a rule decides: numbers whose last four digits start with 9 are
@@ -55,12 +56,12 @@ from smslinks.sandbox.mail_sink import MailStore, mail_routes, start_smtp
 log = logging.getLogger("smslinks.sandbox.twilio")
 
 API = "/2010-04-01/Accounts/{account_sid}"
-INVALID_NUMBER = "+15005550001"
-UNSUBSCRIBED_NUMBER = "+15005550004"
-NOT_MOBILE_NUMBER = "+15005550009"
-UNREACHABLE_NUMBER = "+15005550030"
+INVALID_NUMBER = "+15125550001"
+UNSUBSCRIBED_NUMBER = "+15125550004"
+NOT_MOBILE_NUMBER = "+15125550009"
+UNREACHABLE_NUMBER = "+15125550030"
 # The number a Messaging Service "picks from its pool" here.
-SERVICE_POOL_NUMBER = "+15005550006"
+SERVICE_POOL_NUMBER = "+15125550006"
 # Status callbacks in flight at once (like Twilio, the sandbox does not flood the app).
 CALLBACK_CONNECTIONS = 20
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")

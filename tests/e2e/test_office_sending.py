@@ -369,11 +369,11 @@ def test_office_pages_stay_usable_on_a_tablet(live_app, browser, base_url, size)
 
 def test_a_text_that_cannot_be_delivered_says_why_in_plain_english(live_app, desktop):
     # The sandbox's unreachable test number: Twilio takes the text, then reports error 30003.
-    made = make_invoice(live_app, "Devon Farrow", [("+1 500-555-0030", "Mobile")])
+    made = make_invoice(live_app, "Devon Farrow", [("512-555-0030", "Mobile")])
     sign_in(desktop, "office@example.com")
     desktop.goto(f"/invoices/{made.invoice_id}")
     text_dialog(desktop).get_by_role("button", name="Send").click()
-    entry = desktop.get_by_test_id("timeline-entry").filter(has_text="Text to (500) 555-0030")
+    entry = desktop.get_by_test_id("timeline-entry").filter(has_text="Text to (512) 555-0030")
     expect(entry.get_by_text("Undelivered", exact=True)).to_be_visible(timeout=SLOW)
     expect(entry).to_contain_text("The phone was unreachable (switched off or out of coverage)")
     screenshot(desktop, "office-invoice-undelivered-desktop")

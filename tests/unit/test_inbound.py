@@ -140,13 +140,13 @@ def test_an_ordinary_reply_changes_nothing_but_is_audited(session, business):
 def test_reply_to_an_unknown_number_is_for_the_business_that_last_texted_the_customer(session, business):
     factories.business(session, name="Someone Else", default_sending_number="+15125550777")
     outbox.enqueue(session, business_id=business.id, channel="sms", to_address="+15125550134", body="hi")
-    result = inbound.receive(session, from_number="+15125550134", to_number="+15005550006", body="STOP")
+    result = inbound.receive(session, from_number="+15125550134", to_number="+15125550006", body="STOP")
     assert result.business_id == business.id
     assert consent.opted_out_at(session, business.id, "+15125550134") is not None
 
 
 def test_reply_nobody_can_place_changes_nothing(session, business):
-    result = inbound.receive(session, from_number="+15125550100", to_number="+15005550006", body="STOP")
+    result = inbound.receive(session, from_number="+15125550100", to_number="+15125550006", body="STOP")
     assert result.business_id is None and result.reply is None
     assert session.exec(select(AuditEvent)).all() == []
 

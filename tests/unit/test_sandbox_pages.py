@@ -29,4 +29,4 @@ def test_the_documented_line_type_rule():
     assert line_type_for("+15125550134") == "mobile"
     assert line_type_for("+15125559001") == "landline"
     assert line_type_for("+15125558001") == "nonFixedVoip"
-    assert line_type_for("+15005550009") == "landline"
+    assert line_type_for("+15125550009") == "landline"

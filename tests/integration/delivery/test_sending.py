@@ -27,28 +27,28 @@ def test_a_text_is_sent_then_delivered_by_signed_status_callbacks(env, business)
 
 
 def test_21610_fails_the_text_and_opts_the_number_out(env, business):
-    message_id = enqueue(env, business, "+15005550004")
+    message_id = enqueue(env, business, "+15125550004")
     env.dispatcher().run_once()
     failed = load(env, message_id)
     assert (failed.status, failed.error_code) == ("failed", "21610")
     assert failed.failure_reason == delivery.TWILIO_ERROR_REASONS["21610"]
     with env.session() as session:
         row = session.exec(select(SmsOptOut).where(SmsOptOut.business_id == business.id)).one()
-    assert (row.e164, row.source) == ("+15005550004", "Twilio error 21610")
+    assert (row.e164, row.source) == ("+15125550004", "Twilio error 21610")
 
 
 def test_21211_fails_the_text_with_a_readable_reason(env, business):
-    message_id = enqueue(env, business, "+15005550001")
+    message_id = enqueue(env, business, "+15125550001")
     env.dispatcher().run_once()
     failed = load(env, message_id)
     assert (failed.status, failed.error_code, failed.failure_reason) == (
         "failed", "21211", "The phone number is not valid."
     )
-    assert env.sandbox_messages_to("+15005550001") == []
+    assert env.sandbox_messages_to("+15125550001") == []
 
 
 def test_carrier_failure_arrives_by_callback_as_undelivered_30003(env, business):
-    message_id = enqueue(env, business, "+15005550030")
+    message_id = enqueue(env, business, "+15125550030")
     env.dispatcher().run_once()
     wait_for(lambda: load(env, message_id).status == "undelivered", what="undelivered")
     message = load(env, message_id)
@@ -154,7 +154,7 @@ def test_the_factory_builds_the_sandbox_adapter_from_settings(env):
     provider = sms_provider(env.settings.model_copy(update={"sandbox_twilio_port": int(env.sandbox_url.rsplit(":", 1)[1])}))
     assert provider.line_type("+15125550134") == "mobile"
     try:
-        provider.send(to="+15005550001", body="hello", from_="+15125559001")
+        provider.send(to="+15125550001", body="hello", from_="+15125559001")
     except PermanentFailure as error:
         assert error.code == "21211"
     else:

@@ -1,25 +1,90 @@
 """`smslinks`: the admin command line for support staff and operators."""
 
 import argparse
+import getpass
+import os
 import sys
 
 from pydantic import ValidationError
 
 from smslinks.config import describe, get_settings
-from smslinks.core import accounts
+from smslinks.core import accounts, company
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import parse_permission
 from smslinks.db import session_scope, upgrade_to_head
 from smslinks.models import InvoiceStatus
 
 
+# Passwords never come from a flag (shell history, the process list): a prompt, or these variables.
+SETUP_PASSWORD_VARIABLE = "SMSLINKS_SETUP_PASSWORD"
+USER_PASSWORD_VARIABLE = "SMSLINKS_USER_PASSWORD"
+# `smslinks setup` flags by the profile field they fill (for asking and for naming what is wrong).
+_SETUP_FIELDS = {
+    "name": ("--business", "Business name"),
+    "phone": ("--phone", "Business phone (shown to customers)"),
+    "email": ("--email", "Business email (customers' replies go there)"),
+    "street": ("--street", "Street address"),
+    "city": ("--city", "City"),
+    "region": ("--state", "State or province"),
+    "postal_code": ("--postal-code", "ZIP or postal code"),
+    "time_zone": ("--time-zone", "Time zone (empty: from the postal code)"),
+}
+
+
+def _password(variable: str, who: str) -> str:
+    """From the environment variable, else asked twice at the terminal."""
+    if password := os.environ.get(variable):
+        return password
+    if not sys.stdin.isatty():
+        raise DomainError(f"Give {who} password in {variable} (or run this in a terminal to be asked).")
+    first = getpass.getpass(f"Password for {who}: ")
+    if getpass.getpass("Again: ") != first:
+        raise DomainError("The two passwords differ.")
+    return first
+
+
+def _ask(value: str | None, label: str, flag: str, required: bool = True) -> str:
+    if value is not None:
+        return value
+    if sys.stdin.isatty():
+        return input(f"{label}: ")
+    if required:
+        raise DomainError(f"Give {flag} (or run this in a terminal to be asked).")
+    return ""
+
+
 def _users_create(args) -> str:
     with session_scope() as session:
         business = accounts.the_business(session, args.business)
-        employee = accounts.create_employee(
-            session, business, args.email, args.password, args.name, args.role
-        )
+        password = _password(USER_PASSWORD_VARIABLE, args.email)
+        employee = accounts.create_employee(session, business, args.email, password, args.name, args.role)
         return f"Created {employee.role} {employee.name} <{employee.email}>."
+
+
+def _setup(args) -> str:
+    upgrade_to_head()
+    with session_scope() as session:
+        if company.is_set_up(session):
+            raise DomainError(company.ALREADY_SET_UP)
+        optional = {"street", "city", "region", "postal_code", "time_zone"}
+        profile = company.CompanyProfile(**{
+            field: _ask(getattr(args, field), label, flag, required=field not in optional)
+            for field, (flag, label) in _SETUP_FIELDS.items()
+        })
+        try:
+            company.checked(profile)
+        except company.FieldErrors as errors:
+            raise DomainError("\n".join(f"{_SETUP_FIELDS[field][0]}: {why}" for field, why in errors.fields.items()))
+        admin_email = _ask(args.admin_email, "Administrator's email (their sign-in)", "--admin-email")
+        admin_name = _ask(args.admin_name, "Administrator's name", "--admin-name")
+        business, admin = company.set_up(
+            session, profile, admin_email=admin_email, admin_name=admin_name,
+            admin_password=_password(SETUP_PASSWORD_VARIABLE, admin_email.strip() or "the administrator"),
+        )
+        return (
+            f"Set up {business.name} ({business.time_zone}). {admin.name} <{admin.email}> can sign in as its "
+            "administrator; Settings > Invoicing > Online Payments switches texting on."
+        )
 
 
 def _users_permission(args) -> str:
@@ -180,9 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     users = commands.add_parser("users", help="employees and their permissions").add_subparsers(
         dest="users_command", required=True
     )
-    create = users.add_parser("create", help="add an employee")
+    create = users.add_parser("create", help=f"add an employee (password: asked, or {USER_PASSWORD_VARIABLE})")
     create.add_argument("--email", required=True)
-    create.add_argument("--password", required=True)
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, help='e.g. Administrator, "Office employee", Technician')
     create.set_defaults(handler=_users_create)
@@ -191,6 +255,19 @@ def build_parser() -> argparse.ArgumentParser:
         change.add_argument("--email", required=True)
         change.add_argument("--permission", required=True, help='e.g. "Enable Invoice SMS Text Link"')
         change.set_defaults(handler=_users_permission, action=action)
+
+    setup = commands.add_parser(
+        "setup",
+        help="create the business and its first administrator on a new installation",
+        description="Creates the business and its first administrator. Missing details are asked for at a "
+        f"terminal; the administrator's password is asked for, or read from {SETUP_PASSWORD_VARIABLE}. "
+        "Refuses when a business already exists.",
+    )
+    for field, (flag, label) in _SETUP_FIELDS.items():
+        setup.add_argument(flag, dest=field, help=label)
+    setup.add_argument("--admin-email", help="the administrator's sign-in email")
+    setup.add_argument("--admin-name", help="the administrator's name")
+    setup.set_defaults(handler=_setup)
 
     account = commands.add_parser("account", help="account switches (Technical Support)").add_subparsers(
         dest="account_command", required=True

@@ -131,6 +131,10 @@ class Business(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)  # E.164, shown to customers for help
     email: str | None = Field(default=None, max_length=254)
     host: str | None = Field(default=None, max_length=255)  # the business's own link host, if any
+    street: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    city: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    region: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})  # state or province
+    postal_code: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     # Switched on by Technical Support only (CLI); until then the feature cannot be enabled.
     sms_links_available: bool = Field(default=False)
     sms_registration_status: str = Field(

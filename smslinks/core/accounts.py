@@ -26,7 +26,7 @@ def the_business(session: Session, business_id: int | None = None) -> Business:
         return business
     businesses = session.exec(select(Business).order_by(Business.id).limit(2)).all()
     if not businesses:
-        raise NotFound("There is no business yet. Run `smslinks demo load` or create one first.")
+        raise NotFound("There is no business yet. Run `smslinks setup` to create it (or `smslinks demo load` for demo data).")
     if len(businesses) > 1:
         raise DomainError("Several businesses exist; say which one with --business ID.")
     return businesses[0]

@@ -35,9 +35,10 @@ class InvalidPhone(DomainError):
     pass
 
 
-def parse(text: str, region: str = DEFAULT_REGION) -> str:
+def parse(text: str, region: str = DEFAULT_REGION, *, textable: bool = True) -> str:
     """Return the E.164 form of a number that can receive our texts, typed any way a person types
-    it, or raise InvalidPhone saying why not."""
+    it, or raise InvalidPhone saying why not. textable=False: any US or Canadian number people can
+    call (a business's own line may be toll-free)."""
     text = (text or "").strip()
     if not text:
         raise InvalidPhone("Enter a phone number.")
@@ -49,13 +50,13 @@ def parse(text: str, region: str = DEFAULT_REGION) -> str:
         raise InvalidPhone(f'"{_echo(text)}" is not a phone number.') from None
     if number.extension:  # refused, not trimmed: the text would reach the switchboard, not the person
         raise InvalidPhone(EXTENSION)
-    if reason := _nanp_service_code(number):
+    if textable and (reason := _nanp_service_code(number)):
         raise InvalidPhone(reason)
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(f'"{_echo(text)}" is not a valid phone number.')
     if phonenumbers.region_code_for_number(number) not in SUPPORTED_REGIONS:
         raise InvalidPhone("Only US and Canadian numbers can receive invoice texts.")
-    if (kind := phonenumbers.number_type(number)) not in _TEXTABLE:
+    if textable and (kind := phonenumbers.number_type(number)) not in _TEXTABLE:
         raise InvalidPhone(_REFUSED.get(kind, "That kind of number can't receive texts here."))
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 

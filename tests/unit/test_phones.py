@@ -74,3 +74,11 @@ def test_messages_never_repeat_a_long_input_whole(typed, message):
 )
 def test_format_as_typed_keeps_what_it_cannot_dial(typed, shown):
     assert phones.format_as_typed(typed) == shown
+
+
+def test_a_business_line_may_be_toll_free_but_a_recipient_may_not():
+    assert phones.parse("(800) 555-0199", textable=False) == "+18005550199"
+    with pytest.raises(phones.InvalidPhone, match="Toll-free"):
+        phones.parse("(800) 555-0199")
+    with pytest.raises(phones.InvalidPhone, match="Extensions"):
+        phones.parse("(800) 555-0199 x12", textable=False)

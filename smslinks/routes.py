@@ -10,6 +10,12 @@ SETTINGS = "/settings"
 SETTINGS_ONLINE_PAYMENTS = "/settings/invoicing/online-payments"
 SETTINGS_EMPLOYEES = "/settings/employees"
 PAY = "/pay/[token]"
+# A clean install: the first-run page, then the business's own records.
+SETUP = "/setup"
+SETTINGS_COMPANY = "/settings/company"
+CUSTOMERS = "/customers"
+CUSTOMER = "/customers/[customer_id]"
+JOBS = "/jobs"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

@@ -17,6 +17,11 @@ class Permission(StrEnum):
     MANAGE_ONLINE_PAYMENTS = "Manage online payment settings"
     MANAGE_EMPLOYEES = "Manage employees"
     VIEW_ASSIGNED_JOBS = "View assigned jobs"
+    MANAGE_COMPANY = "Manage company profile"
+    MANAGE_CUSTOMERS = "Manage customers"
+    EDIT_INVOICES = "Create and edit invoices"
+    VOID_INVOICES = "Void invoices"
+    SCHEDULE_JOBS = "Schedule jobs"
 
 
 # What each permission lets a person do, as shown next to its switch in Settings > Employees.
@@ -27,21 +32,33 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.MANAGE_ONLINE_PAYMENTS: "Change Settings > Invoicing > Online Payments.",
     Permission.MANAGE_EMPLOYEES: "Change what each employee may do (this page).",
     Permission.VIEW_ASSIGNED_JOBS: "See the jobs assigned to them, on a phone.",
+    Permission.MANAGE_COMPANY: "Change Settings > Company: what customers see of the business.",
+    Permission.MANAGE_CUSTOMERS: "Add and change customers, their numbers, emails and service locations.",
+    Permission.EDIT_INVOICES: "Create, change and finalize invoices (technicians: their own jobs' invoices).",
+    Permission.VOID_INVOICES: "Void an invoice: its links stop working and its waiting texts are canceled.",
+    Permission.SCHEDULE_JOBS: "Schedule jobs and assign them to technicians.",
 }
 
-_OFFICE = {Permission.VIEW_INVOICES, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL}
+_OFFICE = {
+    Permission.VIEW_INVOICES, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL,
+    Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES,
+}
 
 ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS},
-    Role.MANAGER: frozenset(_OFFICE),
-    Role.OFFICE_EMPLOYEE: frozenset(_OFFICE),
-    Role.ACCOUNTANT: frozenset(_OFFICE),
+    Role.MANAGER: frozenset(_OFFICE | {Permission.VOID_INVOICES, Permission.SCHEDULE_JOBS}),
+    Role.OFFICE_EMPLOYEE: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
+    Role.ACCOUNTANT: frozenset(_OFFICE | {Permission.VOID_INVOICES}),
     # Bookkeepers reconcile; texting customers is an explicit grant for them.
-    Role.BOOKKEEPER: frozenset({Permission.VIEW_INVOICES, Permission.SEND_INVOICE_EMAIL}),
-    Role.DISPATCHER: frozenset(_OFFICE),
-    Role.CSR: frozenset(_OFFICE),
+    Role.BOOKKEEPER: frozenset(
+        {Permission.VIEW_INVOICES, Permission.SEND_INVOICE_EMAIL, Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES}
+    ),
+    Role.DISPATCHER: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
+    Role.CSR: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
+    # A technician creates the invoice of their own job (core keeps them to their jobs).
     Role.TECHNICIAN: frozenset(
-        {Permission.VIEW_ASSIGNED_JOBS, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL}
+        {Permission.VIEW_ASSIGNED_JOBS, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL,
+         Permission.EDIT_INVOICES}
     ),
 }
 

@@ -264,6 +264,27 @@ def test_bank_payment_needs_the_mandate_accepted_and_stores_the_evidence(session
     assert refused.value.code == "already_processing"
 
 
+def test_with_partial_payments_the_remainder_can_be_paid_while_a_bank_debit_processes(session, stripe, paying):
+    business, invoice, _link, token = paying
+    payment_settings(session, business.id).partial_payments_enabled = True
+    secret = payments.prepare_bank_payment(session, stripe, token, client=CLIENT, amount_text="100")
+    stripe.attach_bank(secret.split("_secret_")[0], BANK)
+    assert payments.pay_by_bank(session, stripe, token, client=CLIENT, accepted=True, ip_address="198.51.100.4",
+                                user_agent="Mozilla/5.0 (iPhone)", amount_text="100").status == "processing"
+    # The page asks for what is not on its way yet; more than that is refused.
+    view = pay_page.open_link(session, token, client=CLIENT, host="")
+    assert (view.screen, view.balance_cents) == (Screen.PAY, 15_000)
+    with pytest.raises(PaymentRefused) as refused:
+        _card(session, stripe, token, amount="150.01")
+    assert refused.value.code == "amount_too_large"
+    assert _card(session, stripe, token).amount_cents == 15_000
+    # Everything is paid or on its way: nothing more is asked.
+    assert pay_page.open_link(session, token, client=CLIENT, host="").screen is Screen.PROCESSING
+    with pytest.raises(PaymentRefused) as refused:
+        _card(session, stripe, token)
+    assert refused.value.code == "already_processing"
+
+
 def test_bank_payment_without_a_connected_account_is_refused(session, stripe, paying):
     _business, _invoice, _link, token = paying
     payments.prepare_bank_payment(session, stripe, token, client=CLIENT)

@@ -183,7 +183,6 @@ def customer_dialog() -> rx.Component:
                 width="100%",
             ),
             max_width="720px",
-            width="calc(100vw - 1.5rem)",
             padding=["1rem", "1.5rem"],
         ),
         open=State.dialog_open,

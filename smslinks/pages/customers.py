@@ -158,6 +158,7 @@ def _location(row) -> rx.Component:
         width="100%",
         padding_bottom="0.5rem",
         border_bottom="1px solid var(--gray-a4)",
+        _last={"border_bottom": "none", "padding_bottom": "0"},
         data_testid="customer-location",
     )
 

@@ -112,6 +112,17 @@ def test_office_adds_finds_and_edits_a_customer(live_app, desktop, browser, base
     expect(numbers.filter(has_text="(303) 555-0143")).to_contain_text("Work cell")
     expect(numbers).to_have_count(3)
 
+    # A customer with invoices lists them, each opening its invoice.
+    page.get_by_role("link", name="Customers").first.click()
+    _search(page, "amanda rivera")
+    page.get_by_role("link", name="Amanda Rivera").click()
+    invoices = page.get_by_role("region", name="Invoices")
+    first = invoices.get_by_role("link").first
+    number = first.inner_text().lstrip("#")
+    first.click()
+    expect(page).to_have_url(re.compile(r"/invoices/\d+$"))
+    expect(page.get_by_role("heading", name=f"Invoice #{number}")).to_be_visible()
+
     # The same pages on a phone.
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base_url, is_mobile=True,
                                   has_touch=True, device_scale_factor=2)

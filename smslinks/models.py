@@ -255,6 +255,11 @@ class PhoneNumber(SQLModel, table=True):
             "(customer_id IS NULL) <> (location_id IS NULL)", name="phone_has_one_owner"
         ),
         _prefix_search_index("ix_phone_number_reversed_digits", "reversed_digits"),
+        # One number is saved once per customer (core/customers.py says so first, by field).
+        sa.Index(
+            "ux_phone_number_customer_e164", "customer_id", "e164", unique=True,
+            sqlite_where=sa.text("customer_id IS NOT NULL"), postgresql_where=sa.text("customer_id IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)

@@ -34,8 +34,12 @@ def _nav_link(item) -> rx.Component:
             title="Settings",
         ),
         rx.link(
-            rx.hstack(rx.icon(item["icon"], size=16), rx.text(item["label"]), spacing="2", align="center"),
+            # On a phone the sections show as icons (named for screen readers and on hover): the bar fits.
+            rx.hstack(rx.icon(item["icon"], size=16), rx.text(item["label"], class_name="hide-on-phone"),
+                      spacing="2", align="center"),
             href=item["href"],
+            aria_label=item["label"],
+            title=item["label"],
             color="var(--gray-12)",
             weight="medium",
             underline="none",

@@ -55,3 +55,32 @@ def test_migrations_round_trip_on_sqlite(sqlite_url):
 
 def test_migrations_round_trip_on_postgresql(postgres_url):
     _round_trip(postgres_url)
+
+
+def test_a_number_twice_on_one_customer_stops_the_upgrade_and_is_left_for_a_person(sqlite_url):
+    """0012's unique index dedupes nothing silently: it names the duplicates and changes nothing."""
+    from sqlmodel import Session, select
+
+    from smslinks.models import Business, Customer, PhoneNumber
+
+    config = _config(sqlite_url)
+    command.upgrade(config, "0011")
+    engine = make_engine(sqlite_url)
+    try:
+        with Session(engine) as session:
+            business = Business(name="Old Data HVAC")
+            session.add(business)
+            session.flush()
+            customer = Customer(business_id=business.id, name="Pat Twice", search_name="pat twice")
+            session.add(customer)
+            session.flush()
+            for kind in ("Mobile", "Home"):
+                session.add(PhoneNumber(business_id=business.id, customer_id=customer.id, e164="+13035550199",
+                                        reversed_digits="9910555303", type=kind))
+            session.commit()
+        with pytest.raises(RuntimeError, match=r"customer \d+: \+13035550199 \(2 times\)"):
+            command.upgrade(config, "head")
+        with Session(engine) as session:
+            assert len(session.exec(select(PhoneNumber)).all()) == 2
+    finally:
+        engine.dispose()

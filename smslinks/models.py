@@ -368,7 +368,8 @@ class Invoice(SQLModel, table=True):
 class NumberCounter(SQLModel, table=True):
     """The last number handed out per business and kind ("invoice", "job"). Finalizing takes the next
     one with UPDATE ... RETURNING, which holds the row until commit: two finalizes never share a number,
-    and a number once taken is never given again (a rolled-back one is skipped, not reused)."""
+    and a number once committed is never given again (a void invoice keeps its own). A finalize that
+    rolls back rolls its increment back too, so the numbers stay without gaps."""
 
     __tablename__ = "number_counter"
     business_id: int = Field(foreign_key="business.id", primary_key=True)

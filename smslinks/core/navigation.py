@@ -34,6 +34,8 @@ def nav_items(permissions: frozenset[Permission]) -> list[NavItem]:
     items = []
     if Permission.VIEW_INVOICES in permissions:
         items.append(NavItem("Invoices", routes.INVOICES, "receipt"))
+    if Permission.SCHEDULE_JOBS in permissions:
+        items.append(NavItem("Jobs", routes.JOBS, "calendar"))
     if Permission.VIEW_ASSIGNED_JOBS in permissions:
         items.append(NavItem("My jobs", routes.TECH_JOBS, "wrench"))
     if settings_sections(permissions):

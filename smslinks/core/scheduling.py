@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from smslinks.core import audit, display, jobs
 from smslinks.core.company import FieldErrors
 from smslinks.core.errors import NotAllowed
-from smslinks.core.invoice_editing import JOB_COUNTER, Choice, next_number
+from smslinks.core.invoice_editing import JOB_COUNTER, Choice, customers_named, next_number
 from smslinks.core.permissions import Permission, effective_permissions
 from smslinks.models import Customer, Employee, Job, JobStatus, Location, Role
 
@@ -53,6 +53,11 @@ def _technicians(session: Session, business_id: int) -> list[Employee]:
             Employee.business_id == business_id, Employee.role == Role.TECHNICIAN.value, col(Employee.active).is_(True)
         ).order_by(Employee.name)
     ).all())
+
+
+def find_customers(session: Session, employee: Employee, text: str) -> list[Choice]:
+    _require(session, employee)
+    return customers_named(session, employee.business_id, text)
 
 
 def technician_choices(session: Session, employee: Employee) -> list[Choice]:

@@ -310,3 +310,15 @@ def test_scheduling_rules(session, shop):
     assert set(errors) == {"technician_id", "end", "summary", "day"}
     with pytest.raises(NotAllowed, match="Schedule jobs"):
         scheduling.schedule_job(session, terry, _job_draft(customer, location, terry))
+
+
+def test_schedulers_find_customers_without_invoice_rights(session, shop):
+    business, *_rest, customer, _location = shop
+    from smslinks.core.permissions import Permission, set_permission
+
+    dispatcher = factories.employee(session, business, "Dispatcher")
+    set_permission(session, dispatcher, Permission.EDIT_INVOICES, False)
+    assert [c.id for c in scheduling.find_customers(session, dispatcher, "maria")] == [customer.id]
+    terry = shop[3]
+    with pytest.raises(NotAllowed):
+        scheduling.find_customers(session, terry, "maria")

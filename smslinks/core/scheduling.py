@@ -15,7 +15,7 @@ from smslinks.core.company import FieldErrors
 from smslinks.core.errors import NotAllowed
 from smslinks.core.invoice_editing import JOB_COUNTER, Choice, customers_named, next_number
 from smslinks.core.permissions import Permission, effective_permissions
-from smslinks.models import Customer, Employee, Job, JobStatus, Location, Role
+from smslinks.models import Customer, Employee, Invoice, InvoiceStatus, Job, JobStatus, Location, Role
 
 NEEDS_SCHEDULE = f'You need the "{Permission.SCHEDULE_JOBS.value}" permission to schedule jobs.'
 
@@ -40,6 +40,8 @@ class ScheduledRow:
     technician: str
     summary: str
     status: str
+    invoice_id: int  # 0: none yet
+    invoice_number: str
 
 
 def _require(session: Session, employee: Employee) -> None:
@@ -157,9 +159,17 @@ def upcoming(session: Session, employee: Employee, limit: int = 50) -> list[Sche
         .order_by(Job.scheduled_start)
         .limit(limit)
     ).all()
+    invoiced: dict[int, Invoice] = {}
+    for invoice in session.exec(
+        select(Invoice).where(col(Invoice.job_id).in_([job.id for job, *_ in rows])).order_by(col(Invoice.id))
+    ).all():
+        if invoice.status != InvoiceStatus.VOID or invoice.job_id not in invoiced:
+            invoiced[invoice.job_id] = invoice
     return [
         ScheduledRow(
             id=job.id, number=job.number,
+            invoice_id=invoiced[job.id].id if job.id in invoiced else 0,
+            invoice_number=invoiced[job.id].number if job.id in invoiced else "",
             when=f"{display.day(display.local(job.scheduled_start, location.time_zone).date())} "
                  f"{display.time_of_day(job.scheduled_start, location.time_zone)}",
             customer=customer.name, technician=tech.name if tech else "Unassigned",

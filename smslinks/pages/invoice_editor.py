@@ -76,6 +76,15 @@ def customer_picker(PickerState) -> rx.Component:
 # ---------------------------------------------------------------- editor
 
 
+_PHONE_ONLY = rx.breakpoints(initial="block", sm="none")
+_WIDE_ONLY = rx.breakpoints(initial="none", sm="flex")
+
+
+def _phone_label(text: str) -> rx.Component:
+    """The column's name above its field on a phone, where the header row is hidden."""
+    return rx.text(text, size="1", color="var(--gray-11)", display=_PHONE_ONLY, aria_hidden="true")
+
+
 def _line(line, index) -> rx.Component:
     number = (index + 1).to_string()
     return rx.flex(
@@ -89,6 +98,7 @@ def _line(line, index) -> rx.Component:
             spacing="1", flex="1 1 260px", min_width="0",
         ),
         rx.vstack(
+            _phone_label("Qty"),
             rx.input(
                 value=line["quantity"], on_change=lambda v: State.set_line(index, "quantity", v),
                 input_mode="decimal", aria_label="Quantity, line " + number, size="3", width="100%",
@@ -98,6 +108,7 @@ def _line(line, index) -> rx.Component:
             spacing="1", flex="0 0 84px", min_width="0",
         ),
         rx.vstack(
+            _phone_label("Unit price"),
             rx.input(
                 rx.input.slot("$"),
                 value=line["unit_price"], on_change=lambda v: State.set_line(index, "unit_price", v),
@@ -109,9 +120,11 @@ def _line(line, index) -> rx.Component:
             spacing="1", flex="0 1 150px", min_width="110px",
         ),
         rx.text(line["amount"], size="3", weight="medium", text_align="right", flex="1 0 80px",
-                padding_top="0.55rem", white_space="nowrap", aria_label="Amount, line " + number),
+                padding_top=rx.breakpoints(initial="1.6rem", sm="0.55rem"), white_space="nowrap",
+                aria_label="Amount, line " + number),
         rx.icon_button(
             rx.icon("x", size=18), variant="soft", color_scheme="gray", size="3",
+            margin_top=rx.breakpoints(initial="1.25rem", sm="0"),
             aria_label="Remove line " + number, title="Remove this line", on_click=State.remove_line(index),
             disabled=State.lines.length() <= 1,
         ),
@@ -130,7 +143,7 @@ def _lines() -> rx.Component:
             rx.text("Unit price", flex="0 1 150px"),
             rx.text("Amount", flex="1 0 80px", text_align="right"),
             rx.box(width="40px"),
-            size="1", color="var(--gray-11)", width="100%", class_name="hide-on-phone", spacing="2",
+            size="1", color="var(--gray-11)", width="100%", display=_WIDE_ONLY, spacing="2",
         ),
         rx.foreach(State.lines, _line),
         _error(State.errors["lines"]),
@@ -339,6 +352,18 @@ def invoice_actions(invoice_id) -> rx.Component:
     )
 
 
+def edit_draft_button(invoice) -> rx.Component:
+    """On the technician's job: a draft invoice is changed and finalized in the editor."""
+    return rx.cond(
+        invoice["status"] == "draft",
+        rx.link(
+            rx.button(rx.icon("pencil", size=16), "Edit and finalize", variant="soft", size="3", min_height=TOUCH,
+                      width="100%"),
+            href="/invoices/editor?invoice=" + invoice["id"].to_string(), width="100%",
+        ),
+    )
+
+
 def create_invoice_for_job(job_id) -> rx.Component:
     """The technician's Actions on a job without an invoice."""
     return rx.menu.root(
@@ -414,8 +439,12 @@ def _job_row(row) -> rx.Component:
         rx.table.cell(row["technician"]),
         rx.table.cell(row["summary"]),
         rx.table.cell(status_badge(row["status"])),
-        rx.table.cell(rx.link("Create invoice", href="/invoices/editor?job=" + row["id"].to_string(),
-                              white_space="nowrap")),
+        rx.table.cell(rx.cond(
+            row["invoice_id"].to(int) > 0,
+            rx.link("Invoice #", row["invoice_number"], href="/invoices/" + row["invoice_id"].to_string(),
+                    white_space="nowrap"),
+            rx.link("Create invoice", href="/invoices/editor?job=" + row["id"].to_string(), white_space="nowrap"),
+        )),
         align="center",
     )
 

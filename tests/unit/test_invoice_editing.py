@@ -300,7 +300,11 @@ def test_a_scheduled_job_appears_in_the_technicians_day(session, shop):
     now = datetime.now(timezone.utc)
     job_id = scheduling.schedule_job(session, manager, _job_draft(customer, location, terry, start="00:00", end="00:30"))
     assert [row.id for row in jobs.todays_jobs(session, terry, now)] == [job_id]
-    assert scheduling.upcoming(session, manager)[0].technician == "Terry Tech"
+    row = scheduling.upcoming(session, manager)[0]
+    assert (row.technician, row.invoice_id) == ("Terry Tech", 0)
+    invoice_id = editing.save_invoice(session, terry, None, InvoiceDraft(job_id=job_id, lines=[LineDraft("Fix", "1", "9")]))
+    row = scheduling.upcoming(session, manager)[0]
+    assert (row.invoice_id, row.invoice_number) == (invoice_id, f"DRAFT-{invoice_id}")
 
 
 def test_scheduling_rules(session, shop):

@@ -370,6 +370,18 @@ class Invoice(SQLModel, table=True):
         return self.total_cents - self.amount_paid_cents
 
 
+class NumberCounter(SQLModel, table=True):
+    """The last number handed out per business and kind ("invoice", "job"). Finalizing takes the next
+    one with UPDATE ... RETURNING, which holds the row until commit: two finalizes never share a number,
+    and a number once committed is never given again (a void invoice keeps its own). A finalize that
+    rolls back rolls its increment back too, so the numbers stay without gaps."""
+
+    __tablename__ = "number_counter"
+    business_id: int = Field(foreign_key="business.id", primary_key=True)
+    kind: str = Field(max_length=20, primary_key=True)
+    last_value: int = Field(default=0, sa_type=sa.BigInteger)
+
+
 class InvoiceLine(SQLModel, table=True):
     __tablename__ = "invoice_line"
     id: int | None = Field(default=None, primary_key=True)

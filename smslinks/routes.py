@@ -16,6 +16,8 @@ SETTINGS_COMPANY = "/settings/company"
 CUSTOMERS = "/customers"
 CUSTOMER = "/customers/[customer_id]"
 JOBS = "/jobs"
+# New (?customer=ID, ?job=ID) or changing one (?invoice=ID).
+INVOICE_EDITOR = "/invoices/editor"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

@@ -5,6 +5,7 @@ from smslinks.pages import (  # noqa: F401
     employees,
     home,
     invoice_detail,
+    invoice_editor,
     invoices,
     online_payments,
     pay,

@@ -4,6 +4,7 @@ import reflex as rx
 
 from smslinks import routes
 from smslinks.pages.components import bank_payment_pending, invoice_totals, location_zone, not_allowed, status_badge
+from smslinks.pages.invoice_editor import invoice_actions
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import (
@@ -53,6 +54,7 @@ def _header() -> rx.Component:
             ),
             rx.spacer(),
             rx.hstack(
+                invoice_actions(invoice["id"]),
                 sms_invoice_button(OfficeSendState),
                 email_invoice_button(OfficeSendState),
                 spacing="2",

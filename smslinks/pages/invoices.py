@@ -2,6 +2,7 @@ import reflex as rx
 
 from smslinks import routes
 from smslinks.pages.components import status_badge
+from smslinks.pages.invoice_editor import new_invoice_button
 from smslinks.pages.layout import page_header, staff_page
 from smslinks.core.invoices import MAX_MATCHED_CUSTOMERS
 from smslinks.state.invoices import STATUS_FILTERS, InvoiceListState
@@ -124,4 +125,4 @@ def _too_many_customers() -> rx.Component:
 
 @staff_page(routes.INVOICES, "Invoices", on_load=[InvoiceListState.load])
 def invoices() -> rx.Component:
-    return rx.box(page_header("Invoices"), _search_bar(), _too_many_customers(), _table(), _pager())
+    return rx.box(page_header("Invoices", new_invoice_button()), _search_bar(), _too_many_customers(), _table(), _pager())

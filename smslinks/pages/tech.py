@@ -8,6 +8,7 @@ import reflex as rx
 
 from smslinks import routes
 from smslinks.pages.components import bank_payment_pending, invoice_totals, location_zone, not_allowed, status_badge
+from smslinks.pages.invoice_editor import create_invoice_for_job, edit_draft_button
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import TOUCH, actions_menu, email_dialog, text_dialog
@@ -231,6 +232,7 @@ def _invoice() -> rx.Component:
         bank_payment_pending(invoice),
         rx.vstack(rx.foreach(State.lines, _line), spacing="0", width="100%", role="list", aria_label="Lines"),
         invoice_totals(invoice),
+        edit_draft_button(invoice),
         _latest_message(),
         action=actions_menu(TechSendState),
     )
@@ -247,7 +249,10 @@ def _content() -> rx.Component:
                 _invoice(),
                 _section("Texts and emails", message_timeline(State.timeline)),
             ),
-            rx.callout("This job has no invoice yet.", icon="receipt", width="100%"),
+            rx.hstack(
+                rx.callout("This job has no invoice yet.", icon="receipt", flex="1"),
+                create_invoice_for_job(job["id"]), align="center", width="100%",
+            ),
         ),
         text_dialog(TechSendState),
         email_dialog(TechSendState),

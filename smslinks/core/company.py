@@ -237,3 +237,14 @@ def preview(session: Session, employee: Employee, name: str, host: str) -> onlin
         link_host = business.host
     draft = Business(name=typed or business.name, host=link_host)
     return online_payments.preview(draft, PayBy.CARD)
+
+
+def zone_hint(time_zone: str, postal_code: str, region: str = "") -> str:
+    """How the page names the zone being typed ("Central Time", "Central Time, from the ZIP code");
+    empty while it is not one."""
+    typed = (time_zone or "").strip()
+    zone = typed or time_zones.zone_for_postal_code(postal_code, region) or ""
+    if not zone or not _is_zone(zone):
+        return ""
+    name = time_zones.zone_name(zone)
+    return name if typed else f"{name} ({zone}), from the ZIP code"

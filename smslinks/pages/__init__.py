@@ -1,6 +1,7 @@
 """Importing this package registers every page."""
 
 from smslinks.pages import (  # noqa: F401
+    company,
     employees,
     home,
     invoice_detail,
@@ -8,6 +9,7 @@ from smslinks.pages import (  # noqa: F401
     online_payments,
     pay,
     settings,
+    setup,
     signin,
     tech,
 )

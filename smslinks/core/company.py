@@ -187,12 +187,12 @@ def set_up_with_code(
         if wrong_code:  # nothing else has been written yet: only the failure is committed
             setup_codes.record_failure(session, client)
         raise FieldErrors(errors)
-    business, admin = set_up(
+    if not setup_codes.consume(session, code):  # another setup used the codes meanwhile
+        raise FieldErrors({"code": setup_codes.WRONG_CODE})
+    return set_up(
         session, profile, admin_email=admin_email, admin_name=" ".join(admin_name.split()),
         admin_password=admin_password,
     )
-    setup_codes.clear(session)
-    return business, admin
 
 
 def update_profile(session: Session, employee: Employee, profile: CompanyProfile, host: str) -> list[str]:

@@ -74,7 +74,16 @@ def record_failure(session: Session, client: str) -> None:
     session.commit()
 
 
-def clear(session: Session) -> None:
-    """Setup succeeded: no code opens /setup again, and the failure counts are history."""
+def consume(session: Session, code: str, now: datetime | None = None) -> bool:
+    """Use the code up, with every other one (setup is happening): True if this code was still valid.
+
+    Deleting its row is the lock: of two setups at once (even with two processes' codes), the second
+    waits for the first's delete and then finds its own code gone."""
+    used = session.exec(
+        delete(SetupCode).where(
+            SetupCode.code_hash == tokens.token_hash(normalized(code)), SetupCode.expires_at > (now or utcnow())
+        )
+    ).rowcount
     session.exec(delete(SetupCode))
     session.exec(delete(SetupCodeFailure))
+    return used == 1

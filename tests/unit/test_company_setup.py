@@ -213,3 +213,10 @@ def test_the_preview_follows_the_typed_name_and_a_valid_host_without_saving(sess
     preview = company.preview(session, admin, "", "https://pay")
     assert "Lone Star Heating & Air" in preview.text and "https://pay/" not in preview.text
     assert business.name == "Lone Star Heating & Air" and business.host is None
+
+
+def test_a_code_used_up_meanwhile_by_another_setup_is_refused(session):
+    first, second = setup_codes.issue(session), setup_codes.issue(session)
+    assert setup_codes.consume(session, first)
+    assert not setup_codes.is_valid(session, second)
+    assert not setup_codes.consume(session, second)

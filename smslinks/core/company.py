@@ -138,6 +138,14 @@ def profile_of(business: Business) -> CompanyProfile:
     )
 
 
+def editable_profile(business: Business) -> dict[str, str]:
+    """The profile as Settings > Company shows it for editing: the phone as people write it, the link host."""
+    profile = profile_of(business)
+    values = {field: getattr(profile, field) for field in PROFILE_FIELDS}
+    values["phone"] = phones.display(profile.phone) if profile.phone else ""
+    return {**values, "host": business.host or ""}
+
+
 def _admin_errors(admin_name: str, admin_email: str, password: str, password_again: str) -> dict[str, str]:
     errors = {}
     if not " ".join(admin_name.split()):

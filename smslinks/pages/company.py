@@ -168,18 +168,20 @@ def _save_bar() -> rx.Component:
 def _content() -> rx.Component:
     return rx.vstack(
         page_header("Company profile", subtitle="Your business as customers see it."),
-        rx.flex(
-            rx.vstack(_business(), _address(), _links(), spacing="4", flex="1", min_width="0", width="100%"),
-            rx.box(
-                _preview(),
-                width=rx.breakpoints(initial="100%", md="320px"),
-                flex_shrink="0",
-                position=rx.breakpoints(initial="static", md="sticky"),
-                top="72px",
+        # Desktop: the fields, the preview beside them; phone: the preview right under the name.
+        rx.box(
+            rx.box(_business(), grid_area="business", min_width="0"),
+            rx.box(_preview(), grid_area="preview", min_width="0",
+                   position=rx.breakpoints(initial="static", md="sticky"), top="72px", align_self="start"),
+            rx.box(_address(), grid_area="address", min_width="0"),
+            rx.box(_links(), grid_area="links", min_width="0"),
+            display="grid",
+            grid_template_columns=rx.breakpoints(initial="minmax(0, 1fr)", md="minmax(0, 1fr) 320px"),
+            grid_template_areas=rx.breakpoints(
+                initial='"business" "preview" "address" "links"',
+                md='"business preview" "address preview" "links preview"',
             ),
-            direction=rx.breakpoints(initial="column", md="row"),
-            align="start",
-            spacing="4",
+            gap="var(--space-4)",
             width="100%",
         ),
         _save_bar(),

@@ -44,7 +44,7 @@ def _form() -> rx.Component:
                 rx.callout(State.errors["form"], icon="circle-alert", color_scheme="red", role="alert", width="100%"),
             ),
             _section(
-                "Setup code",
+                "Prove this server is yours",
                 CODE_WHERE,
                 rx.box(
                     _input("code", "Setup code", placeholder="XXXX-XXXX", auto_capitalize="characters",

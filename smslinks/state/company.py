@@ -37,9 +37,7 @@ class CompanyState(SettingsState):
         }
 
     def _show(self, session: Session, employee: Employee) -> None:
-        business = session.get(Business, employee.business_id)
-        profile = company.profile_of(business)
-        self.draft = {**{name: getattr(profile, name) for name in company.PROFILE_FIELDS}, "host": business.host or ""}
+        self.draft = company.editable_profile(session.get(Business, employee.business_id))
         self._saved = dict(self.draft)
         self.errors = {}
         self.has_changes = False

@@ -220,3 +220,11 @@ def test_a_code_used_up_meanwhile_by_another_setup_is_refused(session):
     assert setup_codes.consume(session, first)
     assert not setup_codes.is_valid(session, second)
     assert not setup_codes.consume(session, second)
+
+
+def test_the_profile_as_edited_saves_back_unchanged(session, office):
+    business, admin, _clerk = office
+    shown = company.editable_profile(business)
+    assert shown["phone"] == "(512) 555-0999" and shown["host"] == ""
+    profile = company.CompanyProfile(**{field: shown[field] for field in company.PROFILE_FIELDS})
+    assert company.update_profile(session, admin, profile, shown["host"]) == []

@@ -4,7 +4,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from smslinks.core import company
-from smslinks.core.errors import DomainError, NotAllowed
+from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission
 from smslinks.db import session_scope
 from smslinks.models import Business, Employee
@@ -86,7 +86,7 @@ class CompanyState(SettingsState):
             # The draft stays as it is, so nothing typed is lost.
             self.errors = refused.fields
             return
-        except (NotAllowed, DomainError) as error:
+        except DomainError as error:  # not allowed, or signed out
             return self._refuse(error)
         self._load()
         return rx.toast.success("Company profile saved.")

@@ -5,7 +5,6 @@ The first-run tests start a second production app on an EMPTY database (its own 
 and .web build directory, so the shared demo app's frontend is not rebuilt under it). The Company
 tests use the shared demo app and put the demo business back as it was."""
 
-import os
 import re
 import shutil
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from smslinks import demo
 from smslinks.config import PROJECT_ROOT, Settings
@@ -211,8 +210,6 @@ class TestCleanInstall:
         expect(page.locator("#setup-time-zone-error")).to_contain_text("is not a time zone")
         expect(page.locator("#setup-name-error")).to_have_count(0)
         assert_fits(page, "setup-errors-desktop")
-        from sqlmodel import Session
-
         with Session(fresh_app["engine"]) as session:
             assert session.exec(select(Business)).first() is None
 

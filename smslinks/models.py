@@ -565,3 +565,23 @@ class PayLinkFailure(SQLModel, table=True):
     client: str = Field(max_length=64, index=True)
     token_hash: str = Field(default="", max_length=64)
     at: datetime = created_at_field()
+
+
+class SetupCode(SQLModel, table=True):
+    """A one-time code printed by a server that has no business yet; only its SHA-256 is kept.
+    Whoever enters it at /setup creates the business. All codes go once setup succeeds."""
+
+    __tablename__ = "setup_code"
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = created_at_field()
+    expires_at: datetime = at_field()
+
+
+class SetupCodeFailure(SQLModel, table=True):
+    """A wrong setup code, kept to throttle guessing per client address."""
+
+    __tablename__ = "setup_code_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=64, index=True)
+    at: datetime = created_at_field()

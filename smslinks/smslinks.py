@@ -6,6 +6,7 @@ import reflex as rx
 import smslinks.models  # noqa: F401  (tables are registered before anything queries)
 from smslinks import pages  # noqa: F401  (each page module registers itself with @rx.page)
 from smslinks.api import build_api
+from smslinks.first_run import setup_code_announcer
 from smslinks.worker import inprocess_dispatcher
 
 app = rx.App(
@@ -16,3 +17,5 @@ app = rx.App(
 # The connection toaster and pulser likewise live on the staff pages, not in every page's wrapper.
 app.app_wraps.pop((5, "Overlay"))
 app.register_lifespan_task(inprocess_dispatcher)
+# A server with no business prints a one-time code for the first-run page (/setup).
+app.register_lifespan_task(setup_code_announcer)

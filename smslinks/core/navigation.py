@@ -25,6 +25,8 @@ def settings_sections(permissions: frozenset[Permission]) -> list[SettingsSectio
     sections = []
     if Permission.MANAGE_ONLINE_PAYMENTS in permissions:
         sections.append(SettingsSection("Invoicing", "Online Payments", routes.SETTINGS_ONLINE_PAYMENTS))
+    if Permission.MANAGE_COMPANY in permissions:
+        sections.append(SettingsSection("Company", "Company profile", routes.SETTINGS_COMPANY))
     if Permission.MANAGE_EMPLOYEES in permissions:
         sections.append(SettingsSection("Company", "Employees", routes.SETTINGS_EMPLOYEES))
     return sections

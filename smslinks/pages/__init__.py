@@ -1,6 +1,7 @@
 """Importing this package registers every page."""
 
 from smslinks.pages import (  # noqa: F401
+    company,
     customers,
     employees,
     home,
@@ -10,6 +11,7 @@ from smslinks.pages import (  # noqa: F401
     online_payments,
     pay,
     settings,
+    setup,
     signin,
     tech,
 )

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from smslinks import routes
 from smslinks.config import get_settings
-from smslinks.core import auth
+from smslinks.core import auth, company
 from smslinks.core.errors import DomainError, NotAllowed
 from smslinks.core.navigation import home_route, nav_items, safe_next
 from smslinks.core.permissions import Permission, effective_permissions
@@ -70,6 +70,8 @@ class SessionState(rx.State):
         with session_scope() as session:
             employee = auth.employee_for_token(session, self.session_token)
             if employee is None:
+                if not company.is_set_up(session):  # a clean install: the first-run page
+                    return rx.redirect(routes.SETUP)
                 return self._sign_in_redirect()
             permissions = effective_permissions(session, employee)
             self.employee_name = employee.name
@@ -124,3 +126,5 @@ class SignInState(SessionState):
             employee = auth.employee_for_token(session, self.session_token)
             if employee is not None:
                 return rx.redirect(home_route(effective_permissions(session, employee)))
+            if not company.is_set_up(session):  # a clean install: nobody to sign in yet
+                return rx.redirect(routes.SETUP)

@@ -1,0 +1,114 @@
+"""The Settings > Company and /setup State handlers, called directly as any browser could call them
+over the websocket: they check who is asking (and whether a business exists) every time."""
+
+import pytest
+import reflex as rx
+from sqlmodel import select
+
+from smslinks.core import auth, setup_codes
+from smslinks.db import session_scope, upgrade_to_head
+from smslinks.models import AuditEvent, Business, Employee
+from smslinks.state.company import CompanyState
+from smslinks.state.setup import SetupState
+from tests import factories
+
+
+def _state(state_class, token: str = ""):
+    root = rx.State(_reflex_internal_init=True)
+    state = root.get_substate(state_class.get_full_name().split(".")[1:])
+    state.session_token = token
+    return state
+
+
+@pytest.fixture
+def people(app_env):
+    upgrade_to_head(app_env)
+    with session_scope() as session:
+        business = factories.business(session, name="Lone Star Heating & Air", email="office@lonestar.example")
+        staff = {role: factories.employee(session, business, role) for role in ("Administrator", "Office employee")}
+        business_id, emails = business.id, {role: person.email for role, person in staff.items()}
+    with session_scope() as session:
+        tokens = {role: auth.sign_in(session, email, factories.PASSWORD, "test").token for role, email in emails.items()}
+    return business_id, tokens
+
+
+def _name(business_id: int) -> str:
+    with session_scope() as session:
+        return session.get(Business, business_id).name
+
+
+def test_every_company_handler_refuses_an_office_user(people):
+    business_id, tokens = people
+    state = _state(CompanyState, tokens["Office employee"])
+    CompanyState.load.fn(state)
+    assert 'You need the "Manage company profile" permission' in state.refusal and not state.loaded
+    assert "Manage company profile" in str(CompanyState.set_field.fn(state, "name", "Taken Over"))
+    assert state.draft == {} and state.preview == {}
+    state.draft = {"name": "Taken Over", "phone": "5125550100", "email": "x@example.com", "time_zone": "America/Chicago"}
+    assert "Manage company profile" in str(CompanyState.save.fn(state))
+    assert _name(business_id) == "Lone Star Heating & Air"
+
+
+def test_signed_out_the_handlers_send_to_sign_in(people):
+    business_id, _tokens = people
+    state = _state(CompanyState, "")
+    state.draft = {"name": "Taken Over"}
+    assert "/signin" in str(CompanyState.save.fn(state))
+    assert _name(business_id) == "Lone Star Heating & Air"
+
+
+def test_an_admin_types_a_name_sees_the_preview_and_saves(people):
+    business_id, tokens = people
+    state = _state(CompanyState, tokens["Administrator"])
+    CompanyState.load.fn(state)
+    assert state.loaded and state.draft["name"] == "Lone Star Heating & Air"
+    CompanyState.set_field.fn(state, "name", "Lone Star Comfort Co")
+    assert state.preview["text"].startswith("Lone Star Comfort Co:") and state.has_changes
+    assert _name(business_id) == "Lone Star Heating & Air"
+    CompanyState.set_field.fn(state, "phone", "555")
+    CompanyState.save.fn(state)
+    assert "phone" in state.errors and _name(business_id) == "Lone Star Heating & Air"
+    CompanyState.set_field.fn(state, "phone", "(512) 555-0999")
+    CompanyState.save.fn(state)
+    assert state.errors == {} and not state.has_changes
+    assert _name(business_id) == "Lone Star Comfort Co"
+    with session_scope() as session:
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "company.updated")).one()
+
+
+def test_an_unknown_field_is_refused(people):
+    _business_id, tokens = people
+    state = _state(CompanyState, tokens["Administrator"])
+    CompanyState.load.fn(state)
+    CompanyState.set_field.fn(state, "sms_links_available", "true")
+    assert "sms_links_available" not in state.draft
+
+
+def test_setup_is_closed_once_a_business_exists(people):
+    _business_id, _tokens = people
+    state = _state(SetupState)
+    assert "/signin" in str(SetupState.load.fn(state))
+    SetupState.submit.fn(state, {"code": "ABCD-EFGH", "name": "Taken Over"})
+    assert "already has a business" in state.errors["form"]
+    with session_scope() as session:
+        assert [b.name for b in session.exec(select(Business)).all()] == ["Lone Star Heating & Air"]
+
+
+def test_setup_with_the_code_signs_the_administrator_in(app_env):
+    upgrade_to_head(app_env)
+    with session_scope() as session:
+        code = setup_codes.issue(session)
+    state = _state(SetupState)
+    form = {
+        "code": code, "name": "Bluebonnet Plumbing", "phone": "(512) 555-0142", "email": "office@bluebonnet.example",
+        "postal_code": "78701", "admin_name": "Rosa Diaz", "admin_email": "rosa@bluebonnet.example",
+        "admin_password": "long-enough-pass", "admin_password_again": "long-enough-pass",
+    }
+    SetupState.submit.fn(state, {**form, "code": "WRONG-CODE"})
+    assert state.errors == {"code": setup_codes.WRONG_CODE} and state.session_token == ""
+    answer = SetupState.submit.fn(state, form)
+    assert "/settings" in str(answer) and state.errors == {}
+    with session_scope() as session:
+        admin = auth.employee_for_token(session, state.session_token)
+        assert admin is not None and admin.email == "rosa@bluebonnet.example"
+        assert session.exec(select(Employee)).one().role == "Administrator"

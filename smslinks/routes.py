@@ -16,6 +16,9 @@ SETTINGS_COMPANY = "/settings/company"
 CUSTOMERS = "/customers"
 CUSTOMER = "/customers/[customer_id]"
 JOBS = "/jobs"
+# A new employee's invitation link, and the first password after a temporary one.
+INVITE = "/invite/[token]"
+CHOOSE_PASSWORD = "/account/password"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
@@ -29,6 +32,10 @@ def invoice(invoice_id: int) -> str:
 
 def tech_job(job_id: int) -> str:
     return f"/tech/jobs/{job_id}"
+
+
+def invite(token: str) -> str:
+    return f"/invite/{token}"
 
 
 def pay(token: str) -> str:

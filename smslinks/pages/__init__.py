@@ -5,6 +5,7 @@ from smslinks.pages import (  # noqa: F401
     home,
     invoice_detail,
     invoices,
+    invite,
     online_payments,
     pay,
     settings,

@@ -46,60 +46,82 @@ def _role_menu(person) -> rx.Component:
     )
 
 
+def _actions(person) -> rx.Component:
+    active = person["status"] != "Deactivated"
+    return rx.cond(
+        active,
+        rx.fragment(
+            rx.button(
+                rx.icon("shield-check", size=14),
+                "Permissions",
+                variant="soft",
+                size="1",
+                aria_label=f"Permissions of {person['name']}",
+                on_click=State.open_editor(person["id"]),
+            ),
+            rx.cond(
+                person["is_me"].to(bool),
+                rx.fragment(),
+                rx.button(
+                    "Deactivate",
+                    variant="soft",
+                    color_scheme="red",
+                    size="1",
+                    aria_label=f"Deactivate {person['name']}",
+                    on_click=State.ask_deactivate(person["id"]),
+                ),
+            ),
+        ),
+        rx.button(
+            rx.icon("rotate-ccw", size=14),
+            "Reactivate",
+            variant="soft",
+            size="1",
+            aria_label=f"Reactivate {person['name']}",
+            on_click=State.reactivate(person["id"]),
+        ),
+    )
+
+
+# Below 480px the table keeps one column: each person's role and buttons go under their name.
+_PHONE_ONLY = ["flex", "none"]
+_WIDE_ONLY = ["none", "table-cell"]
+
+
 def _row(person) -> rx.Component:
     active = person["status"] != "Deactivated"
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.hstack(
-                rx.text(person["name"], weight="medium", color=rx.cond(active, None, "var(--gray-10)")),
-                _status_badge(person["status"]),
-                spacing="2",
-                align="center",
-                wrap="wrap",
+            rx.vstack(
+                rx.hstack(
+                    rx.text(person["name"], weight="medium", color=rx.cond(active, None, "var(--gray-10)")),
+                    _status_badge(person["status"]),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(person["email"], size="2", color_scheme="gray", weight="regular", overflow_wrap="anywhere"),
+                rx.flex(
+                    _role_menu(person),
+                    _actions(person),
+                    display=_PHONE_ONLY,
+                    wrap="wrap",
+                    gap="2",
+                    align="center",
+                    padding_top="0.25rem",
+                ),
+                spacing="0",
             )
         ),
-        rx.table.cell(person["email"]),
-        rx.table.cell(_role_menu(person)),
-        rx.table.cell(rx.cond(active, _changes_badge(person["changes_from_role"].to(int)), rx.text("—", color_scheme="gray"))),
+        rx.table.cell(_role_menu(person), display=_WIDE_ONLY),
         rx.table.cell(
-            rx.hstack(
-                rx.cond(
-                    active,
-                    rx.fragment(
-                        rx.button(
-                            rx.icon("shield-check", size=14),
-                            "Permissions",
-                            variant="soft",
-                            size="1",
-                            aria_label=f"Permissions of {person['name']}",
-                            on_click=State.open_editor(person["id"]),
-                        ),
-                        rx.cond(
-                            person["is_me"].to(bool),
-                            rx.fragment(),
-                            rx.button(
-                                "Deactivate",
-                                variant="soft",
-                                color_scheme="red",
-                                size="1",
-                                aria_label=f"Deactivate {person['name']}",
-                                on_click=State.ask_deactivate(person["id"]),
-                            ),
-                        ),
-                    ),
-                    rx.button(
-                        rx.icon("rotate-ccw", size=14),
-                        "Reactivate",
-                        variant="soft",
-                        size="1",
-                        aria_label=f"Reactivate {person['name']}",
-                        on_click=State.reactivate(person["id"]),
-                    ),
-                ),
-                spacing="2",
-                justify="end",
-            ),
+            rx.cond(active, _changes_badge(person["changes_from_role"].to(int)), rx.text("—", color_scheme="gray")),
+            display=_WIDE_ONLY,
+        ),
+        rx.table.cell(
+            rx.hstack(_actions(person), spacing="2", justify="end"),
             text_align="right",
+            display=_WIDE_ONLY,
         ),
         align="center",
     )
@@ -110,11 +132,12 @@ def _table() -> rx.Component:
         rx.table.root(
             rx.table.header(
                 rx.table.row(
-                    rx.table.column_header_cell("Name"),
-                    rx.table.column_header_cell("Email"),
-                    rx.table.column_header_cell("Role"),
-                    rx.table.column_header_cell("Permissions"),
-                    rx.table.column_header_cell(rx.el.span("Actions", class_name="visually-hidden")),
+                    rx.table.column_header_cell("Employee"),
+                    rx.table.column_header_cell("Role", display=_WIDE_ONLY),
+                    rx.table.column_header_cell("Permissions", display=_WIDE_ONLY),
+                    rx.table.column_header_cell(
+                        rx.el.span("Actions", class_name="visually-hidden"), display=_WIDE_ONLY
+                    ),
                 )
             ),
             rx.table.body(rx.foreach(State.employees, _row)),
@@ -280,6 +303,7 @@ def _add_form() -> rx.Component:
         ),
         on_submit=State.add,
         reset_on_submit=False,
+        no_validate=True,  # the server names what is wrong, beside each field
     )
 
 
@@ -297,29 +321,23 @@ def _added() -> rx.Component:
             color_scheme="green",
             width="100%",
         ),
-        field_label(rx.cond(invitation, "Invitation link", "Temporary password"), "new-employee-secret"),
-        rx.hstack(
-            rx.el.input(
-                id="new-employee-secret",
-                read_only=True,
-                class_name="rt-reset rt-TextFieldInput",
-                style={
-                    "flex": "1",
-                    "min_width": "0",
-                    "font_family": "var(--code-font-family)",
-                    "font_size": "var(--font-size-2)",
-                    "padding": "0.5rem 0.6rem",
-                    "border": "1px solid var(--gray-a7)",
-                    "border_radius": "var(--radius-2)",
-                    "background": "var(--gray-a2)",
-                },
-                on_focus=rx.call_script("document.getElementById('new-employee-secret').select()"),
-            ),
-            rx.button(rx.icon("copy", size=14), "Copy", variant="soft", on_click=State.copy_secret, type="button"),
-            spacing="2",
-            width="100%",
-            align="center",
+        rx.text(rx.cond(invitation, "Invitation link", "Temporary password"), weight="medium", size="2"),
+        rx.el.div(
+            id="new-employee-secret",
+            style={
+                "width": "100%",
+                "font_family": "var(--code-font-family)",
+                "font_size": "var(--font-size-2)",
+                "padding": "0.6rem 0.75rem",
+                "border": "1px solid var(--gray-a6)",
+                "border_radius": "var(--radius-2)",
+                "background": "var(--gray-a2)",
+                "word_break": "break-all",
+                "user_select": "all",
+                "min_height": "2.5rem",
+            },
         ),
+        rx.button(rx.icon("copy", size=14), "Copy", variant="soft", on_click=State.copy_secret, type="button"),
         rx.flex(rx.dialog.close(rx.button("Done")), justify="end", width="100%"),
         spacing="3",
         width="100%",
@@ -373,10 +391,13 @@ def _deactivate_dialog() -> rx.Component:
 
 def _content() -> rx.Component:
     return rx.vstack(
-        page_header(
-            "Employees",
-            rx.button(rx.icon("user-plus", size=16), "Add employee", on_click=State.open_add),
-            subtitle="Who works here, and what each person may do.",
+        rx.box(
+            page_header(
+                "Employees",
+                rx.button(rx.icon("user-plus", size=16), "Add employee", on_click=State.open_add),
+                subtitle="Who works here, and what each person may do.",
+            ),
+            width="100%",
         ),
         _table(),
         _editor(),

@@ -22,14 +22,18 @@ NO_ERRORS = {"name": "", "email": "", "role": ""}
 # read-only field: it is never a state var, so neither the state store nor a later delta holds it.
 _SHOW_SECRET = """(function put(tries) {
   const field = document.getElementById('new-employee-secret');
-  if (field) { field.value = %s; return; }
+  if (field) { field.textContent = %s; return; }
   if (tries < 100) setTimeout(() => put(tries + 1), 30);
 })(0)"""
 _COPY_SECRET = """(function () {
   const field = document.getElementById('new-employee-secret');
   if (!field) return;
-  field.select();
-  (navigator.clipboard ? navigator.clipboard.writeText(field.value) : Promise.reject())
+  const range = document.createRange();
+  range.selectNodeContents(field);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+  (navigator.clipboard ? navigator.clipboard.writeText(field.textContent) : Promise.reject())
     .catch(() => document.execCommand('copy'));
 })()"""
 

@@ -106,7 +106,7 @@ def _row(person) -> rx.Component:
                     _actions(person),
                     display=_PHONE_ONLY,
                     wrap="wrap",
-                    gap="2",
+                    spacing="2",
                     align="center",
                     padding_top="0.25rem",
                 ),

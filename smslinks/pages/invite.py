@@ -33,7 +33,7 @@ def _card(*children: rx.Component) -> rx.Component:
     ))
 
 
-def _password_field(label: str, name: str, error) -> rx.Component:
+def _password_field(label: str, name: str, error, hint: str = "") -> rx.Component:
     field_id = f"new-{name}"
     return rx.vstack(
         field_label(label, field_id),
@@ -47,6 +47,7 @@ def _password_field(label: str, name: str, error) -> rx.Component:
             width="100%",
             aria_invalid=rx.cond(error != "", "true", "false"),
         ),
+        *([rx.text(hint, size="1", color_scheme="gray")] if hint else []),
         rx.cond(error != "", rx.text(error, size="1", color="var(--red-11)", role="alert")),
         spacing="1",
         width="100%",
@@ -56,9 +57,10 @@ def _password_field(label: str, name: str, error) -> rx.Component:
 def password_form(state, button: str) -> rx.Component:
     return rx.form(
         rx.vstack(
-            _password_field("New password", "password", state.errors["password"]),
+            _password_field(
+                "New password", "password", state.errors["password"], f"At least {MIN_PASSWORD_LENGTH} characters."
+            ),
             _password_field("New password again", "again", state.errors["again"]),
-            rx.text(f"At least {MIN_PASSWORD_LENGTH} characters.", size="1", color_scheme="gray"),
             rx.button(button, type="submit", size="3", width="100%"),
             spacing="3",
             width="100%",
@@ -74,8 +76,8 @@ def _invitation_form() -> rx.Component:
         rx.vstack(
             rx.heading("Welcome, ", InviteState.invited_name, size="5"),
             rx.text(
-                InviteState.business_name, " invited you to smslinks. Choose a password: you sign in with ",
-                rx.text.strong(InviteState.invited_email), " and it.",
+                InviteState.business_name, " invited you to smslinks. Choose a password; you will sign in with ",
+                rx.text.strong(InviteState.invited_email), ".",
                 color_scheme="gray",
             ),
             spacing="2",

@@ -77,7 +77,7 @@ class EmployeesState(SettingsState):
 
     @rx.event
     def load(self):
-        self.editing_id = 0
+        self.editing_id, self.confirming_id, self.adding = 0, 0, ""
         try:
             with session_scope() as session:
                 self._fill(session, self._enter(session, Permission.MANAGE_EMPLOYEES))

@@ -206,7 +206,7 @@ def add_employee(
     if errors:
         raise FieldErrors(errors)
     parsed_role = parse_role(role)
-    secret = tokens.new_invitation_token() if how is Access.INVITATION else temporary_password()
+    secret = "" if how is Access.INVITATION else temporary_password()
     employee = Employee(
         business_id=admin.business_id,
         email=email,
@@ -218,20 +218,49 @@ def add_employee(
     session.add(employee)
     session.flush()
     if how is Access.INVITATION:
-        session.add(
-            EmployeeInvitation(
-                employee_id=employee.id,
-                token_hash=tokens.token_hash(secret),
-                invited_by_employee_id=admin.id,
-                expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
-            )
-        )
+        secret = _invitation(session, admin, employee)
     audit.record(
         session, "employee.invited" if how is Access.INVITATION else "employee.created", "employee",
         employee.id, business_id=admin.business_id, employee=admin,
         name=name, email=email, role=parsed_role.value, access=how.value,
     )
     return Added(employee.id, name, how, secret)
+
+
+def _invitation(session: Session, admin: Employee, employee: Employee) -> str:
+    """A new invitation link's token; any earlier link of theirs stops working."""
+    now = utcnow()
+    for earlier in session.exec(
+        select(EmployeeInvitation).where(
+            EmployeeInvitation.employee_id == employee.id, EmployeeInvitation.used_at.is_(None)
+        )
+    ).all():
+        earlier.used_at = now  # retired: one link at a time
+        session.add(earlier)
+    token = tokens.new_invitation_token()
+    session.add(
+        EmployeeInvitation(
+            employee_id=employee.id,
+            token_hash=tokens.token_hash(token),
+            invited_by_employee_id=admin.id,
+            expires_at=now + timedelta(days=INVITATION_DAYS),
+        )
+    )
+    return token
+
+
+def new_invitation(session: Session, admin: Employee, employee_id: int) -> Added:
+    """Another link for someone who has not chosen a password yet (theirs expired, or got lost)."""
+    employee = colleague(session, admin, employee_id)
+    if _status(employee) is not Status.INVITED:
+        raise DomainError(f"{employee.name} has already chosen a password.")
+    secret = _invitation(session, admin, employee)
+    audit.record(
+        session, "employee.invited", "employee", employee.id, business_id=employee.business_id,
+        employee=admin, name=employee.name, email=employee.email, role=employee.role,
+        access=Access.INVITATION.value, again=True,
+    )
+    return Added(employee.id, employee.name, Access.INVITATION, secret)
 
 
 # --- Roles, deactivation -------------------------------------------------------------------------

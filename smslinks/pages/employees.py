@@ -96,6 +96,17 @@ def _row(person) -> rx.Component:
                 rx.hstack(
                     rx.text(person["name"], weight="medium", color=rx.cond(active, None, "var(--gray-10)")),
                     _status_badge(person["status"]),
+                    rx.cond(
+                        person["status"] == "Invited",
+                        rx.button(
+                            rx.icon("link", size=12),
+                            "New link",
+                            variant="ghost",
+                            size="1",
+                            aria_label=f"New invitation link for {person['name']}",
+                            on_click=State.new_link(person["id"]),
+                        ),
+                    ),
                     spacing="2",
                     align="center",
                     wrap="wrap",
@@ -347,11 +358,11 @@ def _added() -> rx.Component:
 def _add_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(State.adding == "added", State.added_name + " is added", "Add an employee")),
+            rx.dialog.title(rx.cond(State.adding == "added", State.added_heading, "Add an employee")),
             rx.dialog.description(
                 rx.cond(
                     State.adding == "added",
-                    "They appear in the list now, with their role's permissions.",
+                    "They are in the list, with their role's permissions.",
                     "They get their role's permissions; you can change each one afterwards.",
                 ),
                 size="2",

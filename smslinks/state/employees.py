@@ -10,6 +10,7 @@ from sqlmodel import Session
 from smslinks import routes
 from smslinks.config import get_settings
 from smslinks.core import employees
+from smslinks.core.employees import Added
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission
 from smslinks.db import session_scope
@@ -57,6 +58,7 @@ class EmployeesState(SettingsState):
     adding: str = ""
     add_errors: dict[str, str] = NO_ERRORS
     added_name: str = ""
+    added_heading: str = ""
     added_access: str = ""
     # The employee whose deactivation waits for a confirmation (0: none).
     confirming_id: int = 0
@@ -151,12 +153,25 @@ class EmployeesState(SettingsState):
             return
         except DomainError as error:
             return self._refuse(error)
-        self.add_errors, self.adding = NO_ERRORS, "added"
+        return self._show_added(added, f"{added.name} is added")
+
+    def _show_added(self, added: Added, heading: str):
+        self.add_errors, self.adding, self.added_heading = NO_ERRORS, "added", heading
         self.added_name, self.added_access = added.name, added.access.value
         secret = added.secret
         if added.access is employees.Access.INVITATION:
             secret = get_settings().public_url.rstrip("/") + routes.invite(added.secret)
         return rx.call_script(_SHOW_SECRET % json.dumps(secret))
+
+    @rx.event
+    def new_link(self, employee_id: int):
+        """Another invitation link for someone who has not chosen a password yet."""
+        try:
+            with session_scope() as session:
+                added = employees.new_invitation(session, self._admin(session), _employee_id(employee_id))
+        except DomainError as error:
+            return self._refuse(error)
+        return self._show_added(added, f"New invitation link for {added.name}")
 
     @rx.event
     def copy_secret(self):

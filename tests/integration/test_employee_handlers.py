@@ -133,3 +133,20 @@ def test_an_unknown_invitation_gets_the_one_clear_screen(people):
     InviteState.accept.fn(state, {"password": "long-enough-1", "again": "long-enough-1"})
     assert state.screen == "unusable" and state.unusable == employees.INVITATION_NOT_USABLE
     assert state.session_token == ""
+
+
+def test_a_new_invitation_link_is_shown_once_like_the_first(people):
+    _ids, tokens = people
+    state = _state(EmployeesState, tokens["admin"])
+    form = {"name": "Nora New", "email": "nora@example.com", "role": "Office employee", "access": "invitation"}
+    first = str(EmployeesState.add.fn(state, form)).split("/invite/")[1][:22]
+    EmployeesState.close_add.fn(state, False)
+    nora = next(row for row in state.employees if row["email"] == "nora@example.com")
+    assert nora["status"] == "Invited"
+    second = str(EmployeesState.new_link.fn(state, nora["id"])).split("/invite/")[1][:22]
+    assert state.adding == "added" and state.added_heading == "New invitation link for Nora New"
+    assert second != first and second not in _public_values(state)
+    with session_scope() as session:
+        assert employees.invitation(session, second).name == "Nora New"
+        with pytest.raises(employees.InvitationNotUsable):
+            employees.invitation(session, first)

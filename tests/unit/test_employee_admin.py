@@ -208,3 +208,21 @@ def test_only_managers_of_employees_of_the_same_business_may_add_change_or_deact
     with pytest.raises(NotFound):
         employees.change_role(session, admin, stranger.id, "Manager")
     assert stranger.active and stranger.role == "Technician" and tech.role == "Technician"
+
+
+def test_a_new_invitation_link_retires_the_earlier_one(session, business, admin):
+    first = _invite(session, admin)
+    second = employees.new_invitation(session, admin, first.employee_id)
+    assert second.secret != first.secret
+    with pytest.raises(employees.InvitationNotUsable):
+        employees.invitation(session, first.secret)
+    assert employees.invitation(session, second.secret).name == "Nora New"
+    assert len(_audit(session, "employee.invited")) == 2
+    employees.accept_invitation(session, second.secret, "a-good-password", "a-good-password")
+    with pytest.raises(DomainError, match="already chosen a password"):
+        employees.new_invitation(session, admin, first.employee_id)
+    office = factories.employee(session, business, "Office employee", name="Olive Office")
+    with pytest.raises(DomainError, match="already chosen a password"):
+        employees.new_invitation(session, admin, office.id)
+    with pytest.raises(NotAllowed):
+        employees.new_invitation(session, office, first.employee_id)

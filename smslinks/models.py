@@ -173,6 +173,8 @@ class Employee(SQLModel, table=True):
     role: str = Field(max_length=40)
     password_hash: str = Field(max_length=255)
     active: bool = Field(default=True)
+    # Set with a temporary password from Settings > Employees: they choose their own at sign-in.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = created_at_field()
 
 
@@ -195,6 +197,21 @@ class EmployeeSession(SQLModel, table=True):
     created_at: datetime = created_at_field()
     expires_at: datetime = at_field()
     revoked_at: datetime | None = at_field(default=None)
+
+
+class EmployeeInvitation(SQLModel, table=True):
+    """A link that lets a new employee choose their password: the token is stored only as its
+    SHA-256 hash, works once and expires."""
+
+    __tablename__ = "employee_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="employee.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    created_at: datetime = created_at_field()
+    expires_at: datetime = at_field()
+    used_at: datetime | None = at_field(default=None)
 
 
 class SigninFailure(SQLModel, table=True):

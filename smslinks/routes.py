@@ -18,6 +18,9 @@ CUSTOMER = "/customers/[customer_id]"
 JOBS = "/jobs"
 # New (?customer=ID, ?job=ID) or changing one (?invoice=ID).
 INVOICE_EDITOR = "/invoices/editor"
+# A new employee's invitation link, and the first password after a temporary one.
+INVITE = "/invite/[token]"
+CHOOSE_PASSWORD = "/account/password"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
@@ -31,6 +34,10 @@ def invoice(invoice_id: int) -> str:
 
 def tech_job(job_id: int) -> str:
     return f"/tech/jobs/{job_id}"
+
+
+def invite(token: str) -> str:
+    return f"/invite/{token}"
 
 
 def pay(token: str) -> str:

@@ -10,7 +10,7 @@ from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission, parse_role, require_permission, set_permission
 from smslinks.models import Business, Employee, PaymentSettings, SmsRegistrationStatus
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 CANNOT_REMOVE_OWN_ACCESS = (
     'You cannot remove your own "Manage employees" permission: ask another administrator.'
@@ -47,7 +47,7 @@ def create_employee(
     session: Session, business: Business, email: str, password: str, name: str, role: str
 ) -> Employee:
     email = normalize_email(email)
-    if not _EMAIL.match(email):
+    if not EMAIL_PATTERN.match(email):
         raise DomainError(f"{email!r} is not an email address.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")

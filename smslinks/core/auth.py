@@ -17,6 +17,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 WRONG_CREDENTIALS = "That email and password don't match an account."
+# Said only to someone who knows the password: it tells nobody else that the email exists.
+DEACTIVATED = "Your account has been deactivated. Ask an administrator of your business if you need it back."
 
 
 class SigninThrottled(DomainError):
@@ -42,6 +44,8 @@ def normalize_email(email: str) -> str:
 class SignedIn:
     employee_id: int
     token: str
+    # Signed in with a temporary password: they choose their own before anything else.
+    must_change_password: bool = False
 
 
 def _recent_failures(session: Session, column, value: str) -> int:
@@ -73,10 +77,19 @@ def sign_in(session: Session, email: str, password: str, client: str) -> SignedI
     employee = session.exec(select(Employee).where(Employee.email == email)).first()
     if employee is None:
         _password_matches(_DUMMY_HASH, password)
-    if employee is None or not employee.active or not _password_matches(employee.password_hash, password):
+    if employee is None or not _password_matches(employee.password_hash, password):
         session.add(SigninFailure(email=email, client=client))
         session.commit()
         raise DomainError(WRONG_CREDENTIALS)
+    if not employee.active:
+        raise DomainError(DEACTIVATED)
+    signed = open_session(session, employee)
+    session.commit()
+    return signed
+
+
+def open_session(session: Session, employee: Employee) -> SignedIn:
+    """A new session for an employee whose identity is already proven (the caller commits)."""
     token = tokens.new_token()
     session.add(
         EmployeeSession(
@@ -85,8 +98,21 @@ def sign_in(session: Session, email: str, password: str, client: str) -> SignedI
             expires_at=utcnow() + timedelta(hours=get_settings().session_hours),
         )
     )
-    session.commit()
-    return SignedIn(employee_id=employee.id, token=token)
+    return SignedIn(employee_id=employee.id, token=token, must_change_password=employee.must_change_password)
+
+
+def end_sessions(session: Session, employee: Employee) -> int:
+    """Revoke every open session of an employee (the caller commits); how many there were."""
+    now = utcnow()
+    rows = session.exec(
+        select(EmployeeSession).where(
+            EmployeeSession.employee_id == employee.id, EmployeeSession.revoked_at.is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return len(rows)
 
 
 def employee_for_token(session: Session, token: str) -> Employee | None:

@@ -9,6 +9,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_invitation_token() -> str:
+    """128 random bits: an employee invitation (it travels in a copied link, so shorter)."""
+    return secrets.token_urlsafe(16)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -8,6 +8,7 @@ from smslinks.pages import (  # noqa: F401
     invoice_detail,
     invoice_editor,
     invoices,
+    invite,
     online_payments,
     pay,
     settings,

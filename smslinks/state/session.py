@@ -20,6 +20,10 @@ class NotSignedIn(NotAllowed):
     pass
 
 
+class MustChoosePassword(NotAllowed):
+    """Signed in with a temporary password: nothing else until they choose their own."""
+
+
 def route_id(value) -> int | None:
     """A record id from a dynamic route segment (a string from the client), or None if it is not one."""
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
@@ -42,6 +46,8 @@ class SessionState(rx.State):
         employee = auth.employee_for_token(session, self.session_token)
         if employee is None:
             raise NotSignedIn("Your session has ended. Sign in again.")
+        if employee.must_change_password:
+            raise MustChoosePassword("Choose your own password first.")
         return employee
 
     def _authorize(self, session: Session, *required: Permission) -> Employee:
@@ -62,6 +68,8 @@ class SessionState(rx.State):
         """The standard answer to a refused handler call."""
         if isinstance(error, NotSignedIn):
             return self._sign_in_redirect()
+        if isinstance(error, MustChoosePassword):
+            return rx.redirect(routes.CHOOSE_PASSWORD)
         return rx.toast.error(error.message)
 
     @rx.event
@@ -73,6 +81,8 @@ class SessionState(rx.State):
                 if not company.is_set_up(session):  # a clean install: the first-run page
                     return rx.redirect(routes.SETUP)
                 return self._sign_in_redirect()
+            if employee.must_change_password:
+                return rx.redirect(routes.CHOOSE_PASSWORD)
             permissions = effective_permissions(session, employee)
             self.employee_name = employee.name
             self.employee_role = employee.role
@@ -116,6 +126,8 @@ class SignInState(SessionState):
             permissions = effective_permissions(session, employee)
         self.error = ""
         self.session_token = signed.token
+        if signed.must_change_password:
+            return rx.redirect(routes.CHOOSE_PASSWORD)
         next_path = safe_next(self.router.url.query_parameters.get("next"))
         return rx.redirect(next_path or home_route(permissions))
 

@@ -43,7 +43,10 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(session):
 def test_inactive_employee_cannot_sign_in(session):
     business = factories.business(session)
     factories.employee(session, business, email="gone@example.com", active=False)
+    # Only someone who knows the password learns that the account is deactivated.
     with pytest.raises(DomainError, match="don't match"):
+        auth.sign_in(session, "gone@example.com", "a-wrong-password", "10.0.0.1")
+    with pytest.raises(DomainError, match="has been deactivated"):
         auth.sign_in(session, "gone@example.com", factories.PASSWORD, "10.0.0.1")
 
 

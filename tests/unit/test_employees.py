@@ -24,15 +24,16 @@ def _rows_by_permission(session, admin, employee):
     return {row.permission: row for row in employees.permission_rows(session, admin, employee.id)}
 
 
-def test_roster_lists_active_colleagues_of_the_admins_business_only(session, business, admin):
+def test_roster_lists_the_admins_business_only_deactivated_people_last(session, business, admin):
     bookkeeper = factories.employee(session, business, "Bookkeeper", name="Blake Bookkeeper")
     factories.employee(session, business, "Office employee", name="Gone Person", active=False)
     other = factories.business(session, name="Other Co")
     factories.employee(session, other, "Office employee", name="Someone Else")
     rows = employees.roster(session, admin)
-    assert [(r.name, r.role, r.changes_from_role) for r in rows] == [
-        ("Avery Admin", "Administrator", 0),
-        ("Blake Bookkeeper", "Bookkeeper", 0),
+    assert [(r.name, r.role, r.changes_from_role, r.status, r.is_me) for r in rows] == [
+        ("Avery Admin", "Administrator", 0, "Active", True),
+        ("Blake Bookkeeper", "Bookkeeper", 0, "Active", False),
+        ("Gone Person", "Office employee", 0, "Deactivated", False),
     ]
     assert rows[1].email == bookkeeper.email
 

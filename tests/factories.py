@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlmodel import Session
 
-from smslinks.core import accounts, phones
+from smslinks.core import accounts, invoice_editing, phones
 from smslinks.models import (
     Business,
     Customer,
@@ -134,7 +134,8 @@ def invoice(
 ) -> Invoice:
     row = Invoice(
         business_id=location.business_id,
-        number=number or str(20_000 + next(_counter)),
+        # From the business's own counter, as finalizing does: the two never collide.
+        number=number or invoice_editing.next_number(session, location.business_id),
         customer_id=location.customer_id,
         location_id=location.id,
         job_id=job.id if job else None,

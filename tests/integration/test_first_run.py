@@ -2,6 +2,7 @@
 with a business (or the demo, as `smslinks dev` loads it) it prints nothing."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import re
 
 from sqlmodel import Session, select
@@ -16,7 +17,9 @@ PRINTED = re.compile(r"No business yet: open (\S+)/setup and enter the setup cod
 
 
 def _start(capsys) -> str:
-    asyncio.run(setup_code_announcer())
+    # A thread of its own: after the browser tests, Playwright's event loop runs in this one.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, setup_code_announcer()).result()
     return capsys.readouterr().err
 
 

@@ -3,12 +3,11 @@
 import reflex as rx
 
 from smslinks import routes
+from smslinks.pages.components import UNSAVED, save_bar
 from smslinks.pages.layout import loading, page_header, staff_page
 from smslinks.pages.profile_fields import ZONE_LIST_ID, field, grid, hint_text, zone_list
 from smslinks.pages.settings import settings_frame
 from smslinks.state.company import CompanyState as State
-
-UNSAVED = "You have unsaved changes"
 
 
 def _input(name: str, label: str, *, type_: str = "text", auto_complete: str = "off", hint=None,
@@ -126,42 +125,12 @@ def _preview() -> rx.Component:
 
 
 def _save_bar() -> rx.Component:
-    return rx.cond(
-        State.has_changes | (State.errors.length() > 0),
-        rx.box(
-            rx.flex(
-                rx.hstack(
-                    rx.icon("circle-dot", size=16, color="var(--amber-9)"),
-                    rx.text(
-                        rx.cond(State.errors.length() > 0, "Fix the fields marked in red, then save.", UNSAVED),
-                        weight="medium",
-                    ),
-                    align="center",
-                    spacing="2",
-                ),
-                rx.spacer(),
-                rx.hstack(
-                    rx.button("Discard", variant="soft", color_scheme="gray", on_click=State.discard),
-                    rx.button("Save", on_click=State.save),
-                    spacing="2",
-                ),
-                align="center",
-                wrap="wrap",
-                spacing="3",
-                width="100%",
-            ),
-            role="region",
-            aria_label="Unsaved changes",
-            position="sticky",
-            bottom="1rem",
-            z_index="5",
-            padding="0.75rem 1rem",
-            border_radius="var(--radius-3)",
-            background="var(--color-panel-solid)",
-            border="1px solid var(--amber-a7)",
-            box_shadow="var(--shadow-4)",
-            width="100%",
-        ),
+    has_errors = State.errors.length() > 0
+    return save_bar(
+        State.has_changes | has_errors,
+        rx.cond(has_errors, "Fix the fields marked in red, then save.", UNSAVED),
+        State.discard,
+        State.save,
     )
 
 

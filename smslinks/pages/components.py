@@ -100,3 +100,52 @@ def location_zone(invoice) -> rx.Component:
         spacing="2",
         width="100%",
     )
+
+
+UNSAVED = "You have unsaved changes"
+
+
+def save_bar(visible, message, on_discard, on_save, error=None) -> rx.Component:
+    """The settings pages' sticky "unsaved changes" bar with Discard and Save; `error`, when given,
+    is a Var shown above it (a save the server refused)."""
+    row = rx.flex(
+        rx.hstack(
+            rx.icon("circle-dot", size=16, color="var(--amber-9)"),
+            rx.text(message, weight="medium"),
+            align="center",
+            spacing="2",
+        ),
+        rx.spacer(),
+        rx.hstack(
+            rx.button("Discard", variant="soft", color_scheme="gray", on_click=on_discard),
+            rx.button("Save", on_click=on_save),
+            spacing="2",
+        ),
+        align="center",
+        wrap="wrap",
+        spacing="3",
+        width="100%",
+    )
+    body = row if error is None else rx.vstack(
+        rx.cond(error != "", rx.callout(error, icon="circle-alert", color_scheme="red", role="alert", width="100%")),
+        row,
+        spacing="3",
+        width="100%",
+    )
+    return rx.cond(
+        visible,
+        rx.box(
+            body,
+            role="region",
+            aria_label="Unsaved changes",
+            position="sticky",
+            bottom="1rem",
+            z_index="5",
+            padding="0.75rem 1rem",
+            border_radius="var(--radius-3)",
+            background="var(--color-panel-solid)",
+            border="1px solid var(--amber-a7)",
+            box_shadow="var(--shadow-4)",
+            width="100%",
+        ),
+    )

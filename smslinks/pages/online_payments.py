@@ -5,7 +5,7 @@ import reflex as rx
 from smslinks import routes
 from smslinks.core.sms_readiness import ACCOUNT_NOT_ENABLED
 from smslinks.core.sms_text import OPT_OUT_LINE
-from smslinks.pages.components import field_label
+from smslinks.pages.components import UNSAVED, field_label, save_bar
 from smslinks.pages.layout import loading, page_header, staff_page
 from smslinks.pages.settings import settings_frame
 from smslinks.state.online_payments import OnlinePaymentsState as State
@@ -360,47 +360,8 @@ def _link_rules() -> rx.Component:
 
 
 def _save_bar() -> rx.Component:
-    return rx.cond(
-        State.has_changes | (State.save_error != ""),
-        rx.box(
-            rx.vstack(
-                rx.cond(
-                    State.save_error != "",
-                    rx.callout(State.save_error, icon="circle-alert", color_scheme="red", role="alert", width="100%"),
-                ),
-                rx.flex(
-                    rx.hstack(
-                        rx.icon("circle-dot", size=16, color="var(--amber-9)"),
-                        rx.text("You have unsaved changes", weight="medium"),
-                        align="center",
-                        spacing="2",
-                    ),
-                    rx.spacer(),
-                    rx.hstack(
-                        rx.button("Discard", variant="soft", color_scheme="gray", on_click=State.discard),
-                        rx.button("Save", on_click=State.save),
-                        spacing="2",
-                    ),
-                    align="center",
-                    wrap="wrap",
-                    spacing="3",
-                    width="100%",
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            role="region",
-            aria_label="Unsaved changes",
-            position="sticky",
-            bottom="1rem",
-            z_index="5",
-            padding="0.75rem 1rem",
-            border_radius="var(--radius-3)",
-            background="var(--color-panel-solid)",
-            border="1px solid var(--amber-a7)",
-            box_shadow="var(--shadow-4)",
-            width="100%",
-        ),
+    return save_bar(
+        State.has_changes | (State.save_error != ""), UNSAVED, State.discard, State.save, error=State.save_error
     )
 
 

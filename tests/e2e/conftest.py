@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from smslinks import demo
@@ -23,6 +23,10 @@ from smslinks.sandbox.runner import (
     production_app,
     wait_for_http,
 )
+
+# Pages load and redirect over the websocket; on a busy 2-core machine that takes more than
+# Playwright's default 5 s now and then.
+expect.set_options(timeout=10_000)
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

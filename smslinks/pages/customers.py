@@ -207,6 +207,11 @@ def _header() -> rx.Component:
         page_header(
             State.customer["name"],
             rx.cond(
+                State.can_invoice,
+                rx.link(rx.button(rx.icon("plus", size=16), "New invoice", size="3"),
+                        href=f"{routes.INVOICE_EDITOR}?customer=" + State.current_customer_id.to_string()),
+            ),
+            rx.cond(
                 State.can_manage,
                 rx.button(rx.icon("pencil", size=16), "Edit", variant="soft", size="3",
                           on_click=CustomerFormState.open_edit(State.current_customer_id)),

@@ -84,6 +84,7 @@ class CustomerDetailState(SessionState):
     # The customer on screen, checked against the signed-in person's business (0 until then, or
     # when refused). Buttons that start from a customer ("New invoice", "Schedule job") pass this.
     current_customer_id: int = 0
+    can_invoice: bool = False  # "New invoice" for this customer (the editor checks again)
     customer: dict = {}
     phones: list[dict] = []
     emails: list[dict] = []
@@ -102,6 +103,7 @@ class CustomerDetailState(SessionState):
                     raise NotFound(customers.NOT_FOUND)
                 found = customers.detail(session, employee, customer_id)
                 self.can_manage = has_permission(session, employee, Permission.MANAGE_CUSTOMERS)
+                self.can_invoice = has_permission(session, employee, Permission.EDIT_INVOICES)
             except DomainError as error:
                 self.current_customer_id, self.customer, self.refused, self.loaded = 0, {}, error.message, True
                 self.phones, self.emails, self.locations, self.invoices = [], [], [], []

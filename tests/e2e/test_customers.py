@@ -77,6 +77,14 @@ def test_office_adds_finds_and_edits_a_customer(live_app, desktop, browser, base
     expect(page.get_by_text("No invoices yet.")).to_be_visible()
     customer_url = page.url
     assert_fits(page, "customer-detail-desktop")
+
+    # "New invoice" opens the invoice editor for this customer, at their service location.
+    page.get_by_role("link", name="New invoice").click()
+    expect(page).to_have_url(re.compile(r"/invoices/editor\?customer=\d+$"))
+    expect(page.get_by_text(NAME).first).to_be_visible()
+    expect(page.get_by_text("1600 Broadway, Denver, CO 80202").first).to_be_visible()
+    page.goto(customer_url)
+    expect(page.get_by_role("heading", name=NAME)).to_be_visible()
     with live_app.session() as session:
         customer = session.exec(select(Customer).where(Customer.name == NAME)).one()
         mobile = session.exec(select(PhoneNumber).where(PhoneNumber.customer_id == customer.id,

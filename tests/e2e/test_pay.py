@@ -10,6 +10,7 @@ import pytest
 import stripe
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlmodel import select
 
 from smslinks import demo
@@ -120,8 +121,17 @@ def _intent_json(live_app, invoice_id: int) -> dict:
 
 def _start_bank_payment(page: Page, account: str = "the payment succeeds") -> None:
     """Connect a bank account through the sandbox bank (Stripe's bank connection dialog in live mode)."""
-    page.get_by_role("tab", name="ACH").click()
-    page.get_by_label("Name on the bank account").fill("Pat Customer")
+    # A tap on the ACH tab while the app is still taking over the server-drawn page can be lost (seen
+    # once in many runs; issue "pay page card field and first paint"): a customer taps again.
+    holder = page.get_by_label("Name on the bank account")
+    for _ in range(2):
+        page.get_by_role("tab", name="ACH").click()
+        try:
+            holder.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    holder.fill("Pat Customer")
     page.get_by_role("button", name="Connect bank account").click()
     dialog = page.get_by_role("dialog", name="Sandbox bank")
     dialog.get_by_role("radio", name=re.compile(account)).check()

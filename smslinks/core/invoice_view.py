@@ -99,6 +99,7 @@ class LinkSummary:
     latest_expiry: str  # "" when no live link
     last_opened: str  # "" when never opened
     can_revoke: bool
+    closed: str  # what links sent earlier show now that nothing can be paid; "" while it is payable
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,9 @@ def link_summary(session: Session, employee: Employee, invoice_id: int, now: dat
     business = session.get(Business, invoice.business_id)
     now = now or utcnow()
     rows = session.exec(select(PaymentLink).where(PaymentLink.invoice_id == invoice.id)).all()
-    live = [row for row in rows if row.revoked_at is None and row.expires_at > now]
+    closed = _CLOSED_LINKS.get(invoice.status, "")
+    # A paid or void invoice's links open its receipt or its void notice: nothing there to revoke.
+    live = [] if closed else [row for row in rows if row.revoked_at is None and row.expires_at > now]
     opened = [row.last_opened_at for row in rows if row.last_opened_at is not None]
     return LinkSummary(
         live=len(live),
@@ -225,7 +228,14 @@ def link_summary(session: Session, employee: Employee, invoice_id: int, now: dat
         latest_expiry=display.moment(max(row.expires_at for row in live), business.time_zone) if live else "",
         last_opened=display.moment(max(opened), business.time_zone) if opened else "",
         can_revoke=bool(live) and _may_revoke(session, employee),
+        closed=closed if rows else "",
     )
+
+
+_CLOSED_LINKS = {
+    InvoiceStatus.PAID: "Paid: links sent earlier now show the paid invoice.",
+    InvoiceStatus.VOID: "Void: links sent earlier now say the invoice was cancelled.",
+}
 
 
 def revoke_links(session: Session, employee: Employee, invoice_id: int) -> int:

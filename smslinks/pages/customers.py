@@ -71,7 +71,18 @@ def _table() -> rx.Component:
         ),
         rx.cond(
             CustomerListState.loaded & (CustomerListState.rows.length() == 0),
-            rx.center(rx.text("No customers match.", color_scheme="gray"), padding="2rem"),
+            rx.center(
+                rx.text(
+                    rx.cond(
+                        CustomerListState.query == "",
+                        rx.cond(CustomerListState.can_manage, "No customers yet. Add the first with New customer.",
+                                "No customers yet."),
+                        "No customers match.",
+                    ),
+                    color_scheme="gray",
+                ),
+                padding="2rem",
+            ),
         ),
         overflow_x="auto",
         width="100%",

@@ -172,6 +172,10 @@ def _links() -> rx.Component:
     return _section(
         "Payment link",
         rx.cond(
+            link["closed"] != "",
+            rx.text(link["closed"], size="2", color="var(--gray-11)"),
+        ),
+        rx.cond(
             link["live"].to(int) > 0,
             rx.vstack(
                 rx.hstack(
@@ -185,7 +189,10 @@ def _links() -> rx.Component:
                 rx.text("Latest expires ", link["latest_expiry"], size="2", color="var(--gray-11)"),
                 spacing="1",
             ),
-            rx.text("No live link. Sending a text or email creates one.", size="2", color="var(--gray-11)"),
+            rx.cond(
+                State.invoice["status"] == "open",
+                rx.text("No live link. Sending a text or email creates one.", size="2", color="var(--gray-11)"),
+            ),
         ),
         rx.cond(
             link["last_opened"] != "",

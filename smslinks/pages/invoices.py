@@ -5,7 +5,7 @@ from smslinks.pages.components import status_badge
 from smslinks.pages.invoice_editor import new_invoice_button
 from smslinks.pages.layout import page_header, staff_page
 from smslinks.core.invoices import MAX_MATCHED_CUSTOMERS
-from smslinks.state.invoices import STATUS_FILTERS, InvoiceListState
+from smslinks.state.invoices import ALL_STATUSES, STATUS_FILTERS, InvoiceListState
 
 
 def _search_bar() -> rx.Component:
@@ -79,7 +79,17 @@ def _table() -> rx.Component:
         ),
         rx.cond(
             InvoiceListState.loaded & (InvoiceListState.rows.length() == 0),
-            rx.center(rx.text("No invoices match.", color_scheme="gray"), padding="2rem"),
+            rx.center(
+                rx.text(
+                    rx.cond(
+                        (InvoiceListState.query == "") & (InvoiceListState.status == ALL_STATUSES),
+                        "No invoices yet.",
+                        "No invoices match.",
+                    ),
+                    color_scheme="gray",
+                ),
+                padding="2rem",
+            ),
         ),
         overflow_x="auto",
         width="100%",

@@ -150,6 +150,8 @@ def test_manager_voids_an_invoice_and_its_waiting_text_is_canceled(live_app, des
     expect(desktop.get_by_role("main").get_by_text("Void", exact=True).first).to_be_visible()
     expect(desktop.get_by_role("button", name="Void")).to_have_count(0)
     expect(desktop.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(desktop.get_by_text("Void: links sent earlier now say the invoice was cancelled.")).to_be_visible()
+    expect(desktop.get_by_role("button", name="Revoke links")).to_have_count(0)
     screenshot(desktop, "invoice-voided-desktop")
 
 

@@ -93,6 +93,24 @@ def test_link_summary_and_revoking_links(setup):
     assert audit.actor == "Olivia Office" and invoice.updated_at > before
 
 
+@pytest.mark.parametrize(("status", "closed"), [
+    ("paid", "Paid: links sent earlier now show the paid invoice."),
+    ("void", "Void: links sent earlier now say the invoice was cancelled."),
+])
+def test_a_paid_or_void_invoice_has_no_live_link_to_revoke(setup, status, closed):
+    session, _business, office, invoice, _mobile, _location = setup
+    links.mint(session, invoice)
+    invoice.status = status
+    summary = invoice_view.link_summary(session, office, invoice.id)
+    assert (summary.live, summary.can_revoke, summary.latest_expiry, summary.closed) == (0, False, "", closed)
+
+
+def test_an_invoice_never_sent_says_nothing_about_closed_links(setup):
+    session, _business, office, invoice, _mobile, _location = setup
+    invoice.status = "paid"
+    assert invoice_view.link_summary(session, office, invoice.id).closed == ""
+
+
 def test_only_staff_who_send_links_may_revoke_them(setup):
     session, business, _office, invoice, _mobile, _location = setup
     from smslinks.core.permissions import Permission, set_permission

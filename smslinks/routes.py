@@ -26,6 +26,8 @@ CHOOSE_PASSWORD = "/account/password"
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
 TWILIO_INBOUND_WEBHOOK = "/webhooks/twilio/inbound"
 STRIPE_WEBHOOK = "/webhooks/stripe"
+# The REST API for other systems (FastAPI, smslinks/api/v1).
+API_V1 = "/api/v1"
 
 
 def invoice(invoice_id: int) -> str:

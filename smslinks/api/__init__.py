@@ -1,11 +1,11 @@
-"""HTTP routes outside Reflex's websocket: health, provider webhooks and the pay page's first response.
-They call core, never state."""
+"""HTTP routes outside Reflex's websocket: health, provider webhooks, the pay page's first response and
+the REST API (/api/v1). They call core, never state."""
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from sqlalchemy import text
 
 from smslinks import routes
@@ -13,6 +13,7 @@ from smslinks.api.caching import ImmutableAssets
 from smslinks.api.pay_document import pay_page_html
 from smslinks.api.stripe_webhook import stripe_webhook
 from smslinks.api.twilio_webhooks import twilio_inbound, twilio_status
+from smslinks.api.v1 import build_v1
 from smslinks.db import get_engine
 
 
@@ -30,6 +31,7 @@ def build_api() -> Starlette:
             Route(routes.TWILIO_STATUS_WEBHOOK, twilio_status, methods=["POST"]),
             Route(routes.TWILIO_INBOUND_WEBHOOK, twilio_inbound, methods=["POST"]),
             Route(routes.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
+            Mount(routes.API_V1, app=build_v1()),
         ],
         middleware=[Middleware(ImmutableAssets)],  # wraps the app's own files too (mounted under us)
     )

@@ -21,6 +21,8 @@ INVOICE_EDITOR = "/invoices/editor"
 # A new employee's invitation link, and the first password after a temporary one.
 INVITE = "/invite/[token]"
 CHOOSE_PASSWORD = "/account/password"
+# Keys other systems use on the REST API.
+SETTINGS_API_KEYS = "/settings/integrations/api-keys"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

@@ -1,6 +1,8 @@
 """HTTP routes outside Reflex's websocket: health, provider webhooks, the pay page's first response and
 the REST API (/api/v1). They call core, never state."""
 
+import re
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -23,6 +25,14 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def _api_v1_mount() -> Mount:
+    """/api/v1/..., whatever the rest of the path holds: a decoded newline in an id must reach the
+    API (and its problem+json 422), not fall through to a plain-text 404."""
+    mount = Mount(routes.API_V1, app=build_v1())
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
+
+
 def build_api() -> Starlette:
     return Starlette(
         routes=[
@@ -31,7 +41,7 @@ def build_api() -> Starlette:
             Route(routes.TWILIO_STATUS_WEBHOOK, twilio_status, methods=["POST"]),
             Route(routes.TWILIO_INBOUND_WEBHOOK, twilio_inbound, methods=["POST"]),
             Route(routes.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
-            Mount(routes.API_V1, app=build_v1()),
+            _api_v1_mount(),
         ],
         middleware=[Middleware(ImmutableAssets)],  # wraps the app's own files too (mounted under us)
     )

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import Body, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
 from smslinks.api.v1 import problems
 from smslinks.api.v1.caller import Caller, caller, once, request_hash
@@ -38,7 +39,18 @@ from smslinks.models import OutboundMessage
 
 PathId = Annotated[str, Path(pattern=EXTERNAL_ID_PATTERN, max_length=100, description="your id for the record")]
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
-Since = Annotated[datetime | None, Query(description="only records changed at or after this time (UTC, Z)")]
+def _iso_time(value):
+    """Only ISO 8601 text (pydantic would also take a number as a Unix time)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    raise ValueError("Give a time such as 2026-12-03T09:30:00Z.")
+
+
+Since = Annotated[
+    datetime | None,
+    BeforeValidator(lambda value: None if value is None else _iso_time(value)),
+    Query(description="only records changed at or after this time (UTC, Z)"),
+]
 Limit = Annotated[int, Query(ge=1, le=api_reads.MAX_PAGE)]
 IdempotencyKey = Annotated[
     str | None,

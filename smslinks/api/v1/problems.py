@@ -4,6 +4,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from smslinks.api.v1.schemas import Problem
 from smslinks.core.api_keys import RateLimited
@@ -74,8 +75,25 @@ def install(app: FastAPI) -> None:
         return problem(422, "Some fields are not right; nothing was saved.", errors)
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, error: HTTPException) -> JSONResponse:
-        return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+    async def _http(request: Request, error: HTTPException) -> JSONResponse:
+        headers = dict(getattr(error, "headers", None) or {})
+        if error.status_code == 400:  # a body that is not JSON at all
+            return problem(422, "The body is not JSON.", {"body": str(error.detail)})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+        return problem(error.status_code, str(error.detail), headers=headers or None)
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method of every route at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match is not Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def documented(*statuses: int) -> dict:

@@ -32,6 +32,7 @@ NOT_FOUND = "That API key does not exist."
 NO_SIGN_IN = "!api-key"
 # last_used_at is written at most this often per key (not on every request).
 LAST_USED_PRECISION = timedelta(minutes=1)
+OLD_WINDOWS = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,8 @@ def employee_for_key(session: Session, key: str, now: datetime | None = None) ->
 
 def count_request(session: Session, key: ApiKey, limit: int, now: datetime | None = None) -> None:
     """Count one request in this minute's window; RateLimited once the key is over its limit.
-    One atomic upsert, so app workers on several machines share the count."""
+    One atomic upsert, so app workers on several machines share the count. The first request of a
+    minute clears the key's windows older than an hour (they count for nothing any more)."""
     now = now or utcnow()
     window = now.replace(second=0, microsecond=0)
     table = ApiRateWindow.__table__
@@ -208,11 +210,8 @@ def count_request(session: Session, key: ApiKey, limit: int, now: datetime | Non
             index_elements=["api_key_id", "window_start"], set_={"requests": table.c.requests + 1}
         ).returning(table.c.requests)
     ).scalar_one()
+    if counted == 1:
+        session.execute(sa.delete(ApiRateWindow).where(
+            ApiRateWindow.api_key_id == key.id, ApiRateWindow.window_start < window - OLD_WINDOWS))
     if counted > limit:
         raise RateLimited(retry_after=max(1, 60 - now.second))
-
-
-def forget_old_windows(session: Session, now: datetime | None = None) -> int:
-    """Windows older than an hour count for nothing any more."""
-    cutoff = (now or utcnow()) - timedelta(hours=1)
-    return session.execute(sa.delete(ApiRateWindow).where(ApiRateWindow.window_start < cutoff)).rowcount

@@ -15,6 +15,7 @@ from smslinks.core import accounts, api_keys, sending
 from smslinks.core.permissions import Permission, set_permission
 from smslinks.db import session_scope, upgrade_to_head
 from smslinks.models import (
+    ApiIdempotentResponse,
     AuditEvent,
     Employee,
     Invoice,
@@ -300,6 +301,21 @@ def test_void_with_an_idempotency_key(api):
     with session_scope() as session:
         voids = session.exec(select(AuditEvent).where(AuditEvent.action == "invoice.voided")).all()
     assert len(voids) == 1
+
+
+def test_stored_answers_are_kept_for_a_day(api):
+    _open_invoice(api)
+    _open_invoice(api, "INV-2")
+    api.client.post("/api/v1/invoices/INV-1/void", json={"reason": "Duplicate"}, headers={"Idempotency-Key": "old"})
+    with session_scope() as session:
+        stored = session.exec(select(ApiIdempotentResponse)).one()
+        stored.created_at -= timedelta(hours=25)
+        session.add(stored)
+
+    api.client.post("/api/v1/invoices/INV-2/void", json={"reason": "Duplicate"}, headers={"Idempotency-Key": "new"})
+
+    with session_scope() as session:
+        assert [row.key for row in session.exec(select(ApiIdempotentResponse))] == ["new"]
 
 
 # ---------------------------------------------------------------- sending

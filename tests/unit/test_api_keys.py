@@ -9,7 +9,7 @@ from smslinks.core import api_keys, auth, employees, tokens
 from smslinks.core.company import FieldErrors
 from smslinks.core.errors import DomainError, NotAllowed, NotFound
 from smslinks.core.permissions import Permission, effective_permissions
-from smslinks.models import ApiKey, AuditEvent, Business, Employee
+from smslinks.models import ApiKey, ApiRateWindow, AuditEvent, Business, Employee
 from tests import factories
 
 
@@ -132,4 +132,6 @@ def test_the_rate_limit_counts_per_key_and_minute(session, admin):
     assert raised.value.retry_after == 15
     api_keys.count_request(session, other, 3, now=minute)  # another key has its own count
     api_keys.count_request(session, key, 3, now=minute + timedelta(seconds=15))  # a new minute
-    assert api_keys.forget_old_windows(session, now=minute + timedelta(hours=2)) == 3
+    api_keys.count_request(session, key, 3, now=minute + timedelta(hours=2))
+    windows = session.exec(select(ApiRateWindow.api_key_id, ApiRateWindow.requests)).all()
+    assert sorted(windows) == [(key.id, 1), (other.id, 1)]  # the key's old minutes are cleared

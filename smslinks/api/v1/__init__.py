@@ -134,9 +134,10 @@ def build_v1() -> FastAPI:
         draft, and a paid or void one cannot change (409). Sending the same body again changes nothing.
         201 when created."""
         with session_scope() as session:
-            employee = who.employee(session)
-            result = external_records.upsert_invoice(session, employee, external_id, _invoice_record(body))
-            out = InvoiceOut.model_validate(api_reads.invoice_by_id(session, employee, result.id))
+            result = external_records.upsert_invoice(session, who.employee(session), external_id, _invoice_record(body))
+        # Read back after the commit: finalizing holds the business's number counter until then.
+        with session_scope() as session:
+            out = InvoiceOut.model_validate(api_reads.invoice_by_id(session, who.employee(session), result.id))
         return JSONResponse(out.model_dump(mode="json"), status_code=201 if result.created else 200)
 
     @app.get("/invoices/{external_id}", response_model=InvoiceOut, responses=documented(403, 404, 422),

@@ -5,6 +5,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
 
 from fastapi import Depends
 from fastapi.responses import JSONResponse
@@ -16,10 +19,12 @@ from smslinks.api.v1.problems import Unauthorized, problem
 from smslinks.config import get_settings
 from smslinks.core import api_keys
 from smslinks.db import session_scope
-from smslinks.models import ApiIdempotentResponse, Employee
+from smslinks.models import ApiIdempotentResponse, Employee, utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from Settings > API keys")
 IDEMPOTENCY_KEY_MAX = 255
+# A repeat with the same Idempotency-Key gets the first answer for this long.
+KEPT_FOR = timedelta(hours=24)
 KEY_REUSED = "This Idempotency-Key was used for another request. Use a new key for a new request."
 
 
@@ -56,6 +61,12 @@ def _stored(session: Session, api_key_id: int, key: str) -> ApiIdempotentRespons
     ).first()
 
 
+def _forget_old_answers(session: Session, api_key_id: int) -> None:
+    session.execute(sa.delete(ApiIdempotentResponse).where(
+        ApiIdempotentResponse.api_key_id == api_key_id,
+        ApiIdempotentResponse.created_at < utcnow() - KEPT_FOR))
+
+
 def _replay(stored: ApiIdempotentResponse, fingerprint: str) -> JSONResponse:
     if stored.request_hash != fingerprint:
         return problem(422, KEY_REUSED, {"Idempotency-Key": KEY_REUSED})
@@ -68,8 +79,8 @@ def once(
     status_code: int = 200,
 ) -> JSONResponse:
     """Run action in one transaction and answer with what it returns (JSON-ready). With an
-    Idempotency-Key, the first answer is stored in that transaction and a repeat gets it back;
-    refusals are not stored (a corrected request may use the same key)."""
+    Idempotency-Key, the first answer is stored in that transaction and a repeat within 24 hours
+    gets it back; refusals are not stored (a corrected request may use the same key)."""
     if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         return problem(422, "Idempotency-Key must be 1 to 255 characters.",
                        {"Idempotency-Key": "Use 1 to 255 characters."})
@@ -79,6 +90,7 @@ def once(
                 return _replay(stored, fingerprint)
             body = action(session, who.employee(session))
             if idempotency_key:
+                _forget_old_answers(session, who.api_key_id)
                 session.add(ApiIdempotentResponse(
                     api_key_id=who.api_key_id, key=idempotency_key, request_hash=fingerprint,
                     status_code=status_code, body=json.dumps(body),

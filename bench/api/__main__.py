@@ -19,7 +19,6 @@ own number, and that the repeat wrote no audit row. The rate limit is raised for
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -159,7 +158,8 @@ def main() -> int:
     customers = max(1, -(-args.invoices // INVOICES_PER_CUSTOMER))
     due_on = (date.today() + timedelta(days=30)).isoformat()
     customer_bodies = [(f"/api/v1/customers/{i}", body) for i, body in map(_customer, range(customers))]
-    invoice_bodies = [(f"/api/v1/invoices/{i}", body) for i, body in (_invoice(n, due_on) for n in range(args.invoices))]
+    invoices = (_invoice(n, due_on) for n in range(args.invoices))
+    invoice_bodies = [(f"/api/v1/invoices/{i}", body) for i, body in invoices]
     with fresh_database("smslinks_bench_api") as url:
         key = _api_key(url)
         port = free_port()

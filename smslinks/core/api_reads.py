@@ -86,14 +86,17 @@ def _page(session: Session, statement, model, cursor: str | None, updated_since:
 def _customers_out(session: Session, rows: list[Customer]) -> list[dict]:
     ids = [c.id for c in rows]
     phones: dict[int, list] = {}
-    for phone in session.exec(select(PhoneNumber).where(col(PhoneNumber.customer_id).in_(ids)).order_by(col(PhoneNumber.id))):
+    def rows_of(model, owner):
+        return session.exec(select(model).where(col(owner).in_(ids)).order_by(col(model.id)))
+
+    for phone in rows_of(PhoneNumber, PhoneNumber.customer_id):
         phones.setdefault(phone.customer_id, []).append(
             {"number": phone.e164, "type": phone.type.lower(), "label": phone.label})
     emails: dict[int, list] = {}
-    for email in session.exec(select(EmailAddress).where(col(EmailAddress.customer_id).in_(ids)).order_by(col(EmailAddress.id))):
+    for email in rows_of(EmailAddress, EmailAddress.customer_id):
         emails.setdefault(email.customer_id, []).append(email.email)
     places: dict[int, list] = {}
-    for place in session.exec(select(Location).where(col(Location.customer_id).in_(ids)).order_by(col(Location.id))):
+    for place in rows_of(Location, Location.customer_id):
         places.setdefault(place.customer_id, []).append({
             "external_id": place.external_id, "address_line1": place.street, "city": place.city,
             "state": place.region, "postal_code": place.postal_code, "time_zone": place.time_zone,
@@ -159,7 +162,8 @@ def _quantity(value) -> str:
 def _invoices_out(session: Session, rows: list[Invoice]) -> list[dict]:
     ids = [i.id for i in rows]
     lines: dict[int, list] = {}
-    for line in session.exec(select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(ids)).order_by(col(InvoiceLine.position))):
+    ordered = select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(ids)).order_by(col(InvoiceLine.position))
+    for line in session.exec(ordered):
         lines.setdefault(line.invoice_id, []).append({
             "description": line.description, "quantity": _quantity(line.quantity),
             "unit_price_cents": line.unit_price_cents, "amount_cents": line.amount_cents,

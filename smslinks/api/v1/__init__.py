@@ -170,7 +170,8 @@ def build_v1() -> FastAPI:
                 if type(error) is DomainError:  # already void, or a payment on it: the invoice's state
                     raise Conflict(error.message) from None
                 raise
-            return InvoiceOut.model_validate(api_reads.invoice_by_id(session, employee, invoice.id)).model_dump(mode="json")
+            voided = api_reads.invoice_by_id(session, employee, invoice.id)
+            return InvoiceOut.model_validate(voided).model_dump(mode="json")
 
         fingerprint = request_hash("POST", request.url.path, body.model_dump_json())
         return once(who, idempotency_key, fingerprint, action)

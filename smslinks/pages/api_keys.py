@@ -82,7 +82,7 @@ def _about() -> rx.Component:
             "payment links, through the REST API at ",
             rx.code(State.api_url), ". A key can do what an office employee with the Accountant role can, "
             "in this business only; everything it does is recorded under the key's name. ",
-            rx.link("API reference", href=routes.API_V1 + "/docs", is_external=True),
+            rx.link("API reference", href=State.api_url + "/docs", is_external=True),
             size="2",
         ),
         icon="plug",

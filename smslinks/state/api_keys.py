@@ -56,7 +56,8 @@ class ApiKeysState(SettingsState):
 
     @rx.var
     def api_url(self) -> str:
-        return get_settings().public_url.rstrip("/") + routes.API_V1
+        """Where other systems reach the API: the backend (the same host as the pages in production)."""
+        return get_settings().backend_url + routes.API_V1
 
     def _admin(self, session: Session) -> Employee:
         return self._authorize(session, Permission.MANAGE_EMPLOYEES)

@@ -77,6 +77,8 @@ def test_an_admin_creates_a_key_and_another_system_texts_an_invoice_with_it(desk
     expect(row).to_contain_text("Never used")
     expect(row).to_contain_text(key[:12])
     assert key not in desktop.content()  # shown once: gone with the dialog
+    docs = httpx.get(desktop.get_by_role("link", name="API reference").get_attribute("href"), timeout=30)
+    assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
 
     client = httpx.Client(base_url=live_app.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     customer = client.put("/api/v1/customers/E2E-C-1", json={

@@ -396,6 +396,8 @@ def check_invoice(
     try:
         found, _ = _invoice_errors(session, employee, invoice, record)
     except DomainError as error:
+        if type(error) is not DomainError:  # not allowed, not found: the caller's answer, not a field's
+            raise
         found = {"status": error.message}
     return {**errors, **found}
 

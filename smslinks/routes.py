@@ -21,11 +21,15 @@ INVOICE_EDITOR = "/invoices/editor"
 # A new employee's invitation link, and the first password after a temporary one.
 INVITE = "/invite/[token]"
 CHOOSE_PASSWORD = "/account/password"
+# Keys other systems use on the REST API.
+SETTINGS_API_KEYS = "/settings/integrations/api-keys"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
 TWILIO_INBOUND_WEBHOOK = "/webhooks/twilio/inbound"
 STRIPE_WEBHOOK = "/webhooks/stripe"
+# The REST API for other systems (FastAPI, smslinks/api/v1).
+API_V1 = "/api/v1"
 
 
 def invoice(invoice_id: int) -> str:

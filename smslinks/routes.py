@@ -21,6 +21,8 @@ INVOICE_EDITOR = "/invoices/editor"
 # A new employee's invitation link, and the first password after a temporary one.
 INVITE = "/invite/[token]"
 CHOOSE_PASSWORD = "/account/password"
+# Settings > Integrations > Webhooks (administrators only).
+SETTINGS_WEBHOOKS = "/settings/webhooks"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

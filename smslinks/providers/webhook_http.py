@@ -24,7 +24,8 @@ class HttpWebhookPoster:
         try:
             response = self._client.post(url, content=body, headers=headers)
         except httpx.TimeoutException:
-            return PostResult(None, f"No answer within {self.timeout_seconds:g} seconds.")
+            unit = "second" if self.timeout_seconds == 1 else "seconds"
+            return PostResult(None, f"No answer within {self.timeout_seconds:g} {unit}.")
         except httpx.HTTPError as error:
             return PostResult(None, f"Could not reach the endpoint ({type(error).__name__}).")
         code = response.status_code

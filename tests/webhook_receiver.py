@@ -6,14 +6,16 @@ Paths choose the answer: /ok (204), /slow (waits `slow_seconds`, then 200), /red
 /ok), /fail (500)."""
 
 import asyncio
+import os
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 
@@ -63,3 +65,20 @@ class WebhookReceiver:
     def clear(self) -> None:
         with self._lock:
             self._received.clear()
+
+
+def receiver_app() -> Starlette:
+    """A receiver in a process of its own (`uvicorn --factory tests.webhook_receiver:receiver_app`),
+    verifying with WEBHOOK_RECEIVER_SECRET; GET /_received tells how often each webhook-id came and
+    how many requests verified."""
+    receiver = WebhookReceiver(os.environ["WEBHOOK_RECEIVER_SECRET"])
+
+    async def summary(_request: Request) -> JSONResponse:
+        received = receiver.received
+        return JSONResponse({
+            "verified": sum(r.verified for r in received),
+            "ids": Counter(r.webhook_id for r in received),
+        })
+
+    receiver.app.add_route("/_received", summary, methods=["GET"])
+    return receiver.app

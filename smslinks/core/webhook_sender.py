@@ -226,25 +226,42 @@ class WebhookSender:
     # --- outcomes ---------------------------------------------------------------------------
 
     def _record(self, outcomes: list[tuple[Claim, PostResult | None]]) -> None:
+        """Save a batch's outcomes in one transaction, each only if its lease is still ours (same
+        attempt number, still sending): a worker that lost its lease changes nothing."""
         with self._session() as session:
             now = self.clock()
-            succeeded, failed = set(), set()
+            delivered = {claim: result for claim, result in outcomes if result is not None and result.delivered}
             for claim, result in outcomes:
                 mine = (WebhookDelivery.id == claim.id, WebhookDelivery.attempts == claim.attempts,
                         WebhookDelivery.status == WebhookDeliveryStatus.SENDING.value)
                 if result is None:
                     session.execute(sa.update(WebhookDelivery).where(*mine).values(
                         status=WebhookDeliveryStatus.PENDING.value, attempts=claim.attempts - 1, next_attempt_at=now))
-                elif result.delivered:
-                    session.execute(sa.update(WebhookDelivery).where(*mine).values(
-                        status=WebhookDeliveryStatus.DELIVERED.value, delivered_at=now,
-                        last_response_code=result.status_code, last_error=None))
-                    succeeded.add(claim.endpoint_id)
-                else:
+                elif not result.delivered:
                     self._failed(session, claim, result, now, mine)
-                    failed.add(claim.endpoint_id)
+            self._delivered(session, delivered, now)
+            succeeded = {claim.endpoint_id for claim in delivered}
+            failed = {claim.endpoint_id for claim, result in outcomes if result is not None and not result.delivered}
             self._endpoint_health(session, succeeded, failed - succeeded, now)
             session.commit()
+
+    @staticmethod
+    def _delivered(session: Session, delivered: dict[Claim, PostResult], now: datetime) -> None:
+        """Every success of the batch in one UPDATE."""
+        if not delivered:
+            return
+        codes = {claim.id: result.status_code for claim, result in delivered.items()}
+        session.execute(
+            sa.update(WebhookDelivery)
+            .where(
+                sa.tuple_(WebhookDelivery.id, WebhookDelivery.attempts).in_(
+                    [(claim.id, claim.attempts) for claim in delivered]
+                ),
+                WebhookDelivery.status == WebhookDeliveryStatus.SENDING.value,
+            )
+            .values(status=WebhookDeliveryStatus.DELIVERED.value, delivered_at=now, last_error=None,
+                    last_response_code=sa.case(codes, value=WebhookDelivery.id))
+        )
 
     def _failed(self, session: Session, claim: Claim, result: PostResult, now: datetime, mine: tuple) -> None:
         """Try again after the backoff, or give up once the delivery's 3 days are over."""

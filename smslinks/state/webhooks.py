@@ -194,12 +194,11 @@ class WebhooksState(SettingsState):
 
     @rx.event
     def open_log(self, endpoint_id: int):
-        shown = next((row for row in self.endpoints if row["id"] == _id(endpoint_id)), None)
-        if shown is None:
-            return rx.toast.error(webhooks.NO_ENDPOINT)
-        self.endpoint_id, self.endpoint_url = shown["id"], shown["url"]
-        answer = self._run(self._show_log)[2]
-        self.dialog = "log"
+        self.endpoint_id = _id(endpoint_id)
+        done, _, answer = self._run(self._show_log)
+        if done:
+            self.endpoint_url = next((row["url"] for row in self.endpoints if row["id"] == self.endpoint_id), "")
+            self.dialog = "log"
         return answer
 
     @rx.event

@@ -279,7 +279,7 @@ def _delivery(row) -> rx.Component:
         ),
         rx.cond(row["last_error"] != "", rx.text(row["last_error"], size="1", color="var(--red-11)")),
         rx.flex(
-            rx.text("webhook-id ", row["message_id"], size="1", color_scheme="gray", font_family=_CODE,
+            rx.text(row["message_id"], size="1", color_scheme="gray", font_family=_CODE, title="webhook-id",
                     overflow_wrap="anywhere"),
             rx.cond(
                 row["may_resend"],
@@ -288,6 +288,7 @@ def _delivery(row) -> rx.Component:
             ),
             justify="between",
             align="center",
+            wrap="wrap",
             spacing="2",
             width="100%",
         ),

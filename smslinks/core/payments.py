@@ -23,7 +23,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from smslinks.core import audit, display, invoices, pay_page, pay_text, phones, receipts, webhooks
+from smslinks.core import (
+    audit,
+    display,
+    invoices,
+    pay_page,
+    pay_text,
+    phones,
+    receipts,
+    webhooks,
+)
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
 from smslinks.models import (

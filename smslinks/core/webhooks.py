@@ -12,7 +12,7 @@ import ipaddress
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -49,8 +49,8 @@ EVENT_TYPES: dict[str, str] = {
     "payment.succeeded": "A payment succeeded.",
     "payment.failed": "A bank payment failed or was returned.",
     "payment.refunded": "A payment was refunded (in part or in full).",
-    "message.delivered": "A text or email reached the customer.",
-    "message.failed": "A text or email could not be sent or delivered.",
+    "message.delivered": "A text reached the customer's phone (the carrier confirmed it).",
+    "message.failed": "A text or email could not be sent, or a text was not delivered.",
     "link.opened": "A customer opened an invoice's pay link for the first time.",
     "customer.opted_out": "A number opted out of texts (replied STOP).",
     "customer.opted_in": "A number opted back in to texts (replied START).",
@@ -362,8 +362,8 @@ def record_event(
     session.execute(
         sa.insert(WebhookDelivery),
         [
-            dict(event_id=event.id, endpoint_id=endpoint_id, status=WebhookDeliveryStatus.PENDING.value,
-                 attempts=0, next_attempt_at=at, give_up_at=at + RETRY_WINDOW, created_at=at)
+            {"event_id": event.id, "endpoint_id": endpoint_id, "status": WebhookDeliveryStatus.PENDING.value,
+             "attempts": 0, "next_attempt_at": at, "give_up_at": at + RETRY_WINDOW, "created_at": at}
             for endpoint_id in wanted
         ],
     )
@@ -374,7 +374,7 @@ def utc_text(moment: datetime | None) -> str | None:
     """2026-12-03T17:04:05Z"""
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _json_value(value):

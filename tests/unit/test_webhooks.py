@@ -9,7 +9,16 @@ import pytest
 from sqlmodel import Session, select
 from standardwebhooks import Webhook
 
-from smslinks.core import delivery, inbound, invoice_editing, links, outbox, pay_page, payments, webhooks
+from smslinks.core import (
+    delivery,
+    inbound,
+    invoice_editing,
+    links,
+    outbox,
+    pay_page,
+    payments,
+    webhooks,
+)
 from smslinks.core.errors import NotAllowed, NotFound
 from smslinks.core.webhook_sender import PostResult, WebhookPolicy, WebhookSender
 from smslinks.models import (
@@ -91,7 +100,7 @@ def _stripe_event(intent, kind):
 
 
 def test_a_card_payment_records_payment_succeeded_and_invoice_paid_with_what_accounting_needs(session, shop):
-    business, admin, invoice, token, _mobile = shop
+    _business, admin, invoice, token, _mobile = shop
     _endpoint(session, admin)
     _card(session, StripeDouble(), token)
     session.commit()
@@ -197,7 +206,7 @@ def test_an_event_is_part_of_its_transaction(session, shop):
 
 
 def test_only_enabled_endpoints_of_the_business_that_asked_for_the_type_get_a_delivery(session, shop):
-    business, admin, _invoice, token, _mobile = shop
+    _business, admin, _invoice, token, _mobile = shop
     paid_only = _endpoint(session, admin, ["invoice.paid"])
     payments_only = _endpoint(session, admin, ["payment.succeeded"], url="https://crm.example.com/in")
     switched_off = _endpoint(session, admin, ALL, url="https://old.example.com/in")
@@ -221,7 +230,7 @@ def test_nothing_is_written_when_no_endpoint_wants_the_event(session, shop):
 
 
 def test_changing_the_events_changes_what_is_recorded_next(session, shop):
-    business, admin, invoice, _token, _mobile = shop
+    _business, admin, invoice, _token, _mobile = shop
     endpoint_id = _endpoint(session, admin, ["invoice.paid"])
     webhooks.set_events(session, admin, endpoint_id, ["invoice.voided"])
     invoice_editing.void(session, admin, invoice.id, "Customer moved away")
@@ -477,7 +486,7 @@ def test_a_resend_is_another_attempt_with_the_same_webhook_id_and_body(sending):
 
 
 def test_a_failed_resend_fails_again_without_days_of_retries(sending):
-    engine, business, admin, endpoint_id, _secret, clock, receiver, sender = sending
+    engine, business, admin, _endpoint_id, _secret, clock, receiver, sender = sending
     _record(engine, business, clock)
     sender.run_once()
     receiver.status = 410

@@ -3,10 +3,17 @@ on the pay page; the business's receiver gets invoice.paid, signed, and the deli
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
+from smslinks.core import webhooks
+from smslinks.core.webhook_sender import WebhookPolicy, WebhookSender
+from smslinks.models import Employee, utcnow
+from smslinks.providers.webhook_http import HttpWebhookPoster
+from smslinks.sandbox.runner import free_port
 from tests.e2e.conftest import assert_fits, sign_in
 from tests.e2e.test_pay import _fill_card, _new_invoice, _open
 from tests.servers import serving
@@ -141,3 +148,38 @@ def test_the_webhooks_section_is_for_administrators_only(desktop):
     expect(desktop.get_by_text("Only administrators can manage webhooks.")).to_be_visible()
     panel = desktop.get_by_role("navigation", name="Settings sections")
     expect(panel.get_by_role("link", name="Webhooks")).to_have_count(0)
+
+
+def test_an_endpoint_failing_for_three_days_shows_why_it_was_switched_off(desktop, live_app):
+    """The workers' sender, three days on, switches off an endpoint nobody answers; the admin sees why."""
+    with live_app.session() as session:
+        admin = session.exec(select(Employee).where(Employee.email == "admin@example.com")).one()
+        nobody = f"http://127.0.0.1:{free_port()}/hooks"  # nothing listens there
+        endpoint_id, _secret = webhooks.add_endpoint(session, admin, nobody, ["invoice.voided"])
+        # Due tomorrow, so the app's own sender leaves it to the one here, whose clock runs ahead.
+        tomorrow = utcnow() + timedelta(days=1)
+        webhooks.record_event(session, admin.business_id, "invoice.voided", {"invoice": {"number": "E2E"}}, at=tomorrow)
+        session.commit()
+    clock = [tomorrow]
+    sender = WebhookSender(live_app.engine, HttpWebhookPoster(2), WebhookPolicy(concurrency=1), clock=lambda: clock[0])
+    assert sender.run_once() == 1
+    clock[0] += timedelta(days=3, minutes=1)
+    assert sender.run_once() == 1
+    sender.close()
+
+    _webhooks_page(desktop)
+    endpoint = desktop.get_by_role("group", name=nobody)
+    expect(endpoint.get_by_text("Disabled", exact=True)).to_be_visible()
+    expect(endpoint.get_by_role("status")).to_contain_text(re.compile(r"Switched off: every delivery since .+ failed"))
+    assert_fits(desktop, "webhooks-switched-off-desktop")
+    endpoint.get_by_role("button", name="Deliveries").click()
+    failed = desktop.get_by_role("dialog").get_by_role("listitem").filter(has_text="invoice.voided")
+    expect(failed.get_by_text("Failed")).to_be_visible()
+    expect(failed.get_by_text("Could not reach the endpoint (ConnectError).")).to_be_visible()
+    desktop.get_by_role("dialog").get_by_role("button", name="Close").click()
+    endpoint.get_by_role("button", name="Enable").click()
+    expect(endpoint.get_by_text("Enabled")).to_be_visible()
+    expect(endpoint.get_by_role("status")).to_have_count(0)
+    with live_app.session() as session:
+        webhooks.delete_endpoint(session, admin, endpoint_id)
+        session.commit()

@@ -101,6 +101,14 @@ class Settings(BaseSettings):
     # shared by every app worker); over it the API answers 429 with Retry-After.
     api_rate_limit_per_minute: int = Field(default=600, ge=1)
 
+    # Outbound webhooks, delivered by the same workers: each request waits this long for an answer;
+    # a claimed delivery is leased this long (a worker killed mid-delivery loses nothing: it is
+    # taken again after the lease); this many requests go out at once per worker.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    webhook_concurrency: int = Field(default=16, ge=1, le=128)
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
+
     @field_validator(*(name for names, _ in SECRET_GROUPS.values() for name in names))
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -121,6 +129,11 @@ class Settings(BaseSettings):
     def backend_url(self) -> str:
         """Where the browser's websocket and the providers' webhooks reach the backend."""
         return (self.api_url or self.public_url).rstrip("/")
+
+    @property
+    def sandbox(self) -> bool:
+        """No provider keys at all: webhook endpoints may then be plain http on this machine."""
+        return self.twilio_sandbox and self.stripe_sandbox and self.smtp_sandbox
 
     @property
     def twilio_sandbox(self) -> bool:

@@ -659,3 +659,67 @@ class ApiIdempotentResponse(SQLModel, table=True):
     status_code: int
     body: str = Field(sa_type=sa.Text)
     created_at: datetime = created_at_field()
+
+
+# --- Outbound webhooks: endpoints a business registers, the events it asked for, their deliveries ---
+
+
+class WebhookDeliveryStatus(StrEnum):
+    PENDING = "pending"  # due at next_attempt_at
+    SENDING = "sending"  # claimed by a worker until next_attempt_at (its lease)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # gave up after 3 days of failures (or a resend failed)
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A URL that receives a business's events, signed per Standard Webhooks.
+
+    The signing secret is kept as given ("whsec_..."): the workers need it to sign, so it cannot be
+    a one-way hash. It is shown to the administrator once and never loaded into page state."""
+
+    __tablename__ = "webhook_endpoint"
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    url: str = Field(max_length=2000)
+    events: str = Field(default="", sa_type=sa.Text)  # event types, space-separated
+    secret: str = Field(max_length=100)
+    enabled: bool = Field(default=True)
+    # Why it was switched off by the workers ("" when a person did it, or it is on).
+    disabled_reason: str = Field(default="", max_length=300)
+    # When its deliveries started failing without a success since (None: the last one went through).
+    failing_since: datetime | None = at_field(default=None)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class WebhookEvent(SQLModel, table=True):
+    """Something that happened, as sent: the JSON body is fixed when the event is recorded."""
+
+    __tablename__ = "webhook_event"
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    # The `webhook-id` header: the same on every attempt and every resend, so receivers can dedupe.
+    message_id: str = Field(max_length=40, unique=True)
+    type: str = Field(max_length=40)
+    payload: str = Field(sa_type=sa.Text)
+    created_at: datetime = created_at_field()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event to one endpoint: the workers' durable outbox row for webhooks."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="webhook_event.id", index=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True)
+    status: str = Field(default=WebhookDeliveryStatus.PENDING, max_length=10)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = created_at_field()
+    # After this, a failed attempt is the last one.
+    give_up_at: datetime = at_field()
+    last_attempt_at: datetime | None = at_field(default=None)
+    last_response_code: int | None = Field(default=None)
+    last_error: str | None = Field(default=None, max_length=300)
+    delivered_at: datetime | None = at_field(default=None)
+    created_at: datetime = created_at_field()

@@ -23,6 +23,8 @@ INVITE = "/invite/[token]"
 CHOOSE_PASSWORD = "/account/password"
 # Keys other systems use on the REST API.
 SETTINGS_API_KEYS = "/settings/integrations/api-keys"
+# Settings > Integrations > Webhooks (administrators only).
+SETTINGS_WEBHOOKS = "/settings/integrations/webhooks"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

@@ -1,4 +1,5 @@
-"""Runs the outbox dispatcher: as `smslinks worker` (its own process) and inside the app backend.
+"""Runs the outbox dispatcher and the webhook sender: as `smslinks worker` (its own process) and
+inside the app backend.
 
 Several of either may run at once: claims are atomic, so no row is sent twice.
 """
@@ -10,8 +11,10 @@ import threading
 
 from smslinks.config import Settings, get_settings
 from smslinks.core.dispatch import Dispatcher, DispatchPolicy
+from smslinks.core.webhook_sender import WebhookPolicy, WebhookSender
 from smslinks.db import get_engine
 from smslinks.providers import email_provider, sms_provider
+from smslinks.providers.webhook_http import HttpWebhookPoster
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,16 @@ def build_dispatcher(settings: Settings | None = None) -> Dispatcher:
     )
 
 
+def build_webhook_sender(settings: Settings | None = None) -> WebhookSender:
+    settings = settings or get_settings()
+    policy = WebhookPolicy(
+        timeout_seconds=settings.webhook_timeout_seconds, lease_seconds=settings.webhook_lease_seconds,
+        concurrency=settings.webhook_concurrency, retry_base_seconds=settings.webhook_retry_base_seconds,
+    )
+    poster = HttpWebhookPoster(settings.webhook_timeout_seconds, max_connections=settings.webhook_concurrency)
+    return WebhookSender(get_engine(), poster, policy)
+
+
 def run_worker() -> None:
     """`smslinks worker`: dispatch until SIGTERM or Ctrl+C."""
     settings = get_settings()
@@ -51,23 +64,35 @@ def run_worker() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     log.info("outbox worker started (polling every %ss)", settings.dispatcher_poll_seconds)
+    webhooks = threading.Thread(
+        target=build_webhook_sender(settings).run_forever, args=(stop, settings.dispatcher_poll_seconds),
+        name="webhooks",
+    )
+    webhooks.start()
     build_dispatcher(settings).run_forever(stop, settings.dispatcher_poll_seconds)
+    webhooks.join()
     log.info("outbox worker stopped")
 
 
 async def inprocess_dispatcher() -> None:
-    """A Reflex lifespan task: the app backend sends texts without a separate worker process.
-
-    The database and provider calls are blocking, so each pass runs in a thread."""
+    """A Reflex lifespan task: the app backend sends texts and webhooks without a separate worker
+    process. The database and provider calls are blocking, so each pass runs in a thread; texts and
+    webhooks have a loop each, so a slow webhook receiver never holds up a text."""
     settings = get_settings()
     if not settings.inprocess_dispatcher:
         return
-    dispatcher = build_dispatcher(settings)
+    await asyncio.gather(
+        _inprocess_loop("dispatcher", build_dispatcher(settings).run_once, settings.dispatcher_poll_seconds),
+        _inprocess_loop("webhook sender", build_webhook_sender(settings).run_once, settings.dispatcher_poll_seconds),
+    )
+
+
+async def _inprocess_loop(name: str, run_once, poll_seconds: float) -> None:
     while True:
         try:
-            handled = await asyncio.to_thread(dispatcher.run_once, INPROCESS_BATCH)
+            handled = await asyncio.to_thread(run_once, INPROCESS_BATCH)
         except Exception:  # e.g. the database is not migrated yet: keep the app up, try again
-            log.exception("in-process dispatcher pass failed")
+            log.exception("in-process %s pass failed", name)
             handled = 0
         if not handled:
-            await asyncio.sleep(settings.dispatcher_poll_seconds)
+            await asyncio.sleep(poll_seconds)

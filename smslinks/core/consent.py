@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from smslinks.core import audit
+from smslinks.core import audit, webhooks
 from smslinks.models import OutboundMessage, SmsOptOut, utcnow
 
 # The text confirming an opt-out goes to a number that has just opted out: the dispatcher lets this
@@ -51,6 +51,7 @@ def opt_out(session: Session, business_id: int, e164: str, source: str, at: date
         return False
     audit.record(session, "sms.opted_out", "phone", e164, business_id=business_id,
                  actor=audit.CUSTOMER_ACTOR, source=source)
+    webhooks.record_consent_event(session, business_id, e164, "customer.opted_out", source, at or utcnow())
     return True
 
 
@@ -64,4 +65,5 @@ def opt_in(session: Session, business_id: int, e164: str, source: str) -> bool:
     session.delete(row)
     audit.record(session, "sms.opted_in", "phone", e164, business_id=business_id,
                  actor=audit.CUSTOMER_ACTOR, source=source)
+    webhooks.record_consent_event(session, business_id, e164, "customer.opted_in", source, utcnow())
     return True

@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, consent, invoices
+from smslinks.core import audit, consent, invoices, webhooks
 from smslinks.models import MessageStatus, MessageStatusEvent, OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ RANK = {
 }
 FINAL = frozenset({MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED, MessageStatus.CANCELED})
 FAILURES = frozenset({MessageStatus.UNDELIVERED, MessageStatus.FAILED})
+# Statuses other systems hear of (message.delivered, message.failed).
+WEBHOOK_STATUSES = FAILURES | {MessageStatus.DELIVERED}
 
 # Twilio's message statuses that change ours; the rest (accepted, queued, sending, scheduled...)
 # only say Twilio has the message, which "sent" already records.
@@ -159,6 +161,8 @@ def transition_many(
             to=message.to_address, provider_id=message.provider_id, detail=note,
         )
         invoices.touch(session, message.invoice_id)
+        if status in WEBHOOK_STATUSES:
+            webhooks.record_message_event(session, message, now)
     return moved
 
 

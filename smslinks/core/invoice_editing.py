@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, delivery, display, invoices, jobs
+from smslinks.core import audit, delivery, display, invoices, jobs, webhooks
 from smslinks.core.company import FieldErrors
 from smslinks.core.errors import DomainError, NotAllowed, NotFound
 from smslinks.core.permissions import Permission, effective_permissions
@@ -554,6 +554,7 @@ def void(session: Session, employee: Employee, invoice_id: int, reason: str) -> 
                  employee=employee, number=invoice.number, reason=reason,
                  canceled_messages=sorted(m.id for m in canceled))
     invoices.touch(session, invoice.id)
+    webhooks.record_invoice_event(session, invoice, "invoice.voided", reason=reason)
     session.flush()
     said = f"Voided invoice #{invoice.number}. Its payment links no longer open it."
     texts = sum(1 for m in canceled if m.channel == "sms")

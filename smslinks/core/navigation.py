@@ -20,8 +20,9 @@ class SettingsSection:
     href: str
 
 
-def settings_sections(permissions: frozenset[Permission]) -> list[SettingsSection]:
-    """The settings side panel: only the sections this person may use."""
+def settings_sections(permissions: frozenset[Permission], administrator: bool = False) -> list[SettingsSection]:
+    """The settings side panel: only the sections this person may use (`administrator`: those only
+    administrators have, see core.webhooks.may_manage)."""
     sections = []
     if Permission.MANAGE_ONLINE_PAYMENTS in permissions:
         sections.append(SettingsSection("Invoicing", "Online Payments", routes.SETTINGS_ONLINE_PAYMENTS))
@@ -31,6 +32,8 @@ def settings_sections(permissions: frozenset[Permission]) -> list[SettingsSectio
         sections.append(SettingsSection("Company", "Employees", routes.SETTINGS_EMPLOYEES))
     if Permission.MANAGE_EMPLOYEES in permissions:  # a key acts like an employee: the same people grant it
         sections.append(SettingsSection("Integrations", "API keys", routes.SETTINGS_API_KEYS))
+    if administrator:
+        sections.append(SettingsSection("Integrations", "Webhooks", routes.SETTINGS_WEBHOOKS))
     return sections
 
 

@@ -8,14 +8,15 @@ while ("Too many attempts").
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from smslinks.config import get_settings
-from smslinks.core import display, invoices, links, pay_text, phones, tokens
+from smslinks.core import display, invoices, links, pay_text, phones, tokens, webhooks
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
 from smslinks.core.jobs import address_line
@@ -163,11 +164,26 @@ def open_link(session: Session, token: str, *, client: str, host: str, visit: bo
         return _closed_view(session, token, refused.screen, host)
     link = session.get(PaymentLink, link_id)
     now = utcnow()
-    if visit and (link.last_opened_at is None or now - link.last_opened_at > timedelta(minutes=1)):
+    if visit and link.last_opened_at is None and _first_open(session, link, now):
+        webhooks.record_link_opened(session, invoice, link, now)
+        invoices.touch(session, invoice.id)
+    elif visit and (link.last_opened_at is None or now - link.last_opened_at > timedelta(minutes=1)):
         link.last_opened_at = now
         session.add(link)
         invoices.touch(session, invoice.id)  # the office sees "opened" live
     return invoice_view(session, invoice)
+
+
+def _first_open(session: Session, link: PaymentLink, now: datetime) -> bool:
+    """Record the link's first visit; False when another request recorded it first (two tabs at once)."""
+    opened = session.execute(
+        sa.update(PaymentLink)
+        .where(PaymentLink.id == link.id, PaymentLink.last_opened_at.is_(None))
+        .values(last_opened_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(link)
+    return opened == 1
 
 
 def _closed_view(session: Session, token: str, screen: Screen, host: str) -> PayView:

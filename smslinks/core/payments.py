@@ -23,7 +23,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from smslinks.core import audit, display, invoices, pay_page, pay_text, phones, receipts
+from smslinks.core import (
+    audit,
+    display,
+    invoices,
+    pay_page,
+    pay_text,
+    phones,
+    receipts,
+    webhooks,
+)
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
 from smslinks.models import (
@@ -479,6 +488,7 @@ def _settle(session: Session, invoice: Invoice, payment: Payment, **changes: obj
     if invoice.status == InvoiceStatus.OPEN and invoice.balance_cents <= 0:
         invoice.status = InvoiceStatus.PAID
         audit.record(session, "invoice.paid", "invoice", invoice.id, business_id=invoice.business_id)
+        webhooks.record_invoice_event(session, invoice, "invoice.paid")
     elif invoice.status == InvoiceStatus.PAID and invoice.balance_cents > 0:
         invoice.status = InvoiceStatus.OPEN
         audit.record(session, "invoice.reopened", "invoice", invoice.id, business_id=invoice.business_id,
@@ -542,6 +552,7 @@ def _succeeded(
     audit.record(session, "payment.succeeded", "payment", payment.id, business_id=invoice.business_id,
                  actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
                  payment_intent=intent.id)
+    webhooks.record_payment_event(session, invoice, payment, "payment.succeeded")
     receipts.send(session, invoice, payment, language=record.language if record else "en")
     return payment
 
@@ -561,6 +572,7 @@ def _failed(
     audit.record(session, "payment.failed", "payment", payment.id, business_id=invoice.business_id,
                  amount_cents=payment.amount_cents, method=payment.method, code=intent.error_code,
                  reason=payment.failure_reason, payment_intent=intent.id)
+    webhooks.record_payment_event(session, invoice, payment, "payment.failed")
     return payment
 
 
@@ -573,6 +585,7 @@ def _processing(
     audit.record(session, "payment.processing", "payment", payment.id, business_id=invoice.business_id,
                  actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
                  payment_intent=intent.id)
+    webhooks.record_payment_event(session, invoice, payment, "payment.processing")
     invoices.touch(session, invoice.id)
     return payment
 
@@ -609,6 +622,7 @@ def _apply_refund(session: Session, charge: dict) -> None:
     _settle(session, invoice, payment, refunded_cents=refunded, status=status)
     audit.record(session, "payment.refunded", "payment", payment.id, business_id=invoice.business_id,
                  refunded_cents=refunded, balance_cents=invoice.balance_cents)
+    webhooks.record_payment_event(session, invoice, payment, "payment.refunded")
 
 
 def _apply_dispute(session: Session, dispute: dict) -> None:

@@ -16,4 +16,5 @@ from smslinks.pages import (  # noqa: F401
     setup,
     signin,
     tech,
+    webhooks,
 )

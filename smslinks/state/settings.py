@@ -3,6 +3,7 @@
 import reflex as rx
 from sqlmodel import Session
 
+from smslinks.core import webhooks
 from smslinks.core.errors import DomainError
 from smslinks.core.navigation import settings_sections
 from smslinks.core.permissions import Permission, effective_permissions
@@ -19,17 +20,17 @@ class SettingsState(SessionState):
     # Why the open section is not available to this person ("" when it is).
     refusal: str = ""
 
-    def _enter(self, session: Session, permission: Permission) -> Employee:
+    def _enter(self, session: Session, *required: Permission) -> Employee:
         """Fill the side panel, then check the section's own permission (raises like _authorize)."""
         employee = self._employee(session)
         previous_group = None
         self.sections = []
-        for section in settings_sections(effective_permissions(session, employee)):
+        for section in settings_sections(effective_permissions(session, employee), webhooks.may_manage(employee)):
             heading = section.group if section.group != previous_group else ""
             self.sections.append({"group": heading, "label": section.label, "href": section.href})
             previous_group = section.group
         self.refusal = ""
-        return self._authorize(session, permission)
+        return self._authorize(session, *required)
 
     def _refuse_section(self, error: DomainError):
         if isinstance(error, NotSignedIn):

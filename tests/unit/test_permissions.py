@@ -111,6 +111,9 @@ def test_settings_panel_shows_only_the_sections_a_person_may_use():
     assert home_route(employees_only) == "/settings"
     assert settings_sections(frozenset({Permission.VIEW_INVOICES})) == []
     assert [s.href for s in settings_sections(frozenset({Permission.MANAGE_COMPANY}))] == ["/settings/company"]
+    # Webhooks are for administrators (the role), whatever their permissions.
+    assert [(s.group, s.label) for s in settings_sections(admin, administrator=True)][-1] == ("Integrations", "Webhooks")
+    assert [s.href for s in settings_sections(frozenset(), administrator=True)] == ["/settings/integrations/webhooks"]
 
 
 @pytest.mark.parametrize(

@@ -41,11 +41,30 @@ def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monk
             passes.append(limit)
             return 0
 
+    webhook_passes = []
+
+    class CountingWebhookSender:
+        def run_once(self, limit):
+            webhook_passes.append(limit)
+            return 0
+
     monkeypatch.setattr(worker, "build_dispatcher", lambda settings: CountingDispatcher())
+    monkeypatch.setattr(worker, "build_webhook_sender", lambda settings: CountingWebhookSender())
     monkeypatch.setattr(worker, "get_settings", lambda: Settings(dispatcher_poll_seconds=0.01))
     with pytest.raises(TimeoutError):
         run_for_at_most(0.5, worker.inprocess_dispatcher())
     assert len(passes) > 3 and set(passes) == {worker.INPROCESS_BATCH}
+    # Webhooks have a loop of their own beside the texts'.
+    assert len(webhook_passes) > 3 and set(webhook_passes) == {worker.INPROCESS_BATCH}
+
+
+def test_the_webhook_sender_comes_from_settings():
+    sender = worker.build_webhook_sender(Settings(
+        webhook_timeout_seconds=4, webhook_lease_seconds=30, webhook_concurrency=3, webhook_retry_base_seconds=7,
+    ))
+    policy = sender.policy
+    assert (policy.timeout_seconds, policy.lease_seconds, policy.concurrency, policy.retry_base_seconds) == (4, 30, 3, 7)
+    assert sender.poster.timeout_seconds == 4
 
 
 def test_policy_comes_from_settings_and_grace_outlasts_the_twilio_timeout():

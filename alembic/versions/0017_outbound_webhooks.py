@@ -1,7 +1,7 @@
 """outbound webhooks: endpoints, events and their deliveries
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-03 12:00:00
 
 Each event is written in the transaction that caused it, with one delivery row per subscribed,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0017'
-down_revision: str | None = '0015'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,6 +21,9 @@ INVOICE_EDITOR = "/invoices/editor"
 # A new employee's invitation link, and the first password after a temporary one.
 INVITE = "/invite/[token]"
 CHOOSE_PASSWORD = "/account/password"
+# Data in and out: CSV exports for the books, CSV import of customers and invoices.
+SETTINGS_EXPORT = "/settings/export"
+SETTINGS_IMPORT = "/settings/import"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from smslinks import routes
-from smslinks.core.permissions import Permission
+from smslinks.core.permissions import IMPORT_PERMISSIONS, Permission
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,10 @@ def settings_sections(permissions: frozenset[Permission]) -> list[SettingsSectio
         sections.append(SettingsSection("Company", "Company profile", routes.SETTINGS_COMPANY))
     if Permission.MANAGE_EMPLOYEES in permissions:
         sections.append(SettingsSection("Company", "Employees", routes.SETTINGS_EMPLOYEES))
+    if Permission.EXPORT_DATA in permissions:
+        sections.append(SettingsSection("Data", "Export", routes.SETTINGS_EXPORT))
+    if set(IMPORT_PERMISSIONS) <= permissions:
+        sections.append(SettingsSection("Data", "Import", routes.SETTINGS_IMPORT))
     return sections
 
 

@@ -4,6 +4,7 @@ from smslinks.pages import (  # noqa: F401
     company,
     customers,
     employees,
+    exports,
     home,
     invoice_detail,
     invoice_editor,

@@ -19,8 +19,8 @@ class SettingsState(SessionState):
     # Why the open section is not available to this person ("" when it is).
     refusal: str = ""
 
-    def _enter(self, session: Session, permission: Permission) -> Employee:
-        """Fill the side panel, then check the section's own permission (raises like _authorize)."""
+    def _enter(self, session: Session, *required: Permission) -> Employee:
+        """Fill the side panel, then check the section's own permissions (raises like _authorize)."""
         employee = self._employee(session)
         previous_group = None
         self.sections = []
@@ -29,7 +29,7 @@ class SettingsState(SessionState):
             self.sections.append({"group": heading, "label": section.label, "href": section.href})
             previous_group = section.group
         self.refusal = ""
-        return self._authorize(session, permission)
+        return self._authorize(session, *required)
 
     def _refuse_section(self, error: DomainError):
         if isinstance(error, NotSignedIn):

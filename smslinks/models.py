@@ -232,13 +232,19 @@ class Customer(SQLModel, table=True):
             "ix_customer_name_words", sa.text("to_tsvector('simple'::regconfig, search_name::text)"),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
+        sa.UniqueConstraint("business_id", "external_id", name="uq_customer_external_id"),
+        # The REST API's list: changed since, paged by (updated_at, id).
+        sa.Index("ix_customer_changes", "business_id", "updated_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)
     name: str = Field(max_length=160)
     # Lower-cased name, for the name search.
     search_name: str = Field(max_length=160)
+    # Another system's id for this customer (REST API, CSV import); unique per business.
+    external_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
 
 
 class EmailAddress(SQLModel, table=True):
@@ -251,6 +257,7 @@ class EmailAddress(SQLModel, table=True):
 
 
 class Location(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("business_id", "external_id", name="uq_location_external_id"),)
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -260,6 +267,7 @@ class Location(SQLModel, table=True):
     region: str = Field(max_length=40)
     postal_code: str = Field(max_length=20)
     time_zone: str = Field(default="America/Chicago", max_length=64)
+    external_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_at_field()
 
 
@@ -364,6 +372,9 @@ class Invoice(SQLModel, table=True):
         sa.Index(
             "ix_invoice_by_customer", "customer_id", "issued_on", "id", postgresql_include=["status", "business_id"]
         ),
+        sa.UniqueConstraint("business_id", "external_id", name="uq_invoice_external_id"),
+        # The REST API's list: changed since, paged by (updated_at, id).
+        sa.Index("ix_invoice_changes", "business_id", "updated_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)
@@ -379,6 +390,7 @@ class Invoice(SQLModel, table=True):
     tax_cents: int = Field(default=0)
     total_cents: int = Field(default=0)
     amount_paid_cents: int = Field(default=0)
+    external_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
@@ -602,3 +614,48 @@ class SetupCodeFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client: str = Field(max_length=64, index=True)
     at: datetime = created_at_field()
+
+
+# --- REST API (issue: connections): keys, their rate-limit windows, stored answers to repeated POSTs ---
+
+
+class ApiKey(SQLModel, table=True):
+    """A key another system uses on /api/v1. Only the SHA-256 of the key is stored.
+
+    It acts through its own Employee row (no password, never signs in, not listed in Settings >
+    Employees) so every core rule and audit row applies to it as to a person."""
+
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    employee_id: int = Field(foreign_key="employee.id", unique=True)
+    name: str = Field(max_length=60)
+    key_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # the key's first characters, to tell keys apart in the list
+    created_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    created_at: datetime = created_at_field()
+    last_used_at: datetime | None = at_field(default=None)
+    revoked_at: datetime | None = at_field(default=None)
+
+
+class ApiRateWindow(SQLModel, table=True):
+    """Requests one key made in one minute: a fixed-window counter shared by every app worker."""
+
+    __tablename__ = "api_rate_window"
+    api_key_id: int = Field(foreign_key="api_key.id", primary_key=True)
+    window_start: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    requests: int = Field(default=0)
+
+
+class ApiIdempotentResponse(SQLModel, table=True):
+    """The first answer to a POST sent with an Idempotency-Key: a repeat gets it back and does nothing."""
+
+    __tablename__ = "api_idempotent_response"
+    __table_args__ = (sa.UniqueConstraint("api_key_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    api_key_id: int = Field(foreign_key="api_key.id", index=True)
+    key: str = Field(max_length=255)
+    request_hash: str = Field(max_length=64)  # method, path and body: the same key with another body is refused
+    status_code: int
+    body: str = Field(sa_type=sa.Text)
+    created_at: datetime = created_at_field()

@@ -509,6 +509,9 @@ def update_customer(
         changes["locations_changed"] = changed
     if removed_locations:
         changes["locations_removed"] = [loc.name for loc in removed_locations]
+    if changes:
+        customer.updated_at = now
+        session.add(customer)
     _flush(session)
     if changes:
         audit.record(session, "customer.updated", "customer", customer.id, business_id=customer.business_id,

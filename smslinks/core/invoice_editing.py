@@ -345,16 +345,31 @@ def _checked_parties(
     return customer, location, job
 
 
-def save_invoice(session: Session, employee: Employee, invoice_id: int | None, draft: InvoiceDraft) -> int:
-    """Create a Draft (invoice_id None) or change an invoice; returns its id. FieldErrors names each
-    wrong field; nothing is written unless all are right."""
+@dataclass(frozen=True)
+class _CheckedDraft:
+    customer: Customer
+    location: Location
+    job: Job | None
+    kind: InvoiceKind
+    lines: list[_CheckedLine]
+    tax_cents: int
+    issued_on: date
+    due_on: date
+    sums: Totals
+
+
+def _existing_for_edit(session: Session, employee: Employee, invoice_id: int | None) -> Invoice | None:
     _require_edit(session, employee)
-    invoice = None
-    if invoice_id is not None:
-        invoice = invoices.get_for_staff(session, employee, invoice_id)
-        _check_may_edit(session, employee, invoice)
-        if blocked := edit_blocked(session, invoice):
-            raise DomainError(blocked)
+    if invoice_id is None:
+        return None
+    invoice = invoices.get_for_staff(session, employee, invoice_id)
+    _check_may_edit(session, employee, invoice)
+    if blocked := edit_blocked(session, invoice):
+        raise DomainError(blocked)
+    return invoice
+
+
+def _checked_draft(session: Session, employee: Employee, invoice: Invoice | None, draft: InvoiceDraft) -> _CheckedDraft:
     errors: dict[str, str] = {}
     customer, location, job = _checked_parties(session, employee, draft, errors)
     try:
@@ -370,12 +385,29 @@ def save_invoice(session: Session, employee: Employee, invoice_id: int | None, d
         errors["tax"] = f"Tax above {display.money(MAX_TOTAL_CENTS)} is not accepted. Check the amount."
     issued_on = invoice.issued_on if invoice is not None else _business_today(session, employee.business_id)
     due_on = _due_on(draft.due_on, issued_on, errors)
+    sums = None
     if not errors:
         sums = totals(lines, tax_cents)
         if sums.total_cents > MAX_TOTAL_CENTS:
             errors["lines"] = f"The invoice total cannot be more than {display.money(MAX_TOTAL_CENTS)}."
     if errors:
         raise FieldErrors(errors)
+    return _CheckedDraft(customer, location, job, kind, lines, tax_cents, issued_on, due_on, sums)
+
+
+def check_draft(session: Session, employee: Employee, invoice_id: int | None, draft: InvoiceDraft) -> None:
+    """What save_invoice would refuse, without writing anything (for previews such as CSV import)."""
+    _checked_draft(session, employee, _existing_for_edit(session, employee, invoice_id), draft)
+
+
+def save_invoice(session: Session, employee: Employee, invoice_id: int | None, draft: InvoiceDraft) -> int:
+    """Create a Draft (invoice_id None) or change an invoice; returns its id. FieldErrors names each
+    wrong field; nothing is written unless all are right."""
+    invoice = _existing_for_edit(session, employee, invoice_id)
+    checked = _checked_draft(session, employee, invoice, draft)
+    customer, location, job, kind = checked.customer, checked.location, checked.job, checked.kind
+    lines, tax_cents, due_on, sums = checked.lines, checked.tax_cents, checked.due_on, checked.sums
+    issued_on = checked.issued_on
 
     created = invoice is None
     if created:

@@ -28,16 +28,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from smslinks.core import audit, external_records
+from smslinks.core import accounts, audit, external_records
 from smslinks.core.company import FieldErrors
-from smslinks.core.errors import DomainError, NotAllowed
+from smslinks.core.errors import DomainError, NotAllowed, NotFound
 from smslinks.core.exports import write_csv
 from smslinks.core.external_records import ExternalCustomer, ExternalInvoice
 from smslinks.core.invoice_editing import parse_money
 from smslinks.core.permissions import IMPORT_PERMISSIONS, require_permission
-from smslinks.models import Employee
+from smslinks.models import Business, Employee, Role
 
 
 @dataclass(frozen=True)
@@ -359,6 +359,26 @@ def _details_need_a_name(parsed: ParsedFile) -> None:
 
 
 # ---------------------------------------------------------------- importing (or previewing)
+
+
+def importer(session: Session, business: Business, email: str | None = None) -> Employee:
+    """Who a command-line import acts as: the employee named, else the business's first active
+    administrator. Their permissions apply and the audit trail names them."""
+    if email is not None:
+        employee = accounts.employee_by_email(session, email)
+        if employee.business_id != business.id:
+            raise NotFound(f"No employee with the email {email}.")
+    else:
+        employee = session.exec(
+            select(Employee)
+            .where(Employee.business_id == business.id, Employee.role == Role.ADMINISTRATOR.value, Employee.active)
+            .order_by(col(Employee.id))
+        ).first()
+        if employee is None:
+            raise DomainError("The business has no active administrator to import as; name one with --as EMAIL.")
+    for permission in IMPORT_PERMISSIONS:
+        require_permission(session, employee, permission)
+    return employee
 
 
 @dataclass

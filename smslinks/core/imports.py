@@ -70,6 +70,20 @@ INVOICE_COLUMNS = (
     Column("tax", "The invoice's tax in dollars, on one of its rows (or the same on each). Empty: 0.", "8.25"),
 )
 COLUMNS = CUSTOMER_COLUMNS + INVOICE_COLUMNS
+# How rows become customers and invoices, as the import page and the template explain it.
+GROUPING_RULES = (
+    "One row per invoice line. Row 1 names the columns; error messages count rows the same way.",
+    ("Rows with the same customer_external_id are one customer. Give its name and each location's address "
+     "on its first row; later rows may repeat them (the same) or leave them empty."),
+    ("Every phone and email on a customer's rows is one of its numbers and emails. The file gives the customer "
+     "whole: numbers, emails and imported locations it no longer lists are removed."),
+    ("Rows with the same invoice_external_id are the lines of one invoice, in file order; its kind, status, "
+     "due_on and tax go on any of its rows."),
+    ("A row without invoice_external_id is only its customer. A customer whose rows have no customer_name "
+     "is left as it is (it must exist already)."),
+    ("A row with an error skips its invoice whole (or, in a customer's cells, the customer and its invoices); "
+     "all other rows are imported. Importing the same file again changes nothing."),
+)
 COLUMN_NAMES = tuple(column.name for column in COLUMNS)
 REQUIRED_COLUMNS = ("customer_external_id",)
 _ADDRESS = ("address_line1", "city", "state", "postal_code")
@@ -252,9 +266,9 @@ def _row(parsed: ParsedFile, names: list[str], row: int, cells: list[str]) -> No
         return
     _agree(parsed, customer, "customer_name", get("customer_name"), row, "customer")
     _customer_phone(parsed, customer, row, get("phone"), get("phone_type"))
-    if email := get("email").lower():
-        if email not in (known for known, _ in customer.emails):
-            customer.emails.append((email, row))
+    email = get("email").lower()
+    if email and email not in (known for known, _ in customer.emails):
+        customer.emails.append((email, row))
     _customer_location(parsed, customer, row, get("location_external_id"), values)
     if invoice is not None:
         _invoice_cells(parsed, invoice, row, values)

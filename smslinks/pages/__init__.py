@@ -6,6 +6,7 @@ from smslinks.pages import (  # noqa: F401
     employees,
     exports,
     home,
+    imports,
     invoice_detail,
     invoice_editor,
     invoices,

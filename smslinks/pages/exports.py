@@ -38,7 +38,7 @@ def _range() -> rx.Component:
                                             on_click=State.pick(label)),
                 ),
                 wrap="wrap",
-                gap="2",
+                spacing="2",
             ),
             hint_text(
                 rx.fragment(

@@ -13,7 +13,15 @@ from smslinks.core import imports
 from smslinks.core.errors import NotAllowed
 from smslinks.core.imports import RowError, UnusableFile
 from smslinks.core.permissions import Permission, set_permission
-from smslinks.models import Business, Customer, EmailAddress, Invoice, InvoiceLine, Location, PhoneNumber
+from smslinks.models import (
+    Business,
+    Customer,
+    EmailAddress,
+    Invoice,
+    InvoiceLine,
+    Location,
+    PhoneNumber,
+)
 from tests import factories
 
 DUE = (date.today() + timedelta(days=30)).isoformat()

@@ -6,7 +6,7 @@ the same file (which changes nothing).
 Builds a throwaway database and a file in memory (each customer with a phone, an email and a
 service location; each invoice open with its lines), then times core.imports — the function the
 Import page and `smslinks import` call — end to end: parsing, every rule of the office, batches
-of 500 rows each in its own transaction.
+of 100 rows each in its own transaction.
 """
 
 import argparse

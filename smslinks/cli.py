@@ -305,8 +305,11 @@ def _print_import(console, outcome, args) -> None:
             console.print(f"{len(outcome.errors) - _ERRORS_SHOWN} more errors" +
                           ("" if args.errors_csv else "; --errors-csv FILE writes them all."))
     if args.errors_csv:
-        with open(args.errors_csv, "w", newline="", encoding="utf-8") as out:
-            out.write(imports.errors_csv(outcome.errors))
+        try:
+            with open(args.errors_csv, "w", newline="", encoding="utf-8") as out:
+                out.write(imports.errors_csv(outcome.errors))
+        except OSError as error:  # the import itself is done: say so, and keep its exit status
+            console.print(f"Could not write {args.errors_csv}: {error.strerror}.")
 
 
 def _dev(_args) -> str:

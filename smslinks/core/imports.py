@@ -89,8 +89,10 @@ REQUIRED_COLUMNS = ("customer_external_id",)
 _ADDRESS = ("address_line1", "city", "state", "postal_code")
 _INVOICE_FIELDS = ("kind", "status", "due_on", "tax")
 _LINE = ("line_description", "quantity", "unit_price")
-# Rows per transaction while importing.
-BATCH_ROWS = 500
+# Rows per transaction while importing. Small on purpose: a batch that finalizes an invoice holds the
+# business's invoice-number counter (and on SQLite the whole database) until it commits, and the office
+# may be finalizing invoices meanwhile.
+BATCH_ROWS = 100
 DEFAULT_KIND = "job"
 DEFAULT_STATUS = "open"
 
@@ -458,9 +460,13 @@ def run(
         employee = session.get(Employee, employee_id)
         for permission in IMPORT_PERMISSIONS:
             require_permission(session, employee, permission)
+        # Held for the batch: core asks for the business by id for every record, and the session's
+        # identity map keeps (and answers without a query) only what someone holds on to.
+        business = session.get(Business, employee.business_id)
         for customer in batch:
             _import_customer(session, employee, parsed, customer, outcome)
             outcome.rows_done += len(customer.rows)
+        del business
         if write:
             session.commit()
         else:

@@ -91,9 +91,10 @@ def _choose() -> rx.Component:
     return rx.vstack(_card("Your file", _dropzone(), _unusable()), _file_format(), spacing="4", width="100%")
 
 
-def _progress(verb: str) -> rx.Component:
+def _progress(verb: str, note: str) -> rx.Component:
     return _card(
         rx.fragment(verb, " ", State.file_name),
+        rx.text(note, size="2", color_scheme="gray"),
         rx.progress(value=State.rows_done, max=State.rows_total, size="3", width="100%",
                     custom_attrs={"aria-label": f"{verb} rows"}),
         rx.text(State.rows_done, " of ", State.rows_total, " rows", size="2", color_scheme="gray",
@@ -232,9 +233,9 @@ def _content() -> rx.Component:
         page_header("Import", subtitle="Customers and invoices from a CSV file, checked row by row before anything is saved."),
         rx.match(
             State.stage,
-            ("checking", _progress("Checking")),
+            ("checking", _progress("Checking", "Every row goes through the rules of the import itself; nothing is saved.")),
             ("preview", _ready()),
-            ("importing", _progress("Importing")),
+            ("importing", _progress("Importing", "Rows are saved batch by batch. You can leave this page: the import goes on.")),
             ("done", _done()),
             _choose(),
         ),

@@ -91,9 +91,9 @@ class ExportState(SettingsState):
             # Thousands of rows take a moment: off the event loop, which serves every other page.
             built = await asyncio.to_thread(self._build, ExportKind(kind), date_range)
         except DomainError as error:
-            self.busy = ""
             yield self._refuse(error)
             return
-        self.busy = ""
+        finally:
+            self.busy = ""
         yield rx.download(data=built.data, filename=built.filename, mime_type="text/csv;charset=utf-8")
         yield rx.toast.success(f"{built.filename}: {built.rows:,} {'row' if built.rows == 1 else 'rows'}.")

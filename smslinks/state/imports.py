@@ -109,31 +109,45 @@ class ImportState(SettingsState):
 
     async def _run(self, write: bool):
         """Run core.imports batch by batch in a thread, showing the progress after each."""
+        refusal = None
         async with self:
             try:
                 with session_scope() as session:
                     employee_id = self._authorize(session, *IMPORT_PERMISSIONS).id
             except DomainError as error:
                 self._start_over()
-                yield self._refuse(error)
-                return
+                refusal = self._refuse(error)
             upload = self._upload
-        parsed = await asyncio.to_thread(lambda: imports.parse(zlib.decompress(upload)))
-        with Session(get_engine(), expire_on_commit=False) as session:
-            steps: Iterator[imports.Outcome] = imports.run(session, employee_id, parsed, write=write)
-            try:
+        if refusal is not None:
+            yield refusal
+            return
+        finished = False
+        try:
+            parsed = await asyncio.to_thread(lambda: imports.parse(zlib.decompress(upload)))
+            with Session(get_engine(), expire_on_commit=False) as session:
+                steps: Iterator[imports.Outcome] = imports.run(session, employee_id, parsed, write=write)
                 while (outcome := await asyncio.to_thread(next, steps, None)) is not None:
                     async with self:
                         self._show(outcome)
-            except DomainError as error:  # the permission was taken away half-way
-                async with self:
-                    self.stage = "done" if write else "preview"
-                yield rx.toast.error(error.message)
-                return
-        async with self:
+            finished = True
+        except DomainError as error:  # the permission was taken away half-way
+            yield rx.toast.error(error.message)
+        finally:
+            async with self:
+                self._stop(write, finished)
+
+    def _stop(self, write: bool, finished: bool) -> None:
+        if finished:
             self.stage = "done" if write else "preview"
             if write:
                 self._upload = b""
+            return
+        # Stopped half-way (refused, or the database went away): committed batches stay.
+        done, total, name = self.rows_done, self.rows_total, self.file_name
+        self._start_over()
+        self.file_name = name
+        self.unusable = (f"The import stopped after {done} of {total} rows. What was imported stays; import the "
+                         "file again to go on." if write else "The check stopped before the end. Try again.")
 
     def _show(self, outcome: imports.Outcome) -> None:
         self.rows_done = outcome.rows_done

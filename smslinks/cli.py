@@ -326,6 +326,37 @@ def _sandbox(_args) -> str:
     return ""
 
 
+def _api_keys_create(args) -> str:
+    from smslinks.core import api_keys
+
+    with session_scope() as session:
+        new = api_keys.create_for_support(session, accounts.the_business(session, args.business), args.name)
+        # The key alone on the last line, for scripts: it is not shown again.
+        return f'Created API key "{new.name}" (id {new.id}). Keep it now; it is not shown again:\n{new.key}'
+
+
+def _api_keys_list(args) -> str:
+    from smslinks.core import api_keys
+
+    with session_scope() as session:
+        rows = api_keys.list_for_support(session, accounts.the_business(session, args.business))
+        lines = [
+            f"{row.id}\t{row.name}\t{row.prefix}\tcreated {row.created_at:%Y-%m-%d %H:%M}Z by {row.created_by}\t"
+            + (f"revoked {row.revoked_at:%Y-%m-%d %H:%M}Z" if row.revoked_at else
+               f"last used {row.last_used_at:%Y-%m-%d %H:%M}Z" if row.last_used_at else "never used")
+            for row in rows
+        ]
+        return "\n".join(lines) or "No API keys."
+
+
+def _api_keys_revoke(args) -> str:
+    from smslinks.core import api_keys
+
+    with session_scope() as session:
+        row = api_keys.revoke_for_support(session, accounts.the_business(session, args.business), args.id)
+        return f'Revoked API key "{row.name}" ({row.prefix}…): requests with it now answer 401.'
+
+
 def _worker(_args) -> str:
     from smslinks.worker import run_worker
 
@@ -401,6 +432,17 @@ def build_parser() -> argparse.ArgumentParser:
     send_links.add_argument("--pay-by", choices=["card", "ach"], help="what the link opens on (default: card if accepted)")
     send_links.add_argument("--skipped-csv", metavar="PATH", help="write each skipped invoice and why to this file")
     send_links.set_defaults(handler=_send_links)
+
+    keys = commands.add_parser("api-keys", help="keys for the REST API (/api/v1)").add_subparsers(
+        dest="api_keys_command", required=True
+    )
+    create_key = keys.add_parser("create", help="make a key; it is printed once, alone on the last line")
+    create_key.add_argument("--name", required=True, help='the system that will use it, e.g. "Accounting sync"')
+    create_key.set_defaults(handler=_api_keys_create)
+    keys.add_parser("list", help="the business's keys (never the keys themselves)").set_defaults(handler=_api_keys_list)
+    revoke_key = keys.add_parser("revoke", help="stop a key at once")
+    revoke_key.add_argument("id", type=int, help="the key's id (from list)")
+    revoke_key.set_defaults(handler=_api_keys_revoke)
 
     export = commands.add_parser("export", help="payments or messages as CSV").add_subparsers(
         dest="export_command", required=True

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # HTTP or SMTP answer); each batch claims four times as many rows in one transaction.
     dispatcher_concurrency: int = Field(default=16, ge=1, le=128)
 
+    # REST API (/api/v1): requests each API key may make per minute (counted in the database, so
+    # shared by every app worker); over it the API answers 429 with Retry-After.
+    api_rate_limit_per_minute: int = Field(default=600, ge=1)
+
     @field_validator(*(name for names, _ in SECRET_GROUPS.values() for name in names))
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:

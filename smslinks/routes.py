@@ -21,6 +21,8 @@ INVOICE_EDITOR = "/invoices/editor"
 # A new employee's invitation link, and the first password after a temporary one.
 INVITE = "/invite/[token]"
 CHOOSE_PASSWORD = "/account/password"
+# Keys other systems use on the REST API.
+SETTINGS_API_KEYS = "/settings/integrations/api-keys"
 # Data in and out: CSV exports for the books, CSV import of customers and invoices.
 SETTINGS_EXPORT = "/settings/export"
 SETTINGS_IMPORT = "/settings/import"
@@ -29,6 +31,8 @@ SETTINGS_IMPORT = "/settings/import"
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
 TWILIO_INBOUND_WEBHOOK = "/webhooks/twilio/inbound"
 STRIPE_WEBHOOK = "/webhooks/stripe"
+# The REST API for other systems (FastAPI, smslinks/api/v1).
+API_V1 = "/api/v1"
 
 
 def invoice(invoice_id: int) -> str:

@@ -1,11 +1,13 @@
-"""HTTP routes outside Reflex's websocket: health, provider webhooks and the pay page's first response.
-They call core, never state."""
+"""HTTP routes outside Reflex's websocket: health, provider webhooks, the pay page's first response and
+the REST API (/api/v1). They call core, never state."""
+
+import re
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from sqlalchemy import text
 
 from smslinks import routes
@@ -13,6 +15,7 @@ from smslinks.api.caching import ImmutableAssets
 from smslinks.api.pay_document import pay_page_html
 from smslinks.api.stripe_webhook import stripe_webhook
 from smslinks.api.twilio_webhooks import twilio_inbound, twilio_status
+from smslinks.api.v1 import build_v1
 from smslinks.db import get_engine
 
 
@@ -20,6 +23,14 @@ async def health(_request: Request) -> JSONResponse:
     with get_engine().connect() as connection:
         connection.execute(text("SELECT 1"))
     return JSONResponse({"status": "ok"})
+
+
+def _api_v1_mount() -> Mount:
+    """/api/v1/..., whatever the rest of the path holds: a decoded newline in an id must reach the
+    API (and its problem+json 422), not fall through to a plain-text 404."""
+    mount = Mount(routes.API_V1, app=build_v1())
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
 
 
 def build_api() -> Starlette:
@@ -30,6 +41,7 @@ def build_api() -> Starlette:
             Route(routes.TWILIO_STATUS_WEBHOOK, twilio_status, methods=["POST"]),
             Route(routes.TWILIO_INBOUND_WEBHOOK, twilio_inbound, methods=["POST"]),
             Route(routes.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
+            _api_v1_mount(),
         ],
         middleware=[Middleware(ImmutableAssets)],  # wraps the app's own files too (mounted under us)
     )

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from smslinks.core import accounts, audit, auth, tokens
+from smslinks.core import accounts, api_keys, audit, auth, tokens
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import (
     DESCRIPTIONS,
@@ -109,6 +109,7 @@ def roster(session: Session, admin: Employee) -> list[EmployeeRow]:
     staff = session.exec(
         select(Employee)
         .where(Employee.business_id == admin.business_id)
+        .where(col(Employee.id).not_in(api_keys.api_key_employee_ids()))  # Settings > API keys lists those
         .order_by(Employee.active.desc(), Employee.name)
     ).all()
     return [
@@ -126,7 +127,8 @@ def colleague(session: Session, admin: Employee, employee_id: int, *, inactive_t
     and "not yours"."""
     require_permission(session, admin, Permission.MANAGE_EMPLOYEES)
     employee = session.get(Employee, employee_id) if isinstance(employee_id, int) else None
-    if employee is None or employee.business_id != admin.business_id or not (employee.active or inactive_too):
+    if employee is None or employee.business_id != admin.business_id or not (employee.active or inactive_too) \
+            or api_keys.is_api_key_employee(session, employee.id):
         raise NotFound(NOT_YOURS)
     return employee
 

@@ -396,6 +396,8 @@ def check_invoice(
     try:
         found, _ = _invoice_errors(session, employee, invoice, record)
     except DomainError as error:
+        if type(error) is not DomainError:  # not allowed, not found: the caller's answer, not a field's
+            raise
         found = {"status": error.message}
     return {**errors, **found}
 
@@ -466,10 +468,15 @@ def upsert_invoice(
         if record.status == InvoiceStatus.OPEN and _same_invoice(session, invoice, record, but_status=True):
             invoice_editing.finalize(session, employee, invoice.id)
             return UpsertResult(invoice.id, created=False, changed=True)
-    errors, draft = _invoice_errors(session, employee, invoice, record)
-    if errors:
-        raise FieldErrors(errors)
-    invoice_id = invoice_editing.save_invoice(session, employee, invoice.id if invoice else None, draft)
+    errors: dict[str, str] = {}
+    customer, location = _invoice_parties(session, employee, record, errors)
+    draft = _invoice_draft(record, customer, location, errors)
+    if errors:  # ours, with core's for the rest of the record
+        raise FieldErrors(_invoice_errors(session, employee, invoice, record)[0])
+    try:
+        invoice_id = invoice_editing.save_invoice(session, employee, invoice.id if invoice else None, draft)
+    except FieldErrors as error:
+        raise FieldErrors(_renamed(error.fields, _INVOICE_FIELDS)) from None
     saved = session.get(Invoice, invoice_id)
     if invoice is None:
         saved.external_id = external_id

@@ -29,6 +29,8 @@ def settings_sections(permissions: frozenset[Permission]) -> list[SettingsSectio
         sections.append(SettingsSection("Company", "Company profile", routes.SETTINGS_COMPANY))
     if Permission.MANAGE_EMPLOYEES in permissions:
         sections.append(SettingsSection("Company", "Employees", routes.SETTINGS_EMPLOYEES))
+    if Permission.MANAGE_EMPLOYEES in permissions:  # a key acts like an employee: the same people grant it
+        sections.append(SettingsSection("Integrations", "API keys", routes.SETTINGS_API_KEYS))
     if Permission.EXPORT_DATA in permissions:
         sections.append(SettingsSection("Data", "Export", routes.SETTINGS_EXPORT))
     if set(IMPORT_PERMISSIONS) <= permissions:

@@ -91,8 +91,10 @@ _REMEMBERED = "smslinks.effective_permissions"
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
-def _forget_permissions(session: OrmSession, _transaction) -> None:
-    session.info.pop(_REMEMBERED, None)
+def _forget_permissions(session: OrmSession, transaction) -> None:
+    # A flush ends a subtransaction (parent set, not a savepoint): the transaction goes on.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_REMEMBERED, None)
 
 
 def effective_permissions(session: Session, employee: Employee) -> frozenset[Permission]:

@@ -1,6 +1,7 @@
 """Importing this package registers every page."""
 
 from smslinks.pages import (  # noqa: F401
+    api_keys,
     company,
     customers,
     employees,

@@ -8,7 +8,6 @@ from sqlmodel import col, select
 from smslinks.core import invoice_editing
 from smslinks.core.company import FieldErrors
 from smslinks.core.errors import NotAllowed
-from smslinks.core.permissions import Permission, set_permission
 from smslinks.core.external_records import (
     Conflict,
     ExternalCustomer,
@@ -18,7 +17,18 @@ from smslinks.core.external_records import (
     upsert_customer,
     upsert_invoice,
 )
-from smslinks.models import AuditEvent, Business, Customer, EmailAddress, Invoice, InvoiceStatus, Location, Payment, PhoneNumber
+from smslinks.core.permissions import Permission, set_permission
+from smslinks.models import (
+    AuditEvent,
+    Business,
+    Customer,
+    EmailAddress,
+    Invoice,
+    InvoiceStatus,
+    Location,
+    Payment,
+    PhoneNumber,
+)
 from tests import factories
 
 

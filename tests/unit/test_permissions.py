@@ -105,9 +105,9 @@ def test_settings_panel_shows_only_the_sections_a_person_may_use():
     admin = frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS}
     assert [(s.group, s.label) for s in settings_sections(admin)] == [
         ("Invoicing", "Online Payments"), ("Company", "Company profile"), ("Company", "Employees"),
-        ("Data", "Export"), ("Data", "Import")]
+        ("Integrations", "API keys"), ("Data", "Export"), ("Data", "Import")]
     employees_only = frozenset({Permission.MANAGE_EMPLOYEES})
-    assert [s.href for s in settings_sections(employees_only)] == ["/settings/employees"]
+    assert [s.href for s in settings_sections(employees_only)] == ["/settings/employees", "/settings/integrations/api-keys"]
     assert [i.label for i in nav_items(employees_only)] == ["Settings"]
     assert home_route(employees_only) == "/settings"
     assert settings_sections(frozenset({Permission.VIEW_INVOICES})) == []

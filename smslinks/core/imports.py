@@ -24,7 +24,7 @@ nothing. External ids make a second import of the same file change nothing.
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -423,10 +423,16 @@ class Outcome:
     customers: Counts = field(default_factory=Counts)
     invoices: Counts = field(default_factory=Counts)
     errors: list[RowError] = field(default_factory=list)
+    error_rows: set[int] = field(default_factory=set)
+
+    def add_errors(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.errors.append(error)
+            self.error_rows.add(error.row)
 
     @property
     def rows_with_errors(self) -> int:
-        return len({error.row for error in self.errors})
+        return len(self.error_rows)
 
     @property
     def finished(self) -> bool:
@@ -453,7 +459,8 @@ def run(
     """Import the parsed file (write=True) or preview it (write=False: each batch rolled back).
     Yields the outcome so far after each batch; the last one is the whole story. Rows that fail a
     parse check are in its errors from the start. Each batch checks the permissions again."""
-    outcome = Outcome(rows=parsed.rows, written=write, errors=list(parsed.errors))
+    outcome = Outcome(rows=parsed.rows, written=write)
+    outcome.add_errors(parsed.errors)
     outcome.rows_done = parsed.rows - sum(len(customer.rows) for customer in parsed.customers.values())
     for batch in _units(parsed, batch_rows):
         _begin(session)
@@ -499,13 +506,11 @@ def _audit(session: Session, employee_id: int, outcome: Outcome) -> None:
 
 def _skip_rows(outcome: Outcome, rows: list[int], why: str) -> None:
     """Rows of a skipped customer or invoice that have no error of their own say why they were skipped."""
-    with_errors = {error.row for error in outcome.errors}
-    outcome.errors.extend(RowError(row, "", why) for row in dict.fromkeys(rows) if row not in with_errors)
+    outcome.add_errors([RowError(row, "", why) for row in dict.fromkeys(rows) if row not in outcome.error_rows])
 
 
 def _first_error_row(outcome: Outcome, rows: list[int]) -> int:
-    rows_set = set(rows)
-    return min((error.row for error in outcome.errors if error.row in rows_set), default=rows[0])
+    return min((row for row in rows if row in outcome.error_rows), default=rows[0])
 
 
 def _import_customer(session: Session, employee: Employee, parsed: ParsedFile, customer: _Customer, outcome: Outcome) -> None:
@@ -518,10 +523,10 @@ def _import_customer(session: Session, employee: Employee, parsed: ParsedFile, c
         except NotAllowed:
             raise
         except FieldErrors as refused:
-            outcome.errors.extend(_customer_errors(customer, refused.fields))
+            outcome.add_errors(_customer_errors(customer, refused.fields))
             customer.broken = True
         except DomainError as refused:
-            outcome.errors.append(RowError(customer.rows[0], "", refused.message))
+            outcome.add_errors([RowError(customer.rows[0], "", refused.message)])
             customer.broken = True
     if customer.broken:
         if customer.name:
@@ -544,9 +549,9 @@ def _import_invoice(session: Session, employee: Employee, invoice: _Invoice, out
         except NotAllowed:
             raise
         except FieldErrors as refused:
-            outcome.errors.extend(_invoice_errors(invoice, refused.fields))
+            outcome.add_errors(_invoice_errors(invoice, refused.fields))
         except DomainError as refused:  # a paid or void invoice cannot change
-            outcome.errors.append(RowError(invoice.rows[0], "invoice_external_id", refused.message))
+            outcome.add_errors([RowError(invoice.rows[0], "invoice_external_id", refused.message)])
     outcome.invoices.skipped += 1
     row = _first_error_row(outcome, invoice.rows)
     _skip_rows(outcome, invoice.rows, f"Skipped with invoice {invoice.external_id}: see row {row}.")

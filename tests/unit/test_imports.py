@@ -244,3 +244,17 @@ def test_importing_takes_both_permissions(session, admin):
 def test_the_errors_file_lists_each_error_safely():
     text = imports.errors_csv([RowError(3, "customer_name", "=bad")])
     assert list(csv.reader(io.StringIO(text))) == [["row", "column", "error"], ["3", "customer_name", "'=bad"]]
+
+
+def test_every_bad_row_of_a_big_file_is_named(session, admin):
+    """A file that is wrong throughout is reported row by row (and writes nothing)."""
+    rows = []
+    for n in range(3_000):
+        rows.append(row(customer_external_id=f"C-{n}", customer_name=f"Customer {n}", phone_type="Mobile"))
+        rows.append(line(customer=f"C-{n}", invoice=f"INV-{n}", due_on=DUE))
+    *_, outcome = imports.run(session, admin.id, imports.parse(csv_bytes(*rows)), write=True)
+    assert (outcome.rows, outcome.rows_with_errors, len(outcome.errors)) == (6_000, 6_000, 6_000)
+    assert outcome.errors[:2] == [RowError(2, "phone_type", "Give the phone number this type is for."),
+                                  RowError(3, "", "Skipped with customer C-0: see row 2.")]
+    assert (outcome.customers.skipped, outcome.invoices.skipped) == (3_000, 3_000)
+    assert count(session, Customer) == 0

@@ -15,6 +15,8 @@ from smslinks.db import session_scope, upgrade_to_head
 from smslinks.models import InvoiceStatus
 
 
+# Errors listed at the terminal after an import (--errors-csv writes them all).
+_ERRORS_SHOWN = 30
 # Passwords never come from a flag (shell history, the process list): a prompt, or these variables.
 SETUP_PASSWORD_VARIABLE = "SMSLINKS_SETUP_PASSWORD"
 USER_PASSWORD_VARIABLE = "SMSLINKS_USER_PASSWORD"
@@ -216,6 +218,100 @@ def _with_progress(results, total: int, title: str, skipped_csv: str | None) -> 
     return ""
 
 
+def _export(args) -> str:
+    """Stream the CSV to the file (UTF-8 with a BOM, as spreadsheets like it) or to standard output."""
+    from smslinks.core import audit, exports
+
+    date_range = exports.parse_range(args.start, args.end)
+    kind = exports.ExportKind(args.kind)
+    with session_scope() as session:
+        business = accounts.the_business(session, args.business)
+        if args.output is None:
+            try:
+                exports.write_export(session, business, kind, date_range, sys.stdout, actor=audit.SUPPORT_ACTOR)
+                sys.stdout.flush()
+            except BrokenPipeError:  # `| head`: the reader has what it wanted
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return ""
+        try:
+            with open(args.output, "w", newline="", encoding="utf-8-sig") as out:
+                rows = exports.write_export(session, business, kind, date_range, out, actor=audit.SUPPORT_ACTOR)
+        except OSError as error:
+            raise DomainError(f"Could not write {args.output}: {error.strerror}.") from None
+    print(f"Wrote {rows} {kind.value} to {args.output}.", file=sys.stderr)
+    return ""
+
+
+def _import(args) -> str:
+    """Check and import a customers-and-invoices CSV with a progress bar; exit 1 when rows had errors."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from smslinks.core import imports
+
+    try:
+        with open(args.file, "rb") as source:
+            data = source.read()
+    except OSError as error:
+        raise DomainError(f"Could not read {args.file}: {error.strerror}.") from None
+    parsed = imports.parse(data)
+    console = Console()
+    with session_scope() as session:
+        employee = imports.importer(session, accounts.the_business(session, args.business), args.as_email)
+        employee_id, who = employee.id, f"{employee.name} <{employee.email}>"
+        verb = "Checking" if args.dry_run else "Importing"
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
+                   TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task(f"{verb} as {who}", total=parsed.rows)
+                for outcome in imports.run(session, employee_id, parsed, write=not args.dry_run):
+                    progress.update(task, completed=outcome.rows_done)
+        except KeyboardInterrupt:
+            console.print("Interrupted: the batch in hand was rolled back. Run the same command again to go on "
+                          "(what was imported already stays as it is).")
+            raise SystemExit(130) from None
+    _print_import(console, outcome, args)
+    if outcome.errors:
+        raise SystemExit(1)
+    return ""
+
+
+def _print_import(console, outcome, args) -> None:
+    from rich.table import Table
+
+    from smslinks.core import imports
+
+    imported = outcome.rows - outcome.rows_with_errors
+    if outcome.written:
+        console.print(f"{outcome.rows} rows: {imported} imported, {outcome.rows_with_errors} with errors.")
+    else:
+        console.print(f"Dry run, nothing written. {outcome.rows} rows: {imported} would be imported, "
+                      f"{outcome.rows_with_errors} have errors.")
+    counts = Table()
+    for heading in ("", "created", "updated", "unchanged", "skipped (errors)"):
+        counts.add_column(heading, justify="right" if heading else "left")
+    for label, numbers in (("customers", outcome.customers), ("invoices", outcome.invoices)):
+        counts.add_row(label, *(str(n) for n in (numbers.created, numbers.updated, numbers.unchanged, numbers.skipped)))
+    console.print(counts)
+    if outcome.errors:
+        errors = Table(title="Errors (row 1 is the header)")
+        for heading in ("row", "column", "error"):
+            errors.add_column(heading)
+        for error in outcome.errors[:_ERRORS_SHOWN]:
+            errors.add_row(str(error.row), error.column, error.message)
+        console.print(errors)
+        if len(outcome.errors) > _ERRORS_SHOWN:
+            console.print(f"{len(outcome.errors) - _ERRORS_SHOWN} more errors" +
+                          ("" if args.errors_csv else "; --errors-csv FILE writes them all."))
+    if args.errors_csv:
+        try:
+            with open(args.errors_csv, "w", newline="", encoding="utf-8") as out:
+                out.write(imports.errors_csv(outcome.errors))
+        except OSError as error:  # the import itself is done: say so, and keep its exit status
+            console.print(f"Could not write {args.errors_csv}: {error.strerror}.")
+
+
 def _dev(_args) -> str:
     from smslinks.sandbox.runner import run_dev
 
@@ -347,6 +443,36 @@ def build_parser() -> argparse.ArgumentParser:
     revoke_key = keys.add_parser("revoke", help="stop a key at once")
     revoke_key.add_argument("id", type=int, help="the key's id (from list)")
     revoke_key.set_defaults(handler=_api_keys_revoke)
+
+    export = commands.add_parser("export", help="payments or messages as CSV").add_subparsers(
+        dest="export_command", required=True
+    )
+    for kind, what in (("payments", "payments started"), ("messages", "texts and emails queued")):
+        one = export.add_parser(
+            kind, help=f"{what} in a date range, as CSV",
+            description=f"Writes the {what} from the first day to the last (the business's days, both "
+            "included) as CSV, times in ISO 8601 with the business's UTC offset. Rows stream: any range fits.",
+        )
+        one.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD", help="first day")
+        one.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="last day (included)")
+        one.add_argument("--output", metavar="FILE", help="write here (default: standard output)")
+        one.set_defaults(handler=_export, kind=kind)
+
+    importing = commands.add_parser(
+        "import",
+        help="customers and invoices from a CSV file",
+        description="Checks every row of a customers-and-invoices CSV (one row per invoice line; the "
+        "columns are in Settings > Data > Import, which offers a template), then imports the good rows in "
+        "batches through the office's rules. Importing the same file again changes nothing. Exit status: "
+        "0 every row imported, 1 some rows had errors (the others were imported), 2 the file or the "
+        "command could not be used.",
+    )
+    importing.add_argument("file", metavar="FILE.csv")
+    importing.add_argument("--dry-run", action="store_true", help="check every row and write nothing")
+    importing.add_argument("--as", dest="as_email", metavar="EMAIL",
+                           help="the employee importing (default: the first active administrator)")
+    importing.add_argument("--errors-csv", metavar="PATH", help="write every error (row, column, error) to this file")
+    importing.set_defaults(handler=_import)
 
     commands.add_parser("dev", help="sandbox servers + app with demo data (make run)").set_defaults(handler=_dev)
     commands.add_parser("sandbox", help="only the sandbox Twilio/Stripe/mail servers").set_defaults(

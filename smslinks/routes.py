@@ -25,6 +25,9 @@ CHOOSE_PASSWORD = "/account/password"
 SETTINGS_API_KEYS = "/settings/integrations/api-keys"
 # Settings > Integrations > Webhooks (administrators only).
 SETTINGS_WEBHOOKS = "/settings/integrations/webhooks"
+# Data in and out: CSV exports for the books, CSV import of customers and invoices.
+SETTINGS_EXPORT = "/settings/data/export"
+SETTINGS_IMPORT = "/settings/data/import"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from smslinks import routes
-from smslinks.core.permissions import Permission
+from smslinks.core.permissions import IMPORT_PERMISSIONS, Permission
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,10 @@ def settings_sections(permissions: frozenset[Permission], administrator: bool = 
         sections.append(SettingsSection("Integrations", "API keys", routes.SETTINGS_API_KEYS))
     if administrator:
         sections.append(SettingsSection("Integrations", "Webhooks", routes.SETTINGS_WEBHOOKS))
+    if Permission.EXPORT_DATA in permissions:
+        sections.append(SettingsSection("Data", "Export", routes.SETTINGS_EXPORT))
+    if set(IMPORT_PERMISSIONS) <= permissions:
+        sections.append(SettingsSection("Data", "Import", routes.SETTINGS_IMPORT))
     return sections
 
 

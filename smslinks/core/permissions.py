@@ -22,6 +22,7 @@ class Permission(StrEnum):
     EDIT_INVOICES = "Create and edit invoices"
     VOID_INVOICES = "Void invoices"
     SCHEDULE_JOBS = "Schedule jobs"
+    EXPORT_DATA = "Export payments and messages"
 
 
 # What each permission lets a person do, as shown next to its switch in Settings > Employees.
@@ -37,7 +38,11 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.EDIT_INVOICES: "Create, change and finalize invoices (technicians: their own jobs' invoices).",
     Permission.VOID_INVOICES: "Void an invoice: its links stop working and its waiting texts are canceled.",
     Permission.SCHEDULE_JOBS: "Schedule jobs and assign them to technicians.",
+    Permission.EXPORT_DATA: "Download payments and messages as CSV files (Settings > Export), e.g. for the books.",
 }
+
+# A CSV import creates and changes customers and invoices: whoever may do both by hand may import.
+IMPORT_PERMISSIONS = (Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES)
 
 _OFFICE = {
     Permission.VIEW_INVOICES, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL,
@@ -46,12 +51,13 @@ _OFFICE = {
 
 ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS},
-    Role.MANAGER: frozenset(_OFFICE | {Permission.VOID_INVOICES, Permission.SCHEDULE_JOBS}),
+    Role.MANAGER: frozenset(_OFFICE | {Permission.VOID_INVOICES, Permission.SCHEDULE_JOBS, Permission.EXPORT_DATA}),
     Role.OFFICE_EMPLOYEE: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
-    Role.ACCOUNTANT: frozenset(_OFFICE | {Permission.VOID_INVOICES}),
+    Role.ACCOUNTANT: frozenset(_OFFICE | {Permission.VOID_INVOICES, Permission.EXPORT_DATA}),
     # Bookkeepers reconcile; texting customers is an explicit grant for them.
     Role.BOOKKEEPER: frozenset(
-        {Permission.VIEW_INVOICES, Permission.SEND_INVOICE_EMAIL, Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES}
+        {Permission.VIEW_INVOICES, Permission.SEND_INVOICE_EMAIL, Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES,
+         Permission.EXPORT_DATA}
     ),
     Role.DISPATCHER: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
     Role.CSR: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),

@@ -21,7 +21,7 @@ class SettingsState(SessionState):
     refusal: str = ""
 
     def _enter(self, session: Session, *required: Permission) -> Employee:
-        """Fill the side panel, then check the section's own permission (raises like _authorize)."""
+        """Fill the side panel, then check the section's own permissions (raises like _authorize)."""
         employee = self._employee(session)
         previous_group = None
         self.sections = []
@@ -43,7 +43,7 @@ class SettingsState(SessionState):
         try:
             with session_scope() as session:
                 employee = self._employee(session)
-                sections = settings_sections(effective_permissions(session, employee))
+                sections = settings_sections(effective_permissions(session, employee), webhooks.may_manage(employee))
         except DomainError as error:
             return self._refuse_section(error)
         if not sections:

@@ -4,6 +4,7 @@ from sqlmodel import Session
 from smslinks.core.errors import NotAllowed
 from smslinks.core.navigation import home_route, nav_items, safe_next, settings_sections
 from smslinks.core.permissions import (
+    ROLE_DEFAULTS,
     Permission,
     effective_permissions,
     has_permission,
@@ -104,7 +105,7 @@ def test_settings_panel_shows_only_the_sections_a_person_may_use():
     admin = frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS}
     assert [(s.group, s.label) for s in settings_sections(admin)] == [
         ("Invoicing", "Online Payments"), ("Company", "Company profile"), ("Company", "Employees"),
-        ("Integrations", "API keys")]
+        ("Integrations", "API keys"), ("Data", "Export"), ("Data", "Import")]
     employees_only = frozenset({Permission.MANAGE_EMPLOYEES})
     assert [s.href for s in settings_sections(employees_only)] == ["/settings/employees", "/settings/integrations/api-keys"]
     assert [i.label for i in nav_items(employees_only)] == ["Settings"]
@@ -112,8 +113,26 @@ def test_settings_panel_shows_only_the_sections_a_person_may_use():
     assert settings_sections(frozenset({Permission.VIEW_INVOICES})) == []
     assert [s.href for s in settings_sections(frozenset({Permission.MANAGE_COMPANY}))] == ["/settings/company"]
     # Webhooks are for administrators (the role), whatever their permissions.
-    assert [(s.group, s.label) for s in settings_sections(admin, administrator=True)][-1] == ("Integrations", "Webhooks")
+    assert [(s.group, s.label) for s in settings_sections(admin, administrator=True)][3:5] == [
+        ("Integrations", "API keys"), ("Integrations", "Webhooks")]
     assert [s.href for s in settings_sections(frozenset(), administrator=True)] == ["/settings/integrations/webhooks"]
+
+
+def test_export_and_import_follow_their_permissions():
+    assert [s.href for s in settings_sections(frozenset({Permission.EXPORT_DATA}))] == ["/settings/data/export"]
+    # Importing creates customers and invoices: it takes both permissions.
+    assert settings_sections(frozenset({Permission.MANAGE_CUSTOMERS})) == []
+    assert settings_sections(frozenset({Permission.EDIT_INVOICES})) == []
+    both = frozenset({Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES})
+    assert [s.href for s in settings_sections(both)] == ["/settings/data/import"]
+
+
+@pytest.mark.parametrize("role, exports", [
+    (Role.ADMINISTRATOR, True), (Role.MANAGER, True), (Role.ACCOUNTANT, True), (Role.BOOKKEEPER, True),
+    (Role.OFFICE_EMPLOYEE, False), (Role.DISPATCHER, False), (Role.CSR, False), (Role.TECHNICIAN, False),
+])
+def test_exports_are_for_the_books_by_default(role, exports):
+    assert (Permission.EXPORT_DATA in ROLE_DEFAULTS[role]) is exports
 
 
 @pytest.mark.parametrize(

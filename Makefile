@@ -9,13 +9,19 @@ export REFLEX_TELEMETRY_ENABLED := false
 # bun goes into .tools when the machine has none (see the bun target).
 export PATH := $(CURDIR)/.tools/node/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup browsers segment-calculator unit integration e2e bench clean
+.PHONY: run test lint setup browsers segment-calculator unit integration e2e bench clean
 
 run: setup
 	$(BIN)/smslinks dev
 
-test: setup browsers segment-calculator
+test: lint browsers segment-calculator
 	$(BIN)/python -m pytest tests
+
+# ruff: lint rules and formatting (pyproject.toml); CI runs this before the tests.
+LINTED := smslinks tests bench alembic rxconfig.py
+lint: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 unit: setup segment-calculator
 	$(BIN)/python -m pytest tests/unit

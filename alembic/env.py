@@ -1,10 +1,10 @@
 from logging.config import fileConfig
 
 import sqlalchemy as sa
-from alembic import context
 from sqlmodel import SQLModel
 
 import smslinks.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from alembic import context
 from smslinks.config import get_settings
 from smslinks.db import make_engine
 from smslinks.models import UTCDateTime

@@ -70,8 +70,13 @@ def seed(url: str, invoices: int = 1_000_000, customers: int = 100_000) -> float
         business_id = connection.execute("SELECT id FROM business").fetchone()[0]
         first_customer = connection.execute("SELECT max(id) FROM customer").fetchone()[0]
         first_location = connection.execute("SELECT max(id) FROM location").fetchone()[0]
-        params = dict(business_id=business_id, customers=customers, invoices=invoices,
-                      first_customer=first_customer, first_location=first_location)
+        params = dict(
+            business_id=business_id,
+            customers=customers,
+            invoices=invoices,
+            first_customer=first_customer,
+            first_location=first_location,
+        )
         for statement in _SEED_SQL:
             connection.execute(statement, params if "%(" in statement else None)
     return time.perf_counter() - started

@@ -55,10 +55,21 @@ def _endpoint(engine, url: str) -> tuple[int, str]:
 def _record(engine, business_id: int, count: int, offset: int) -> None:
     with Session(engine) as session:
         for n in range(offset, offset + count):
-            webhooks.record_event(session, business_id, "payment.succeeded", {
-                "payment": {"id": n, "invoice_id": n, "status": "succeeded", "amount_cents": 10_000 + n,
-                            "currency": "usd", "method": "card"},
-            })
+            webhooks.record_event(
+                session,
+                business_id,
+                "payment.succeeded",
+                {
+                    "payment": {
+                        "id": n,
+                        "invoice_id": n,
+                        "status": "succeeded",
+                        "amount_cents": 10_000 + n,
+                        "currency": "usd",
+                        "method": "card",
+                    },
+                },
+            )
         session.commit()
 
 
@@ -92,9 +103,7 @@ def _check(engine, receiver_url: str, expected: int) -> list[str]:
     if summary["verified"] != sum(counts.values()):
         problems.append(f"{sum(counts.values()) - summary['verified']} requests failed Webhook.verify")
     with Session(engine) as session:
-        states = dict(session.exec(
-            select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
-        ).all())
+        states = dict(session.exec(select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)).all())
         most_attempts = session.exec(select(func.max(WebhookDelivery.attempts))).one()
     if states != {"delivered": expected}:
         problems.append(f"delivery rows: {states}")
@@ -113,21 +122,40 @@ def main() -> None:
         port = free_port()
         receiver_url = f"http://127.0.0.1:{port}"
         business_id, secret = _endpoint(engine, f"{receiver_url}/ok")
-        stack.enter_context(child(
-            [sys.executable, "-m", "uvicorn", "--factory", "tests.webhook_receiver:receiver_app", "--host",
-             "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            env={"WEBHOOK_RECEIVER_SECRET": secret}, log=logs / "receiver.log",
-        ))
+        stack.enter_context(
+            child(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "tests.webhook_receiver:receiver_app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                env={"WEBHOOK_RECEIVER_SECRET": secret},
+                log=logs / "receiver.log",
+            )
+        )
         wait_for_http(f"{receiver_url}/_received", timeout=30)
         worker_env = {
-            "DATABASE_URL": url, "SMSLINKS_DISPATCHER_POLL_SECONDS": "0.1",
+            "DATABASE_URL": url,
+            "SMSLINKS_DISPATCHER_POLL_SECONDS": "0.1",
             "SMSLINKS_WEBHOOK_CONCURRENCY": str(args.concurrency),
         }
         for n in range(args.workers):
-            stack.enter_context(child([sys.executable, "-m", "smslinks.cli", "worker"], env=worker_env,
-                                      log=logs / f"worker{n}.log"))
-        print(f"{args.workers} workers x {args.concurrency} requests in flight, {args.deliveries} deliveries "
-              f"per round, to a receiver that verifies each (logs in {logs})")
+            stack.enter_context(
+                child([sys.executable, "-m", "smslinks.cli", "worker"], env=worker_env, log=logs / f"worker{n}.log")
+            )
+        print(
+            f"{args.workers} workers x {args.concurrency} requests in flight, {args.deliveries} deliveries "
+            f"per round, to a receiver that verifies each (logs in {logs})"
+        )
         rates = []
         for number in range(args.rounds):
             rate = _round(engine, business_id, args.deliveries, number * args.deliveries, timeout=600)
@@ -138,8 +166,14 @@ def main() -> None:
         print(f"median {median:.0f} deliveries/s ({verdict} the target of {TARGET_RATE}/s)")
         problems = _check(engine, receiver_url, args.rounds * args.deliveries)
         total = args.rounds * args.deliveries
-        print("check: " + ("; ".join(problems) if problems else
-                           f"all {total} events arrived exactly once, each verified; every delivery done in 1 attempt"))
+        print(
+            "check: "
+            + (
+                "; ".join(problems)
+                if problems
+                else f"all {total} events arrived exactly once, each verified; every delivery done in 1 attempt"
+            )
+        )
         if problems or median < TARGET_RATE:
             sys.exit(1)
 

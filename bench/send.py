@@ -78,8 +78,13 @@ def time_send_path(url: str, runs: int, invoices_count: int) -> float:
         for run, (invoice_id, phone_id) in enumerate(candidates):
             started = time.perf_counter()
             sending.send_invoice_text(
-                session, employee, invoice_id, sending.Recipient(phone_number_id=phone_id), "card",
-                sending.Via.OFFICE, secrets.token_hex(16),
+                session,
+                employee,
+                invoice_id,
+                sending.Recipient(phone_number_id=phone_id),
+                "card",
+                sending.Via.OFFICE,
+                secrets.token_hex(16),
             )
             session.commit()
             elapsed = (time.perf_counter() - started) * 1000
@@ -150,16 +155,37 @@ class System:
         python = sys.executable
         self.stack.__enter__()
         pace = ["--step-seconds", str(SANDBOX_STEP_SECONDS)] if self.callbacks else ["--hold"]
-        self.stack.enter_context(process(
-            [python, "-m", "smslinks.sandbox.twilio_server", "--port", str(self.twilio_port), *pace],
-            self.env, self.logs / "twilio.log"))
+        self.stack.enter_context(
+            process(
+                [python, "-m", "smslinks.sandbox.twilio_server", "--port", str(self.twilio_port), *pace],
+                self.env,
+                self.logs / "twilio.log",
+            )
+        )
         if self.callbacks:
-            self.stack.enter_context(process(
-                [python, "-m", "uvicorn", "smslinks.api:build_api", "--factory", "--host", "127.0.0.1",
-                 "--port", str(self.api_port), "--log-level", "warning"], self.env, self.logs / "api.log"))
+            self.stack.enter_context(
+                process(
+                    [
+                        python,
+                        "-m",
+                        "uvicorn",
+                        "smslinks.api:build_api",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(self.api_port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    self.env,
+                    self.logs / "api.log",
+                )
+            )
             wait_for_http(f"http://127.0.0.1:{self.api_port}/health")
-        worker_logs = [self.logs / f"worker{n}-{'callbacks' if self.callbacks else 'hold'}.log"
-                       for n in range(self.dispatchers)]
+        worker_logs = [
+            self.logs / f"worker{n}-{'callbacks' if self.callbacks else 'hold'}.log" for n in range(self.dispatchers)
+        ]
         for log in worker_logs:
             self.stack.enter_context(process([python, "-m", "smslinks.cli", "worker"], self.env, log))
         wait_for_http(f"{self.twilio_url}/health")
@@ -172,8 +198,9 @@ class System:
     def twilio_messages(self) -> list[dict]:
         """Every message the sandbox Twilio holds, through its REST API."""
         found, page = [], f"/2010-04-01/Accounts/{SANDBOX_TWILIO_ACCOUNT_SID}/Messages.json?PageSize=1000"
-        with httpx.Client(base_url=self.twilio_url, auth=(SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN),
-                          timeout=60) as client:
+        with httpx.Client(
+            base_url=self.twilio_url, auth=(SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN), timeout=60
+        ) as client:
             while page:
                 answer = client.get(page).raise_for_status().json()
                 found += answer["messages"]
@@ -185,7 +212,9 @@ class System:
 
 
 def unsent(connection) -> int:
-    return connection.execute("SELECT count(*) FROM outbound_message WHERE status IN ('queued', 'sending')").fetchone()[0]
+    return connection.execute("SELECT count(*) FROM outbound_message WHERE status IN ('queued', 'sending')").fetchone()[
+        0
+    ]
 
 
 # ---------------------------------------------------------------- (b) the dispatcher's pace
@@ -203,10 +232,12 @@ def dispatch_rounds(url: str, messages: int, rounds: int) -> float:
             for round_number in range(rounds):
                 for n in range(messages):
                     outbox.enqueue(
-                        session, business_id=employee.business_id, channel="sms",
+                        session,
+                        business_id=employee.business_id,
+                        channel="sms",
                         to_address=f"+1512{4000000 + round_number * messages + n:07d}",
                         body=f"Lone Star Air: invoice #{n} is ready. Pay here: "
-                             f"https://pay.example.com/pay/{secrets.token_urlsafe(22)}",
+                        f"https://pay.example.com/pay/{secrets.token_urlsafe(22)}",
                         employee=employee,
                     )
                 session.flush()
@@ -237,9 +268,24 @@ def bulk_send_run(url: str, system: System, count: int, logs: Path) -> bool:
     engine.dispose()
     started = time.perf_counter()
     cli = subprocess.run(
-        [sys.executable, "-m", "smslinks.cli", "invoices", "send-links", "--status", "open", "--limit", str(count),
-         "--as", OFFICE_EMAIL, "--skipped-csv", str(logs / "skipped.csv")],
-        env={**system.env, "COLUMNS": "160"}, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "smslinks.cli",
+            "invoices",
+            "send-links",
+            "--status",
+            "open",
+            "--limit",
+            str(count),
+            "--as",
+            OFFICE_EMAIL,
+            "--skipped-csv",
+            str(logs / "skipped.csv"),
+        ],
+        env={**system.env, "COLUMNS": "160"},
+        capture_output=True,
+        text=True,
     )
     cli_seconds = time.perf_counter() - started
     (logs / "bulk.out").write_text(cli.stdout + cli.stderr)
@@ -248,14 +294,19 @@ def bulk_send_run(url: str, system: System, count: int, logs: Path) -> bool:
         print(f"  the CLI failed (exit {cli.returncode}); see {logs / 'bulk.out'}")
         return False
     total, texted, skipped = map(int, summary.groups())
-    print(f"  CLI: {total} invoices, {texted} texted, {skipped} skipped in {cli_seconds:.0f} s "
-          f"({texted / cli_seconds:.0f} invoices/s)")
+    print(
+        f"  CLI: {total} invoices, {texted} texted, {skipped} skipped in {cli_seconds:.0f} s "
+        f"({texted / cli_seconds:.0f} invoices/s)"
+    )
 
     with psycopg.connect(url, autocommit=True) as connection:
+
         def rows():
             return connection.execute(
                 """SELECT i.number, m.status, m.body FROM outbound_message m JOIN invoice i ON i.id = m.invoice_id
-                   WHERE i.number = ANY(%s)""", (selected,)).fetchall()
+                   WHERE i.number = ANY(%s)""",
+                (selected,),
+            ).fetchall()
 
         wait_until(lambda: all(status == "delivered" for _, status, _ in rows()), 120, "delivery", every=0.5)
         delivered_after = time.perf_counter() - started
@@ -269,8 +320,10 @@ def bulk_send_run(url: str, system: System, count: int, logs: Path) -> bool:
         "all delivered": all(status == "delivered" for _, status, _ in found),
         "the counts add up": total == len(selected) == texted + skipped,
     }
-    print(f"  all {len(found)} delivered {delivered_after:.0f} s after the CLI started "
-          f"({len(found) / delivered_after:.0f} messages/s end to end)")
+    print(
+        f"  all {len(found)} delivered {delivered_after:.0f} s after the CLI started "
+        f"({len(found) / delivered_after:.0f} messages/s end to end)"
+    )
     for name, ok in checks.items():
         print(f"  {'ok ' if ok else 'BAD'} {name}")
     if skipped:
@@ -288,8 +341,11 @@ def main() -> None:
     parser.add_argument("--dispatchers", type=int, default=2, help="`smslinks worker` processes")
     parser.add_argument("--concurrency", type=int, default=16, help="SMSLINKS_DISPATCHER_CONCURRENCY")
     parser.add_argument("--bulk", type=int, default=10_000, help="invoices in the bulk send (c)")
-    parser.add_argument("--callbacks", action="store_true",
-                        help="(b) with status callbacks to the app's webhooks as well (all on the same cores)")
+    parser.add_argument(
+        "--callbacks",
+        action="store_true",
+        help="(b) with status callbacks to the app's webhooks as well (all on the same cores)",
+    )
     parser.add_argument("--parts", default="abc", help="which parts to run, e.g. b or ac")
     parser.add_argument("--logs", type=Path, help="where the processes' logs go (default: a temporary folder)")
     args = parser.parse_args()
@@ -303,16 +359,23 @@ def main() -> None:
         if "a" in args.parts:
             print("\n(a) send path: send_invoice_text + commit", flush=True)
             p95 = time_send_path(url, args.runs, args.invoices)
-            verdicts.append(f"send path p95 {p95:.1f} ms: {_verdict(p95 < TARGET_SEND_P95_MS)} the target of "
-                            f"p95 < {TARGET_SEND_P95_MS} ms")
+            verdicts.append(
+                f"send path p95 {p95:.1f} ms: {_verdict(p95 < TARGET_SEND_P95_MS)} the target of "
+                f"p95 < {TARGET_SEND_P95_MS} ms"
+            )
         if "b" in args.parts:
             callbacks = " (+ status callbacks to the app's webhooks)" if args.callbacks else ""
-            print(f"\n(b) dispatcher: {args.dispatchers} `smslinks worker` processes x {args.concurrency} concurrent "
-                  f"requests -> sandbox Twilio{callbacks}; logs in {logs}", flush=True)
+            print(
+                f"\n(b) dispatcher: {args.dispatchers} `smslinks worker` processes x {args.concurrency} concurrent "
+                f"requests -> sandbox Twilio{callbacks}; logs in {logs}",
+                flush=True,
+            )
             with System(url, args.dispatchers, args.concurrency, logs, callbacks=args.callbacks):
                 rate = dispatch_rounds(url, args.messages, args.rounds)
-            verdicts.append(f"dispatcher {rate:.0f} messages/s (median of {args.rounds} rounds, {args.dispatchers} "
-                            f"worker process{'es' if args.dispatchers != 1 else ''}): {_verdict(rate >= TARGET_RATE)} the target of >= {TARGET_RATE} messages/s")
+            verdicts.append(
+                f"dispatcher {rate:.0f} messages/s (median of {args.rounds} rounds, {args.dispatchers} "
+                f"worker process{'es' if args.dispatchers != 1 else ''}): {_verdict(rate >= TARGET_RATE)} the target of >= {TARGET_RATE} messages/s"
+            )
         if "c" in args.parts:
             print(f"\n(c) bulk send of {args.bulk:,} links through `smslinks invoices send-links`", flush=True)
             with System(url, args.dispatchers, args.concurrency, logs, callbacks=True) as system:

@@ -14,7 +14,6 @@ from smslinks.core.permissions import parse_permission
 from smslinks.db import session_scope, upgrade_to_head
 from smslinks.models import InvoiceStatus
 
-
 # Errors listed at the terminal after an import (--errors-csv writes them all).
 _ERRORS_SHOWN = 30
 # Passwords never come from a flag (shell history, the process list): a prompt, or these variables.
@@ -69,18 +68,25 @@ def _setup(args) -> str:
         if company.is_set_up(session):
             raise DomainError(company.ALREADY_SET_UP)
         optional = {"street", "city", "region", "postal_code", "time_zone"}
-        profile = company.CompanyProfile(**{
-            field: _ask(getattr(args, field), label, flag, required=field not in optional)
-            for field, (flag, label) in _SETUP_FIELDS.items()
-        })
+        profile = company.CompanyProfile(
+            **{
+                field: _ask(getattr(args, field), label, flag, required=field not in optional)
+                for field, (flag, label) in _SETUP_FIELDS.items()
+            }
+        )
         try:
             company.checked(profile)
         except company.FieldErrors as errors:
-            raise DomainError("\n".join(f"{_SETUP_FIELDS[field][0]}: {why}" for field, why in errors.fields.items()))
+            raise DomainError(
+                "\n".join(f"{_SETUP_FIELDS[field][0]}: {why}" for field, why in errors.fields.items())
+            ) from None
         admin_email = _ask(args.admin_email, "Administrator's email (their sign-in)", "--admin-email")
         admin_name = _ask(args.admin_name, "Administrator's name", "--admin-name")
         business, admin = company.set_up(
-            session, profile, admin_email=admin_email, admin_name=admin_name,
+            session,
+            profile,
+            admin_email=admin_email,
+            admin_name=admin_name,
             admin_password=_password(SETUP_PASSWORD_VARIABLE, admin_email.strip() or "the administrator"),
         )
         return (
@@ -127,7 +133,9 @@ def _demo_load(_args) -> str:
         result = demo.load(session)
     if result.created:
         return "Demo data loaded. Sign in as admin@example.com (and others) with password " + demo.DEMO_PASSWORD
-    zones = f" {result.zones_corrected} locations' time zones set from their addresses." if result.zones_corrected else ""
+    zones = (
+        f" {result.zones_corrected} locations' time zones set from their addresses." if result.zones_corrected else ""
+    )
     return f"Demo data was already loaded; {result.jobs_moved_to_today} technician jobs moved to today.{zones}"
 
 
@@ -173,7 +181,14 @@ def _with_progress(results, total: int, title: str, skipped_csv: str | None) -> 
     from collections import Counter
 
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     from rich.table import Table
 
     from smslinks.core.bulk_send import Outcome
@@ -181,9 +196,15 @@ def _with_progress(results, total: int, title: str, skipped_csv: str | None) -> 
     console = Console()
     sent, skipped = 0, []
     interrupted = False
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("sent {task.fields[sent]} · skipped {task.fields[skipped]}"),
-               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("sent {task.fields[sent]} · skipped {task.fields[skipped]}"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task(title, total=total, sent=0, skipped=0)
         try:
@@ -196,7 +217,10 @@ def _with_progress(results, total: int, title: str, skipped_csv: str | None) -> 
         except KeyboardInterrupt:
             interrupted = True
     done = sent + len(skipped)
-    console.print(f"{done} invoices: {sent} texted, {len(skipped)} skipped" + (f" ({total - done} not reached)" if done < total else ""))
+    console.print(
+        f"{done} invoices: {sent} texted, {len(skipped)} skipped"
+        + (f" ({total - done} not reached)" if done < total else "")
+    )
     if skipped:
         table = Table()
         table.add_column("Skipped because")
@@ -260,16 +284,23 @@ def _import(args) -> str:
         employee = imports.importer(session, accounts.the_business(session, args.business), args.as_email)
         employee_id, who = employee.id, f"{employee.name} <{employee.email}>"
         verb = "Checking" if args.dry_run else "Importing"
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
-                   TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            TimeElapsedColumn(),
+        )
         try:
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task(f"{verb} as {who}", total=parsed.rows)
                 for outcome in imports.run(session, employee_id, parsed, write=not args.dry_run):
                     progress.update(task, completed=outcome.rows_done)
         except KeyboardInterrupt:
-            console.print("Interrupted: the batch in hand was rolled back. Run the same command again to go on "
-                          "(what was imported already stays as it is).")
+            console.print(
+                "Interrupted: the batch in hand was rolled back. Run the same command again to go on "
+                "(what was imported already stays as it is)."
+            )
             raise SystemExit(130) from None
     _print_import(console, outcome, args)
     if outcome.errors:
@@ -286,8 +317,10 @@ def _print_import(console, outcome, args) -> None:
     if outcome.written:
         console.print(f"{outcome.rows} rows: {imported} imported, {outcome.rows_with_errors} with errors.")
     else:
-        console.print(f"Dry run, nothing written. {outcome.rows} rows: {imported} would be imported, "
-                      f"{outcome.rows_with_errors} have errors.")
+        console.print(
+            f"Dry run, nothing written. {outcome.rows} rows: {imported} would be imported, "
+            f"{outcome.rows_with_errors} have errors."
+        )
     counts = Table()
     for heading in ("", "created", "updated", "unchanged", "skipped (errors)"):
         counts.add_column(heading, justify="right" if heading else "left")
@@ -302,8 +335,10 @@ def _print_import(console, outcome, args) -> None:
             errors.add_row(str(error.row), error.column, error.message)
         console.print(errors)
         if len(outcome.errors) > _ERRORS_SHOWN:
-            console.print(f"{len(outcome.errors) - _ERRORS_SHOWN} more errors" +
-                          ("" if args.errors_csv else "; --errors-csv FILE writes them all."))
+            console.print(
+                f"{len(outcome.errors) - _ERRORS_SHOWN} more errors"
+                + ("" if args.errors_csv else "; --errors-csv FILE writes them all.")
+            )
     if args.errors_csv:
         try:
             with open(args.errors_csv, "w", newline="", encoding="utf-8") as out:
@@ -342,8 +377,13 @@ def _api_keys_list(args) -> str:
         rows = api_keys.list_for_support(session, accounts.the_business(session, args.business))
         lines = [
             f"{row.id}\t{row.name}\t{row.prefix}\tcreated {row.created_at:%Y-%m-%d %H:%M}Z by {row.created_by}\t"
-            + (f"revoked {row.revoked_at:%Y-%m-%d %H:%M}Z" if row.revoked_at else
-               f"last used {row.last_used_at:%Y-%m-%d %H:%M}Z" if row.last_used_at else "never used")
+            + (
+                f"revoked {row.revoked_at:%Y-%m-%d %H:%M}Z"
+                if row.revoked_at
+                else f"last used {row.last_used_at:%Y-%m-%d %H:%M}Z"
+                if row.last_used_at
+                else "never used"
+            )
             for row in rows
         ]
         return "\n".join(lines) or "No API keys."
@@ -422,14 +462,18 @@ def build_parser() -> argparse.ArgumentParser:
         "counted with the reason. Safe to run again after an interruption: an invoice texted to that "
         "number in the last 24 hours is skipped.",
     )
-    send_links.add_argument("--as", dest="as_email", required=True, metavar="EMAIL",
-                            help="the employee sending (their permissions apply)")
-    send_links.add_argument("--status", choices=[status.value for status in InvoiceStatus],
-                            help="only invoices in this status")
+    send_links.add_argument(
+        "--as", dest="as_email", required=True, metavar="EMAIL", help="the employee sending (their permissions apply)"
+    )
+    send_links.add_argument(
+        "--status", choices=[status.value for status in InvoiceStatus], help="only invoices in this status"
+    )
     send_links.add_argument("--invoice-numbers", metavar="LIST", help='e.g. "1001,1002 1003"')
     send_links.add_argument("--from-file", metavar="PATH", help="invoice numbers, one per line (first CSV column)")
     send_links.add_argument("--limit", type=int, help="at most this many invoices")
-    send_links.add_argument("--pay-by", choices=["card", "ach"], help="what the link opens on (default: card if accepted)")
+    send_links.add_argument(
+        "--pay-by", choices=["card", "ach"], help="what the link opens on (default: card if accepted)"
+    )
     send_links.add_argument("--skipped-csv", metavar="PATH", help="write each skipped invoice and why to this file")
     send_links.set_defaults(handler=_send_links)
 
@@ -449,7 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for kind, what in (("payments", "payments started"), ("messages", "texts and emails queued")):
         one = export.add_parser(
-            kind, help=f"{what} in a date range, as CSV",
+            kind,
+            help=f"{what} in a date range, as CSV",
             description=f"Writes the {what} from the first day to the last (the business's days, both "
             "included) as CSV, times in ISO 8601 with the business's UTC offset. Rows stream: any range fits.",
         )
@@ -469,15 +514,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("file", metavar="FILE.csv")
     importing.add_argument("--dry-run", action="store_true", help="check every row and write nothing")
-    importing.add_argument("--as", dest="as_email", metavar="EMAIL",
-                           help="the employee importing (default: the first active administrator)")
+    importing.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="the employee importing (default: the first active administrator)",
+    )
     importing.add_argument("--errors-csv", metavar="PATH", help="write every error (row, column, error) to this file")
     importing.set_defaults(handler=_import)
 
     commands.add_parser("dev", help="sandbox servers + app with demo data (make run)").set_defaults(handler=_dev)
-    commands.add_parser("sandbox", help="only the sandbox Twilio/Stripe/mail servers").set_defaults(
-        handler=_sandbox
-    )
+    commands.add_parser("sandbox", help="only the sandbox Twilio/Stripe/mail servers").set_defaults(handler=_sandbox)
     commands.add_parser(
         "worker", help="send queued texts and emails (run several on PostgreSQL if you like)"
     ).set_defaults(handler=_worker)

@@ -37,9 +37,7 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / 'smslinks.db'}",
         validation_alias=AliasChoices("DATABASE_URL", "SMSLINKS_DATABASE_URL"),
     )
-    redis_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("REDIS_URL", "SMSLINKS_REDIS_URL")
-    )
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "SMSLINKS_REDIS_URL"))
 
     # Where people reach the app (payment links are built on this host). In production mode
     # pages, websocket and webhooks share one port; api_url differs only when they do not.
@@ -213,7 +211,8 @@ def env_name(field: str) -> str:
 def describe(error: ValidationError) -> str:
     """A settings error for people, one line per problem, naming variables but never their values."""
     return "\n".join(
-        f"{env_name(str(problem['loc'][0]))}: {problem['msg']}" if problem["loc"]
+        f"{env_name(str(problem['loc'][0]))}: {problem['msg']}"
+        if problem["loc"]
         else problem["msg"].removeprefix("Value error, ")  # the checks across fields (_no_half_set_secrets)
         for problem in error.errors()
     )

@@ -55,9 +55,9 @@ def session_scope() -> Iterator[Session]:
 
 def upgrade_to_head(url: str | None = None) -> None:
     """Apply the alembic migrations (the only way the schema changes outside unit tests)."""
-    from alembic import command
     from alembic.config import Config
 
+    from alembic import command
     from smslinks.config import PROJECT_ROOT
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))

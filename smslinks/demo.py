@@ -58,28 +58,134 @@ DEMO_STAFF = [
 ]
 
 _FIRST = [
-    "Maria", "James", "Linda", "Robert", "Patricia", "Michael", "Jennifer", "David", "Elizabeth",
-    "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Carlos",
-    "Karen", "Daniel", "Nancy", "Matthew", "Lisa", "Anthony", "Betty", "Mark", "Sandra", "Luis",
-    "Ashley", "Steven", "Kimberly", "Paul", "Emily", "Andrew", "Donna", "Joshua", "Michelle",
-    "Kenneth", "Carol", "Kevin", "Amanda", "Brian", "Melissa", "George", "Deborah", "Timothy",
-    "Stephanie", "Ronald", "Rebecca", "Jason",
+    "Maria",
+    "James",
+    "Linda",
+    "Robert",
+    "Patricia",
+    "Michael",
+    "Jennifer",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Carlos",
+    "Karen",
+    "Daniel",
+    "Nancy",
+    "Matthew",
+    "Lisa",
+    "Anthony",
+    "Betty",
+    "Mark",
+    "Sandra",
+    "Luis",
+    "Ashley",
+    "Steven",
+    "Kimberly",
+    "Paul",
+    "Emily",
+    "Andrew",
+    "Donna",
+    "Joshua",
+    "Michelle",
+    "Kenneth",
+    "Carol",
+    "Kevin",
+    "Amanda",
+    "Brian",
+    "Melissa",
+    "George",
+    "Deborah",
+    "Timothy",
+    "Stephanie",
+    "Ronald",
+    "Rebecca",
+    "Jason",
 ]
 _LAST = [
-    "Garcia", "Johnson", "Nguyen", "Smith", "Martinez", "Brown", "Hernandez", "Davis", "Lopez",
-    "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez",
-    "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker",
-    "Young", "Allen", "King", "Wright", "Scott", "Torres", "Hill", "Flores", "Green", "Adams",
-    "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Gomez",
-    "Phillips", "Evans", "Turner", "Diaz",
+    "Garcia",
+    "Johnson",
+    "Nguyen",
+    "Smith",
+    "Martinez",
+    "Brown",
+    "Hernandez",
+    "Davis",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Gomez",
+    "Phillips",
+    "Evans",
+    "Turner",
+    "Diaz",
 ]
 _STREETS = [
-    "Barton Springs Rd", "S Lamar Blvd", "Burnet Rd", "E Cesar Chavez St", "Manor Rd",
-    "W 38th St", "Red River St", "S Congress Ave", "Airport Blvd", "Bee Cave Rd",
-    "Slaughter Ln", "Parmer Ln", "William Cannon Dr", "Mopac Expy", "Guadalupe St",
+    "Barton Springs Rd",
+    "S Lamar Blvd",
+    "Burnet Rd",
+    "E Cesar Chavez St",
+    "Manor Rd",
+    "W 38th St",
+    "Red River St",
+    "S Congress Ave",
+    "Airport Blvd",
+    "Bee Cave Rd",
+    "Slaughter Ln",
+    "Parmer Ln",
+    "William Cannon Dr",
+    "Mopac Expy",
+    "Guadalupe St",
 ]
-_CITIES = [("Austin", "78704"), ("Austin", "78745"), ("Round Rock", "78664"),
-           ("Pflugerville", "78660"), ("Cedar Park", "78613"), ("Austin", "78751")]
+_CITIES = [
+    ("Austin", "78704"),
+    ("Austin", "78745"),
+    ("Round Rock", "78664"),
+    ("Pflugerville", "78660"),
+    ("Cedar Park", "78613"),
+    ("Austin", "78751"),
+]
 # (customer index, name, street, city, region, postal code): out-of-town places with an open invoice.
 # Customers 0-7 have today's technician jobs and stay all in Austin; these all have a mobile number.
 _AWAY = [
@@ -91,24 +197,30 @@ _AWAY = [
     (20, "New build", "Lot 14 Sandy Creek Rd", "Leander", "TX", "78699"),  # a ZIP the data does not know
     (22, "Rental property", "201 N Oregon St", "El Paso", "TX", "79901"),  # Texas, but Mountain Time
 ]
-_COMMERCIAL = ["Rosa's Taqueria", "Hill Country Dental", "Eastside Yoga Studio",
-               "Bluebonnet Property Management", "Capitol Auto Repair"]
+_COMMERCIAL = [
+    "Rosa's Taqueria",
+    "Hill Country Dental",
+    "Eastside Yoga Studio",
+    "Bluebonnet Property Management",
+    "Capitol Auto Repair",
+]
 
 # (description, quantity, unit price in cents, taxable part)
 _WORK = [
-    [("Diagnostic service call", 1, 8900, False), ("Capacitor 45/5 MFD", 1, 14500, True),
-     ("Labor", 1, 9500, False)],
+    [("Diagnostic service call", 1, 8900, False), ("Capacitor 45/5 MFD", 1, 14500, True), ("Labor", 1, 9500, False)],
     [("AC tune-up, 21-point inspection", 1, 12900, False), ("R-410A refrigerant (lb)", 2, 9500, True)],
     [("Water heater flush", 1, 15900, False), ("Anode rod", 1, 6800, True)],
-    [("Furnace safety inspection", 1, 11900, False), ("Flame sensor", 1, 5400, True),
-     ("Air filter 16x25x1", 2, 1800, True)],
+    [
+        ("Furnace safety inspection", 1, 11900, False),
+        ("Flame sensor", 1, 5400, True),
+        ("Air filter 16x25x1", 2, 1800, True),
+    ],
     [("Drain cleaning, main line", 1, 24900, False), ("Camera inspection", 1, 17500, False)],
     [("Thermostat replacement", 1, 9500, False), ("Smart thermostat", 1, 21900, True)],
     [("Condenser fan motor", 1, 38900, True), ("Labor (hours)", 2, 11000, False)],
     [("Garbage disposal replacement", 1, 14900, False), ("1/2 HP disposal unit", 1, 18900, True)],
     [("Ductwork repair", 1, 42500, False), ("Mastic and foil tape", 1, 3900, True)],
-    [("Emergency after-hours call", 1, 14900, False), ("Contactor 40A", 1, 8900, True),
-     ("Labor", 1, 9500, False)],
+    [("Emergency after-hours call", 1, 14900, False), ("Contactor 40A", 1, 8900, True), ("Labor", 1, 9500, False)],
 ]
 _MEMBERSHIP = [("Comfort Club membership, annual", 1, 18900, False)]
 _STATEMENT = [("Statement balance forward", 1, 45600, False)]
@@ -126,8 +238,11 @@ class LoadResult:
 def load(session: Session, seed: int = 7) -> LoadResult:
     business = session.exec(select(Business).where(Business.name == BUSINESS_NAME)).first()
     if business is not None:
-        return LoadResult(created=False, jobs_moved_to_today=_move_jobs_to_today(session, business),
-                          zones_corrected=_correct_zones(session, business))
+        return LoadResult(
+            created=False,
+            jobs_moved_to_today=_move_jobs_to_today(session, business),
+            zones_corrected=_correct_zones(session, business),
+        )
     rng = random.Random(seed)
     business = _business(session)
     staff = {email: _employee(session, business, email, name, role) for email, name, role in DEMO_STAFF}
@@ -138,12 +253,30 @@ def load(session: Session, seed: int = 7) -> LoadResult:
     for index in range(50):
         customer, locations = _customer(session, business, index, rng)
         for _ in range(rng.randint(1, 4)):
-            _past_invoice(session, business, customer, rng.choice(locations), rng, today,
-                          next(invoice_numbers), next(job_numbers), technicians)
+            _past_invoice(
+                session,
+                business,
+                customer,
+                rng.choice(locations),
+                rng,
+                today,
+                next(invoice_numbers),
+                next(job_numbers),
+                technicians,
+            )
         if index < 4:
-            _invoice(session, business, customer, locations[0], None, next(invoice_numbers),
-                     InvoiceKind.MEMBERSHIP if index % 2 == 0 else InvoiceKind.STATEMENT,
-                     InvoiceStatus.OPEN, today - timedelta(days=3), rng)
+            _invoice(
+                session,
+                business,
+                customer,
+                locations[0],
+                None,
+                next(invoice_numbers),
+                InvoiceKind.MEMBERSHIP if index % 2 == 0 else InvoiceKind.STATEMENT,
+                InvoiceStatus.OPEN,
+                today - timedelta(days=3),
+                rng,
+            )
     _todays_jobs(session, business, technicians, rng, invoice_numbers, job_numbers)
     # Last, so the random draws above (and the customers, numbers and invoices tests know) stay as they were.
     _away_locations(session, business, rng, today, invoice_numbers, job_numbers, technicians)
@@ -229,8 +362,9 @@ def _customer(session: Session, business: Business, index: int, rng: random.Rand
     base = 100 + index * 4
     # Most customers have a mobile; some only a landline; a few have opted out of texts.
     if index % 6 != 5:
-        _add_phone(session, business, PhoneType.MOBILE, _phone(base), "Cell",
-                   customer=customer, opted_out=index in (3, 17, 31))
+        _add_phone(
+            session, business, PhoneType.MOBILE, _phone(base), "Cell", customer=customer, opted_out=index in (3, 17, 31)
+        )
     if index % 3 == 0 or index % 6 == 5:
         _add_phone(session, business, PhoneType.HOME, _phone(base + 1), "Home", customer=customer)
     if commercial:
@@ -241,9 +375,7 @@ def _customer(session: Session, business: Business, index: int, rng: random.Rand
 
 
 def _invoice(session, business, customer, location, job, number, kind, status, issued_on, rng):
-    lines = {InvoiceKind.MEMBERSHIP: _MEMBERSHIP, InvoiceKind.STATEMENT: _STATEMENT}.get(
-        kind, rng.choice(_WORK)
-    )
+    lines = {InvoiceKind.MEMBERSHIP: _MEMBERSHIP, InvoiceKind.STATEMENT: _STATEMENT}.get(kind, rng.choice(_WORK))
     invoice = Invoice(
         business_id=business.id,
         number=str(number),
@@ -262,40 +394,76 @@ def _invoice(session, business, customer, location, job, number, kind, status, i
         amount = quantity * unit_cents
         subtotal += amount
         taxable += amount if is_part else 0
-        session.add(InvoiceLine(invoice_id=invoice.id, position=position, description=description,
-                                quantity=quantity, unit_price_cents=unit_cents, amount_cents=amount))
+        session.add(
+            InvoiceLine(
+                invoice_id=invoice.id,
+                position=position,
+                description=description,
+                quantity=quantity,
+                unit_price_cents=unit_cents,
+                amount_cents=amount,
+            )
+        )
     invoice.subtotal_cents = subtotal
     invoice.tax_cents = (taxable * TAX_RATE_BASIS_POINTS + 5000) // 10000
     invoice.total_cents = subtotal + invoice.tax_cents
     if status == InvoiceStatus.PAID:
         invoice.amount_paid_cents = invoice.total_cents
-        session.add(Payment(invoice_id=invoice.id, amount_cents=invoice.total_cents,
-                            method=rng.choice([PaymentMethod.CARD, PaymentMethod.ACH]),
-                            status=PaymentStatus.SUCCEEDED))
+        session.add(
+            Payment(
+                invoice_id=invoice.id,
+                amount_cents=invoice.total_cents,
+                method=rng.choice([PaymentMethod.CARD, PaymentMethod.ACH]),
+                status=PaymentStatus.SUCCEEDED,
+            )
+        )
     session.add(invoice)
     return invoice
 
 
 def _away_locations(session, business, rng, today, invoice_numbers, job_numbers, technicians):
-    customers = session.exec(
-        select(Customer).where(Customer.business_id == business.id).order_by(Customer.id)
-    ).all()
+    customers = session.exec(select(Customer).where(Customer.business_id == business.id).order_by(Customer.id)).all()
     for index, name, street, city, region, postal in _AWAY:
         customer = customers[index]
-        location = Location(business_id=business.id, customer_id=customer.id, name=name, street=street,
-                            city=city, region=region, postal_code=postal)
+        location = Location(
+            business_id=business.id,
+            customer_id=customer.id,
+            name=name,
+            street=street,
+            city=city,
+            region=region,
+            postal_code=postal,
+        )
         apply_zone(location, business.time_zone)
         session.add(location)
         session.flush()
         yesterday = today - timedelta(days=1)
         start = datetime.combine(yesterday, time(9, 0), tzinfo=ZoneInfo(location.time_zone))
-        job = Job(business_id=business.id, number=str(next(job_numbers)), customer_id=customer.id,
-                  location_id=location.id, technician_id=rng.choice(technicians).id, summary="Service visit",
-                  scheduled_start=start, scheduled_end=start + timedelta(hours=2), status=JobStatus.COMPLETED)
+        job = Job(
+            business_id=business.id,
+            number=str(next(job_numbers)),
+            customer_id=customer.id,
+            location_id=location.id,
+            technician_id=rng.choice(technicians).id,
+            summary="Service visit",
+            scheduled_start=start,
+            scheduled_end=start + timedelta(hours=2),
+            status=JobStatus.COMPLETED,
+        )
         session.add(job)
         session.flush()
-        _invoice(session, business, customer, location, job, next(invoice_numbers), InvoiceKind.JOB,
-                 InvoiceStatus.OPEN, yesterday, rng)
+        _invoice(
+            session,
+            business,
+            customer,
+            location,
+            job,
+            next(invoice_numbers),
+            InvoiceKind.JOB,
+            InvoiceStatus.OPEN,
+            yesterday,
+            rng,
+        )
 
 
 def _correct_zones(session: Session, business: Business) -> int:
@@ -314,45 +482,70 @@ def _past_invoice(session, business, customer, location, rng, today, number, job
         weights=[5, 5, 1, 1],
     )[0]
     start = datetime.combine(issued_on, time(9, 0), tzinfo=ZoneInfo(TIME_ZONE))
-    job = Job(business_id=business.id, number=str(job_number), customer_id=customer.id,
-              location_id=location.id, technician_id=rng.choice(technicians).id,
-              summary="Service visit", scheduled_start=start, scheduled_end=start + timedelta(hours=2),
-              status=JobStatus.COMPLETED)
+    job = Job(
+        business_id=business.id,
+        number=str(job_number),
+        customer_id=customer.id,
+        location_id=location.id,
+        technician_id=rng.choice(technicians).id,
+        summary="Service visit",
+        scheduled_start=start,
+        scheduled_end=start + timedelta(hours=2),
+        status=JobStatus.COMPLETED,
+    )
     session.add(job)
     session.flush()
     _invoice(session, business, customer, location, job, number, InvoiceKind.JOB, status, issued_on, rng)
 
 
 _TODAY_WORK = [
-    "No cooling upstairs", "Annual furnace maintenance", "Water heater leaking",
-    "Thermostat not responding", "Kitchen drain backing up", "AC making a buzzing noise",
-    "Replace garbage disposal", "Duct inspection before move-in",
+    "No cooling upstairs",
+    "Annual furnace maintenance",
+    "Water heater leaking",
+    "Thermostat not responding",
+    "Kitchen drain backing up",
+    "AC making a buzzing noise",
+    "Replace garbage disposal",
+    "Duct inspection before move-in",
 ]
 
 
 def _todays_jobs(session, business, technicians, rng, invoice_numbers, job_numbers):
-    customers = session.exec(
-        select(Customer).where(Customer.business_id == business.id).order_by(Customer.id)
-    ).all()
+    customers = session.exec(select(Customer).where(Customer.business_id == business.id).order_by(Customer.id)).all()
     for slot, customer in enumerate(customers[:8]):
         location = session.exec(select(Location).where(Location.customer_id == customer.id)).first()
-        job = Job(business_id=business.id, number=str(next(job_numbers)), customer_id=customer.id,
-                  location_id=location.id, technician_id=technicians[slot % 2].id,
-                  summary=_TODAY_WORK[slot], scheduled_start=utcnow(), scheduled_end=utcnow(),
-                  status=JobStatus.IN_PROGRESS if slot < 2 else JobStatus.SCHEDULED)
+        job = Job(
+            business_id=business.id,
+            number=str(next(job_numbers)),
+            customer_id=customer.id,
+            location_id=location.id,
+            technician_id=technicians[slot % 2].id,
+            summary=_TODAY_WORK[slot],
+            scheduled_start=utcnow(),
+            scheduled_end=utcnow(),
+            status=JobStatus.IN_PROGRESS if slot < 2 else JobStatus.SCHEDULED,
+        )
         session.add(job)
         session.flush()
-        _invoice(session, business, customer, location, job, next(invoice_numbers), InvoiceKind.JOB,
-                 InvoiceStatus.OPEN, today_in(TIME_ZONE), rng)
+        _invoice(
+            session,
+            business,
+            customer,
+            location,
+            job,
+            next(invoice_numbers),
+            InvoiceKind.JOB,
+            InvoiceStatus.OPEN,
+            today_in(TIME_ZONE),
+            rng,
+        )
     _move_jobs_to_today(session, business)
 
 
 def _move_jobs_to_today(session: Session, business: Business) -> int:
     """Put the demo's not-completed technician jobs on today's schedule."""
     jobs = session.exec(
-        select(Job)
-        .where(Job.business_id == business.id, Job.status != JobStatus.COMPLETED)
-        .order_by(Job.id)
+        select(Job).where(Job.business_id == business.id, Job.status != JobStatus.COMPLETED).order_by(Job.id)
     ).all()
     zone = ZoneInfo(business.time_zone)
     today: date = today_in(business.time_zone)

@@ -28,7 +28,9 @@ def announce_setup_code() -> str | None:
         code = setup_codes.issue(session)
     message = announcement(get_settings().public_url, code)
     hours = setup_codes.VALID_HOURS
-    print(f"\n  {message}\n  (valid for {hours} hours; restart the server for a new one)\n", file=sys.stderr, flush=True)
+    print(
+        f"\n  {message}\n  (valid for {hours} hours; restart the server for a new one)\n", file=sys.stderr, flush=True
+    )
     log.warning(message)
     return code
 

@@ -3,7 +3,7 @@
 Schema changes go through alembic (alembic/versions); the app never calls create_all outside tests.
 """
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -26,11 +26,11 @@ class UTCDateTime(sa.types.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where UTC is required")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
+            return value.replace(tzinfo=UTC)
         return value
 
 
@@ -137,9 +137,7 @@ class Business(SQLModel, table=True):
     postal_code: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     # Switched on by Technical Support only (CLI); until then the feature cannot be enabled.
     sms_links_available: bool = Field(default=False)
-    sms_registration_status: str = Field(
-        default=SmsRegistrationStatus.NOT_REGISTERED, max_length=20
-    )
+    sms_registration_status: str = Field(default=SmsRegistrationStatus.NOT_REGISTERED, max_length=20)
     sms_brand_id: str | None = Field(default=None, max_length=64)
     sms_campaign_id: str | None = Field(default=None, max_length=64)
     default_sending_number: str | None = Field(default=None, max_length=20)
@@ -229,7 +227,8 @@ class Customer(SQLModel, table=True):
     # a full-text prefix query over this index; SQLite (small installs) scans with LIKE.
     __table_args__ = (
         sa.Index(
-            "ix_customer_name_words", sa.text("to_tsvector('simple'::regconfig, search_name::text)"),
+            "ix_customer_name_words",
+            sa.text("to_tsvector('simple'::regconfig, search_name::text)"),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
         sa.UniqueConstraint("business_id", "external_id", name="uq_customer_external_id"),
@@ -276,14 +275,16 @@ class PhoneNumber(SQLModel, table=True):
 
     __tablename__ = "phone_number"
     __table_args__ = (
-        sa.CheckConstraint(
-            "(customer_id IS NULL) <> (location_id IS NULL)", name="phone_has_one_owner"
-        ),
+        sa.CheckConstraint("(customer_id IS NULL) <> (location_id IS NULL)", name="phone_has_one_owner"),
         _prefix_search_index("ix_phone_number_reversed_digits", "reversed_digits"),
         # One number is saved once per customer (core/customers.py says so first, by field).
         sa.Index(
-            "ux_phone_number_customer_e164", "customer_id", "e164", unique=True,
-            sqlite_where=sa.text("customer_id IS NOT NULL"), postgresql_where=sa.text("customer_id IS NOT NULL"),
+            "ux_phone_number_customer_e164",
+            "customer_id",
+            "e164",
+            unique=True,
+            sqlite_where=sa.text("customer_id IS NOT NULL"),
+            postgresql_where=sa.text("customer_id IS NOT NULL"),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -329,8 +330,12 @@ class SmsOptOutQuestion(SQLModel, table=True):
     __tablename__ = "sms_opt_out_question"
     __table_args__ = (
         sa.Index(
-            "ix_sms_opt_out_question_open", "business_id", "e164", unique=True,
-            postgresql_where=_OPEN_QUESTION, sqlite_where=_OPEN_QUESTION,
+            "ix_sms_opt_out_question_open",
+            "business_id",
+            "e164",
+            unique=True,
+            postgresql_where=_OPEN_QUESTION,
+            sqlite_where=_OPEN_QUESTION,
         ),
         # The workers look for unanswered questions on every pass.
         sa.Index(
@@ -474,8 +479,12 @@ class OutboundMessage(SQLModel, table=True):
     # and number is refused: two requests racing past that check meet here.
     __table_args__ = (
         sa.Index(
-            "ux_outbound_message_one_waiting_text", "invoice_id", "to_address", unique=True,
-            sqlite_where=sa.text(_WAITING_TEXT), postgresql_where=sa.text(_WAITING_TEXT),
+            "ux_outbound_message_one_waiting_text",
+            "invoice_id",
+            "to_address",
+            unique=True,
+            sqlite_where=sa.text(_WAITING_TEXT),
+            postgresql_where=sa.text(_WAITING_TEXT),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

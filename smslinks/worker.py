@@ -46,8 +46,10 @@ def build_dispatcher(settings: Settings | None = None) -> Dispatcher:
 def build_webhook_sender(settings: Settings | None = None) -> WebhookSender:
     settings = settings or get_settings()
     policy = WebhookPolicy(
-        timeout_seconds=settings.webhook_timeout_seconds, lease_seconds=settings.webhook_lease_seconds,
-        concurrency=settings.webhook_concurrency, retry_base_seconds=settings.webhook_retry_base_seconds,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        lease_seconds=settings.webhook_lease_seconds,
+        concurrency=settings.webhook_concurrency,
+        retry_base_seconds=settings.webhook_retry_base_seconds,
     )
     poster = HttpWebhookPoster(settings.webhook_timeout_seconds, max_connections=settings.webhook_concurrency)
     return WebhookSender(get_engine(), poster, policy)
@@ -65,7 +67,8 @@ def run_worker() -> None:
         signal.signal(signum, lambda *_: stop.set())
     log.info("outbox worker started (polling every %ss)", settings.dispatcher_poll_seconds)
     webhooks = threading.Thread(
-        target=build_webhook_sender(settings).run_forever, args=(stop, settings.dispatcher_poll_seconds),
+        target=build_webhook_sender(settings).run_forever,
+        args=(stop, settings.dispatcher_poll_seconds),
         name="webhooks",
     )
     webhooks.start()

@@ -1,7 +1,7 @@
 """Small builders for test data; each returns a flushed row with an id."""
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -106,7 +106,7 @@ def phone(
 
 
 def job(session: Session, location: Location, technician: Employee | None, start: datetime | None = None) -> Job:
-    start = start or datetime.now(timezone.utc)
+    start = start or datetime.now(UTC)
     row = Job(
         business_id=location.business_id,
         number=str(next(_counter)),
@@ -150,8 +150,12 @@ def invoice(
     session.flush()
     session.add(
         InvoiceLine(
-            invoice_id=row.id, position=1, description="Service call", quantity=1,
-            unit_price_cents=total_cents, amount_cents=total_cents,
+            invoice_id=row.id,
+            position=1,
+            description="Service call",
+            quantity=1,
+            unit_price_cents=total_cents,
+            amount_cents=total_cents,
         )
     )
     session.flush()
@@ -162,7 +166,7 @@ def zone_where_local_hour_is(hour: int, now: datetime | None = None) -> str:
     """An IANA zone ("Etc/GMT+5" is UTC-5) whose local time is now within the given hour.
 
     Quiet hours depend on the clock: tests pick the service location's zone from this instead."""
-    utc_hour = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).hour
+    utc_hour = (now or datetime.now(UTC)).astimezone(UTC).hour
     offset = (utc_hour - hour) % 24  # hours behind UTC
     if offset > 12:
         offset -= 24

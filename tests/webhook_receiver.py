@@ -75,10 +75,12 @@ def receiver_app() -> Starlette:
 
     async def summary(_request: Request) -> JSONResponse:
         received = receiver.received
-        return JSONResponse({
-            "verified": sum(r.verified for r in received),
-            "ids": Counter(r.webhook_id for r in received),
-        })
+        return JSONResponse(
+            {
+                "verified": sum(r.verified for r in received),
+                "ids": Counter(r.webhook_id for r in received),
+            }
+        )
 
     receiver.app.add_route("/_received", summary, methods=["GET"])
     return receiver.app

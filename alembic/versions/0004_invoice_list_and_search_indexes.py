@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from alembic import op
 
 
-revision: str = '0004'
-down_revision: str | None = '0001'
+revision: str = "0004"
+down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,9 +30,9 @@ def _on_postgresql() -> bool:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('invoice', schema=None) as batch_op:
-        batch_op.create_index('ix_invoice_list', ['business_id', 'issued_on', 'id'], unique=False)
-        batch_op.create_index('ix_invoice_list_by_status', ['business_id', 'status', 'issued_on', 'id'], unique=False)
+    with op.batch_alter_table("invoice", schema=None) as batch_op:
+        batch_op.create_index("ix_invoice_list", ["business_id", "issued_on", "id"], unique=False)
+        batch_op.create_index("ix_invoice_list_by_status", ["business_id", "status", "issued_on", "id"], unique=False)
     if _on_postgresql():
         for table, index, column in _PREFIX_SEARCH:
             op.drop_index(index, table_name=table)
@@ -44,6 +44,6 @@ def downgrade() -> None:
         for table, index, column in _PREFIX_SEARCH:
             op.drop_index(index, table_name=table)
             op.create_index(index, table, [column])
-    with op.batch_alter_table('invoice', schema=None) as batch_op:
-        batch_op.drop_index('ix_invoice_list_by_status')
-        batch_op.drop_index('ix_invoice_list')
+    with op.batch_alter_table("invoice", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoice_list_by_status")
+        batch_op.drop_index("ix_invoice_list")

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from alembic import op
 
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -46,7 +46,10 @@ def downgrade() -> None:
     if _on_postgresql():
         op.drop_index("ix_customer_name_words", table_name="customer")
         op.create_index(
-            "ix_customer_search_name", "customer", ["search_name"], postgresql_ops={"search_name": "varchar_pattern_ops"}
+            "ix_customer_search_name",
+            "customer",
+            ["search_name"],
+            postgresql_ops={"search_name": "varchar_pattern_ops"},
         )
     else:
         op.create_index("ix_customer_search_name", "customer", ["search_name"])

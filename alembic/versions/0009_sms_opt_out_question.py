@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0009'
-down_revision: str | None = '0008'
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -25,28 +25,35 @@ _OPEN = sa.text("resolved_at IS NULL")
 
 
 def upgrade() -> None:
-    op.create_table('sms_opt_out_question',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('business_id', sa.Integer(), nullable=False),
-    sa.Column('e164', sa.String(length=20), nullable=False),
-    sa.Column('asked_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('provider_id', sa.String(length=64), nullable=True),
-    sa.Column('excerpt', sa.String(length=80), nullable=False),
-    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('resolution', sa.String(length=20), nullable=True),
-    sa.ForeignKeyConstraint(['business_id'], ['business.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    op.create_table(
+        "sms_opt_out_question",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("business_id", sa.Integer(), nullable=False),
+        sa.Column("e164", sa.String(length=20), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("provider_id", sa.String(length=64), nullable=True),
+        sa.Column("excerpt", sa.String(length=80), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolution", sa.String(length=20), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["business_id"],
+            ["business.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table('sms_opt_out_question', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sms_opt_out_question_business_id'), ['business_id'], unique=False)
+    with op.batch_alter_table("sms_opt_out_question", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sms_opt_out_question_business_id"), ["business_id"], unique=False)
         batch_op.create_index(
-            'ix_sms_opt_out_question_open', ['business_id', 'e164'], unique=True,
-            postgresql_where=_OPEN, sqlite_where=_OPEN,
+            "ix_sms_opt_out_question_open",
+            ["business_id", "e164"],
+            unique=True,
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
         )
         batch_op.create_index(
-            'ix_sms_opt_out_question_due', ['asked_at'], unique=False, postgresql_where=_OPEN, sqlite_where=_OPEN
+            "ix_sms_opt_out_question_due", ["asked_at"], unique=False, postgresql_where=_OPEN, sqlite_where=_OPEN
         )
 
 
 def downgrade() -> None:
-    op.drop_table('sms_opt_out_question')
+    op.drop_table("sms_opt_out_question")

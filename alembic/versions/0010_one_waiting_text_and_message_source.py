@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0010'
-down_revision: str | None = '0009'
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -25,8 +25,8 @@ _WAITING_TEXT = "channel = 'sms' AND payment_link_id IS NOT NULL AND status IN (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('via', sa.String(length=10), nullable=True))
+    with op.batch_alter_table("outbound_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("via", sa.String(length=10), nullable=True))
     op.execute(
         "UPDATE outbound_message SET status = 'canceled', "
         "failure_reason = 'Not sent: an earlier text for this invoice was already waiting for this number.' "
@@ -34,12 +34,16 @@ def upgrade() -> None:
         f"SELECT MIN(id) FROM outbound_message WHERE {_WAITING_TEXT} GROUP BY invoice_id, to_address)"
     )
     op.create_index(
-        'ux_outbound_message_one_waiting_text', 'outbound_message', ['invoice_id', 'to_address'], unique=True,
-        sqlite_where=sa.text(_WAITING_TEXT), postgresql_where=sa.text(_WAITING_TEXT),
+        "ux_outbound_message_one_waiting_text",
+        "outbound_message",
+        ["invoice_id", "to_address"],
+        unique=True,
+        sqlite_where=sa.text(_WAITING_TEXT),
+        postgresql_where=sa.text(_WAITING_TEXT),
     )
 
 
 def downgrade() -> None:
-    op.drop_index('ux_outbound_message_one_waiting_text', table_name='outbound_message')
-    with op.batch_alter_table('outbound_message', schema=None) as batch_op:
-        batch_op.drop_column('via')
+    op.drop_index("ux_outbound_message_one_waiting_text", table_name="outbound_message")
+    with op.batch_alter_table("outbound_message", schema=None) as batch_op:
+        batch_op.drop_column("via")

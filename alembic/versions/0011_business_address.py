@@ -14,21 +14,21 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0011'
-down_revision: str | None = '0010'
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_COLUMNS = (('street', 200), ('city', 100), ('region', 40), ('postal_code', 20))
+_COLUMNS = (("street", 200), ("city", 100), ("region", 40), ("postal_code", 20))
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('business', schema=None) as batch_op:
+    with op.batch_alter_table("business", schema=None) as batch_op:
         for name, length in _COLUMNS:
-            batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=''))
+            batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('business', schema=None) as batch_op:
+    with op.batch_alter_table("business", schema=None) as batch_op:
         for name, _length in reversed(_COLUMNS):
             batch_op.drop_column(name)

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -24,10 +24,16 @@ _OWNED = "customer_id IS NOT NULL"
 
 
 def upgrade() -> None:
-    twice = op.get_bind().execute(sa.text(
-        f"SELECT customer_id, e164, COUNT(*) FROM phone_number WHERE {_OWNED} "
-        "GROUP BY customer_id, e164 HAVING COUNT(*) > 1 ORDER BY customer_id LIMIT 20"
-    )).all()
+    twice = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                f"SELECT customer_id, e164, COUNT(*) FROM phone_number WHERE {_OWNED} "
+                "GROUP BY customer_id, e164 HAVING COUNT(*) > 1 ORDER BY customer_id LIMIT 20"
+            )
+        )
+        .all()
+    )
     if twice:
         listed = "; ".join(f"customer {customer_id}: {e164} ({n} times)" for customer_id, e164, n in twice)
         raise RuntimeError(
@@ -35,10 +41,14 @@ def upgrade() -> None:
             f"(keeping the one texts were sent to), then upgrade again: {listed}"
         )
     op.create_index(
-        'ux_phone_number_customer_e164', 'phone_number', ['customer_id', 'e164'], unique=True,
-        sqlite_where=sa.text(_OWNED), postgresql_where=sa.text(_OWNED),
+        "ux_phone_number_customer_e164",
+        "phone_number",
+        ["customer_id", "e164"],
+        unique=True,
+        sqlite_where=sa.text(_OWNED),
+        postgresql_where=sa.text(_OWNED),
     )
 
 
 def downgrade() -> None:
-    op.drop_index('ux_phone_number_customer_e164', table_name='phone_number')
+    op.drop_index("ux_phone_number_customer_e164", table_name="phone_number")

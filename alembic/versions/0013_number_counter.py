@@ -15,22 +15,22 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0013'
-down_revision: str | None = '0012'
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     op.create_table(
-        'number_counter',
-        sa.Column('business_id', sa.Integer(), nullable=False),
-        sa.Column('kind', sa.String(length=20), nullable=False),
-        sa.Column('last_value', sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(['business_id'], ['business.id']),
-        sa.PrimaryKeyConstraint('business_id', 'kind'),
+        "number_counter",
+        sa.Column("business_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("last_value", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["business_id"], ["business.id"]),
+        sa.PrimaryKeyConstraint("business_id", "kind"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table('number_counter')
+    op.drop_table("number_counter")

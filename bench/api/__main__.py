@@ -47,8 +47,22 @@ def _arguments() -> argparse.Namespace:
 
 
 def _server_command(port: int, workers: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "--factory", "smslinks.api:build_api", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "smslinks.api:build_api",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
 
 
 def _api_key(url: str) -> str:
@@ -73,17 +87,29 @@ def _customer(n: int) -> tuple[str, dict]:
         "name": f"Bench Customer {n}",
         "phones": [{"number": f"+1512{3000000 + n:07d}", "type": "mobile", "label": "cell"}],
         "emails": [f"customer{n}@example.com"],
-        "locations": [{"external_id": f"BENCH-L-{n}", "address_line1": f"{100 + n % 9000} Main St",
-                       "city": "Austin", "state": "TX", "postal_code": "78704"}],
+        "locations": [
+            {
+                "external_id": f"BENCH-L-{n}",
+                "address_line1": f"{100 + n % 9000} Main St",
+                "city": "Austin",
+                "state": "TX",
+                "postal_code": "78704",
+            }
+        ],
     }
 
 
 def _invoice(n: int, due_on: str) -> tuple[str, dict]:
     return f"BENCH-INV-{n}", {
-        "customer_external_id": f"BENCH-C-{n // INVOICES_PER_CUSTOMER}", "kind": "job", "status": "open",
-        "due_on": due_on, "tax_cents": 825,
-        "lines": [{"description": "Service call", "quantity": 1, "unit_price_cents": 8900},
-                  {"description": "Parts", "quantity": "2.5", "unit_price_cents": 1000 + n % 5000}],
+        "customer_external_id": f"BENCH-C-{n // INVOICES_PER_CUSTOMER}",
+        "kind": "job",
+        "status": "open",
+        "due_on": due_on,
+        "tax_cents": 825,
+        "lines": [
+            {"description": "Service call", "quantity": 1, "unit_price_cents": 8900},
+            {"description": "Parts", "quantity": "2.5", "unit_price_cents": 1000 + n % 5000},
+        ],
     }
 
 
@@ -101,12 +127,15 @@ class Pass:
         p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
         rate = len(ordered) / self.seconds
         codes = ", ".join(f"{count} x {status}" for status, count in sorted(self.statuses.items()))
-        return (f"{self.label}: {len(ordered)} in {self.seconds:.1f}s = {rate:.0f} rows/s; "
-                f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {ordered[-1] * 1000:.0f} ms ({codes})")
+        return (
+            f"{self.label}: {len(ordered)} in {self.seconds:.1f}s = {rate:.0f} rows/s; "
+            f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {ordered[-1] * 1000:.0f} ms ({codes})"
+        )
 
 
-async def _put_all(base: str, key: str, label: str, bodies: list[tuple[str, dict]], clients: int,
-                   expected: int) -> Pass:
+async def _put_all(
+    base: str, key: str, label: str, bodies: list[tuple[str, dict]], clients: int, expected: int
+) -> Pass:
     """PUT every body with `clients` requests in flight; each answer must be `expected`."""
     result = Pass(label)
     queue: asyncio.Queue = asyncio.Queue()
@@ -114,8 +143,10 @@ async def _put_all(base: str, key: str, label: str, bodies: list[tuple[str, dict
         queue.put_nowait(item)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120,
-                                 limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120, limits=limits
+    ) as client:
+
         async def worker() -> None:
             while not queue.empty():
                 path, body = queue.get_nowait()
@@ -137,7 +168,8 @@ def _check_database(url: str, invoices: int, audits_before_repeat: int) -> list[
     with psycopg.connect(url) as connection:
         rows, numbers = connection.execute(
             "SELECT count(*), count(DISTINCT number) FROM invoice WHERE external_id LIKE 'BENCH-INV-%%' "
-            "AND status = 'open'").fetchone()
+            "AND status = 'open'"
+        ).fetchone()
         audits = connection.execute("SELECT count(*) FROM audit_event").fetchone()[0]
     if rows != invoices:
         problems.append(f"{rows} open bench invoices in the database, {invoices} sent")
@@ -163,22 +195,29 @@ def main() -> int:
     with fresh_database("smslinks_bench_api") as url:
         key = _api_key(url)
         port = free_port()
-        env = {"DATABASE_URL": url, "SMSLINKS_PUBLIC_URL": f"http://127.0.0.1:{port}",
-               "SMSLINKS_API_RATE_LIMIT_PER_MINUTE": str(10**9)}
+        env = {
+            "DATABASE_URL": url,
+            "SMSLINKS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "SMSLINKS_API_RATE_LIMIT_PER_MINUTE": str(10**9),
+        }
         os.environ.update(env)
         get_settings.cache_clear()
         log = Path(tempfile.gettempdir()) / f"smslinks-bench-api-{port}.log"
-        print(f"{customers} customers and {args.invoices} invoices through /api/v1 on PostgreSQL, "
-              f"{args.clients} clients, {args.workers} server workers")
+        print(
+            f"{customers} customers and {args.invoices} invoices through /api/v1 on PostgreSQL, "
+            f"{args.clients} clients, {args.workers} server workers"
+        )
         with child(_server_command(port, args.workers), env=env, log=log) as server:
             base = f"http://127.0.0.1:{port}"
             wait_for_http(f"{base}/health", server, timeout=60)
-            passes = [asyncio.run(_put_all(base, key, "customers created", customer_bodies, args.clients, 201)),
-                      asyncio.run(_put_all(base, key, "invoices created and finalized", invoice_bodies,
-                                           args.clients, 201))]
+            passes = [
+                asyncio.run(_put_all(base, key, "customers created", customer_bodies, args.clients, 201)),
+                asyncio.run(_put_all(base, key, "invoices created and finalized", invoice_bodies, args.clients, 201)),
+            ]
             audits = _audit_rows(url)
-            passes.append(asyncio.run(_put_all(base, key, "invoices sent again, unchanged", invoice_bodies,
-                                               args.clients, 200)))
+            passes.append(
+                asyncio.run(_put_all(base, key, "invoices sent again, unchanged", invoice_bodies, args.clients, 200))
+            )
         failures = [failure for one in passes for failure in one.failures]
         failures += _check_database(url, args.invoices, audits)
     for one in passes:
@@ -187,8 +226,14 @@ def main() -> int:
         print(f"  FAIL {failure}")
     if failures:
         print(f"server log: {log}")
-    print("verdict: " + ("FAIL: see above" if failures else
-                         "PASS: every row written once with its own number; the repeat changed nothing"))
+    print(
+        "verdict: "
+        + (
+            "FAIL: see above"
+            if failures
+            else "PASS: every row written once with its own number; the repeat changed nothing"
+        )
+    )
     return 1 if failures else 0
 
 

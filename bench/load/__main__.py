@@ -177,12 +177,14 @@ async def one_run(base_url: str, app_pid: int, chosen: list[Link], store: redis.
     finally:
         await asyncio.gather(*(client.close() for client in warm + clients), return_exceptions=True)
         own_redis_bytes(store, {client.visit.client_token for client in warm + clients}, delete=True)
-    problems = [check(visit, link) for visit, link in zip(visits, chosen)]
+    problems = [check(visit, link) for visit, link in zip(visits, chosen, strict=True)]
     return RunResult(
-        load_ms=[visit.loaded * 1000 for visit, problem in zip(visits, problems) if problem is None],
+        load_ms=[visit.loaded * 1000 for visit, problem in zip(visits, problems, strict=True) if problem is None],
         connect_ms=[visit.connected * 1000 for visit in visits if visit.connected is not None],
         hydrate_ms=[visit.hydrated * 1000 for visit in visits if visit.hydrated is not None],
-        failures=[f"invoice {link.number}: {problem}" for link, problem in zip(chosen, problems) if problem],
+        failures=[
+            f"invoice {link.number}: {problem}" for link, problem in zip(chosen, problems, strict=True) if problem
+        ],
         rss_before=rss_before,
         rss_connected=rss_connected,
         processes=processes,
@@ -200,7 +202,9 @@ def percentile(values: list[float], percent: int) -> float:
 
 
 def report_run(index: int, result: RunResult) -> None:
-    redis_part = f", Redis {result.redis_bytes / result.clients / 1024:.1f} KiB/client" if result.redis_bytes is not None else ""
+    redis_part = (
+        f", Redis {result.redis_bytes / result.clients / 1024:.1f} KiB/client" if result.redis_bytes is not None else ""
+    )
     print(
         f"  run {index}: invoice shown p50 {percentile(result.load_ms, 50):.0f} ms, p95 {percentile(result.load_ms, 95):.0f} ms, "
         f"max {max(result.load_ms, default=float('nan')):.0f} ms; connected p50 {percentile(result.connect_ms, 50):.0f} ms, "
@@ -221,7 +225,8 @@ def report_mode(mode: str, results: list[RunResult]) -> None:
     memory = statistics.median(r.rss_per_client for r in results)
     redis_part = (
         f" and {statistics.median(r.redis_bytes / r.clients for r in results) / 1024:.1f} KiB in Redis"
-        if results[0].redis_bytes is not None else ""
+        if results[0].redis_bytes is not None
+        else ""
     )
     failed = sum(len(r.failures) for r in results)
     verdict = "meets" if p95 < TARGET_P95_MS and not failed else "MISSES"
@@ -255,15 +260,22 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--state-manager", choices=["redis", "disk", "both"], default="both")
-    parser.add_argument("--ramp", type=float, default=0, help="seconds over which the clients arrive (default: all at once)")
+    parser.add_argument(
+        "--ramp", type=float, default=0, help="seconds over which the clients arrive (default: all at once)"
+    )
     options = parser.parse_args()
     modes = ["redis", "disk"] if options.state_manager == "both" else [options.state_manager]
     with fresh_database("smslinks_load") as database_url, tempfile.TemporaryDirectory(prefix="bench-load-") as work:
         chosen = mint_links(database_url, options.clients)
         arrival = f"arriving over {options.ramp:g} s" if options.ramp else "all at once"
-        print(f"{options.clients} clients {arrival}, each with a payment link minted for its own open invoice; "
-              f"{os.cpu_count()} CPUs", flush=True)
-        summaries = {mode: bench_mode(mode, database_url, chosen, options.runs, options.ramp, Path(work)) for mode in modes}
+        print(
+            f"{options.clients} clients {arrival}, each with a payment link minted for its own open invoice; "
+            f"{os.cpu_count()} CPUs",
+            flush=True,
+        )
+        summaries = {
+            mode: bench_mode(mode, database_url, chosen, options.runs, options.ramp, Path(work)) for mode in modes
+        }
         print()
         for mode, results in summaries.items():
             report_mode(mode, results)

@@ -74,17 +74,23 @@ def main() -> None:
                     real.runs.append(timing.load_once(chromium, real_url, expect_react=True))
                     static.runs.append(timing.load_once(chromium, static_url, expect_react=False))
                     again.runs.append(timing.load_once(chromium, real_url, expect_react=True, warm=True))
-                    print(f"  time to payable, run {run + 1}/{args.runs}: real {real.runs[-1].payable_ms:.0f} ms,"
-                          f" static {static.runs[-1].payable_ms:.0f} ms,"
-                          f" real page again (cached) {again.runs[-1].payable_ms:.0f} ms", flush=True)
+                    print(
+                        f"  time to payable, run {run + 1}/{args.runs}: real {real.runs[-1].payable_ms:.0f} ms,"
+                        f" static {static.runs[-1].payable_ms:.0f} ms,"
+                        f" real page again (cached) {again.runs[-1].payable_ms:.0f} ms",
+                        flush=True,
+                    )
                 chromium.close()
                 lh_real, lh_static = [], []
                 if not args.no_lighthouse:
                     for run in range(args.runs):
                         lh_real.append(lighthouse.run(real_url, RESULTS / f"lighthouse-real-{run + 1}.json"))
                         lh_static.append(lighthouse.run(static_url, RESULTS / f"lighthouse-static-{run + 1}.json"))
-                        print(f"  Lighthouse, run {run + 1}/{args.runs}: real {lh_real[-1].score:.0f},"
-                              f" static {lh_static[-1].score:.0f}", flush=True)
+                        print(
+                            f"  Lighthouse, run {run + 1}/{args.runs}: real {lh_real[-1].score:.0f},"
+                            f" static {lh_static[-1].score:.0f}",
+                            flush=True,
+                        )
     print_report(real, static, again, lh_real, lh_static, load_before, os.getloadavg(), args.runs)
 
 

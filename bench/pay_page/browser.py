@@ -81,8 +81,11 @@ def load_once(browser: Browser, url: str, expect_react: bool, warm: bool = False
         page.add_init_script(MARKS_JS)
         if warm:
             page.goto(url)
-            page.wait_for_function(f"(() => {{ const m = window.__payMarks; return !!(m && {_wanted(expect_react)}); }})()",
-                                   timeout=timeout_ms, polling=100)
+            page.wait_for_function(
+                f"(() => {{ const m = window.__payMarks; return !!(m && {_wanted(expect_react)}); }})()",
+                timeout=timeout_ms,
+                polling=100,
+            )
         cdp = context.new_cdp_session(page)
         requests: dict[str, dict] = {}
 
@@ -100,8 +103,11 @@ def load_once(browser: Browser, url: str, expect_react: bool, warm: bool = False
         cdp.send("Network.emulateNetworkConditions", SLOW_4G)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
         page.goto(url, wait_until="commit", timeout=timeout_ms)
-        page.wait_for_function(f"(() => {{ const m = window.__payMarks; return !!(m && {_wanted(expect_react)}); }})()",
-                               timeout=timeout_ms, polling=100)
+        page.wait_for_function(
+            f"(() => {{ const m = window.__payMarks; return !!(m && {_wanted(expect_react)}); }})()",
+            timeout=timeout_ms,
+            polling=100,
+        )
         marks = page.evaluate("window.__payMarks")
         page.wait_for_load_state("load", timeout=timeout_ms)
         page.wait_for_timeout(500)  # let the last responses finish counting

@@ -38,7 +38,16 @@ def ensure_installed() -> Path:
     if not BINARY.exists():
         print(f"Installing lighthouse@{VERSION} into {NODE_DIR} ...", flush=True)
         subprocess.run(
-            ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(NODE_DIR), f"lighthouse@{VERSION}"],
+            [
+                "npm",
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(NODE_DIR),
+                f"lighthouse@{VERSION}",
+            ],
             check=True,
         )
     return BINARY
@@ -47,13 +56,19 @@ def ensure_installed() -> Path:
 def run(url: str, save_to: Path | None = None) -> Report:
     completed = subprocess.run(
         [
-            str(ensure_installed()), url,
+            str(ensure_installed()),
+            url,
             "--only-categories=performance",
-            "--output=json", "--output-path=stdout", "--quiet",
+            "--output=json",
+            "--output-path=stdout",
+            "--quiet",
             f"--chrome-flags={' '.join(CHROME_FLAGS)}",
         ],
         env={**os.environ, "CHROME_PATH": CHROMIUM},
-        capture_output=True, text=True, check=True, timeout=300,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     if save_to is not None:
         save_to.write_text(completed.stdout)

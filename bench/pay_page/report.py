@@ -24,18 +24,37 @@ def _verdict(met: bool, target: str) -> str:
     return f"{'met' if met else 'NOT MET'} (target {target})"
 
 
-def print_report(real: Loads, static: Loads, again: Loads, lh_real: list[Report], lh_static: list[Report],
-                 load_before: tuple, load_after: tuple, runs: int) -> None:
-    print(f"\nMedians of {runs} runs each. Load average before {load_before[0]:.2f}, after {load_after[0]:.2f}"
-          " (2 cores).\n")
+def print_report(
+    real: Loads,
+    static: Loads,
+    again: Loads,
+    lh_real: list[Report],
+    lh_static: list[Report],
+    load_before: tuple,
+    load_after: tuple,
+    runs: int,
+) -> None:
+    print(
+        f"\nMedians of {runs} runs each. Load average before {load_before[0]:.2f}, after {load_after[0]:.2f}"
+        " (2 cores).\n"
+    )
     _row("", "real page", "static page", "ratio")
     if lh_real:
         print("Lighthouse mobile (simulated slow 4G, 4x CPU)")
         score = median(lh_real, "score")
-        _row("  performance score", f"{score:.0f}", f"{median(lh_static, 'score'):.0f}", "",
-             _verdict(score >= TARGET_SCORE, f">= {TARGET_SCORE}"))
-        for label, name in (("  first contentful paint", "fcp_ms"), ("  largest contentful paint", "lcp_ms"),
-                            ("  speed index", "speed_index_ms"), ("  total blocking time", "tbt_ms")):
+        _row(
+            "  performance score",
+            f"{score:.0f}",
+            f"{median(lh_static, 'score'):.0f}",
+            "",
+            _verdict(score >= TARGET_SCORE, f">= {TARGET_SCORE}"),
+        )
+        for label, name in (
+            ("  first contentful paint", "fcp_ms"),
+            ("  largest contentful paint", "lcp_ms"),
+            ("  speed index", "speed_index_ms"),
+            ("  total blocking time", "tbt_ms"),
+        ):
             real_value, static_value = median(lh_real, name), median(lh_static, name)
             _row(label, _ms(real_value), _ms(static_value), f"{real_value / max(static_value, 1):.2f}x")
         _row("  cumulative layout shift", f"{median(lh_real, 'cls'):.3f}", f"{median(lh_static, 'cls'):.3f}")
@@ -44,16 +63,30 @@ def print_report(real: Loads, static: Loads, again: Loads, lh_real: list[Report]
     print("Chromium, CDP throttling (150 ms RTT, 1.6 Mbit/s down, 4x CPU)")
     payable, static_payable = real.median("payable_ms"), static.median("payable_ms")
     ratio = payable / static_payable
-    _row("  time to payable", _ms(payable), _ms(static_payable), f"{ratio:.2f}x",
-         _verdict(ratio <= TARGET_RATIO, f"<= {TARGET_RATIO:.1f}x static"))
+    _row(
+        "  time to payable",
+        _ms(payable),
+        _ms(static_payable),
+        f"{ratio:.2f}x",
+        _verdict(ratio <= TARGET_RATIO, f"<= {TARGET_RATIO:.1f}x static"),
+    )
     interactive = real.median("interactive_ms")
-    _row("  pay button wired (React)", _ms(interactive), "-",
-         f"{interactive / static_payable:.2f}x" if interactive else "")
+    _row(
+        "  pay button wired (React)",
+        _ms(interactive),
+        "-",
+        f"{interactive / static_payable:.2f}x" if interactive else "",
+    )
     card = real.median("card_ms")
     _row("  card field ready (Stripe.js)", _ms(card), "-", f"{card / static_payable:.2f}x" if card else "")
     js = real.median("js_before_stripe")
-    _row("  JavaScript before Stripe.js", _kib(js), _kib(static.median("js_before_stripe")), "",
-         _verdict(js <= TARGET_JS_KIB * 1024, f"<= {TARGET_JS_KIB} KiB"))
+    _row(
+        "  JavaScript before Stripe.js",
+        _kib(js),
+        _kib(static.median("js_before_stripe")),
+        "",
+        _verdict(js <= TARGET_JS_KIB * 1024, f"<= {TARGET_JS_KIB} KiB"),
+    )
     _row("  all JavaScript (incl. Stripe.js)", _kib(real.median("js_total")), _kib(static.median("js_total")))
     _row("  all bytes transferred", _kib(real.median("bytes_total")), _kib(static.median("bytes_total")))
     print("Opening the link again (same browser, files cached)")
@@ -63,6 +96,8 @@ def print_report(real: Loads, static: Loads, again: Loads, lh_real: list[Report]
     _row("  bytes transferred", _kib(again.median("bytes_total")), "")
     if lh_real:
         print(f"\nLCP element (real page): {lh_real[-1].lcp_element[:100]}")
-    print("JavaScript bytes are compressed, as transferred (headers included); 'before Stripe.js' = every script"
-          " the page requested before it requested Stripe's script (js.stripe.com; in sandbox mode the sandbox"
-          " Stripe server's copy at /js.stripe.com/v3/).")
+    print(
+        "JavaScript bytes are compressed, as transferred (headers included); 'before Stripe.js' = every script"
+        " the page requested before it requested Stripe's script (js.stripe.com; in sandbox mode the sandbox"
+        " Stripe server's copy at /js.stripe.com/v3/)."
+    )

@@ -49,8 +49,9 @@ def mint_demo_link(app: RunningApp) -> tuple[int, str]:
     with Session(app.engine) as session:
         business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
         candidates = session.exec(
-            select(Invoice).where(Invoice.business_id == business.id, Invoice.status == InvoiceStatus.OPEN,
-                                  Invoice.amount_paid_cents == 0)
+            select(Invoice).where(
+                Invoice.business_id == business.id, Invoice.status == InvoiceStatus.OPEN, Invoice.amount_paid_cents == 0
+            )
         ).all()
         invoice = max(
             candidates,

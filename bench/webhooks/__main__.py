@@ -48,8 +48,22 @@ def _arguments() -> argparse.Namespace:
 
 
 def _server_command(port: int, workers: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "--factory", "smslinks.api:build_api", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "smslinks.api:build_api",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
 
 
 def _run(number: int, url: str, poster: traffic.Poster, args: argparse.Namespace, rng: random.Random):
@@ -67,13 +81,17 @@ def _run(number: int, url: str, poster: traffic.Poster, args: argparse.Namespace
 
     rates = len(posted_calls) / twilio.seconds, len(posted_events) / stripe.seconds
     dollars = sum(c.amount_cents for c in batch.charges) / 100
-    print(f"run {number}: Twilio {len(posted_calls)} callbacks ({len(twilio_calls)} distinct) in {twilio.seconds:.1f}s"
-          f" = {rates[0]:.0f}/s; Stripe {len(posted_events)} events ({len(events)} distinct) in {stripe.seconds:.1f}s"
-          f" = {rates[1]:.0f}/s")
-    print(f"  checked: {len(batch.texts)} texts' final status, sid, history and audit rows; "
-          f"{len(batch.unsubscribed)} numbers opted out once (21610); {len(batch.charges)} invoices paid once "
-          f"(${dollars:,.2f}) by the right amount and method; {len(events)} dedupe rows; one receipt per payment"
-          + ("; problems below" if problems else ""))
+    print(
+        f"run {number}: Twilio {len(posted_calls)} callbacks ({len(twilio_calls)} distinct) in {twilio.seconds:.1f}s"
+        f" = {rates[0]:.0f}/s; Stripe {len(posted_events)} events ({len(events)} distinct) in {stripe.seconds:.1f}s"
+        f" = {rates[1]:.0f}/s"
+    )
+    print(
+        f"  checked: {len(batch.texts)} texts' final status, sid, history and audit rows; "
+        f"{len(batch.unsubscribed)} numbers opted out once (21610); {len(batch.charges)} invoices paid once "
+        f"(${dollars:,.2f}) by the right amount and method; {len(events)} dedupe rows; one receipt per payment"
+        + ("; problems below" if problems else "")
+    )
     return rates, [f"run {number} {problem}" for problem in problems]
 
 
@@ -83,10 +101,13 @@ def main() -> int:
     open_needed = args.texts * args.runs
     twilio_rates, stripe_rates, failures = [], [], []
     with fresh_database("smslinks_bench_webhooks") as url:
-        seconds = bigdata.seed(url, invoices=round(open_needed * INVOICES_PER_OPEN),
-                               customers=round(open_needed * CUSTOMERS_PER_OPEN))
-        print(f"database seeded in {seconds:.1f}s; {args.runs} runs of {args.texts} texted invoices, "
-              f"{args.concurrency} requests in flight, {args.workers} server workers")
+        seconds = bigdata.seed(
+            url, invoices=round(open_needed * INVOICES_PER_OPEN), customers=round(open_needed * CUSTOMERS_PER_OPEN)
+        )
+        print(
+            f"database seeded in {seconds:.1f}s; {args.runs} runs of {args.texts} texted invoices, "
+            f"{args.concurrency} requests in flight, {args.workers} server workers"
+        )
         port = free_port()
         env = {"DATABASE_URL": url, "SMSLINKS_PUBLIC_URL": f"http://127.0.0.1:{port}"}
         os.environ.update(env)
@@ -103,12 +124,16 @@ def main() -> int:
         if failures:
             print(f"server log: {log}")
     for label, rates in (("Twilio status callbacks", twilio_rates), ("Stripe events", stripe_rates)):
-        print(f"{label}: {statistics.median(rates):.0f}/s median of {len(rates)} runs "
-              f"({', '.join(f'{rate:.0f}' for rate in rates)}), duplicates included")
+        print(
+            f"{label}: {statistics.median(rates):.0f}/s median of {len(rates)} runs "
+            f"({', '.join(f'{rate:.0f}' for rate in rates)}), duplicates included"
+        )
     for failure in failures:
         print(f"  FAIL {failure}")
-    print("verdict: " + ("FAIL: see above" if failures else
-                         "PASS: every status and payment applied once, newest status wins, no 5xx"))
+    print(
+        "verdict: "
+        + ("FAIL: see above" if failures else "PASS: every status and payment applied once, newest status wins, no 5xx")
+    )
     return 1 if failures else 0
 
 

@@ -29,28 +29,37 @@ def twilio(url: str, batch: Batch) -> list[str]:
     problems = []
     with psycopg.connect(url) as connection:
         rows = dict(
-            (message_id, (status, provider_id, error_code)) for message_id, status, provider_id, error_code in
-            connection.execute("SELECT id, status, provider_id, error_code FROM outbound_message WHERE id = ANY(%s)",
-                               [ids])
+            (message_id, (status, provider_id, error_code))
+            for message_id, status, provider_id, error_code in connection.execute(
+                "SELECT id, status, provider_id, error_code FROM outbound_message WHERE id = ANY(%s)", [ids]
+            )
         )
         history = Counter(
-            (message_id, status) for message_id, status in
-            connection.execute("SELECT message_id, status FROM message_status_event WHERE message_id = ANY(%s)", [ids])
+            (message_id, status)
+            for message_id, status in connection.execute(
+                "SELECT message_id, status FROM message_status_event WHERE message_id = ANY(%s)", [ids]
+            )
         )
         audits: dict[int, Counter] = {message_id: Counter() for message_id in ids}
         for subject, action in connection.execute(
-                "SELECT subject_id, action FROM audit_event WHERE subject_type = 'outbound_message' "
-                "AND subject_id = ANY(%s)", [[str(i) for i in ids]]):
+            "SELECT subject_id, action FROM audit_event WHERE subject_type = 'outbound_message' "
+            "AND subject_id = ANY(%s)",
+            [[str(i) for i in ids]],
+        ):
             audits[int(subject)][action] += 1
         opt_outs = Counter(
-            e164 for (e164,) in connection.execute(
+            e164
+            for (e164,) in connection.execute(
                 "SELECT e164 FROM sms_opt_out WHERE business_id = %s AND e164 = ANY(%s) AND source = %s",
-                [batch.business_id, list(batch.unsubscribed), f"Twilio error {delivery.UNSUBSCRIBED_CODE}"])
+                [batch.business_id, list(batch.unsubscribed), f"Twilio error {delivery.UNSUBSCRIBED_CODE}"],
+            )
         )
         opt_out_audits = Counter(
-            subject for (subject,) in connection.execute(
+            subject
+            for (subject,) in connection.execute(
                 "SELECT subject_id FROM audit_event WHERE action = 'sms.opted_out' AND subject_id = ANY(%s)",
-                [list(batch.unsubscribed)])
+                [list(batch.unsubscribed)],
+            )
         )
     for text in batch.texts:
         status, provider_id, error_code = rows[text.message_id]
@@ -88,12 +97,17 @@ def stripe(url: str, batch: Batch, events: list[Delivery], results: Results) -> 
         paid = Counter()
         for payment_id, invoice_id, amount, method, status, intent_id in connection.execute(
             "SELECT id, invoice_id, amount_cents, method, status, stripe_payment_intent_id FROM payment "
-            "WHERE invoice_id = ANY(%s)", [list(by_invoice)]
+            "WHERE invoice_id = ANY(%s)",
+            [list(by_invoice)],
         ):
             charge = by_invoice[invoice_id]
             paid[invoice_id] += 1
-            if (amount, method, status, intent_id) != (charge.amount_cents, charge.method.value,
-                                                        PaymentStatus.SUCCEEDED.value, charge.intent_id):
+            if (amount, method, status, intent_id) != (
+                charge.amount_cents,
+                charge.method.value,
+                PaymentStatus.SUCCEEDED.value,
+                charge.intent_id,
+            ):
                 problems.append(f"payment {payment_id}: {(amount, method, status, intent_id)}")
             receipt_rows = connection.execute(
                 "SELECT (SELECT count(*) FROM outbound_message WHERE idempotency_key = %s)"
@@ -107,27 +121,34 @@ def stripe(url: str, batch: Batch, events: list[Delivery], results: Results) -> 
             [payments.STRIPE, list(event_ids)],
         ).fetchone()[0]
         audits = Counter(
-            action for (action,) in connection.execute(
+            action
+            for (action,) in connection.execute(
                 "SELECT action FROM audit_event WHERE (subject_type = 'invoice' AND subject_id = ANY(%s))"
                 " OR (subject_type = 'payment' AND subject_id IN"
                 "     (SELECT id::text FROM payment WHERE invoice_id = ANY(%s)))",
-                [[str(i) for i in by_invoice], list(by_invoice)])
+                [[str(i) for i in by_invoice], list(by_invoice)],
+            )
         )
-        intents = Counter(connection.execute(
-            "SELECT active, status FROM stripe_payment_intent WHERE invoice_id = ANY(%s)", [list(by_invoice)]
-        ).fetchall())
+        intents = Counter(
+            connection.execute(
+                "SELECT active, status FROM stripe_payment_intent WHERE invoice_id = ANY(%s)", [list(by_invoice)]
+            ).fetchall()
+        )
     for invoice_id, status, total, amount_paid in invoices:
         if (status, amount_paid) != ("paid", total) or paid[invoice_id] != 1:
-            problems.append(f"invoice {invoice_id}: {status}, {amount_paid} of {total} paid, {paid[invoice_id]} payments")
+            problems.append(
+                f"invoice {invoice_id}: {status}, {amount_paid} of {total} paid, {paid[invoice_id]} payments"
+            )
     if recorded != len(event_ids):
         problems.append(f"{recorded} processed-event rows for {len(event_ids)} distinct events")
     twice = [event for event, count in results.applied_events.items() if count > 1]
     if len(results.applied_events) != len(event_ids) or twice:
-        problems.append(f"{len(results.applied_events)} of {len(event_ids)} events reported applied; twice: {twice[:3]}")
+        problems.append(
+            f"{len(results.applied_events)} of {len(event_ids)} events reported applied; twice: {twice[:3]}"
+        )
     for action in ("invoice.paid", "payment.succeeded"):
         if audits[action] != len(by_invoice):
             problems.append(f"{audits[action]} '{action}' audit rows for {len(by_invoice)} invoices")
     if intents != {(False, "succeeded"): len(by_invoice)}:
         problems.append(f"intents (active, status): {dict(intents)}; all should be retired and succeeded")
     return _first(problems)
-

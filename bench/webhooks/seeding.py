@@ -164,30 +164,45 @@ def prepare_batch(url: str, count: int, rng: random.Random) -> Batch:
             raise RuntimeError(f"only {len(rows)} unused open invoices left; seed more (see --invoices)")
         texts, charges = _plan(rows, rng)
         invoice_ids = [t.invoice_id for t in texts]
-        links = dict((invoice, link) for link, invoice in
-                     connection.execute(_LINKS_SQL, {"invoice_ids": invoice_ids}).fetchall())
+        links = dict(
+            (invoice, link) for link, invoice in connection.execute(_LINKS_SQL, {"invoice_ids": invoice_ids}).fetchall()
+        )
         for text in texts:
             text.link_id = links[text.invoice_id]
-        messages = connection.execute(_MESSAGES_SQL, {
-            "business_id": business_id, "from_address": sending_number, "invoice_ids": invoice_ids,
-            "to": [t.to for t in texts], "link_ids": [t.link_id for t in texts],
-            "statuses": [t.seeded_status.value for t in texts],
-            "provider_ids": [t.sid if t.seeded_status == MessageStatus.SENT else None for t in texts],
-        }).fetchall()
+        messages = connection.execute(
+            _MESSAGES_SQL,
+            {
+                "business_id": business_id,
+                "from_address": sending_number,
+                "invoice_ids": invoice_ids,
+                "to": [t.to for t in texts],
+                "link_ids": [t.link_id for t in texts],
+                "statuses": [t.seeded_status.value for t in texts],
+                "provider_ids": [t.sid if t.seeded_status == MessageStatus.SENT else None for t in texts],
+            },
+        ).fetchall()
         by_invoice = dict((invoice, message) for message, invoice in messages)
         for text in texts:
             text.message_id = by_invoice[text.invoice_id]
         connection.execute(_HISTORY_SQL, {"message_ids": [t.message_id for t in texts]})
-        connection.execute(_INTENTS_SQL, {
-            "invoice_ids": [c.invoice_id for c in charges], "intent_ids": [c.intent_id for c in charges],
-            "amounts": [c.amount_cents for c in charges], "methods": [c.method.value for c in charges],
-            "link_ids": [links[c.invoice_id] for c in charges],
-        })
+        connection.execute(
+            _INTENTS_SQL,
+            {
+                "invoice_ids": [c.invoice_id for c in charges],
+                "intent_ids": [c.intent_id for c in charges],
+                "amounts": [c.amount_cents for c in charges],
+                "methods": [c.method.value for c in charges],
+                "link_ids": [links[c.invoice_id] for c in charges],
+            },
+        )
         connection.execute("ANALYZE")
     return Batch(business_id, sending_number, texts, charges)
 
 
 def intent_metadata(batch: Batch, charge: Charge) -> dict[str, str]:
     """The metadata core/payments puts on every intent it creates."""
-    return {payments.INVOICE_KEY: str(charge.invoice_id), payments.BUSINESS_KEY: str(batch.business_id),
-            "invoice": charge.number}
+    return {
+        payments.INVOICE_KEY: str(charge.invoice_id),
+        payments.BUSINESS_KEY: str(batch.business_id),
+        "invoice": charge.number,
+    }

@@ -18,7 +18,7 @@ import httpx
 import stripe
 from twilio.request_validator import RequestValidator
 
-from bench.webhooks.seeding import Charge, Batch, Text, intent_metadata
+from bench.webhooks.seeding import Batch, Charge, Text, intent_metadata
 from smslinks import routes
 from smslinks.config import Settings
 from smslinks.models import PaymentMethod
@@ -65,8 +65,14 @@ def twilio_callbacks(batch: Batch, account_sid: str) -> list[Delivery]:
 
 def _twilio_callback(batch: Batch, text: Text, status: str, account_sid: str) -> Delivery:
     form = {
-        "AccountSid": account_sid, "ApiVersion": "2010-04-01", "From": batch.sending_number or "",
-        "To": text.to, "MessageSid": text.sid, "SmsSid": text.sid, "MessageStatus": status, "SmsStatus": status,
+        "AccountSid": account_sid,
+        "ApiVersion": "2010-04-01",
+        "From": batch.sending_number or "",
+        "To": text.to,
+        "MessageSid": text.sid,
+        "SmsSid": text.sid,
+        "MessageStatus": status,
+        "SmsStatus": status,
     }
     if status == text.outcome.value and text.error_code:
         form["ErrorCode"] = text.error_code
@@ -90,27 +96,50 @@ def stripe_events(batch: Batch) -> list[Delivery]:
 def _stripe_event(batch: Batch, charge: Charge, kind: str) -> Delivery:
     """An event as Stripe sends it: the intent as it was then, payment_method as an id (not expanded)."""
     ach = charge.method is PaymentMethod.ACH
-    status = {"payment_intent.processing": "processing", "payment_intent.succeeded": "succeeded",
-              "payment_intent.payment_failed": "requires_payment_method"}[kind]
+    status = {
+        "payment_intent.processing": "processing",
+        "payment_intent.succeeded": "succeeded",
+        "payment_intent.payment_failed": "requires_payment_method",
+    }[kind]
     intent = {
-        "id": charge.intent_id, "object": "payment_intent", "amount": charge.amount_cents, "currency": "usd",
-        "amount_received": charge.amount_cents if status == "succeeded" else 0, "status": status,
-        "client_secret": f"{charge.intent_id}_secret_{secrets.token_hex(8)}", "livemode": False,
-        "metadata": intent_metadata(batch, charge), "created": int(time.time()),
+        "id": charge.intent_id,
+        "object": "payment_intent",
+        "amount": charge.amount_cents,
+        "currency": "usd",
+        "amount_received": charge.amount_cents if status == "succeeded" else 0,
+        "status": status,
+        "client_secret": f"{charge.intent_id}_secret_{secrets.token_hex(8)}",
+        "livemode": False,
+        "metadata": intent_metadata(batch, charge),
+        "created": int(time.time()),
         "payment_method": f"pm_{secrets.token_hex(12)}",
-        "payment_method_types": ["us_bank_account"] if ach else ["card"], "last_payment_error": None,
+        "payment_method_types": ["us_bank_account"] if ach else ["card"],
+        "last_payment_error": None,
     }
     if kind == "payment_intent.payment_failed":
         intent["payment_method"] = None
         intent["last_payment_error"] = {
-            "type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
+            "type": "card_error",
+            "code": "card_declined",
+            "decline_code": "insufficient_funds",
             "message": "Your card has insufficient funds.",
-            "payment_method": {"id": f"pm_{secrets.token_hex(12)}", "type": "card",
-                               "card": {"brand": "visa", "last4": "9995"}},
+            "payment_method": {
+                "id": f"pm_{secrets.token_hex(12)}",
+                "type": "card",
+                "card": {"brand": "visa", "last4": "9995"},
+            },
         }
     event_id = f"evt_{secrets.token_hex(12)}"
-    event = {"id": event_id, "object": "event", "api_version": "2024-06-20", "type": kind,
-             "created": int(time.time()), "livemode": False, "pending_webhooks": 1, "data": {"object": intent}}
+    event = {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2024-06-20",
+        "type": kind,
+        "created": int(time.time()),
+        "livemode": False,
+        "pending_webhooks": 1,
+        "data": {"object": intent},
+    }
     return Delivery("stripe", routes.STRIPE_WEBHOOK, payload=json.dumps(event), event_id=event_id)
 
 

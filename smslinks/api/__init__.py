@@ -3,12 +3,12 @@ the REST API (/api/v1). They call core, never state."""
 
 import re
 
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
-from sqlalchemy import text
 
 from smslinks import routes
 from smslinks.api.caching import ImmutableAssets

@@ -70,7 +70,7 @@ def _route_modules(directory: Path, head: str) -> list[str]:
     if not found:
         return []
     source = (directory / found.group(1).lstrip("/")).read_text()
-    manifest = json.loads(source[source.index("{"): source.rindex("}") + 1])
+    manifest = json.loads(source[source.index("{") : source.rindex("}") + 1])
     path = routes.PAY.strip("/").replace("[", ":").replace("]", "")
     route = next((r for r in manifest["routes"].values() if r.get("path") == path), None)
     if route is None:

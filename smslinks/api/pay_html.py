@@ -54,13 +54,22 @@ class _Words:
 
 def _header(t: _Words, business: str) -> str:
     buttons = "".join(
-        el("button", {"type": "button", "id": f"lang-{code}", "lang": code, "class": "pay-lang-button",
-                      "aria-pressed": "true" if code == t.lang else "false"},
-           text(pay_text.TEXT[code]["language_name"]))
+        el(
+            "button",
+            {
+                "type": "button",
+                "id": f"lang-{code}",
+                "lang": code,
+                "class": "pay-lang-button",
+                "aria-pressed": "true" if code == t.lang else "false",
+            },
+            text(pay_text.TEXT[code]["language_name"]),
+        )
         for code in pay_text.LANGUAGES
     )
     return el(
-        "header", {"class": "pay-head"},
+        "header",
+        {"class": "pay-head"},
         el("p", {"class": "pay-business"}, text(business or "\u00a0")),
         el("div", {"role": "group", "aria-label": pay_text.t(t.lang, "switch_language"), "class": "pay-lang"}, buttons),
     )
@@ -101,46 +110,78 @@ def _meta_item(t: _Words, key: str, value: str) -> str:
 
 def _summary(t: _Words, view: dict) -> str:
     return el(
-        "section", {"aria-labelledby": "invoice-title", "class": "pay-panel"},
+        "section",
+        {"aria-labelledby": "invoice-title", "class": "pay-panel"},
         el("h1", {"id": "invoice-title", "class": "pay-title"}, t("invoice_number", number=view["number"])),
-        el("dl", {"class": "pay-meta"},
-           _meta_item(t, "issued_on", view["issued_on"]),
-           _meta_item(t, "due_on", view["due_on"]),
-           _meta_item(t, "service_address", view["address"])),
-        el("div", {"class": "pay-due"},
-           el("span", {"class": "pay-due-label"}, t("balance_due")),
-           el("strong", {"class": "pay-due-amount", "id": "balance-due"}, text(view["balance"]))),
+        el(
+            "dl",
+            {"class": "pay-meta"},
+            _meta_item(t, "issued_on", view["issued_on"]),
+            _meta_item(t, "due_on", view["due_on"]),
+            _meta_item(t, "service_address", view["address"]),
+        ),
+        el(
+            "div",
+            {"class": "pay-due"},
+            el("span", {"class": "pay-due-label"}, t("balance_due")),
+            el("strong", {"class": "pay-due-amount", "id": "balance-due"}, text(view["balance"])),
+        ),
     )
 
 
 def _total_row(t: _Words, key: str, value: str, strong: bool = False) -> str:
-    return el("div", {"class": "pay-total pay-total-strong" if strong else "pay-total"},
-              el("dt", {}, t(key)), el("dd", {}, text(value)))
+    return el(
+        "div",
+        {"class": "pay-total pay-total-strong" if strong else "pay-total"},
+        el("dt", {}, t(key)),
+        el("dd", {}, text(value)),
+    )
 
 
 def _details(t: _Words, view: dict, lines: list[dict]) -> str:
-    head = el("thead", {}, el(
-        "tr", {},
-        el("th", {"scope": "col"}, t("description")),
-        el("th", {"scope": "col", "class": "pay-num"}, t("quantity")),
-        el("th", {"scope": "col", "class": "pay-num"}, t("amount")),
-    ))
-    body = el("tbody", {}, *(
-        el("tr", {}, el("td", {}, text(line["description"])), el("td", {"class": "pay-num"}, text(line["quantity"])),
-           el("td", {"class": "pay-num"}, text(line["amount"])))
-        for line in lines
-    ))
+    head = el(
+        "thead",
+        {},
+        el(
+            "tr",
+            {},
+            el("th", {"scope": "col"}, t("description")),
+            el("th", {"scope": "col", "class": "pay-num"}, t("quantity")),
+            el("th", {"scope": "col", "class": "pay-num"}, t("amount")),
+        ),
+    )
+    body = el(
+        "tbody",
+        {},
+        *(
+            el(
+                "tr",
+                {},
+                el("td", {}, text(line["description"])),
+                el("td", {"class": "pay-num"}, text(line["quantity"])),
+                el("td", {"class": "pay-num"}, text(line["amount"])),
+            )
+            for line in lines
+        ),
+    )
     return el(
-        "section", {"aria-labelledby": "details-title", "class": "pay-panel"},
+        "section",
+        {"aria-labelledby": "details-title", "class": "pay-panel"},
         el("h2", {"id": "details-title", "class": "pay-subtitle"}, t("invoice")),
-        el("div", {"role": "group", "aria-labelledby": "details-title", "tabindex": "0", "class": "pay-lines-scroll"},
-           el("table", {"class": "pay-lines"}, head, body)),
-        el("dl", {"class": "pay-totals"},
-           _total_row(t, "subtotal", view["subtotal"]),
-           _total_row(t, "tax", view["tax"]),
-           _total_row(t, "total", view["total"], strong=True),
-           _total_row(t, "amount_paid", view["paid"]),
-           _total_row(t, "balance_due", view["balance"], strong=True)),
+        el(
+            "div",
+            {"role": "group", "aria-labelledby": "details-title", "tabindex": "0", "class": "pay-lines-scroll"},
+            el("table", {"class": "pay-lines"}, head, body),
+        ),
+        el(
+            "dl",
+            {"class": "pay-totals"},
+            _total_row(t, "subtotal", view["subtotal"]),
+            _total_row(t, "tax", view["tax"]),
+            _total_row(t, "total", view["total"], strong=True),
+            _total_row(t, "amount_paid", view["paid"]),
+            _total_row(t, "balance_due", view["balance"], strong=True),
+        ),
     )
 
 
@@ -153,21 +194,39 @@ def _pay_button(t: _Words, balance: str, **attributes) -> str:
 
 def _tab(t: _Words, key: str, tab: str, chosen: str) -> str:
     selected = tab == chosen
-    return el("button", {
-        "type": "button", "role": "tab", "id": f"tab-{tab}", "aria-selected": "true" if selected else "false",
-        "aria-controls": f"panel-{tab}", "tabindex": "0" if selected else "-1", "class": "pay-tab",
-    }, t(key))
+    return el(
+        "button",
+        {
+            "type": "button",
+            "role": "tab",
+            "id": f"tab-{tab}",
+            "aria-selected": "true" if selected else "false",
+            "aria-controls": f"panel-{tab}",
+            "tabindex": "0" if selected else "-1",
+            "class": "pay-tab",
+        },
+        t(key),
+    )
 
 
 def _card_panel(t: _Words, view: dict, chosen: str) -> str:
     return el(
-        "div", {"id": "panel-card", "role": "tabpanel", "aria-labelledby": "tab-card", "hidden": chosen != "card",
-                "class": "pay-tabpanel"},
+        "div",
+        {
+            "id": "panel-card",
+            "role": "tabpanel",
+            "aria-labelledby": "tab-card",
+            "hidden": chosen != "card",
+            "class": "pay-tabpanel",
+        },
         el("p", {"class": "pay-intro"}, t("card_intro")),
-        el("div", {"role": "group", "aria-labelledby": "card-label", "class": "pay-field"},
-           el("span", {"id": "card-label", "class": "pay-label"}, t("card_details")),
-           el("div", {"id": "card-element", "class": "pay-card-element"}),
-           el("p", {"class": "pay-hint"}, t("card_loading"))),
+        el(
+            "div",
+            {"role": "group", "aria-labelledby": "card-label", "class": "pay-field"},
+            el("span", {"id": "card-label", "class": "pay-label"}, t("card_details")),
+            el("div", {"id": "card-element", "class": "pay-card-element"}),
+            el("p", {"class": "pay-hint"}, t("card_loading")),
+        ),
         _alert(),
         _pay_button(t, view["balance"], type="button", id="pay-card"),
     )
@@ -175,17 +234,36 @@ def _card_panel(t: _Words, view: dict, chosen: str) -> str:
 
 def _ach_panel(t: _Words, chosen: str) -> str:
     connect = el(
-        "form", {},
-        el("div", {"class": "pay-field"},
-           el("label", {"for": "pay-holder", "class": "pay-label"}, t("account_holder")),
-           el("input", {"id": "pay-holder", "name": "holder", "type": "text", "autocomplete": "name", "value": "",
-                        "class": "pay-input"})),
+        "form",
+        {},
+        el(
+            "div",
+            {"class": "pay-field"},
+            el("label", {"for": "pay-holder", "class": "pay-label"}, t("account_holder")),
+            el(
+                "input",
+                {
+                    "id": "pay-holder",
+                    "name": "holder",
+                    "type": "text",
+                    "autocomplete": "name",
+                    "value": "",
+                    "class": "pay-input",
+                },
+            ),
+        ),
         _alert(),
         el("button", {"type": "submit", "id": "pay-connect-bank", "class": "pay-button"}, t("connect_bank")),
     )
     return el(
-        "div", {"id": "panel-ach", "role": "tabpanel", "aria-labelledby": "tab-ach", "hidden": chosen != "ach",
-                "class": "pay-tabpanel"},
+        "div",
+        {
+            "id": "panel-ach",
+            "role": "tabpanel",
+            "aria-labelledby": "tab-ach",
+            "hidden": chosen != "ach",
+            "class": "pay-tabpanel",
+        },
         el("p", {"class": "pay-intro"}, t("ach_intro")),
         connect,
         el("p", {"class": "pay-hint"}, t("ach_timing")),
@@ -202,10 +280,14 @@ def _payment_form(t: _Words, view: dict, tab: str) -> str:
     tabs = (_tab(t, "tab_card", "card", chosen) if card else "") + (_tab(t, "tab_ach", "ach", chosen) if ach else "")
     offline = ""
     if not card and not ach:
-        offline = el("p", {"class": "pay-body"},
-                     t.sentence("no_online_payment", business=text(view["business"]), phone=_phone_link(view)))
+        offline = el(
+            "p",
+            {"class": "pay-body"},
+            t.sentence("no_online_payment", business=text(view["business"]), phone=_phone_link(view)),
+        )
     return el(
-        "section", {"aria-labelledby": "pay-methods-title", "class": "pay-panel"},
+        "section",
+        {"aria-labelledby": "pay-methods-title", "class": "pay-panel"},
         el("h2", {"id": "pay-methods-title", "class": "pay-visually-hidden"}, t("pay_methods")),
         amount,
         el("div", {"role": "tablist", "aria-label": pay_text.t(t.lang, "pay_methods"), "class": "pay-tabs"}, tabs),
@@ -217,7 +299,8 @@ def _payment_form(t: _Words, view: dict, tab: str) -> str:
 
 def _loading(t: _Words) -> str:
     return el(
-        "section", {"aria-busy": "true", "class": "pay-panel"},
+        "section",
+        {"aria-busy": "true", "class": "pay-panel"},
         el("div", {"class": "pay-skeleton pay-skeleton-title"}),
         el("div", {"class": "pay-skeleton"}),
         el("div", {"class": "pay-skeleton pay-skeleton-short"}),
@@ -235,6 +318,7 @@ def page(lang: str, view: dict | None, lines: list[dict] | None = None, tab: str
         body = _summary(t, view) + _payment_form(t, view, tab) + _details(t, view, lines or []) + _help_line(t, view)
         container, business = "main", view["business"]
     return el(
-        container, {"lang": t.lang, "class": "pay"},
+        container,
+        {"lang": t.lang, "class": "pay"},
         el("div", {"class": "pay-wrap"}, _header(t, business), body, _footer(t)),
     )

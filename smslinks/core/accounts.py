@@ -12,9 +12,7 @@ from smslinks.models import Business, Employee, PaymentSettings, SmsRegistration
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
-CANNOT_REMOVE_OWN_ACCESS = (
-    'You cannot remove your own "Manage employees" permission: ask another administrator.'
-)
+CANNOT_REMOVE_OWN_ACCESS = 'You cannot remove your own "Manage employees" permission: ask another administrator.'
 
 
 def the_business(session: Session, business_id: int | None = None) -> Business:
@@ -26,16 +24,16 @@ def the_business(session: Session, business_id: int | None = None) -> Business:
         return business
     businesses = session.exec(select(Business).order_by(Business.id).limit(2)).all()
     if not businesses:
-        raise NotFound("There is no business yet. Run `smslinks setup` to create it (or `smslinks demo load` for demo data).")
+        raise NotFound(
+            "There is no business yet. Run `smslinks setup` to create it (or `smslinks demo load` for demo data)."
+        )
     if len(businesses) > 1:
         raise DomainError("Several businesses exist; say which one with --business ID.")
     return businesses[0]
 
 
 def payment_settings(session: Session, business_id: int) -> PaymentSettings:
-    settings = session.exec(
-        select(PaymentSettings).where(PaymentSettings.business_id == business_id)
-    ).first()
+    settings = session.exec(select(PaymentSettings).where(PaymentSettings.business_id == business_id)).first()
     if settings is None:
         settings = PaymentSettings(business_id=business_id)
         session.add(settings)
@@ -43,9 +41,7 @@ def payment_settings(session: Session, business_id: int) -> PaymentSettings:
     return settings
 
 
-def create_employee(
-    session: Session, business: Business, email: str, password: str, name: str, role: str
-) -> Employee:
+def create_employee(session: Session, business: Business, email: str, password: str, name: str, role: str) -> Employee:
     email = normalize_email(email)
     if not EMAIL_PATTERN.match(email):
         raise DomainError(f"{email!r} is not an email address.")
@@ -69,8 +65,14 @@ def create_employee(
     session.add(employee)
     session.flush()
     audit.record(
-        session, "employee.created", "employee", employee.id,
-        business_id=business.id, actor=audit.SUPPORT_ACTOR, email=email, role=parsed_role.value,
+        session,
+        "employee.created",
+        "employee",
+        employee.id,
+        business_id=business.id,
+        actor=audit.SUPPORT_ACTOR,
+        email=email,
+        role=parsed_role.value,
     )
     return employee
 
@@ -101,8 +103,13 @@ def change_permission(
             raise DomainError(CANNOT_REMOVE_OWN_ACCESS)
     set_permission(session, employee, permission, granted)
     audit.record(
-        session, "permission.granted" if granted else "permission.revoked", "employee", employee.id,
-        business_id=employee.business_id, employee=by, actor=audit.SUPPORT_ACTOR,
+        session,
+        "permission.granted" if granted else "permission.revoked",
+        "employee",
+        employee.id,
+        business_id=employee.business_id,
+        employee=by,
+        actor=audit.SUPPORT_ACTOR,
         permission=permission.value,
     )
 
@@ -112,14 +119,18 @@ def set_sms_links_available(session: Session, business: Business, available: boo
     business.sms_links_available = available
     session.add(business)
     audit.record(
-        session, "account.sms_links_available", "business", business.id,
-        business_id=business.id, actor=audit.SUPPORT_ACTOR, before=before, after=available,
+        session,
+        "account.sms_links_available",
+        "business",
+        business.id,
+        business_id=business.id,
+        actor=audit.SUPPORT_ACTOR,
+        before=before,
+        after=available,
     )
 
 
-def set_sms_registration(
-    session: Session, business: Business, status: str, number: str | None = None
-) -> None:
+def set_sms_registration(session: Session, business: Business, status: str, number: str | None = None) -> None:
     try:
         new_status = SmsRegistrationStatus(status)
     except ValueError:
@@ -131,8 +142,12 @@ def set_sms_registration(
         business.default_sending_number = phones.parse(number)
     session.add(business)
     audit.record(
-        session, "account.sms_registration", "business", business.id,
-        business_id=business.id, actor=audit.SUPPORT_ACTOR,
+        session,
+        "account.sms_registration",
+        "business",
+        business.id,
+        business_id=business.id,
+        actor=audit.SUPPORT_ACTOR,
         before={"status": before[0], "number": before[1]},
         after={"status": new_status.value, "number": business.default_sending_number},
     )

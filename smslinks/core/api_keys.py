@@ -69,14 +69,15 @@ def api_key_employee_ids():
 def _checked_name(session: Session, business_id: int, name: str) -> str:
     name = " ".join(str(name or "").split())
     if not name:
-        raise FieldErrors({"name": "Name the key after the system that will use it, e.g. \"Accounting sync\"."})
+        raise FieldErrors({"name": 'Name the key after the system that will use it, e.g. "Accounting sync".'})
     if len(name) > NAME_MAX:
         raise FieldErrors({"name": f"Keep the name under {NAME_MAX} characters."})
     if "'" in name:
         raise FieldErrors({"name": "Leave out the ' character (the key's actions are listed as API key '<name>')."})
     taken = session.exec(
-        select(ApiKey.id).where(ApiKey.business_id == business_id, ApiKey.name == name,
-                                col(ApiKey.revoked_at).is_(None))
+        select(ApiKey.id).where(
+            ApiKey.business_id == business_id, ApiKey.name == name, col(ApiKey.revoked_at).is_(None)
+        )
     ).first()
     if taken is not None:
         raise FieldErrors({"name": f'A key named "{name}" exists already. Choose another name.'})
@@ -96,13 +97,26 @@ def _create(session: Session, business: Business, name: str, *, admin: Employee 
     session.add(employee)
     session.flush()
     row = ApiKey(
-        business_id=business.id, employee_id=employee.id, name=name, key_hash=tokens.token_hash(key),
-        prefix=key[:12], created_by_employee_id=admin.id if admin else None,
+        business_id=business.id,
+        employee_id=employee.id,
+        name=name,
+        key_hash=tokens.token_hash(key),
+        prefix=key[:12],
+        created_by_employee_id=admin.id if admin else None,
     )
     session.add(row)
     session.flush()
-    audit.record(session, "api_key.created", "api_key", row.id, business_id=business.id, employee=admin,
-                 actor=None if admin else audit.SUPPORT_ACTOR, name=name, prefix=row.prefix)
+    audit.record(
+        session,
+        "api_key.created",
+        "api_key",
+        row.id,
+        business_id=business.id,
+        employee=admin,
+        actor=None if admin else audit.SUPPORT_ACTOR,
+        name=name,
+        prefix=row.prefix,
+    )
     return NewKey(row.id, name, key)
 
 
@@ -119,17 +133,26 @@ def create_for_support(session: Session, business: Business, name: str) -> NewKe
 
 def _rows(session: Session, business_id: int) -> list[KeyRow]:
     keys = session.exec(
-        select(ApiKey).where(ApiKey.business_id == business_id)
+        select(ApiKey)
+        .where(ApiKey.business_id == business_id)
         .order_by(col(ApiKey.revoked_at).is_not(None), col(ApiKey.created_at).desc(), col(ApiKey.id).desc())
     ).all()
     creators = {
-        e.id: e.name for e in session.exec(
+        e.id: e.name
+        for e in session.exec(
             select(Employee).where(col(Employee.id).in_([k.created_by_employee_id for k in keys]))
         ).all()
     }
     return [
-        KeyRow(k.id, k.name, k.prefix + "…", k.created_at, creators.get(k.created_by_employee_id, audit.SUPPORT_ACTOR),
-               k.last_used_at, k.revoked_at)
+        KeyRow(
+            k.id,
+            k.name,
+            k.prefix + "…",
+            k.created_at,
+            creators.get(k.created_by_employee_id, audit.SUPPORT_ACTOR),
+            k.last_used_at,
+            k.revoked_at,
+        )
         for k in keys
     ]
 
@@ -153,8 +176,17 @@ def _revoke(session: Session, business_id: int, key_id, *, admin: Employee | Non
     employee = session.get(Employee, row.employee_id)
     employee.active = False
     session.add_all([row, employee])
-    audit.record(session, "api_key.revoked", "api_key", row.id, business_id=business_id, employee=admin,
-                 actor=None if admin else audit.SUPPORT_ACTOR, name=row.name, prefix=row.prefix)
+    audit.record(
+        session,
+        "api_key.revoked",
+        "api_key",
+        row.id,
+        business_id=business_id,
+        employee=admin,
+        actor=None if admin else audit.SUPPORT_ACTOR,
+        name=row.name,
+        prefix=row.prefix,
+    )
     session.flush()
     return row
 
@@ -211,7 +243,10 @@ def count_request(session: Session, key: ApiKey, limit: int, now: datetime | Non
         ).returning(table.c.requests)
     ).scalar_one()
     if counted == 1:
-        session.execute(sa.delete(ApiRateWindow).where(
-            ApiRateWindow.api_key_id == key.id, ApiRateWindow.window_start < window - OLD_WINDOWS))
+        session.execute(
+            sa.delete(ApiRateWindow).where(
+                ApiRateWindow.api_key_id == key.id, ApiRateWindow.window_start < window - OLD_WINDOWS
+            )
+        )
     if counted > limit:
         raise RateLimited(retry_after=max(1, 60 - now.second))

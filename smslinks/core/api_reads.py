@@ -5,7 +5,7 @@ the same visibility rules as the office (invoices.get_for_staff, VIEW_INVOICES).
 import base64
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import tuple_
@@ -42,7 +42,7 @@ _PAY_URL = re.compile(r"https?://\S+?" + re.escape(routes.pay("")) + r"[A-Za-z0-
 
 
 def _utc(at: datetime) -> datetime:
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
 # ---------------------------------------------------------------- cursors
@@ -86,26 +86,39 @@ def _page(session: Session, statement, model, cursor: str | None, updated_since:
 def _customers_out(session: Session, rows: list[Customer]) -> list[dict]:
     ids = [c.id for c in rows]
     phones: dict[int, list] = {}
+
     def rows_of(model, owner):
         return session.exec(select(model).where(col(owner).in_(ids)).order_by(col(model.id)))
 
     for phone in rows_of(PhoneNumber, PhoneNumber.customer_id):
         phones.setdefault(phone.customer_id, []).append(
-            {"number": phone.e164, "type": phone.type.lower(), "label": phone.label})
+            {"number": phone.e164, "type": phone.type.lower(), "label": phone.label}
+        )
     emails: dict[int, list] = {}
     for email in rows_of(EmailAddress, EmailAddress.customer_id):
         emails.setdefault(email.customer_id, []).append(email.email)
     places: dict[int, list] = {}
     for place in rows_of(Location, Location.customer_id):
-        places.setdefault(place.customer_id, []).append({
-            "external_id": place.external_id, "address_line1": place.street, "city": place.city,
-            "state": place.region, "postal_code": place.postal_code, "time_zone": place.time_zone,
-        })
+        places.setdefault(place.customer_id, []).append(
+            {
+                "external_id": place.external_id,
+                "address_line1": place.street,
+                "city": place.city,
+                "state": place.region,
+                "postal_code": place.postal_code,
+                "time_zone": place.time_zone,
+            }
+        )
     return [
         {
-            "id": str(c.id), "external_id": c.external_id, "name": c.name, "phones": phones.get(c.id, []),
-            "emails": emails.get(c.id, []), "locations": places.get(c.id, []),
-            "created_at": c.created_at, "updated_at": c.updated_at,
+            "id": str(c.id),
+            "external_id": c.external_id,
+            "name": c.name,
+            "phones": phones.get(c.id, []),
+            "emails": emails.get(c.id, []),
+            "locations": places.get(c.id, []),
+            "created_at": c.created_at,
+            "updated_at": c.updated_at,
         }
         for c in rows
     ]
@@ -120,7 +133,11 @@ def customer(session: Session, employee: Employee, external_id: str) -> dict:
 
 
 def customers(
-    session: Session, employee: Employee, *, cursor: str | None = None, updated_since: datetime | None = None,
+    session: Session,
+    employee: Employee,
+    *,
+    cursor: str | None = None,
+    updated_since: datetime | None = None,
     limit: int = 50,
 ) -> tuple[list[dict], str | None]:
     """The business's customers, least recently changed first (a sync can resume from the cursor)."""
@@ -144,8 +161,11 @@ def _live_pay_urls(session: Session, invoice_ids: list[int], now: datetime) -> d
     rows = session.exec(
         select(OutboundMessage, PaymentLink)
         .join(PaymentLink, PaymentLink.id == OutboundMessage.payment_link_id)
-        .where(col(OutboundMessage.invoice_id).in_(invoice_ids), col(PaymentLink.revoked_at).is_(None),
-               PaymentLink.expires_at > now)
+        .where(
+            col(OutboundMessage.invoice_id).in_(invoice_ids),
+            col(PaymentLink.revoked_at).is_(None),
+            PaymentLink.expires_at > now,
+        )
         .order_by(col(OutboundMessage.id).desc())
     ).all()
     for message, _link in rows:
@@ -164,25 +184,45 @@ def _invoices_out(session: Session, rows: list[Invoice]) -> list[dict]:
     lines: dict[int, list] = {}
     ordered = select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(ids)).order_by(col(InvoiceLine.position))
     for line in session.exec(ordered):
-        lines.setdefault(line.invoice_id, []).append({
-            "description": line.description, "quantity": _quantity(line.quantity),
-            "unit_price_cents": line.unit_price_cents, "amount_cents": line.amount_cents,
-        })
-    customer_ids = {c.id: c.external_id for c in session.exec(
-        select(Customer).where(col(Customer.id).in_({i.customer_id for i in rows})))}
-    location_ids = {p.id: p.external_id for p in session.exec(
-        select(Location).where(col(Location.id).in_({i.location_id for i in rows})))}
+        lines.setdefault(line.invoice_id, []).append(
+            {
+                "description": line.description,
+                "quantity": _quantity(line.quantity),
+                "unit_price_cents": line.unit_price_cents,
+                "amount_cents": line.amount_cents,
+            }
+        )
+    customer_ids = {
+        c.id: c.external_id
+        for c in session.exec(select(Customer).where(col(Customer.id).in_({i.customer_id for i in rows})))
+    }
+    location_ids = {
+        p.id: p.external_id
+        for p in session.exec(select(Location).where(col(Location.id).in_({i.location_id for i in rows})))
+    }
     live = {i.id for i in rows if i.status in (InvoiceStatus.OPEN, InvoiceStatus.DRAFT)}
     pay_urls = _live_pay_urls(session, list(live), utcnow()) if live else {}
     return [
         {
-            "id": str(i.id), "external_id": i.external_id, "number": i.number, "status": i.status, "kind": i.kind,
+            "id": str(i.id),
+            "external_id": i.external_id,
+            "number": i.number,
+            "status": i.status,
+            "kind": i.kind,
             "customer_external_id": customer_ids.get(i.customer_id),
             "location_external_id": location_ids.get(i.location_id),
-            "issued_on": i.issued_on, "due_on": i.due_on, "currency": CURRENCY, "lines": lines.get(i.id, []),
-            "subtotal_cents": i.subtotal_cents, "tax_cents": i.tax_cents, "total_cents": i.total_cents,
-            "amount_paid_cents": i.amount_paid_cents, "balance_cents": i.balance_cents,
-            "pay_url": pay_urls.get(i.id), "created_at": i.created_at, "updated_at": i.updated_at,
+            "issued_on": i.issued_on,
+            "due_on": i.due_on,
+            "currency": CURRENCY,
+            "lines": lines.get(i.id, []),
+            "subtotal_cents": i.subtotal_cents,
+            "tax_cents": i.tax_cents,
+            "total_cents": i.total_cents,
+            "amount_paid_cents": i.amount_paid_cents,
+            "balance_cents": i.balance_cents,
+            "pay_url": pay_urls.get(i.id),
+            "created_at": i.created_at,
+            "updated_at": i.updated_at,
         }
         for i in rows
     ]
@@ -208,8 +248,13 @@ def invoice_by_id(session: Session, employee: Employee, invoice_id: int) -> dict
 
 
 def invoices_page(
-    session: Session, employee: Employee, *, status: str | None = None, cursor: str | None = None,
-    updated_since: datetime | None = None, limit: int = 50,
+    session: Session,
+    employee: Employee,
+    *,
+    status: str | None = None,
+    cursor: str | None = None,
+    updated_since: datetime | None = None,
+    limit: int = 50,
 ) -> tuple[list[dict], str | None]:
     require_permission(session, employee, Permission.VIEW_INVOICES)
     statement = select(Invoice).where(Invoice.business_id == employee.business_id)
@@ -225,9 +270,15 @@ def invoices_page(
 def message_out(session: Session, message: OutboundMessage) -> dict:
     sender = session.get(Employee, message.sent_by_employee_id) if message.sent_by_employee_id else None
     return {
-        "id": str(message.id), "channel": message.channel, "to": message.to_address, "status": message.status,
-        "error_code": message.error_code, "failure_reason": message.failure_reason,
-        "send_after": message.send_after, "created_at": message.created_at, "updated_at": message.updated_at,
+        "id": str(message.id),
+        "channel": message.channel,
+        "to": message.to_address,
+        "status": message.status,
+        "error_code": message.error_code,
+        "failure_reason": message.failure_reason,
+        "send_after": message.send_after,
+        "created_at": message.created_at,
+        "updated_at": message.updated_at,
         "sent_by": sender.name if sender else None,
     }
 
@@ -244,14 +295,19 @@ def messages(session: Session, employee: Employee, external_id: str) -> list[dic
 def payments(session: Session, employee: Employee, external_id: str) -> list[dict]:
     """Every payment attempt on the invoice, newest first (failed ones too)."""
     found = invoice_for(session, employee, external_id)
-    rows = session.exec(
-        select(Payment).where(Payment.invoice_id == found.id).order_by(col(Payment.id).desc())
-    ).all()
+    rows = session.exec(select(Payment).where(Payment.invoice_id == found.id).order_by(col(Payment.id).desc())).all()
     return [
         {
-            "id": str(p.id), "amount_cents": p.amount_cents, "method": p.method, "method_detail": p.method_detail,
-            "status": p.status, "refunded_cents": p.refunded_cents, "disputed_cents": p.disputed_cents,
-            "failure_reason": p.failure_reason, "created_at": p.created_at, "updated_at": p.updated_at,
+            "id": str(p.id),
+            "amount_cents": p.amount_cents,
+            "method": p.method,
+            "method_detail": p.method_detail,
+            "status": p.status,
+            "refunded_cents": p.refunded_cents,
+            "disputed_cents": p.disputed_cents,
+            "failure_reason": p.failure_reason,
+            "created_at": p.created_at,
+            "updated_at": p.updated_at,
         }
         for p in rows
     ]

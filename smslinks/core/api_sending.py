@@ -34,10 +34,12 @@ def send_key(api_key_id: int, idempotency_key: str | None) -> str:
 def _recipient(session: Session, invoice: Invoice, to: str) -> Recipient:
     e164 = phones.parse(to, textable=False)
     on_record = session.exec(
-        select(PhoneNumber).where(
+        select(PhoneNumber)
+        .where(
             PhoneNumber.e164 == e164,
             or_(PhoneNumber.customer_id == invoice.customer_id, PhoneNumber.location_id == invoice.location_id),
-        ).order_by(PhoneNumber.id)
+        )
+        .order_by(PhoneNumber.id)
     ).first()
     if on_record is not None:
         return Recipient(phone_number_id=on_record.id)
@@ -45,14 +47,26 @@ def _recipient(session: Session, invoice: Invoice, to: str) -> Recipient:
 
 
 def text_link(
-    session: Session, employee: Employee, external_id: str, to: str, pay_by: str, key: str,
+    session: Session,
+    employee: Employee,
+    external_id: str,
+    to: str,
+    pay_by: str,
+    key: str,
     line_types: LineTypeLookup | None = None,
 ) -> Sent:
     invoice = invoice_for(session, employee, external_id)
     token = links.new_link_token()
     result = sending.send_invoice_text(
-        session, employee, invoice.id, _recipient(session, invoice, to), pay_by, Via.OFFICE, key,
-        token=token, line_types=line_types,
+        session,
+        employee,
+        invoice.id,
+        _recipient(session, invoice, to),
+        pay_by,
+        Via.OFFICE,
+        key,
+        token=token,
+        line_types=line_types,
     )
     return Sent(result, _pay_url(session, invoice, result, token, pay_by))
 

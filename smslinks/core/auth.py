@@ -105,9 +105,7 @@ def end_sessions(session: Session, employee: Employee) -> int:
     """Revoke every open session of an employee (the caller commits); how many there were."""
     now = utcnow()
     rows = session.exec(
-        select(EmployeeSession).where(
-            EmployeeSession.employee_id == employee.id, EmployeeSession.revoked_at.is_(None)
-        )
+        select(EmployeeSession).where(EmployeeSession.employee_id == employee.id, EmployeeSession.revoked_at.is_(None))
     ).all()
     for row in rows:
         row.revoked_at = now
@@ -119,9 +117,7 @@ def employee_for_token(session: Session, token: str) -> Employee | None:
     """The active employee behind a session token, or None when absent, expired or revoked."""
     if not token:
         return None
-    row = session.exec(
-        select(EmployeeSession).where(EmployeeSession.token_hash == tokens.token_hash(token))
-    ).first()
+    row = session.exec(select(EmployeeSession).where(EmployeeSession.token_hash == tokens.token_hash(token))).first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     employee = session.get(Employee, row.employee_id)

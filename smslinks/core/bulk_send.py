@@ -125,8 +125,14 @@ def _send_one(session: Session, employee: Employee, number: str, pay_by: str, no
         raise DomainError(ALREADY_TEXTED)
     key = f"bulk:{invoice.id}:{phone.e164}:{now:%Y-%m-%d}"
     result = sending.send_invoice_text(
-        session, employee, invoice.id, sending.Recipient(phone_number_id=phone.id), pay_by,
-        sending.Via.OFFICE, key, now,
+        session,
+        employee,
+        invoice.id,
+        sending.Recipient(phone_number_id=phone.id),
+        pay_by,
+        sending.Via.OFFICE,
+        key,
+        now,
     )
     if result.repeated:  # another run wrote it first
         raise DomainError(ALREADY_TEXTED)
@@ -134,13 +140,15 @@ def _send_one(session: Session, employee: Employee, number: str, pay_by: str, no
 
 
 def _texted_recently(session: Session, invoice_id: int, e164: str, now: datetime) -> bool:
-    return session.exec(
-        select(OutboundMessage.id).where(
-            OutboundMessage.invoice_id == invoice_id,
-            OutboundMessage.channel == Channel.SMS,
-            OutboundMessage.to_address == e164,
-            OutboundMessage.created_at > now - RECENT,
-            col(OutboundMessage.status).not_in([s.value for s in NOT_SENT]),
-        )
-    ).first() is not None
-
+    return (
+        session.exec(
+            select(OutboundMessage.id).where(
+                OutboundMessage.invoice_id == invoice_id,
+                OutboundMessage.channel == Channel.SMS,
+                OutboundMessage.to_address == e164,
+                OutboundMessage.created_at > now - RECENT,
+                col(OutboundMessage.status).not_in([s.value for s in NOT_SENT]),
+            )
+        ).first()
+        is not None
+    )

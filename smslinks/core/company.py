@@ -76,8 +76,14 @@ def checked(profile: CompanyProfile) -> CompanyProfile:
     if errors:
         raise FieldErrors(errors)
     return replace(
-        profile, name=name, phone=phone, email=email, time_zone=zone,
-        street=profile.street.strip(), city=profile.city.strip(), region=profile.region.strip(),
+        profile,
+        name=name,
+        phone=phone,
+        email=email,
+        time_zone=zone,
+        street=profile.street.strip(),
+        city=profile.city.strip(),
+        region=profile.region.strip(),
         postal_code=profile.postal_code.strip().upper(),
     )
 
@@ -102,15 +108,29 @@ def set_up(
         raise DomainError(ALREADY_SET_UP)
     profile = checked(profile)
     business = Business(
-        name=profile.name, phone=profile.phone, email=profile.email, time_zone=profile.time_zone,
-        street=profile.street, city=profile.city, region=profile.region, postal_code=profile.postal_code,
+        name=profile.name,
+        phone=profile.phone,
+        email=profile.email,
+        time_zone=profile.time_zone,
+        street=profile.street,
+        city=profile.city,
+        region=profile.region,
+        postal_code=profile.postal_code,
     )
     session.add(business)
     session.flush()
     accounts.payment_settings(session, business.id)
     admin = accounts.create_employee(session, business, admin_email, admin_password, admin_name, Role.ADMINISTRATOR)
-    audit.record(session, "business.created", "business", business.id, business_id=business.id,
-                 actor=audit.SUPPORT_ACTOR, name=business.name, admin=admin.email)
+    audit.record(
+        session,
+        "business.created",
+        "business",
+        business.id,
+        business_id=business.id,
+        actor=audit.SUPPORT_ACTOR,
+        name=business.name,
+        admin=admin.email,
+    )
     return business, admin
 
 
@@ -123,7 +143,9 @@ def checked_host(host: str) -> str | None:
         raise FieldErrors({"host": HOST_ONLY})
     labels = host.split(".")
     if (
-        len(host) > 253 or len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels)
+        len(host) > 253
+        or len(labels) < 2
+        or not all(_HOST_LABEL.match(label) for label in labels)
         or not labels[-1].isalpha()
     ):
         raise FieldErrors({"host": BAD_HOST})
@@ -132,9 +154,14 @@ def checked_host(host: str) -> str | None:
 
 def profile_of(business: Business) -> CompanyProfile:
     return CompanyProfile(
-        name=business.name, phone=business.phone or "", email=business.email or "",
-        time_zone=business.time_zone, street=business.street, city=business.city,
-        region=business.region, postal_code=business.postal_code,
+        name=business.name,
+        phone=business.phone or "",
+        email=business.email or "",
+        time_zone=business.time_zone,
+        street=business.street,
+        city=business.city,
+        region=business.region,
+        postal_code=business.postal_code,
     )
 
 
@@ -165,8 +192,15 @@ def _admin_errors(admin_name: str, admin_email: str, password: str, password_aga
 
 
 def set_up_with_code(
-    session: Session, code: str, profile: CompanyProfile, *, admin_name: str, admin_email: str,
-    admin_password: str, admin_password_again: str, client: str,
+    session: Session,
+    code: str,
+    profile: CompanyProfile,
+    *,
+    admin_name: str,
+    admin_email: str,
+    admin_password: str,
+    admin_password_again: str,
+    client: str,
 ) -> tuple[Business, Employee]:
     """The browser's first run: the one-time code the server printed, then `set_up`.
 
@@ -198,7 +232,10 @@ def set_up_with_code(
     if not setup_codes.consume(session, code):  # another setup used the codes meanwhile
         raise FieldErrors({"code": setup_codes.WRONG_CODE})
     return set_up(
-        session, profile, admin_email=admin_email, admin_name=" ".join(admin_name.split()),
+        session,
+        profile,
+        admin_email=admin_email,
+        admin_name=" ".join(admin_name.split()),
         admin_password=admin_password,
     )
 
@@ -227,7 +264,12 @@ def update_profile(session: Session, employee: Employee, profile: CompanyProfile
             setattr(business, field, after[field])
         session.add(business)
         audit.record(
-            session, "company.updated", "business", business.id, business_id=business.id, employee=employee,
+            session,
+            "company.updated",
+            "business",
+            business.id,
+            business_id=business.id,
+            employee=employee,
             changes={field: [before[field], after[field]] for field in changed},
         )
     return changed

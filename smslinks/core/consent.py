@@ -18,9 +18,7 @@ def is_opt_out_confirmation(message: OutboundMessage) -> bool:
 
 
 def opted_out_at(session: Session, business_id: int, e164: str) -> datetime | None:
-    row = session.exec(
-        select(SmsOptOut).where(SmsOptOut.business_id == business_id, SmsOptOut.e164 == e164)
-    ).first()
+    row = session.exec(select(SmsOptOut).where(SmsOptOut.business_id == business_id, SmsOptOut.e164 == e164)).first()
     return row.opted_out_at if row else None
 
 
@@ -49,21 +47,21 @@ def opt_out(session: Session, business_id: int, e164: str, source: str, at: date
     ).first()
     if added is None:
         return False
-    audit.record(session, "sms.opted_out", "phone", e164, business_id=business_id,
-                 actor=audit.CUSTOMER_ACTOR, source=source)
+    audit.record(
+        session, "sms.opted_out", "phone", e164, business_id=business_id, actor=audit.CUSTOMER_ACTOR, source=source
+    )
     webhooks.record_consent_event(session, business_id, e164, "customer.opted_out", source, at or utcnow())
     return True
 
 
 def opt_in(session: Session, business_id: int, e164: str, source: str) -> bool:
     """Remove an opt-out; False when the number was not opted out."""
-    row = session.exec(
-        select(SmsOptOut).where(SmsOptOut.business_id == business_id, SmsOptOut.e164 == e164)
-    ).first()
+    row = session.exec(select(SmsOptOut).where(SmsOptOut.business_id == business_id, SmsOptOut.e164 == e164)).first()
     if row is None:
         return False
     session.delete(row)
-    audit.record(session, "sms.opted_in", "phone", e164, business_id=business_id,
-                 actor=audit.CUSTOMER_ACTOR, source=source)
+    audit.record(
+        session, "sms.opted_in", "phone", e164, business_id=business_id, actor=audit.CUSTOMER_ACTOR, source=source
+    )
     webhooks.record_consent_event(session, business_id, e164, "customer.opted_in", source, utcnow())
     return True

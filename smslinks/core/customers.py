@@ -200,7 +200,8 @@ def _check(draft: CustomerDraft) -> _Checked:
         except DomainError as error:
             errors[f"{key}.number"] = error.message + (
                 " Save it as Home, Work or Other if it is only for calls."
-                if kind == PhoneType.MOBILE and _callable(number) else ""
+                if kind == PhoneType.MOBILE and _callable(number)
+                else ""
             )
             continue
         if e164 in seen:
@@ -254,8 +255,16 @@ def _check(draft: CustomerDraft) -> _Checked:
         if location_id is not None and not isinstance(location_id, int):
             errors[key] = "This service location is not on this customer's record."
             continue
-        places.append(_Place(location_id, values["name"] or values["street"], values["street"], values["city"],
-                             values["region"], values["postal_code"]))
+        places.append(
+            _Place(
+                location_id,
+                values["name"] or values["street"],
+                values["street"],
+                values["city"],
+                values["region"],
+                values["postal_code"],
+            )
+        )
     if errors:
         raise FieldErrors(errors)
     return _Checked(name, checked_phones, checked_emails, places)
@@ -300,17 +309,28 @@ def _detail(session: Session, customer: Customer, now: datetime | None = None) -
         select(Location).where(Location.customer_id == customer.id).order_by(col(Location.id))
     ).all()
     invoice_rows = session.exec(
-        select(Invoice).where(Invoice.customer_id == customer.id)
-        .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc()).limit(100)
+        select(Invoice)
+        .where(Invoice.customer_id == customer.id)
+        .order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())
+        .limit(100)
     ).all()
     places = []
     for location in location_rows:
         label, warning = locations.zone_words(location, zone, now)
-        places.append(LocationRow(
-            id=location.id, name=location.name, street=location.street, city=location.city,
-            region=location.region, postal_code=location.postal_code, address=_address(location),
-            time_zone=location.time_zone, zone_label=label, zone_warning=warning,
-        ))
+        places.append(
+            LocationRow(
+                id=location.id,
+                name=location.name,
+                street=location.street,
+                city=location.city,
+                region=location.region,
+                postal_code=location.postal_code,
+                address=_address(location),
+                time_zone=location.time_zone,
+                zone_label=label,
+                zone_warning=warning,
+            )
+        )
     return CustomerDetail(
         id=customer.id,
         name=customer.name,
@@ -319,8 +339,12 @@ def _detail(session: Session, customer: Customer, now: datetime | None = None) -
         locations=places,
         invoices=[
             CustomerInvoiceRow(
-                id=i.id, number=i.number, status=i.status, issued_on=display.day(i.issued_on),
-                total=display.money(i.total_cents), balance=display.money(i.balance_cents),
+                id=i.id,
+                number=i.number,
+                status=i.status,
+                issued_on=display.day(i.issued_on),
+                total=display.money(i.total_cents),
+                balance=display.money(i.balance_cents),
             )
             for i in invoice_rows
         ],
@@ -367,15 +391,15 @@ def search(
                 .where(col(PhoneNumber.reversed_digits).startswith(digits[::-1]))
             ).subquery()
             matches.append(col(Customer.id).in_(select(by_digits.c.customer_id)))
-            matches.append(col(Customer.id).in_(
-                select(Location.customer_id).where(col(Location.id).in_(select(by_digits.c.location_id)))
-            ))
+            matches.append(
+                col(Customer.id).in_(
+                    select(Location.customer_id).where(col(Location.id).in_(select(by_digits.c.location_id)))
+                )
+            )
         statement = statement.where(or_(*matches))
     if position := _parse_cursor(after):
         statement = statement.where(tuple_(Customer.search_name, Customer.id) > tuple_(*position))
-    found = session.exec(
-        statement.order_by(col(Customer.search_name), col(Customer.id)).limit(page_size + 1)
-    ).all()
+    found = session.exec(statement.order_by(col(Customer.search_name), col(Customer.id)).limit(page_size + 1)).all()
     shown = found[:page_size]
     ids = [c.id for c in shown]
     first_phone: dict[int, PhoneNumber] = {}
@@ -397,13 +421,15 @@ def search(
     for customer in shown:
         phone = first_phone.get(customer.id)
         places = cities.get(customer.id, [])
-        rows.append(CustomerRow(
-            id=customer.id,
-            name=customer.name,
-            phone=f"{phones.display(phone.e164)} · {phone.type}" if phone else "",
-            email=first_email.get(customer.id, ""),
-            place=(places[0] + (f" +{len(places) - 1} more" if len(places) > 1 else "")) if places else "",
-        ))
+        rows.append(
+            CustomerRow(
+                id=customer.id,
+                name=customer.name,
+                phone=f"{phones.display(phone.e164)} · {phone.type}" if phone else "",
+                email=first_email.get(customer.id, ""),
+                place=(places[0] + (f" +{len(places) - 1} more" if len(places) > 1 else "")) if places else "",
+            )
+        )
     return CustomerPage(rows=rows, next_cursor=_cursor(shown[-1]) if len(found) > page_size else None)
 
 
@@ -417,15 +443,20 @@ def count(session: Session, employee: Employee) -> int:
 # ------------------------------------------------------------------ writing
 
 
-def create_customer(session: Session, employee: Employee, draft: CustomerDraft, *, now: datetime | None = None) -> CustomerDetail:
+def create_customer(
+    session: Session, employee: Employee, draft: CustomerDraft, *, now: datetime | None = None
+) -> CustomerDetail:
     """Add a customer with its numbers, emails and service locations, in the caller's transaction."""
     require_permission(session, employee, Permission.MANAGE_CUSTOMERS)
     checked = _check(draft)
     if any(place.id is not None for place in checked.places):
-        raise FieldErrors({
-            f"locations.{index}": "This service location is not on this customer's record."
-            for index, place in enumerate(checked.places) if place.id is not None
-        })
+        raise FieldErrors(
+            {
+                f"locations.{index}": "This service location is not on this customer's record."
+                for index, place in enumerate(checked.places)
+                if place.id is not None
+            }
+        )
     now = now or utcnow()
     customer = Customer(business_id=employee.business_id, name=checked.name, search_name=checked.name.lower())
     session.add(customer)
@@ -439,7 +470,12 @@ def create_customer(session: Session, employee: Employee, draft: CustomerDraft, 
         _add_location(session, customer, place, zone)
     _flush(session)
     audit.record(
-        session, "customer.created", "customer", customer.id, business_id=customer.business_id, employee=employee,
+        session,
+        "customer.created",
+        "customer",
+        customer.id,
+        business_id=customer.business_id,
+        employee=employee,
         name=customer.name,
         phones=[f"{p.e164} ({p.type})" for p in checked.phones],
         emails=[e.address for e in checked.emails],
@@ -491,8 +527,9 @@ def update_customer(
             added.append(_place_words(place))
             continue
         location = existing_locations[place.id]
-        before = _place_words(_Place(location.id, location.name, location.street, location.city,
-                                     location.region, location.postal_code))
+        before = _place_words(
+            _Place(location.id, location.name, location.street, location.city, location.region, location.postal_code)
+        )
         if before == _place_words(place):
             continue
         location.name, location.street, location.city = place.name, place.street, place.city
@@ -514,8 +551,15 @@ def update_customer(
         session.add(customer)
     _flush(session)
     if changes:
-        audit.record(session, "customer.updated", "customer", customer.id, business_id=customer.business_id,
-                     employee=employee, **changes)
+        audit.record(
+            session,
+            "customer.updated",
+            "customer",
+            customer.id,
+            business_id=customer.business_id,
+            employee=employee,
+            **changes,
+        )
     return _detail(session, customer, now)
 
 
@@ -525,8 +569,12 @@ def _flush(session: Session) -> None:
         session.flush()
     except exc.IntegrityError as error:
         if "e164" in str(error.orig) or "ux_phone_number_customer_e164" in str(error.orig):
-            raise FieldErrors({"phones": "One of these numbers was just saved on this customer by someone else. "
-                                         "Reload the customer and try again."}) from None
+            raise FieldErrors(
+                {
+                    "phones": "One of these numbers was just saved on this customer by someone else. "
+                    "Reload the customer and try again."
+                }
+            ) from None
         raise
 
 
@@ -537,8 +585,13 @@ def _place_words(place: _Place) -> str:
 
 def _add_location(session: Session, customer: Customer, place: _Place, business_zone: str) -> Location:
     location = Location(
-        business_id=customer.business_id, customer_id=customer.id, name=place.name, street=place.street,
-        city=place.city, region=place.region, postal_code=place.postal_code,
+        business_id=customer.business_id,
+        customer_id=customer.id,
+        name=place.name,
+        street=place.street,
+        city=place.city,
+        region=place.region,
+        postal_code=place.postal_code,
     )
     locations.apply_zone(location, business_zone)
     session.add(location)
@@ -560,8 +613,12 @@ def _consent(phone: PhoneNumber, employee: Employee, now: datetime, when: str) -
 
 def _add_phone(session: Session, employee: Employee, customer: Customer, phone: _Phone, now: datetime, when: str):
     row = PhoneNumber(
-        business_id=customer.business_id, customer_id=customer.id, e164=phone.e164,
-        reversed_digits=phones.reversed_digits(phone.e164), type=phone.type, label=phone.label,
+        business_id=customer.business_id,
+        customer_id=customer.id,
+        e164=phone.e164,
+        reversed_digits=phones.reversed_digits(phone.e164),
+        type=phone.type,
+        label=phone.label,
     )
     if phone.type == PhoneType.MOBILE:
         _consent(row, employee, now, when)
@@ -617,7 +674,9 @@ def _delete_phones(session: Session, rows) -> None:
 
 
 def _update_emails(session: Session, customer: Customer, wanted: list[_Email]) -> dict[str, object]:
-    current = {e.email: e for e in session.exec(select(EmailAddress).where(EmailAddress.customer_id == customer.id)).all()}
+    current = {
+        e.email: e for e in session.exec(select(EmailAddress).where(EmailAddress.customer_id == customer.id)).all()
+    }
     wanted_by_address = {e.address: e for e in wanted}
     added, removed = [], []
     for email in wanted:

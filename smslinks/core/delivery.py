@@ -63,8 +63,7 @@ TWILIO_ERROR_REASONS = {
     "21617": "The text is too long to send.",
     "30001": "Twilio's queue for the sending number was full, so the text was not sent.",
     "30002": "The texting account is suspended. Contact support.",
-    "30003": "The phone was unreachable (switched off or out of coverage), so the text was not "
-    "delivered.",
+    "30003": "The phone was unreachable (switched off or out of coverage), so the text was not delivered.",
     "30004": "The text was blocked: the customer may have blocked the number, or their plan does "
     "not accept these texts.",
     "30005": "The number does not exist or is no longer in service.",
@@ -74,8 +73,7 @@ TWILIO_ERROR_REASONS = {
     "30010": "The text would cost more than the account's price limit.",
     "30022": "The sending number exceeded its carrier sending limit; the text was not delivered.",
     "30032": "Carriers blocked the text because the toll-free sending number is not verified.",
-    "30034": "Carriers blocked the text because the sending number is not registered for business "
-    "texting (10DLC).",
+    "30034": "Carriers blocked the text because the sending number is not registered for business texting (10DLC).",
 }
 
 
@@ -107,8 +105,15 @@ def transition(
     `values` are further columns to set (provider_id, error_code, failure_reason, attempts...).
     """
     moved = transition_many(
-        session, [message_id], status, allowed_from=allowed_from, actor=actor, detail=detail,
-        conditions=conditions, now=now, **values,
+        session,
+        [message_id],
+        status,
+        allowed_from=allowed_from,
+        actor=actor,
+        detail=detail,
+        conditions=conditions,
+        now=now,
+        **values,
     )
     return moved[0] if moved else None
 
@@ -145,7 +150,11 @@ def transition_many(
     )
     moved = list(session.execute(statement).scalars().all())
     for message in moved:
-        note = message.failure_reason if status in FAILURES | {MessageStatus.CANCELED} else (detail(message) if callable(detail) else detail)
+        note = (
+            message.failure_reason
+            if status in FAILURES | {MessageStatus.CANCELED}
+            else (detail(message) if callable(detail) else detail)
+        )
         session.add(
             MessageStatusEvent(
                 message_id=message.id,
@@ -156,9 +165,16 @@ def transition_many(
             )
         )
         audit.record(
-            session, f"{message.channel}.{message.status}", "outbound_message", message.id,
-            business_id=message.business_id, actor=actor, invoice_id=message.invoice_id,
-            to=message.to_address, provider_id=message.provider_id, detail=note,
+            session,
+            f"{message.channel}.{message.status}",
+            "outbound_message",
+            message.id,
+            business_id=message.business_id,
+            actor=actor,
+            invoice_id=message.invoice_id,
+            to=message.to_address,
+            provider_id=message.provider_id,
+            detail=note,
         )
         invoices.touch(session, message.invoice_id)
         if status in WEBHOOK_STATUSES:
@@ -188,18 +204,14 @@ def apply_twilio_status(
         return False
     failed = new_status in FAILURES
     changed = transition(
-        session, message.id, new_status,
+        session,
+        message.id,
+        new_status,
         allowed_from={s for s in MessageStatus if s not in FINAL and RANK[s] < RANK[new_status]},
         actor=TWILIO_ACTOR,
-        conditions=(
-            sa.or_(OutboundMessage.provider_id.is_(None), OutboundMessage.provider_id == provider_id),
-        ),
+        conditions=(sa.or_(OutboundMessage.provider_id.is_(None), OutboundMessage.provider_id == provider_id),),
         provider_id=provider_id,
-        **(
-            {"error_code": error_code or None, "failure_reason": twilio_error_reason(error_code)}
-            if failed
-            else {}
-        ),
+        **({"error_code": error_code or None, "failure_reason": twilio_error_reason(error_code)} if failed else {}),
     )
     if changed is not None and failed and str(error_code) == UNSUBSCRIBED_CODE:
         consent.opt_out(session, changed.business_id, changed.to_address, f"Twilio error {UNSUBSCRIBED_CODE}")

@@ -189,8 +189,14 @@ class Dispatcher:
             messages = session.exec(select(OutboundMessage).where(col(OutboundMessage.id).in_(due))).all()
             ready = self._screen(session, messages, MessageStatus.SCHEDULED, now)
             promoted = transition_many(
-                session, ready, MessageStatus.QUEUED, allowed_from={MessageStatus.SCHEDULED},
-                actor=DISPATCHER_ACTOR, now=now, detail="Quiet hours are over; queued to send.", next_attempt_at=now,
+                session,
+                ready,
+                MessageStatus.QUEUED,
+                allowed_from={MessageStatus.SCHEDULED},
+                actor=DISPATCHER_ACTOR,
+                now=now,
+                detail="Quiet hours are over; queued to send.",
+                next_attempt_at=now,
             )
             session.commit()
         return len(promoted)
@@ -202,13 +208,24 @@ class Dispatcher:
         for message_id, verdict in verdicts.items():
             if verdict.cancel:
                 transition(
-                    session, message_id, MessageStatus.CANCELED, allowed_from={status},
-                    actor=DISPATCHER_ACTOR, now=now, failure_reason=verdict.cancel[:300],
+                    session,
+                    message_id,
+                    MessageStatus.CANCELED,
+                    allowed_from={status},
+                    actor=DISPATCHER_ACTOR,
+                    now=now,
+                    failure_reason=verdict.cancel[:300],
                 )
             else:
                 transition(
-                    session, message_id, MessageStatus.SCHEDULED, allowed_from={status}, actor=DISPATCHER_ACTOR,
-                    now=now, detail=verdict.hold_note, send_after=verdict.hold_until,
+                    session,
+                    message_id,
+                    MessageStatus.SCHEDULED,
+                    allowed_from={status},
+                    actor=DISPATCHER_ACTOR,
+                    now=now,
+                    detail=verdict.hold_note,
+                    send_after=verdict.hold_until,
                     next_attempt_at=verdict.hold_until,
                 )
         return [message.id for message in messages if message.id not in verdicts]
@@ -245,8 +262,13 @@ class Dispatcher:
                     for message in messages:
                         if blocker := self._blocker(message, businesses.get(message.business_id), opted_out):
                             transition(
-                                session, message.id, MessageStatus.FAILED, allowed_from={MessageStatus.QUEUED},
-                                actor=DISPATCHER_ACTOR, now=now, failure_reason=blocker,
+                                session,
+                                message.id,
+                                MessageStatus.FAILED,
+                                allowed_from={MessageStatus.QUEUED},
+                                actor=DISPATCHER_ACTOR,
+                                now=now,
+                                failure_reason=blocker,
                                 conditions=(OutboundMessage.next_attempt_at <= now,),
                             )
                         else:
@@ -254,10 +276,16 @@ class Dispatcher:
                     sendable = self._screen(session, unblocked, MessageStatus.QUEUED, now)
                     # (SQLite) another dispatcher may take some between our read and this write.
                     claimed = transition_many(
-                        session, sendable, MessageStatus.SENDING, allowed_from={MessageStatus.QUEUED},
-                        actor=DISPATCHER_ACTOR, now=now, detail=lambda m: f"Attempt {m.attempts}",
+                        session,
+                        sendable,
+                        MessageStatus.SENDING,
+                        allowed_from={MessageStatus.QUEUED},
+                        actor=DISPATCHER_ACTOR,
+                        now=now,
+                        detail=lambda m: f"Attempt {m.attempts}",
                         conditions=(OutboundMessage.next_attempt_at <= now,),
-                        attempts=OutboundMessage.attempts + 1, next_attempt_at=now + self.policy.grace,
+                        attempts=OutboundMessage.attempts + 1,
+                        next_attempt_at=now + self.policy.grace,
                     )
                 session.commit()
             position = {message_id: n for n, message_id in enumerate(sendable)}
@@ -270,7 +298,10 @@ class Dispatcher:
     @staticmethod
     def _claim(message: OutboundMessage, business: Business | None, now: datetime) -> Claim:
         return Claim(
-            id=message.id, channel=message.channel, to=message.to_address, body=message.body,
+            id=message.id,
+            channel=message.channel,
+            to=message.to_address,
+            body=message.body,
             subject=message.subject,
             from_=message.from_address or (business.default_sending_number if business else None),
             business_name=business.name if business else "",
@@ -292,12 +323,16 @@ class Dispatcher:
             for number in consent.opted_out_numbers(session, business_id, sorted(wanted))
         }
 
-    def _blocker(self, message: OutboundMessage, business: Business | None, opted_out: set[tuple[int, str]]) -> str | None:
+    def _blocker(
+        self, message: OutboundMessage, business: Business | None, opted_out: set[tuple[int, str]]
+    ) -> str | None:
         if message.channel != Channel.SMS:
             return None
         if (message.business_id, message.to_address) in opted_out and not consent.is_opt_out_confirmation(message):
             return OPTED_OUT_REASON
-        if not self.policy.messaging_service_sid and not (message.from_address or (business and business.default_sending_number)):
+        if not self.policy.messaging_service_sid and not (
+            message.from_address or (business and business.default_sending_number)
+        ):
             return sms_readiness.NO_SENDING_NUMBER
         return None
 
@@ -309,7 +344,7 @@ class Dispatcher:
             return [(claim, self._attempt(claim)) for claim in claims]
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="dispatch")
-        return list(zip(claims, self._executor.map(self._attempt, claims)))
+        return list(zip(claims, self._executor.map(self._attempt, claims), strict=True))
 
     def _attempt(self, claim: Claim) -> SendReceipt | ProviderError:
         if self.clock() - claim.claimed_at > self.policy.grace / 2:
@@ -372,9 +407,14 @@ class Dispatcher:
         sid = sa.case(sids, value=OutboundMessage.id)
         # A status callback may already have adopted the sid and moved the row further on.
         transition_many(
-            session, list(sids), MessageStatus.SENT,
-            allowed_from={MessageStatus.QUEUED, MessageStatus.SENDING}, actor=DISPATCHER_ACTOR,
-            now=now, detail=detail, provider_id=sid,
+            session,
+            list(sids),
+            MessageStatus.SENT,
+            allowed_from={MessageStatus.QUEUED, MessageStatus.SENDING},
+            actor=DISPATCHER_ACTOR,
+            now=now,
+            detail=detail,
+            provider_id=sid,
             conditions=(sa.or_(OutboundMessage.provider_id.is_(None), OutboundMessage.provider_id == sid),),
         )
 
@@ -387,16 +427,33 @@ class Dispatcher:
                 .values(next_attempt_at=now + self.policy.grace)
             )
             message = session.get(OutboundMessage, claim.id)
-            audit.record(session, f"{claim.channel}.outcome_unknown", "outbound_message", claim.id,
-                         business_id=message.business_id, actor=DISPATCHER_ACTOR, detail=error.detail)
+            audit.record(
+                session,
+                f"{claim.channel}.outcome_unknown",
+                "outbound_message",
+                claim.id,
+                business_id=message.business_id,
+                actor=DISPATCHER_ACTOR,
+                detail=error.detail,
+            )
             return
-        reason = twilio_error_reason(error.code, error.detail) if claim.channel == Channel.SMS and error.code else error.detail
+        reason = (
+            twilio_error_reason(error.code, error.detail)
+            if claim.channel == Channel.SMS and error.code
+            else error.detail
+        )
         if isinstance(error, TransientFailure):
             self._retry_or_give_up(session, claim.id, claim.attempts, reason, now)
             return
         failed = transition(
-            session, claim.id, MessageStatus.FAILED, allowed_from={MessageStatus.SENDING},
-            actor=DISPATCHER_ACTOR, now=now, error_code=error.code, failure_reason=reason[:300],
+            session,
+            claim.id,
+            MessageStatus.FAILED,
+            allowed_from={MessageStatus.SENDING},
+            actor=DISPATCHER_ACTOR,
+            now=now,
+            error_code=error.code,
+            failure_reason=reason[:300],
         )
         if failed is not None and claim.channel == Channel.SMS and error.code == UNSUBSCRIBED_CODE:
             consent.opt_out(session, failed.business_id, failed.to_address, f"Twilio error {UNSUBSCRIBED_CODE}")
@@ -404,15 +461,24 @@ class Dispatcher:
     def _retry_or_give_up(self, session: Session, message_id: int, attempts: int, reason: str, now: datetime) -> None:
         if attempts >= self.policy.max_attempts:
             transition(
-                session, message_id, MessageStatus.FAILED, allowed_from={MessageStatus.SENDING},
-                actor=DISPATCHER_ACTOR, now=now,
+                session,
+                message_id,
+                MessageStatus.FAILED,
+                allowed_from={MessageStatus.SENDING},
+                actor=DISPATCHER_ACTOR,
+                now=now,
                 failure_reason=f"{reason} Gave up after {attempts} attempts."[:300],
             )
             return
         retry_at = now + self.policy.backoff(attempts)
         transition(
-            session, message_id, MessageStatus.QUEUED, allowed_from={MessageStatus.SENDING},
-            actor=DISPATCHER_ACTOR, now=now, next_attempt_at=retry_at,
+            session,
+            message_id,
+            MessageStatus.QUEUED,
+            allowed_from={MessageStatus.SENDING},
+            actor=DISPATCHER_ACTOR,
+            now=now,
+            next_attempt_at=retry_at,
             detail=f"Will try again: {reason}"[:300],
         )
 
@@ -462,15 +528,19 @@ class Dispatcher:
         with self._session() as session:
             # Emails cannot be looked up: one may go twice after a crash mid-send (rare, harmless).
             self._retry_or_give_up(
-                session, message.id, message.attempts,
-                "The provider did not answer and has no record of the message.", self.clock(),
+                session,
+                message.id,
+                message.attempts,
+                "The provider did not answer and has no record of the message.",
+                self.clock(),
             )
             session.commit()
         return True
 
     def _find_at_provider(self, message: OutboundMessage) -> str | None:
         candidates = [
-            m for m in self.sms.messages_to(message.to_address, message.send_after - CLOCK_SKEW)
+            m
+            for m in self.sms.messages_to(message.to_address, message.send_after - CLOCK_SKEW)
             if m.body == message.body
         ]
         if not candidates:
@@ -488,4 +558,3 @@ class Dispatcher:
             if candidate.provider_id not in taken:
                 return candidate.provider_id
         return None
-

@@ -35,8 +35,7 @@ INVITATION_NOT_USABLE = (
 CANNOT_DEACTIVATE_YOURSELF = "You cannot deactivate yourself: ask another administrator."
 CANNOT_CHANGE_OWN_ROLE = "You cannot change your own role: ask another administrator."
 LAST_ADMINISTRATOR = (
-    "{name} is the only active administrator. Make someone else an administrator first: "
-    "a business always keeps one."
+    "{name} is the only active administrator. Make someone else an administrator first: a business always keeps one."
 )
 # Letters and digits nobody confuses when reading them aloud or off a screen.
 _READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -114,9 +113,13 @@ def roster(session: Session, admin: Employee) -> list[EmployeeRow]:
     ).all()
     return [
         EmployeeRow(
-            person.id, person.name, person.email, person.role,
+            person.id,
+            person.name,
+            person.email,
+            person.role,
             len(_differences(session, person)) if person.active else 0,
-            _status(person).value, person.id == admin.id,
+            _status(person).value,
+            person.id == admin.id,
         )
         for person in staff
     ]
@@ -127,8 +130,12 @@ def colleague(session: Session, admin: Employee, employee_id: int, *, inactive_t
     and "not yours"."""
     require_permission(session, admin, Permission.MANAGE_EMPLOYEES)
     employee = session.get(Employee, employee_id) if isinstance(employee_id, int) else None
-    if employee is None or employee.business_id != admin.business_id or not (employee.active or inactive_too) \
-            or api_keys.is_api_key_employee(session, employee.id):
+    if (
+        employee is None
+        or employee.business_id != admin.business_id
+        or not (employee.active or inactive_too)
+        or api_keys.is_api_key_employee(session, employee.id)
+    ):
         raise NotFound(NOT_YOURS)
     return employee
 
@@ -193,9 +200,7 @@ def temporary_password() -> str:
     return "-".join("".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(3))
 
 
-def add_employee(
-    session: Session, admin: Employee, name: str, email: str, role: str, access: str
-) -> Added:
+def add_employee(session: Session, admin: Employee, name: str, email: str, role: str, access: str) -> Added:
     """Add an employee who gets in with an invitation link or a temporary password. Nothing is
     written when a field is wrong (FieldErrors names each one)."""
     require_permission(session, admin, Permission.MANAGE_EMPLOYEES)
@@ -222,9 +227,16 @@ def add_employee(
     if how is Access.INVITATION:
         secret = _invitation(session, admin, employee)
     audit.record(
-        session, "employee.invited" if how is Access.INVITATION else "employee.created", "employee",
-        employee.id, business_id=admin.business_id, employee=admin,
-        name=name, email=email, role=parsed_role.value, access=how.value,
+        session,
+        "employee.invited" if how is Access.INVITATION else "employee.created",
+        "employee",
+        employee.id,
+        business_id=admin.business_id,
+        employee=admin,
+        name=name,
+        email=email,
+        role=parsed_role.value,
+        access=how.value,
     )
     return Added(employee.id, name, how, secret)
 
@@ -258,9 +270,17 @@ def new_invitation(session: Session, admin: Employee, employee_id: int) -> Added
         raise DomainError(f"{employee.name} has already chosen a password.")
     secret = _invitation(session, admin, employee)
     audit.record(
-        session, "employee.invited", "employee", employee.id, business_id=employee.business_id,
-        employee=admin, name=employee.name, email=employee.email, role=employee.role,
-        access=Access.INVITATION.value, again=True,
+        session,
+        "employee.invited",
+        "employee",
+        employee.id,
+        business_id=employee.business_id,
+        employee=admin,
+        name=employee.name,
+        email=employee.email,
+        role=employee.role,
+        access=Access.INVITATION.value,
+        again=True,
     )
     return Added(employee.id, employee.name, Access.INVITATION, secret)
 
@@ -270,7 +290,9 @@ def new_invitation(session: Session, admin: Employee, employee_id: int) -> Added
 
 def _active_administrators(session: Session, business_id: int) -> int:
     return session.exec(
-        select(func.count()).select_from(Employee).where(
+        select(func.count())
+        .select_from(Employee)
+        .where(
             Employee.business_id == business_id,
             Employee.active,
             Employee.role == Role.ADMINISTRATOR.value,
@@ -305,8 +327,14 @@ def change_role(session: Session, admin: Employee, employee_id: int, role: str) 
     employee.role = parsed.value
     session.add(employee)
     audit.record(
-        session, "employee.role_changed", "employee", employee.id,
-        business_id=employee.business_id, employee=admin, before=before, after=parsed.value,
+        session,
+        "employee.role_changed",
+        "employee",
+        employee.id,
+        business_id=employee.business_id,
+        employee=admin,
+        before=before,
+        after=parsed.value,
     )
     return employee
 
@@ -324,8 +352,13 @@ def deactivate(session: Session, admin: Employee, employee_id: int) -> Employee:
     session.add(employee)
     ended = auth.end_sessions(session, employee)
     audit.record(
-        session, "employee.deactivated", "employee", employee.id,
-        business_id=employee.business_id, employee=admin, sessions_ended=ended,
+        session,
+        "employee.deactivated",
+        "employee",
+        employee.id,
+        business_id=employee.business_id,
+        employee=admin,
+        sessions_ended=ended,
     )
     return employee
 
@@ -337,8 +370,12 @@ def reactivate(session: Session, admin: Employee, employee_id: int) -> Employee:
     employee.active = True
     session.add(employee)
     audit.record(
-        session, "employee.reactivated", "employee", employee.id,
-        business_id=employee.business_id, employee=admin,
+        session,
+        "employee.reactivated",
+        "employee",
+        employee.id,
+        business_id=employee.business_id,
+        employee=admin,
     )
     return employee
 
@@ -398,8 +435,12 @@ def accept_invitation(session: Session, token: str, password: str, again: str) -
     row.used_at = utcnow()
     session.add_all([employee, row])
     audit.record(
-        session, "employee.invitation_accepted", "employee", employee.id,
-        business_id=employee.business_id, employee=employee,
+        session,
+        "employee.invitation_accepted",
+        "employee",
+        employee.id,
+        business_id=employee.business_id,
+        employee=employee,
     )
     return auth.open_session(session, employee)
 
@@ -415,6 +456,10 @@ def choose_password(session: Session, employee: Employee, password: str, again: 
     employee.must_change_password = False
     session.add(employee)
     audit.record(
-        session, "employee.password_chosen", "employee", employee.id,
-        business_id=employee.business_id, employee=employee,
+        session,
+        "employee.password_chosen",
+        "employee",
+        employee.id,
+        business_id=employee.business_id,
+        employee=employee,
     )

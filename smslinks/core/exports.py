@@ -51,12 +51,33 @@ class ExportKind(StrEnum):
 
 
 PAYMENT_COLUMNS = (
-    "Invoice", "Customer", "Method", "Method detail", "Amount", "Fee", "Refunded", "Status",
-    "Created", "Succeeded", "Failed", "Failure reason", "Stripe PaymentIntent",
+    "Invoice",
+    "Customer",
+    "Method",
+    "Method detail",
+    "Amount",
+    "Fee",
+    "Refunded",
+    "Status",
+    "Created",
+    "Succeeded",
+    "Failed",
+    "Failure reason",
+    "Stripe PaymentIntent",
 )
 MESSAGE_COLUMNS = (
-    "Invoice", "Customer", "Recipient", "Channel", "Status", "Created", "Sent", "Delivered",
-    "Status changed", "Error code", "Failure reason", "Sent by",
+    "Invoice",
+    "Customer",
+    "Recipient",
+    "Channel",
+    "Status",
+    "Created",
+    "Sent",
+    "Delivered",
+    "Status changed",
+    "Error code",
+    "Failure reason",
+    "Sent by",
 )
 COLUMNS = {ExportKind.PAYMENTS: PAYMENT_COLUMNS, ExportKind.MESSAGES: MESSAGE_COLUMNS}
 _METHOD_WORDS = {PaymentMethod.CARD: "Card", PaymentMethod.ACH: "ACH"}
@@ -151,9 +172,18 @@ def _payments_query(business: Business, date_range: DateRange):
     )
     return (
         select(
-            Invoice.number, Customer.name, Payment.method, Payment.method_detail, Payment.amount_cents,
-            Payment.refunded_cents, Payment.status, Payment.created_at, outcomes.c.succeeded_at,
-            outcomes.c.failed_at, Payment.failure_reason, Payment.stripe_payment_intent_id,
+            Invoice.number,
+            Customer.name,
+            Payment.method,
+            Payment.method_detail,
+            Payment.amount_cents,
+            Payment.refunded_cents,
+            Payment.status,
+            Payment.created_at,
+            outcomes.c.succeeded_at,
+            outcomes.c.failed_at,
+            Payment.failure_reason,
+            Payment.stripe_payment_intent_id,
         )
         .join(Invoice, Invoice.id == Payment.invoice_id)
         .join(Customer, Customer.id == Invoice.customer_id)
@@ -166,13 +196,34 @@ def _payments_query(business: Business, date_range: DateRange):
 def payment_rows(session: Session, business: Business, date_range: DateRange) -> Iterator[list[str]]:
     tz = ZoneInfo(business.time_zone)
     statement = _payments_query(business, date_range).execution_options(yield_per=BATCH_ROWS)
-    for (number, customer, method, detail, amount, refunded, status, created, succeeded, failed,
-         reason, intent) in session.exec(statement):
+    for (
+        number,
+        customer,
+        method,
+        detail,
+        amount,
+        refunded,
+        status,
+        created,
+        succeeded,
+        failed,
+        reason,
+        intent,
+    ) in session.exec(statement):
         yield [
-            number, customer, _METHOD_WORDS.get(method, method), detail or "", dollars(amount),
+            number,
+            customer,
+            _METHOD_WORDS.get(method, method),
+            detail or "",
+            dollars(amount),
             "",  # Stripe's fee is not recorded here (it is on Stripe's balance transactions)
-            dollars(refunded) if refunded else "", _words(status), _moment(created, tz),
-            _moment(succeeded, tz), _moment(failed, tz), reason or "", intent or "",
+            dollars(refunded) if refunded else "",
+            _words(status),
+            _moment(created, tz),
+            _moment(succeeded, tz),
+            _moment(failed, tz),
+            reason or "",
+            intent or "",
         ]
 
 
@@ -200,9 +251,18 @@ def _messages_query(business: Business, date_range: DateRange):
     )
     return (
         select(
-            Invoice.number, Customer.name, OutboundMessage.to_address, OutboundMessage.channel,
-            OutboundMessage.status, OutboundMessage.created_at, events.c.sent_at, events.c.delivered_at,
-            OutboundMessage.updated_at, OutboundMessage.error_code, OutboundMessage.failure_reason, Employee.name,
+            Invoice.number,
+            Customer.name,
+            OutboundMessage.to_address,
+            OutboundMessage.channel,
+            OutboundMessage.status,
+            OutboundMessage.created_at,
+            events.c.sent_at,
+            events.c.delivered_at,
+            OutboundMessage.updated_at,
+            OutboundMessage.error_code,
+            OutboundMessage.failure_reason,
+            Employee.name,
         )
         .outerjoin(Invoice, Invoice.id == OutboundMessage.invoice_id)
         .outerjoin(Customer, Customer.id == Invoice.customer_id)
@@ -221,12 +281,33 @@ def _recipient(channel: str, address: str) -> str:
 def message_rows(session: Session, business: Business, date_range: DateRange) -> Iterator[list[str]]:
     tz = ZoneInfo(business.time_zone)
     statement = _messages_query(business, date_range).execution_options(yield_per=BATCH_ROWS)
-    for (number, customer, address, channel, status, created, sent, delivered, changed, code, reason,
-         sender) in session.exec(statement):
+    for (
+        number,
+        customer,
+        address,
+        channel,
+        status,
+        created,
+        sent,
+        delivered,
+        changed,
+        code,
+        reason,
+        sender,
+    ) in session.exec(statement):
         yield [
-            number or "", customer or "", _recipient(channel, address), _CHANNEL_WORDS.get(channel, channel),
-            _words(status), _moment(created, tz), _moment(sent, tz), _moment(delivered, tz),
-            _moment(changed, tz), code or "", reason or "", sender or "",
+            number or "",
+            customer or "",
+            _recipient(channel, address),
+            _CHANNEL_WORDS.get(channel, channel),
+            _words(status),
+            _moment(created, tz),
+            _moment(sent, tz),
+            _moment(delivered, tz),
+            _moment(changed, tz),
+            code or "",
+            reason or "",
+            sender or "",
         ]
 
 
@@ -257,8 +338,16 @@ def write_export(
     written. The caller commits: the audit row goes with the session."""
     rows = write_csv(out, COLUMNS[kind], _ROWS[kind](session, business, date_range))
     audit.record(
-        session, f"export.{kind.value}", "business", business.id, business_id=business.id,
-        employee=employee, actor=actor, start=date_range.start, end=date_range.end, rows=rows,
+        session,
+        f"export.{kind.value}",
+        "business",
+        business.id,
+        business_id=business.id,
+        employee=employee,
+        actor=actor,
+        start=date_range.start,
+        end=date_range.end,
+        rows=rows,
     )
     return rows
 

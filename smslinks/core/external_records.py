@@ -45,7 +45,9 @@ NO_LOCATION = "This customer has no service location with this external id."
 # Core's field names, in the words of the other system (a location's name is its street here).
 _LOCATION_FIELDS = {"street": "address_line1", "region": "state", "name": "address_line1"}
 _INVOICE_FIELDS = {
-    "customer_id": "customer_external_id", "location_id": "location_external_id", "tax": "tax_cents",
+    "customer_id": "customer_external_id",
+    "location_id": "location_external_id",
+    "tax": "tax_cents",
     "unit_price": "unit_price_cents",
 }
 
@@ -141,14 +143,19 @@ def _location_ids(
     ids: list[int | None] = []
     seen: set[str] = set()
     wanted = [row[0] if row else None for row in record.locations]
-    existing = {
-        loc.external_id: loc for loc in session.exec(
-            select(Location).where(
-                Location.business_id == business_id,
-                col(Location.external_id).in_([w for w in wanted if isinstance(w, str)]),
-            )
-        ).all()
-    } if wanted else {}
+    existing = (
+        {
+            loc.external_id: loc
+            for loc in session.exec(
+                select(Location).where(
+                    Location.business_id == business_id,
+                    col(Location.external_id).in_([w for w in wanted if isinstance(w, str)]),
+                )
+            ).all()
+        }
+        if wanted
+        else {}
+    )
     for index, external_id in enumerate(wanted):
         field = f"locations.{index}.external_id"
         if error := external_id_error(external_id):
@@ -161,8 +168,11 @@ def _location_ids(
             errors[field] = "This external id is another customer's service location."
         seen.add(external_id)
         location = existing.get(external_id)
-        ids.append(location.id if location is not None and customer is not None
-                   and location.customer_id == customer.id else None)
+        ids.append(
+            location.id
+            if location is not None and customer is not None and location.customer_id == customer.id
+            else None
+        )
     return ids, errors
 
 
@@ -172,22 +182,21 @@ def _draft(
     labels: dict[str, str] = {}
     kept_locations: list[tuple] = []
     if customer is not None:
-        labels = {e.email: e.label for e in session.exec(
-            select(EmailAddress).where(EmailAddress.customer_id == customer.id)
-        ).all()}
+        labels = {
+            e.email: e.label
+            for e in session.exec(select(EmailAddress).where(EmailAddress.customer_id == customer.id)).all()
+        }
         # Locations added in the office (no external id) stay as they are.
         kept_locations = [
             (loc.id, loc.name, loc.street, loc.city, loc.region, loc.postal_code)
             for loc in session.exec(
-                select(Location).where(Location.customer_id == customer.id, col(Location.external_id).is_(None))
+                select(Location)
+                .where(Location.customer_id == customer.id, col(Location.external_id).is_(None))
                 .order_by(col(Location.id))
             ).all()
         ]
     emails = [(address, labels.get(str(address or "").strip().lower(), "")) for address in record.emails]
-    listed = [
-        (location_id, "", *row[1:5])
-        for location_id, row in zip(location_ids, record.locations, strict=True)
-    ]
+    listed = [(location_id, "", *row[1:5]) for location_id, row in zip(location_ids, record.locations, strict=True)]
     return customers.CustomerDraft(
         name=record.name,
         phones=[(number, kind, label or "") for number, kind, label in record.phones],
@@ -243,9 +252,7 @@ def _snapshot(detail: customers.CustomerDetail) -> tuple:
     return (detail.name, detail.phones, detail.emails, detail.locations)
 
 
-def upsert_customer(
-    session: Session, employee: Employee, external_id: str, record: ExternalCustomer
-) -> UpsertResult:
+def upsert_customer(session: Session, employee: Employee, external_id: str, record: ExternalCustomer) -> UpsertResult:
     """Create or change the customer with this external id, in the caller's transaction."""
     require_permission(session, employee, Permission.MANAGE_CUSTOMERS)
     _require_external_id(external_id)
@@ -264,9 +271,7 @@ def upsert_customer(
         session.flush()
         return UpsertResult(customer.id, created=True, changed=True)
     before = _snapshot(customers._detail(session, customer, now))
-    known = set(session.exec(
-        select(Location.id).where(Location.customer_id == customer.id)
-    ).all())
+    known = set(session.exec(select(Location.id).where(Location.customer_id == customer.id)).all())
     after = customers.update_customer(session, employee, customer.id, draft, now=now)
     _name_new_locations(session, customer, listed, known)
     session.flush()
@@ -276,13 +281,18 @@ def upsert_customer(
 def _name_new_locations(session: Session, customer: Customer, listed: list[str], known) -> None:
     """Give the locations just added their external ids (they were added in the order listed)."""
     new = session.exec(
-        select(Location).where(Location.customer_id == customer.id, col(Location.external_id).is_(None))
+        select(Location)
+        .where(Location.customer_id == customer.id, col(Location.external_id).is_(None))
         .order_by(col(Location.id))
     ).all()
     new = [loc for loc in new if loc.id not in known]
-    taken = set(session.exec(
-        select(Location.external_id).where(Location.customer_id == customer.id, col(Location.external_id).is_not(None))
-    ).all())
+    taken = set(
+        session.exec(
+            select(Location.external_id).where(
+                Location.customer_id == customer.id, col(Location.external_id).is_not(None)
+            )
+        ).all()
+    )
     missing = [external_id for external_id in listed if external_id not in taken]
     for location, external_id in zip(new, missing, strict=True):
         location.external_id = external_id
@@ -311,9 +321,7 @@ def _invoice_parties(
             errors["customer_external_id"] = NO_CUSTOMER
     if customer is None:
         return None, None
-    places = session.exec(
-        select(Location).where(Location.customer_id == customer.id).order_by(col(Location.id))
-    ).all()
+    places = session.exec(select(Location).where(Location.customer_id == customer.id).order_by(col(Location.id))).all()
     if record.location_external_id is not None:
         location = next((p for p in places if p.external_id == record.location_external_id), None)
         if location is None:
@@ -322,14 +330,16 @@ def _invoice_parties(
     if len(places) == 1:
         return customer, places[0]
     errors["location_external_id"] = (
-        "This customer has no service location yet. Send the customer with one first." if not places
+        "This customer has no service location yet. Send the customer with one first."
+        if not places
         else f"This customer has {len(places)} service locations. Say which one (location_external_id)."
     )
     return customer, None
 
 
-def _invoice_draft(record: ExternalInvoice, customer: Customer | None, location: Location | None,
-                   errors: dict[str, str]) -> invoice_editing.InvoiceDraft:
+def _invoice_draft(
+    record: ExternalInvoice, customer: Customer | None, location: Location | None, errors: dict[str, str]
+) -> invoice_editing.InvoiceDraft:
     lines = []
     for index, row in enumerate(record.lines):
         if not isinstance(row, (tuple, list)) or len(row) != 3:
@@ -451,9 +461,7 @@ def _check_changeable(session: Session, invoice: Invoice, record: ExternalInvoic
         raise Conflict(f"Invoice #{invoice.number} is open already; it cannot go back to draft.")
 
 
-def upsert_invoice(
-    session: Session, employee: Employee, external_id: str, record: ExternalInvoice
-) -> UpsertResult:
+def upsert_invoice(session: Session, employee: Employee, external_id: str, record: ExternalInvoice) -> UpsertResult:
     """Create or change the invoice with this external id, in the caller's transaction. status "open"
     finalizes it (it gets its number). Changing a paid or void invoice raises Conflict; sending what
     it already says is fine and changes nothing."""

@@ -48,19 +48,35 @@ class Column:
 
 
 CUSTOMER_COLUMNS = (
-    Column("customer_external_id", "Required. Your system's id for the customer; rows with the same id are one customer.", "C-1001"),
-    Column("customer_name", "The customer's name. Leave it empty on every row of a customer to leave an existing customer as it is.", "Maria Garcia"),
+    Column(
+        "customer_external_id",
+        "Required. Your system's id for the customer; rows with the same id are one customer.",
+        "C-1001",
+    ),
+    Column(
+        "customer_name",
+        "The customer's name. Leave it empty on every row of a customer to leave an existing customer as it is.",
+        "Maria Garcia",
+    ),
     Column("phone", "A phone number; a customer's rows may give several.", "(512) 555-0104"),
     Column("phone_type", "Mobile (can receive texts), Home, Work or Other. Empty: Mobile.", "Mobile"),
     Column("email", "An email address; a customer's rows may give several.", "maria@example.com"),
-    Column("location_external_id", "Your id for the service location: the address below, and where the invoice's work was.", "L-1001-1"),
+    Column(
+        "location_external_id",
+        "Your id for the service location: the address below, and where the invoice's work was.",
+        "L-1001-1",
+    ),
     Column("address_line1", "Street address of the service location.", "100 Main St"),
     Column("city", "City.", "Austin"),
     Column("state", "State or province, e.g. TX.", "TX"),
     Column("postal_code", "ZIP or postal code (it gives the location's time zone).", "78701"),
 )
 INVOICE_COLUMNS = (
-    Column("invoice_external_id", "Your id for the invoice; rows with the same id are its lines. Empty: the row is only the customer.", "INV-5001"),
+    Column(
+        "invoice_external_id",
+        "Your id for the invoice; rows with the same id are its lines. Empty: the row is only the customer.",
+        "INV-5001",
+    ),
     Column("kind", "job, membership or statement. Empty: job.", "job"),
     Column("status", "open (finalized: it gets the next invoice number) or draft. Empty: open.", "open"),
     Column("due_on", "Due date, YYYY-MM-DD. Empty: 30 days from today.", "2027-01-15"),
@@ -73,16 +89,26 @@ COLUMNS = CUSTOMER_COLUMNS + INVOICE_COLUMNS
 # How rows become customers and invoices, as the import page and the template explain it.
 GROUPING_RULES = (
     "One row per invoice line. Row 1 names the columns; error messages count rows the same way.",
-    ("Rows with the same customer_external_id are one customer. Give its name and each location's address "
-     "on its first row; later rows may repeat them (the same) or leave them empty."),
-    ("Every phone and email on a customer's rows is one of its numbers and emails. The file gives the customer "
-     "whole: numbers, emails and imported locations it no longer lists are removed."),
-    ("Rows with the same invoice_external_id are the lines of one invoice, in file order; its kind, status, "
-     "due_on and tax go on any of its rows."),
-    ("A row without invoice_external_id is only its customer. A customer whose rows have no customer_name "
-     "is left as it is (it must exist already)."),
-    ("A row with an error skips its invoice whole (or, in a customer's cells, the customer and its invoices); "
-     "all other rows are imported. Importing the same file again changes nothing."),
+    (
+        "Rows with the same customer_external_id are one customer. Give its name and each location's address "
+        "on its first row; later rows may repeat them (the same) or leave them empty."
+    ),
+    (
+        "Every phone and email on a customer's rows is one of its numbers and emails. The file gives the customer "
+        "whole: numbers, emails and imported locations it no longer lists are removed."
+    ),
+    (
+        "Rows with the same invoice_external_id are the lines of one invoice, in file order; its kind, status, "
+        "due_on and tax go on any of its rows."
+    ),
+    (
+        "A row without invoice_external_id is only its customer. A customer whose rows have no customer_name "
+        "is left as it is (it must exist already)."
+    ),
+    (
+        "A row with an error skips its invoice whole (or, in a customer's cells, the customer and its invoices); "
+        "all other rows are imported. Importing the same file again changes nothing."
+    ),
 )
 COLUMN_NAMES = tuple(column.name for column in COLUMNS)
 REQUIRED_COLUMNS = ("customer_external_id",)
@@ -99,13 +125,86 @@ DEFAULT_STATUS = "open"
 # The template: two customers, one with two invoices (the first of two lines), one without any.
 # {due} and {later} become dates 30 and 60 days ahead, so the template imports as it is.
 TEMPLATE_ROWS = (
-    ("C-1001", "Maria Garcia", "(512) 555-0104", "Mobile", "maria@example.com", "L-1001-1", "100 Main St", "Austin",
-     "TX", "78701", "INV-5001", "job", "open", "{due}", "AC tune-up", "1", "125.00", "8.25"),
-    ("C-1001", "", "(512) 555-0177", "Home", "", "", "", "", "", "", "INV-5001", "", "", "", "Air filter", "2", "18.50", ""),
-    ("C-1001", "", "", "", "", "", "", "", "", "", "INV-5002", "membership", "draft", "{later}",
-     "Maintenance plan, 1 year", "1", "199.00", ""),
-    ("C-1002", "Sam Lee", "(303) 555-0101", "Mobile", "", "L-1002-1", "5 Elm St", "Denver", "CO", "80202",
-     "", "", "", "", "", "", "", ""),
+    (
+        "C-1001",
+        "Maria Garcia",
+        "(512) 555-0104",
+        "Mobile",
+        "maria@example.com",
+        "L-1001-1",
+        "100 Main St",
+        "Austin",
+        "TX",
+        "78701",
+        "INV-5001",
+        "job",
+        "open",
+        "{due}",
+        "AC tune-up",
+        "1",
+        "125.00",
+        "8.25",
+    ),
+    (
+        "C-1001",
+        "",
+        "(512) 555-0177",
+        "Home",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "INV-5001",
+        "",
+        "",
+        "",
+        "Air filter",
+        "2",
+        "18.50",
+        "",
+    ),
+    (
+        "C-1001",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "INV-5002",
+        "membership",
+        "draft",
+        "{later}",
+        "Maintenance plan, 1 year",
+        "1",
+        "199.00",
+        "",
+    ),
+    (
+        "C-1002",
+        "Sam Lee",
+        "(303) 555-0101",
+        "Mobile",
+        "",
+        "L-1002-1",
+        "5 Elm St",
+        "Denver",
+        "CO",
+        "80202",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ),
 )
 
 
@@ -240,7 +339,13 @@ def _agree(parsed: ParsedFile, group, column: str, value: str, row: int, what: s
     first, first_row = group.first[column]
     if first == value:
         return True
-    _fail(parsed, row, column, f'Row {first_row} gives "{first}" for this {what}. Give the same, or leave it empty.', group)
+    _fail(
+        parsed,
+        row,
+        column,
+        f'Row {first_row} gives "{first}" for this {what}. Give the same, or leave it empty.',
+        group,
+    )
     return False
 
 
@@ -248,7 +353,7 @@ def _row(parsed: ParsedFile, names: list[str], row: int, cells: list[str]) -> No
     if not any(cell.strip() for cell in cells):
         return  # spreadsheets leave blank rows at the end
     parsed.rows += 1
-    values = {name: " ".join(cell.split()) for name, cell in zip(names, cells) if name}
+    values = {name: " ".join(cell.split()) for name, cell in zip(names, cells, strict=False) if name}
 
     def get(column: str) -> str:
         return values.get(column, "")
@@ -263,8 +368,14 @@ def _row(parsed: ParsedFile, names: list[str], row: int, cells: list[str]) -> No
     customer.rows.append(row)
     invoice = _invoice_of_row(parsed, customer, row, get("invoice_external_id"), values)
     if len(cells) > len(names):
-        _fail(parsed, row, "", f"This row has {len(cells)} cells; the header names {len(names)} columns.",
-              customer, invoice)
+        _fail(
+            parsed,
+            row,
+            "",
+            f"This row has {len(cells)} cells; the header names {len(names)} columns.",
+            customer,
+            invoice,
+        )
         return
     _agree(parsed, customer, "customer_name", get("customer_name"), row, "customer")
     _customer_phone(parsed, customer, row, get("phone"), get("phone_type"))
@@ -301,8 +412,13 @@ def _customer_location(parsed: ParsedFile, customer: _Customer, row: int, locati
         return
     owner, owner_row = parsed.location_owner.setdefault(location_id, (customer.external_id, row))
     if owner != customer.external_id:
-        _fail(parsed, row, "location_external_id",
-              f"Row {owner_row} gives this location to customer {owner}. A service location has one customer.", customer)
+        _fail(
+            parsed,
+            row,
+            "location_external_id",
+            f"Row {owner_row} gives this location to customer {owner}. A service location has one customer.",
+            customer,
+        )
         return
     location = customer.locations.get(location_id)
     if location is None:
@@ -315,12 +431,18 @@ def _customer_location(parsed: ParsedFile, customer: _Customer, row: int, locati
             if len(location.address) == 1:
                 location.row = row
         elif location.address[part] != value:
-            _fail(parsed, row, part,
-                  f'Row {location.row} gives "{location.address[part]}" for this location. Give the same, or leave it empty.',
-                  customer)
+            _fail(
+                parsed,
+                row,
+                part,
+                f'Row {location.row} gives "{location.address[part]}" for this location. Give the same, or leave it empty.',
+                customer,
+            )
 
 
-def _invoice_of_row(parsed: ParsedFile, customer: _Customer, row: int, invoice_id: str, values: dict) -> _Invoice | None:
+def _invoice_of_row(
+    parsed: ParsedFile, customer: _Customer, row: int, invoice_id: str, values: dict
+) -> _Invoice | None:
     if not invoice_id:
         given = [column for column in _LINE + _INVOICE_FIELDS if values.get(column)]
         if given:
@@ -334,9 +456,14 @@ def _invoice_of_row(parsed: ParsedFile, customer: _Customer, row: int, invoice_i
         invoice = parsed.invoices[invoice_id] = _Invoice(invoice_id, customer.external_id)
         customer.invoices.append(invoice_id)
     elif invoice.customer_external_id != customer.external_id:
-        _fail(parsed, row, "customer_external_id",
-              f"Row {invoice.rows[0]} puts this invoice on customer {invoice.customer_external_id}. "
-              "All of an invoice's lines name its customer.", invoice)
+        _fail(
+            parsed,
+            row,
+            "customer_external_id",
+            f"Row {invoice.rows[0]} puts this invoice on customer {invoice.customer_external_id}. "
+            "All of an invoice's lines name its customer.",
+            invoice,
+        )
         return None
     invoice.rows.append(row)
     return invoice
@@ -344,8 +471,14 @@ def _invoice_of_row(parsed: ParsedFile, customer: _Customer, row: int, invoice_i
 
 def _invoice_cells(parsed: ParsedFile, invoice: _Invoice, row: int, values: dict) -> None:
     for column in ("kind", "status", "due_on"):
-        _agree(parsed, invoice, column, values.get(column, "").lower() if column != "due_on" else values.get(column, ""),
-               row, "invoice")
+        _agree(
+            parsed,
+            invoice,
+            column,
+            values.get(column, "").lower() if column != "due_on" else values.get(column, ""),
+            row,
+            "invoice",
+        )
     _agree(parsed, invoice, "location_external_id", values.get("location_external_id", ""), row, "invoice")
     if tax := values.get("tax", ""):
         errors: dict[str, str] = {}
@@ -367,11 +500,15 @@ def _details_need_a_name(parsed: ParsedFile) -> None:
     for customer in parsed.customers.values():
         if customer.name:
             continue
-        given = [(row, "phone") for _, _, row in customer.phones] + [(row, "email") for _, row in customer.emails] + [
-            (location.row, "address_line1") for location in customer.locations.values() if location.address
-        ]
+        given = (
+            [(row, "phone") for _, _, row in customer.phones]
+            + [(row, "email") for _, row in customer.emails]
+            + [(location.row, "address_line1") for location in customer.locations.values() if location.address]
+        )
         for row, column in sorted(set(given)):
-            _fail(parsed, row, column, "Give customer_name too: a customer's details are saved with its name.", customer)
+            _fail(
+                parsed, row, column, "Give customer_name too: a customer's details are saved with its name.", customer
+            )
 
 
 # ---------------------------------------------------------------- importing (or previewing)
@@ -497,9 +634,16 @@ def _begin(session: Session) -> None:
 def _audit(session: Session, employee_id: int, outcome: Outcome) -> None:
     employee = session.get(Employee, employee_id)
     audit.record(
-        session, "import.csv", "business", employee.business_id, business_id=employee.business_id, employee=employee,
-        rows=outcome.rows, rows_with_errors=outcome.rows_with_errors,
-        customers=vars(outcome.customers), invoices=vars(outcome.invoices),
+        session,
+        "import.csv",
+        "business",
+        employee.business_id,
+        business_id=employee.business_id,
+        employee=employee,
+        rows=outcome.rows,
+        rows_with_errors=outcome.rows_with_errors,
+        customers=vars(outcome.customers),
+        invoices=vars(outcome.invoices),
     )
     session.commit()
 
@@ -513,13 +657,18 @@ def _first_error_row(outcome: Outcome, rows: list[int]) -> int:
     return min((row for row in rows if row in outcome.error_rows), default=rows[0])
 
 
-def _import_customer(session: Session, employee: Employee, parsed: ParsedFile, customer: _Customer, outcome: Outcome) -> None:
+def _import_customer(
+    session: Session, employee: Employee, parsed: ParsedFile, customer: _Customer, outcome: Outcome
+) -> None:
     invoices = [parsed.invoices[invoice_id] for invoice_id in customer.invoices]
     if not customer.broken and customer.name:
         try:
             with session.begin_nested():
-                outcome.customers.add(external_records.upsert_customer(
-                    session, employee, customer.external_id, _external_customer(customer)))
+                outcome.customers.add(
+                    external_records.upsert_customer(
+                        session, employee, customer.external_id, _external_customer(customer)
+                    )
+                )
         except NotAllowed:
             raise
         except FieldErrors as refused:
@@ -543,8 +692,9 @@ def _import_invoice(session: Session, employee: Employee, invoice: _Invoice, out
     if not invoice.broken:
         try:
             with session.begin_nested():
-                outcome.invoices.add(external_records.upsert_invoice(
-                    session, employee, invoice.external_id, _external_invoice(invoice)))
+                outcome.invoices.add(
+                    external_records.upsert_invoice(session, employee, invoice.external_id, _external_invoice(invoice))
+                )
             return
         except NotAllowed:
             raise
@@ -583,8 +733,13 @@ def _external_invoice(invoice: _Invoice) -> ExternalInvoice:
 
 
 # external_records names fields in the REST API's words; the file's columns and rows are these.
-_CUSTOMER_PARTS = {"name": "customer_name", "number": "phone", "type": "phone_type", "label": "phone",
-                   "external_id": "location_external_id"}
+_CUSTOMER_PARTS = {
+    "name": "customer_name",
+    "number": "phone",
+    "type": "phone_type",
+    "label": "phone",
+    "external_id": "location_external_id",
+}
 _INVOICE_PARTS = {"description": "line_description", "quantity": "quantity", "unit_price_cents": "unit_price"}
 
 
@@ -604,7 +759,10 @@ def _customer_errors(customer: _Customer, fields: dict[str, str]) -> list[RowErr
         elif parts[0] == "emails" and index is not None and index < len(customer.emails):
             row, column = customer.emails[index][1], "email"
         elif parts[0] == "locations" and index is not None and index < len(locations):
-            row, column = locations[index].row, _CUSTOMER_PARTS.get(parts[-1], parts[-1] if parts[-1] in _ADDRESS else "")
+            row, column = (
+                locations[index].row,
+                _CUSTOMER_PARTS.get(parts[-1], parts[-1] if parts[-1] in _ADDRESS else ""),
+            )
         elif parts[0] in ("phones", "emails", "locations"):
             column = {"phones": "phone", "emails": "email", "locations": "location_external_id"}[parts[0]]
         found.append(RowError(row, column, message))

@@ -43,22 +43,85 @@ class Keyword(StrEnum):
 
 # Whole-message keywords (after dropping punctuation, case, accents and politeness).
 OPT_OUT_WORDS = {
-    "stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "opt out",
-    "alto", "parar", "para", "pare", "paren", "basta", "cancelar", "detener", "baja", "dar de baja", "darme de baja",
-    "arret", "arreter", "arrete", "arretez", "fin", "annuler", "desabonner", "desinscrire",
+    "stop",
+    "stopall",
+    "stop all",
+    "unsubscribe",
+    "cancel",
+    "end",
+    "quit",
+    "revoke",
+    "optout",
+    "opt out",
+    "alto",
+    "parar",
+    "para",
+    "pare",
+    "paren",
+    "basta",
+    "cancelar",
+    "detener",
+    "baja",
+    "dar de baja",
+    "darme de baja",
+    "arret",
+    "arreter",
+    "arrete",
+    "arretez",
+    "fin",
+    "annuler",
+    "desabonner",
+    "desinscrire",
 }
 OPT_IN_WORDS = {"start", "yes", "unstop", "si", "oui"}
 HELP_WORDS = {"help", "info", "ayuda", "aide"}
 POLITENESS = {
-    "please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "ty", "ok", "okay", "just",
-    "por", "favor", "gracias", "ya", "merci", "svp", "s", "il", "vous", "plait",
+    "please",
+    "pls",
+    "plz",
+    "now",
+    "thanks",
+    "thank",
+    "you",
+    "thx",
+    "ty",
+    "ok",
+    "okay",
+    "just",
+    "por",
+    "favor",
+    "gracias",
+    "ya",
+    "merci",
+    "svp",
+    "s",
+    "il",
+    "vous",
+    "plait",
 }
 # A clause starting with one of these is a stop ("STOP, wrong number", "stop it")...
 LEADING_STOP_WORDS = {"stop", "stopall", "unsubscribe", "optout", "alto", "parar", "arret", "arretez"}
 # ...unless it is ordinary speech ("stop by tomorrow").
 ORDINARY_AFTER_STOP = {"by", "in", "over", "at"}
-NEGATIONS = {"not", "no", "never", "dont", "doesnt", "didnt", "wont", "cant", "cannot", "isnt", "wouldnt",
-             "shouldnt", "ne", "n", "pas", "nunca", "jamais"}
+NEGATIONS = {
+    "not",
+    "no",
+    "never",
+    "dont",
+    "doesnt",
+    "didnt",
+    "wont",
+    "cant",
+    "cannot",
+    "isnt",
+    "wouldnt",
+    "shouldnt",
+    "ne",
+    "n",
+    "pas",
+    "nunca",
+    "jamais",
+}
 # How many words before a phrase a negation still applies to it ("don't ever stop texting").
 NEGATION_REACH = 3
 
@@ -72,8 +135,14 @@ _DETERMINERS = r"(all |the |these |this |those |your |my |any |las |los |mis |su
 STOP_PHRASES = [
     re.compile(pattern)
     for pattern in (
-        r"\bunsubscrib\w*", r"\brevok\w*", r"\bopt(ed|ing)? (me )?out\b", r"\boptout\b", r"\bstopall\b",
-        r"\bdesabonn\w*", r"\bdesinscri\w*", r"\bde baja\b",
+        r"\bunsubscrib\w*",
+        r"\brevok\w*",
+        r"\bopt(ed|ing)? (me )?out\b",
+        r"\boptout\b",
+        r"\bstopall\b",
+        r"\bdesabonn\w*",
+        r"\bdesinscri\w*",
+        r"\bde baja\b",
         rf"\b(stop|quit|cease|end|cancel|cancelar|parar|paren?|deten\w*|annuler|arret\w*) {_DETERMINERS}"
         rf"({_MESSAGES})\b",
         r"\bno more (texts?|text messages|messages|msgs|txts|sms|reminders)\b",
@@ -97,9 +166,28 @@ DO_NOT_CONTACT = re.compile(
 # Every reply using one of these is a revocation or ambiguous. ("para" is also Spanish for "for",
 # "alto" for "high": only whole-message or stop phrases count for them.)
 REVOCATION_WORDS = {
-    "stop", "stopall", "quit", "end", "revoke", "cancel", "unsubscribe", "optout",
-    "parar", "pare", "paren", "basta", "cancelar", "detener",
-    "arret", "arreter", "arrete", "arretez", "annuler", "fin", "desabonner", "desinscrire",
+    "stop",
+    "stopall",
+    "quit",
+    "end",
+    "revoke",
+    "cancel",
+    "unsubscribe",
+    "optout",
+    "parar",
+    "pare",
+    "paren",
+    "basta",
+    "cancelar",
+    "detener",
+    "arret",
+    "arreter",
+    "arrete",
+    "arretez",
+    "annuler",
+    "fin",
+    "desabonner",
+    "desinscrire",
 }
 
 
@@ -150,15 +238,24 @@ def _asks_to_stop(text: str) -> bool:
 def _affirmed(text: str, phrase: re.Pattern) -> bool:
     """The phrase occurs with no negation in the few words before it."""
     return any(
-        not NEGATIONS.intersection(text[: match.start()].split()[-NEGATION_REACH:])
-        for match in phrase.finditer(text)
+        not NEGATIONS.intersection(text[: match.start()].split()[-NEGATION_REACH:]) for match in phrase.finditer(text)
     )
 
 
 # Answers to "Do you still want invoice texts from us?" (after dropping politeness).
 KEEP_WORDS = OPT_IN_WORDS | {
-    "keep", "keep them", "keep texting", "keep sending", "keep them coming", "yes keep", "yes keep them",
-    "y", "yeah", "yep", "yup", "sure",
+    "keep",
+    "keep them",
+    "keep texting",
+    "keep sending",
+    "keep them coming",
+    "yes keep",
+    "yes keep them",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "sure",
 }
 NO_WORDS = {"no", "n", "nope", "nah", "non", "no more"}
 
@@ -184,6 +281,8 @@ CLARIFICATION = (
 OPTED_OUT = "You're unsubscribed and will get no more invoice texts. Reply START to resubscribe."
 OPTED_IN = "You're resubscribed to invoice texts. Reply STOP to opt out."
 KEPT = "Thanks, you'll keep getting invoice texts. Reply STOP anytime to opt out."
+
+
 def help_text(business: Business) -> str:
     contact = []
     if business.phone:
@@ -239,7 +338,12 @@ def business_for(session: Session, to_number: str, from_number: str) -> Business
 
 
 def receive(
-    session: Session, *, from_number: str, to_number: str, body: str, provider_id: str | None = None,
+    session: Session,
+    *,
+    from_number: str,
+    to_number: str,
+    body: str,
+    provider_id: str | None = None,
     now: datetime | None = None,
 ) -> InboundResult:
     """Apply one inbound text (in the caller's transaction) and say what to answer.
@@ -258,15 +362,29 @@ def receive(
         keyword = classify_answer(body)
     reply = _apply(session, business, from_number, body, keyword, question, provider_id, now)
     audit.record(
-        session, "sms.reply_received", "phone", from_number, business_id=business.id,
-        actor=audit.CUSTOMER_ACTOR, keyword=keyword.value, body=body[:320], provider_id=provider_id, answer=reply,
+        session,
+        "sms.reply_received",
+        "phone",
+        from_number,
+        business_id=business.id,
+        actor=audit.CUSTOMER_ACTOR,
+        keyword=keyword.value,
+        body=body[:320],
+        provider_id=provider_id,
+        answer=reply,
     )
     return InboundResult(keyword, reply, business.id)
 
 
 def _apply(
-    session: Session, business: Business, e164: str, body: str, keyword: Keyword,
-    question: SmsOptOutQuestion | None, provider_id: str | None, now: datetime,
+    session: Session,
+    business: Business,
+    e164: str,
+    body: str,
+    keyword: Keyword,
+    question: SmsOptOutQuestion | None,
+    provider_id: str | None,
+    now: datetime,
 ) -> str | None:
     """Change consent as the reply asks; the answer to send back, if any. An open question is
     closed first: should the workers have just closed it for silence, the opt-out they made is
@@ -325,7 +443,8 @@ class Resolution(StrEnum):
 def open_question(session: Session, business_id: int, e164: str) -> SmsOptOutQuestion | None:
     return session.exec(
         select(SmsOptOutQuestion).where(
-            SmsOptOutQuestion.business_id == business_id, SmsOptOutQuestion.e164 == e164,
+            SmsOptOutQuestion.business_id == business_id,
+            SmsOptOutQuestion.e164 == e164,
             SmsOptOutQuestion.resolved_at.is_(None),
         )
     ).first()
@@ -348,8 +467,16 @@ def _ask(
     ).first()
     if asked is None:
         return None
-    audit.record(session, "sms.clarification_asked", "phone", e164, business_id=business.id,
-                 question_id=asked.id, reply=_excerpt(body, 80), provider_id=provider_id)
+    audit.record(
+        session,
+        "sms.clarification_asked",
+        "phone",
+        e164,
+        business_id=business.id,
+        question_id=asked.id,
+        reply=_excerpt(body, 80),
+        provider_id=provider_id,
+    )
     return signed(business.name, CLARIFICATION)
 
 
@@ -364,9 +491,15 @@ def _resolve(session: Session, question: SmsOptOutQuestion, resolution: Resoluti
         return False
     expired = resolution is Resolution.NO_ANSWER
     audit.record(
-        session, "sms.clarification_expired" if expired else "sms.clarification_answered", "phone", question.e164,
-        business_id=question.business_id, actor=audit.SYSTEM_ACTOR if expired else audit.CUSTOMER_ACTOR,
-        question_id=question.id, resolution=resolution.value, **detail,
+        session,
+        "sms.clarification_expired" if expired else "sms.clarification_answered",
+        "phone",
+        question.e164,
+        business_id=question.business_id,
+        actor=audit.SYSTEM_ACTOR if expired else audit.CUSTOMER_ACTOR,
+        question_id=question.id,
+        resolution=resolution.value,
+        **detail,
     )
     return True
 
@@ -397,7 +530,12 @@ def _revoke_for_silence(session: Session, question: SmsOptOutQuestion, now: date
         return  # already opted out some other way: no second confirmation
     business = session.get(Business, question.business_id)
     outbox.enqueue(
-        session, business_id=business.id, channel=Channel.SMS, to_address=question.e164,
-        body=signed(business.name, OPTED_OUT), from_address=business.default_sending_number,
-        actor=audit.SYSTEM_ACTOR, idempotency_key=f"{consent.CONFIRMATION_KEY_PREFIX}question-{question.id}",
+        session,
+        business_id=business.id,
+        channel=Channel.SMS,
+        to_address=question.e164,
+        body=signed(business.name, OPTED_OUT),
+        from_address=business.default_sending_number,
+        actor=audit.SYSTEM_ACTOR,
+        idempotency_key=f"{consent.CONFIRMATION_KEY_PREFIX}question-{question.id}",
     )

@@ -137,8 +137,11 @@ def _quantity(value, field: str, errors: dict[str, str]) -> Decimal | None:
         errors[field] = "Enter the quantity as a number such as 1 or 2.5."
         return None
     if not quantity.is_finite() or abs(quantity) > 10**9:
-        errors[field] = "Enter the quantity as a number such as 1 or 2.5." if not quantity.is_finite() \
+        errors[field] = (
+            "Enter the quantity as a number such as 1 or 2.5."
+            if not quantity.is_finite()
             else f"The quantity can be at most {MAX_QUANTITY:,}."
+        )
     elif quantity <= 0:
         errors[field] = "The quantity must be more than 0."
     elif quantity > MAX_QUANTITY:
@@ -262,9 +265,14 @@ def _check_may_edit(session: Session, employee: Employee, invoice: Invoice) -> N
 
 
 def _payment_blocks_edit(session: Session, invoice_id: int) -> bool:
-    return session.exec(
-        select(Payment.id).where(Payment.invoice_id == invoice_id, Payment.status != PaymentStatus.FAILED.value).limit(1)
-    ).first() is not None
+    return (
+        session.exec(
+            select(Payment.id)
+            .where(Payment.invoice_id == invoice_id, Payment.status != PaymentStatus.FAILED.value)
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def edit_blocked(session: Session, invoice: Invoice) -> str:
@@ -275,8 +283,10 @@ def edit_blocked(session: Session, invoice: Invoice) -> str:
     if status is InvoiceStatus.PAID:
         return "This invoice is paid, so it cannot be changed."
     if invoice.amount_paid_cents > 0 or _payment_blocks_edit(session, invoice.id):
-        return ("A payment has been made (or is on its way) on this invoice, so it cannot be changed. "
-                "Refund the payment first, or void it and issue a new invoice.")
+        return (
+            "A payment has been made (or is on its way) on this invoice, so it cannot be changed. "
+            "Refund the payment first, or void it and issue a new invoice."
+        )
     return ""
 
 
@@ -286,7 +296,11 @@ def void_blocked(session: Session, invoice: Invoice) -> str:
     payments = session.exec(select(Payment).where(Payment.invoice_id == invoice.id)).all()
     if any(p.status == PaymentStatus.PROCESSING for p in payments):
         return "A payment on this invoice is still processing. Wait for it to clear or fail, then refund it first."
-    if invoice.status == InvoiceStatus.PAID or invoice.amount_paid_cents > 0 or any(p.collected_cents > 0 for p in payments):
+    if (
+        invoice.status == InvoiceStatus.PAID
+        or invoice.amount_paid_cents > 0
+        or any(p.collected_cents > 0 for p in payments)
+    ):
         return "This invoice has a payment. Refund the payment first, then void the invoice."
     return ""
 
@@ -336,8 +350,11 @@ def _checked_parties(
     elif customer is not None and location.customer_id != customer.id:
         errors["location_id"] = "That service location is not this customer's."
         location = None
-    if job is not None and customer is not None and location is not None and (
-        job.customer_id != customer.id or job.location_id != location.id
+    if (
+        job is not None
+        and customer is not None
+        and location is not None
+        and (job.customer_id != customer.id or job.location_id != location.id)
     ):
         errors["job_id"] = "That job is for another customer or service location."
     if not _sees_all(session, employee) and not (job is not None and job.technician_id == employee.id):
@@ -436,14 +453,28 @@ def save_invoice(session: Session, employee: Employee, invoice_id: int | None, d
     invoice.subtotal_cents, invoice.tax_cents, invoice.total_cents = sums.subtotal_cents, tax_cents, sums.total_cents
     session.add(invoice)
     for position, line in enumerate(lines, start=1):
-        session.add(InvoiceLine(
-            invoice_id=invoice.id, position=position, description=line.description, quantity=line.quantity,
-            unit_price_cents=line.unit_price_cents, amount_cents=line.amount_cents,
-        ))
+        session.add(
+            InvoiceLine(
+                invoice_id=invoice.id,
+                position=position,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                amount_cents=line.amount_cents,
+            )
+        )
     audit.record(
-        session, "invoice.created" if created else "invoice.changed", "invoice", invoice.id,
-        business_id=invoice.business_id, employee=employee, number=invoice.number, status=invoice.status,
-        total_cents=invoice.total_cents, lines=len(lines), before=before,
+        session,
+        "invoice.created" if created else "invoice.changed",
+        "invoice",
+        invoice.id,
+        business_id=invoice.business_id,
+        employee=employee,
+        number=invoice.number,
+        status=invoice.status,
+        total_cents=invoice.total_cents,
+        lines=len(lines),
+        before=before,
     )
     invoices.touch(session, invoice.id)
     session.flush()
@@ -490,9 +521,12 @@ def next_number(session: Session, business_id: int, kind: str = INVOICE_COUNTER)
         ).scalar_one()
         number = str(taken)
         # A number given some other way (an import, the demo) is skipped, never given twice.
-        if session.exec(
-            select(target.id).where(target.business_id == business_id, target.number == number).limit(1)
-        ).first() is None:
+        if (
+            session.exec(
+                select(target.id).where(target.business_id == business_id, target.number == number).limit(1)
+            ).first()
+            is None
+        ):
             return number
 
 
@@ -513,8 +547,17 @@ def finalize(session: Session, employee: Employee, invoice_id: int) -> str:
     invoice.status = InvoiceStatus.OPEN
     invoice.issued_on = today
     session.add(invoice)
-    audit.record(session, "invoice.finalized", "invoice", invoice.id, business_id=invoice.business_id,
-                 employee=employee, number=invoice.number, draft_label=label, total_cents=invoice.total_cents)
+    audit.record(
+        session,
+        "invoice.finalized",
+        "invoice",
+        invoice.id,
+        business_id=invoice.business_id,
+        employee=employee,
+        number=invoice.number,
+        draft_label=label,
+        total_cents=invoice.total_cents,
+    )
     invoices.touch(session, invoice.id)
     session.flush()
     return invoice.number
@@ -544,15 +587,27 @@ def void(session: Session, employee: Employee, invoice_id: int, reason: str) -> 
         )
     ).all()
     canceled = delivery.transition_many(
-        session, list(waiting), MessageStatus.CANCELED,
-        allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED}, actor=employee.name,
-        failure_reason=VOIDED_TEXT_REASON, detail=VOIDED_TEXT_REASON,
+        session,
+        list(waiting),
+        MessageStatus.CANCELED,
+        allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED},
+        actor=employee.name,
+        failure_reason=VOIDED_TEXT_REASON,
+        detail=VOIDED_TEXT_REASON,
     )
     invoice.status = InvoiceStatus.VOID
     session.add(invoice)
-    audit.record(session, "invoice.voided", "invoice", invoice.id, business_id=invoice.business_id,
-                 employee=employee, number=invoice.number, reason=reason,
-                 canceled_messages=sorted(m.id for m in canceled))
+    audit.record(
+        session,
+        "invoice.voided",
+        "invoice",
+        invoice.id,
+        business_id=invoice.business_id,
+        employee=employee,
+        number=invoice.number,
+        reason=reason,
+        canceled_messages=sorted(m.id for m in canceled),
+    )
     invoices.touch(session, invoice.id)
     webhooks.record_invoice_event(session, invoice, "invoice.voided", reason=reason)
     session.flush()
@@ -648,7 +703,10 @@ def _job_choices(session: Session, employee: Employee, customer_id: int) -> list
     rows = session.exec(statement.order_by(col(Job.scheduled_start).desc()).limit(50)).all()
     zone = session.get(Business, employee.business_id).time_zone
     return [
-        Choice(row.id, f"Job #{row.number} · {display.day(display.local(row.scheduled_start, zone).date())} · {row.summary}")
+        Choice(
+            row.id,
+            f"Job #{row.number} · {display.day(display.local(row.scheduled_start, zone).date())} · {row.summary}",
+        )
         for row in rows
     ]
 
@@ -661,8 +719,10 @@ def new_invoice_form(
     location_id = None
     if job_id is not None:
         job = session.get(Job, job_id)
-        if job is None or job.business_id != employee.business_id or (
-            not _sees_all(session, employee) and job.technician_id != employee.id
+        if (
+            job is None
+            or job.business_id != employee.business_id
+            or (not _sees_all(session, employee) and job.technician_id != employee.id)
         ):
             raise NotFound(jobs.NOT_YOURS)
         customer_id, location_id = job.customer_id, job.location_id
@@ -676,11 +736,19 @@ def new_invoice_form(
         location_id = locations[0].id
     today = _business_today(session, employee.business_id)
     return EditorData(
-        invoice_id=None, number="", status=InvoiceStatus.DRAFT.value, customer_id=customer.id,
-        customer_name=customer.name, location_id=location_id, job_id=job_id, kind=InvoiceKind.JOB.value,
-        lines=[EditorLine("", "1", "")], tax="0.00",
+        invoice_id=None,
+        number="",
+        status=InvoiceStatus.DRAFT.value,
+        customer_id=customer.id,
+        customer_name=customer.name,
+        location_id=location_id,
+        job_id=job_id,
+        kind=InvoiceKind.JOB.value,
+        lines=[EditorLine("", "1", "")],
+        tax="0.00",
         due_on=(today + timedelta(days=DEFAULT_TERMS_DAYS)).isoformat(),
-        locations=locations, jobs=_job_choices(session, employee, customer.id),
+        locations=locations,
+        jobs=_job_choices(session, employee, customer.id),
     )
 
 
@@ -694,10 +762,21 @@ def edit_form(session: Session, employee: Employee, invoice_id: int) -> EditorDa
         select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
     ).all()
     return EditorData(
-        invoice_id=invoice.id, number=invoice.number, status=invoice.status, customer_id=customer.id,
-        customer_name=customer.name, location_id=invoice.location_id, job_id=invoice.job_id, kind=invoice.kind,
-        lines=[EditorLine(line.description, _quantity_text(line.quantity), dollars(line.unit_price_cents))
-               for line in lines] or [EditorLine("", "1", "")],
-        tax=dollars(invoice.tax_cents), due_on=invoice.due_on.isoformat(),
-        locations=_location_choices(session, customer.id), jobs=_job_choices(session, employee, customer.id),
+        invoice_id=invoice.id,
+        number=invoice.number,
+        status=invoice.status,
+        customer_id=customer.id,
+        customer_name=customer.name,
+        location_id=invoice.location_id,
+        job_id=invoice.job_id,
+        kind=invoice.kind,
+        lines=[
+            EditorLine(line.description, _quantity_text(line.quantity), dollars(line.unit_price_cents))
+            for line in lines
+        ]
+        or [EditorLine("", "1", "")],
+        tax=dollars(invoice.tax_cents),
+        due_on=invoice.due_on.isoformat(),
+        locations=_location_choices(session, customer.id),
+        jobs=_job_choices(session, employee, customer.id),
     )

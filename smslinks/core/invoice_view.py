@@ -174,8 +174,13 @@ def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDeta
 def _bank_payment_in_flight(session: Session, invoice) -> dict[str, str]:
     in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
     if in_flight is None or invoice.status != InvoiceStatus.OPEN:
-        return {"shown_status": invoice.status, "bank_processing": "", "bank_pending": "",
-                "balance": display.money(invoice.balance_cents), "balance_label": "Balance due"}
+        return {
+            "shown_status": invoice.status,
+            "bank_processing": "",
+            "bank_pending": "",
+            "balance": display.money(invoice.balance_cents),
+            "balance_label": "Balance due",
+        }
     zone = session.get(Business, invoice.business_id).time_zone
     amount = display.money(in_flight.amount_cents)
     since = display.short_day(display.local(in_flight.since, zone))
@@ -246,8 +251,13 @@ def revoke_links(session: Session, employee: Employee, invoice_id: int) -> int:
     count = links.revoke_all(session, invoice)
     if count:
         audit.record(
-            session, "payment_link.revoked", "invoice", invoice.id,
-            business_id=invoice.business_id, employee=employee, links=count,
+            session,
+            "payment_link.revoked",
+            "invoice",
+            invoice.id,
+            business_id=invoice.business_id,
+            employee=employee,
+            links=count,
         )
         invoices.touch(session, invoice.id)
     return count
@@ -314,9 +324,11 @@ def timeline(session: Session, employee: Employee, invoice_id: int, now: datetim
         ).all():
             events.setdefault(event.message_id, []).append(event)
         sender_ids = {m.sent_by_employee_id for m in messages if m.sent_by_employee_id}
-        senders = dict(
-            session.exec(select(Employee.id, Employee.name).where(col(Employee.id).in_(sender_ids))).all()
-        ) if sender_ids else {}
+        senders = (
+            dict(session.exec(select(Employee.id, Employee.name).where(col(Employee.id).in_(sender_ids))).all())
+            if sender_ids
+            else {}
+        )
     now = now or utcnow()
     return [
         _entry(message, events.get(message.id, []), senders, business.time_zone, location.time_zone, now)
@@ -367,7 +379,7 @@ def _kind_of(message: OutboundMessage, is_text: bool) -> str:
 
 
 def _history(events: list[MessageStatusEvent], zone: str) -> str:
-    """"Queued 3:05 PM · Sent 3:05 PM · Delivered 3:06 PM", once there is more than one step."""
+    """ "Queued 3:05 PM · Sent 3:05 PM · Delivered 3:06 PM", once there is more than one step."""
     steps = _distinct_statuses(events)
     if len(steps) < 2:
         return ""
@@ -384,4 +396,3 @@ def _distinct_statuses(events: list[MessageStatusEvent]) -> list[MessageStatusEv
             seen.add(event.status)
             steps.append(event)
     return steps
-

@@ -114,9 +114,7 @@ def _matching_customer_ids(session: Session, business_id: int, text: str) -> tup
         found.update(customer_id for customer_id, _ in owners if customer_id is not None)
         location_ids = [location_id for _, location_id in owners if location_id is not None]
         if location_ids:
-            found.update(
-                session.exec(select(Location.customer_id).where(col(Location.id).in_(location_ids))).all()
-            )
+            found.update(session.exec(select(Location.customer_id).where(col(Location.id).in_(location_ids))).all())
     return sorted(found), too_many
 
 
@@ -157,7 +155,9 @@ def search(
         # MAX_MATCHED_CUSTOMERS customers, read from ix_invoice_by_customer alone). Left to itself
         # PostgreSQL may instead walk the date index from the newest invoice down looking for them:
         # 100+ ms at a million invoices when they are all old.
-        by_customer = select(Invoice.id, Invoice.issued_on).where(*conditions, col(Invoice.customer_id).in_(customer_ids))
+        by_customer = select(Invoice.id, Invoice.issued_on).where(
+            *conditions, col(Invoice.customer_id).in_(customer_ids)
+        )
         by_number = select(Invoice.id, Invoice.issued_on).where(*conditions, Invoice.number == text.lstrip("#").upper())
         matched = by_customer.union(by_number).cte("matched").prefix_with("MATERIALIZED")
         page = (
@@ -258,8 +258,7 @@ def payments_in_flight(session: Session, invoice_ids: list[int]) -> dict[int, Pa
         .group_by(Payment.invoice_id)
     ).all()
     return {
-        invoice_id: PaymentsInFlight(int(total), since, bool(all_bank))
-        for invoice_id, total, since, all_bank in rows
+        invoice_id: PaymentsInFlight(int(total), since, bool(all_bank)) for invoice_id, total, since, all_bank in rows
     }
 
 

@@ -82,9 +82,7 @@ def lookup(session: Session, token: str, now: datetime | None = None) -> LinkLoo
     """What a token opens. Unknown and expired tokens get the same answer."""
     if not token or len(token) > 64:
         return LinkLookup(LinkState.EXPIRED)
-    link = session.exec(
-        select(PaymentLink).where(PaymentLink.token_hash == tokens.token_hash(token))
-    ).first()
+    link = session.exec(select(PaymentLink).where(PaymentLink.token_hash == tokens.token_hash(token))).first()
     if link is None or link.expires_at <= (now or utcnow()):
         return LinkLookup(LinkState.EXPIRED)
     invoice = session.get(Invoice, link.invoice_id)

@@ -44,9 +44,7 @@ NUMBERS = {"sms_per_recipient_daily_limit": (1, 10), "link_valid_days": (1, 90)}
 SMS_DEPENDENTS = ("office_sms_enabled", "mobile_email_enabled", "mobile_sms_enabled")
 SMS_SWITCHES = ("sms_links_enabled", *SMS_DEPENDENTS)
 
-MOBILE_SMS_NEEDS_EMAIL = (
-    "SMS invoice links via Mobile can only be on while email invoice links in Mobile are on."
-)
+MOBILE_SMS_NEEDS_EMAIL = "SMS invoice links via Mobile can only be on while email invoice links in Mobile are on."
 SMS_LINKS_FIRST = "Turn on SMS invoice links first."
 NEEDS_A_PAYMENT_METHOD = "Accept at least one payment method (cards or ACH)."
 NUMBER_RULES = {
@@ -166,9 +164,7 @@ def checked(
         after.update(dict.fromkeys(SMS_DEPENDENTS, False))
     if after["mobile_sms_enabled"] and not after["mobile_email_enabled"]:
         raise DomainError(MOBILE_SMS_NEEDS_EMAIL)
-    if not business.sms_links_available and any(
-        after[name] and not before[name] for name in SMS_SWITCHES
-    ):
+    if not business.sms_links_available and any(after[name] and not before[name] for name in SMS_SWITCHES):
         raise DomainError(sms_readiness.ACCOUNT_NOT_ENABLED)
     if not (after["card_enabled"] or after["ach_enabled"]):
         raise DomainError(NEEDS_A_PAYMENT_METHOD)
@@ -187,9 +183,16 @@ def save(session: Session, employee: Employee, changes: Mapping[str, object]) ->
     for name in changed:
         setattr(settings, name, after[name])
         audit.record(
-            session, "settings.online_payments", "payment_settings", settings.id,
-            business_id=business.id, employee=employee,
-            setting=name, label=LABELS[name], before=before[name], after=after[name],
+            session,
+            "settings.online_payments",
+            "payment_settings",
+            settings.id,
+            business_id=business.id,
+            employee=employee,
+            setting=name,
+            label=LABELS[name],
+            before=before[name],
+            after=after[name],
         )
     if changed:
         settings.updated_at = utcnow()

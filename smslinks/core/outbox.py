@@ -54,9 +54,16 @@ def enqueue(
     session.flush()
     session.add(MessageStatusEvent(message_id=message.id, status=message.status))
     audit.record(
-        session, f"{message.channel}.queued", "outbound_message", message.id,
-        business_id=business_id, employee=employee, actor=actor,
-        invoice_id=invoice_id, to=to_address, scheduled_for=send_after if scheduled else None,
+        session,
+        f"{message.channel}.queued",
+        "outbound_message",
+        message.id,
+        business_id=business_id,
+        employee=employee,
+        actor=actor,
+        invoice_id=invoice_id,
+        to=to_address,
+        scheduled_for=send_after if scheduled else None,
     )
     invoices.touch(session, invoice_id)
     return message

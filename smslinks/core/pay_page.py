@@ -203,9 +203,7 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
     lines = session.exec(
         select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
     ).all()
-    payments = session.exec(
-        select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.created_at)
-    ).all()
+    payments = session.exec(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.created_at)).all()
     processing = next((p for p in payments if p.status == PaymentStatus.PROCESSING), None)
     in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
     payable = invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled)
@@ -235,8 +233,7 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         due_on=invoice.due_on,
         service_address=address_line(location),
         lines=[
-            Line(line.description, _quantity(line.quantity), line.unit_price_cents, line.amount_cents)
-            for line in lines
+            Line(line.description, _quantity(line.quantity), line.unit_price_cents, line.amount_cents) for line in lines
         ],
         subtotal_cents=invoice.subtotal_cents,
         tax_cents=invoice.tax_cents,

@@ -311,19 +311,34 @@ def mandate_text(lang: str, *, business: str, phone: str, amount_cents: int, num
 def receipt_sms(lang: str, *, business: str, number: str, amount_cents: int, balance_cents: int) -> str:
     lang = language(lang)
     return _RECEIPT_SMS[lang].format(
-        business=business, number=number, amount=display.money(amount_cents),
-        balance=display.money(balance_cents), stop=_RECEIPT_STOP[lang],
+        business=business,
+        number=number,
+        amount=display.money(amount_cents),
+        balance=display.money(balance_cents),
+        stop=_RECEIPT_STOP[lang],
     )
 
 
 def receipt_email(
-    lang: str, *, business: str, phone: str, number: str, amount_cents: int, balance_cents: int,
-    method: str, on: date,
+    lang: str,
+    *,
+    business: str,
+    phone: str,
+    number: str,
+    amount_cents: int,
+    balance_cents: int,
+    method: str,
+    on: date,
 ) -> tuple[str, str]:
     """(subject, body)"""
     lang = language(lang)
     body = _RECEIPT_EMAIL[lang].format(
-        business=business, phone=phone, number=number, amount=display.money(amount_cents),
-        balance=display.money(balance_cents), method=method, date=day(lang, on),
+        business=business,
+        phone=phone,
+        number=number,
+        amount=display.money(amount_cents),
+        balance=display.money(balance_cents),
+        method=method,
+        date=day(lang, on),
     )
     return _RECEIPT_SUBJECT[lang].format(number=number), body

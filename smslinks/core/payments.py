@@ -150,10 +150,7 @@ def lock_invoice(session: Session, invoice_id: int) -> Invoice:
             sa.update(Invoice).where(Invoice.id == invoice_id).values(updated_at=Invoice.updated_at)
         )
     return session.exec(
-        select(Invoice)
-        .where(Invoice.id == invoice_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
     ).one()
 
 
@@ -241,8 +238,13 @@ def _ensure_intent(
 
 
 def _start(
-    session: Session, gateway: PaymentGateway, token: str, client: str, method: PaymentMethod,
-    amount_text: str | None, language: str,
+    session: Session,
+    gateway: PaymentGateway,
+    token: str,
+    client: str,
+    method: PaymentMethod,
+    amount_text: str | None,
+    language: str,
 ) -> tuple[int, StripePaymentIntent, Intent]:
     """Phase one of every attempt, committed on its own: the intent exists and we know its id
     before anything is confirmed, so money can never move on an intent we have no record of."""
@@ -277,8 +279,14 @@ def _relock(
 
 
 def pay_by_card(
-    session: Session, gateway: PaymentGateway, token: str, *, client: str, payment_method: str,
-    amount_text: str | None = None, language: str = "en",
+    session: Session,
+    gateway: PaymentGateway,
+    token: str,
+    *,
+    client: str,
+    payment_method: str,
+    amount_text: str | None = None,
+    language: str = "en",
 ) -> Outcome:
     """Charge a card (a Stripe PaymentMethod made by Stripe.js in the browser) for the balance or the
     partial amount. 3-D Secure comes back as requires_action with the client secret for Stripe.js."""
@@ -325,9 +333,18 @@ def _declined(
     record.status = "requires_payment_method"
     record.updated_at = utcnow()
     session.add(record)
-    audit.record(session, "payment.declined", "invoice", invoice.id, business_id=invoice.business_id,
-                 actor=audit.CUSTOMER_ACTOR, method=record.method, code=code, message=message,
-                 payment_intent=record.stripe_id)
+    audit.record(
+        session,
+        "payment.declined",
+        "invoice",
+        invoice.id,
+        business_id=invoice.business_id,
+        actor=audit.CUSTOMER_ACTOR,
+        method=record.method,
+        code=code,
+        message=message,
+        payment_intent=record.stripe_id,
+    )
     return Outcome(status="declined", code=code, message=message or "", balance_cents=invoice.balance_cents)
 
 
@@ -353,15 +370,22 @@ def _after_confirm(session: Session, invoice: Invoice, record: StripePaymentInte
     if intent.status in ("succeeded", "processing"):
         payment = apply_intent(session, invoice, intent)
         return Outcome(
-            status=intent.status, amount_cents=payment.amount_cents, method=payment.method_detail or "",
-            balance_cents=max(0, invoice.balance_cents), receipt_channel=_receipt_channel(session, payment),
+            status=intent.status,
+            amount_cents=payment.amount_cents,
+            method=payment.method_detail or "",
+            balance_cents=max(0, invoice.balance_cents),
+            receipt_channel=_receipt_channel(session, payment),
         )
     if intent.status == "requires_action" and intent.next_action == "verify_with_microdeposits":
         record.verification_url = intent.verification_url
         return Outcome(status="verify", amount_cents=intent.amount_cents, balance_cents=invoice.balance_cents)
     if intent.status == "requires_action":
-        return Outcome(status="requires_action", client_secret=intent.client_secret,
-                       amount_cents=intent.amount_cents, balance_cents=invoice.balance_cents)
+        return Outcome(
+            status="requires_action",
+            client_secret=intent.client_secret,
+            amount_cents=intent.amount_cents,
+            balance_cents=invoice.balance_cents,
+        )
     return _declined(session, invoice, record, intent.error_code, intent.error_message)
 
 
@@ -376,7 +400,12 @@ def _receipt_channel(session: Session, payment: Payment) -> str | None:
 
 
 def prepare_bank_payment(
-    session: Session, gateway: PaymentGateway, token: str, *, client: str, amount_text: str | None = None,
+    session: Session,
+    gateway: PaymentGateway,
+    token: str,
+    *,
+    client: str,
+    amount_text: str | None = None,
     language: str = "en",
 ) -> str:
     """The intent's client secret, for Stripe.js collectBankAccountForPaymentIntent in the browser."""
@@ -393,7 +422,7 @@ def prepare_bank_payment(
 
 
 def connected_bank(session: Session, gateway: PaymentGateway, token: str, *, client: str) -> str | None:
-    """"Bank name •••• 1234" once Stripe.js attached a bank account to the invoice's intent, else None."""
+    """ "Bank name •••• 1234" once Stripe.js attached a bank account to the invoice's intent, else None."""
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
     record = active_intent(session, invoice.id)
     if record is None:
@@ -408,8 +437,16 @@ def connected_bank(session: Session, gateway: PaymentGateway, token: str, *, cli
 
 
 def pay_by_bank(
-    session: Session, gateway: PaymentGateway, token: str, *, client: str, accepted: bool, ip_address: str,
-    user_agent: str, amount_text: str | None = None, language: str = "en",
+    session: Session,
+    gateway: PaymentGateway,
+    token: str,
+    *,
+    client: str,
+    accepted: bool,
+    ip_address: str,
+    user_agent: str,
+    amount_text: str | None = None,
+    language: str = "en",
 ) -> Outcome:
     """Debit the connected bank account once the customer accepted the mandate. The evidence (exact
     text and its version, IP, user agent, time) is committed before Stripe is asked to debit."""
@@ -436,7 +473,8 @@ def pay_by_bank(
         if intent.amount_cents != amount:
             gateway.update_intent(record.stripe_id, amount_cents=amount)
         intent = gateway.confirm_intent(
-            record.stripe_id, idempotency_key=_attempt_key(record),
+            record.stripe_id,
+            idempotency_key=_attempt_key(record),
             mandate={"ip_address": mandate.ip_address, "user_agent": mandate.user_agent},
         )
     except PaymentDeclined as declined:
@@ -447,8 +485,14 @@ def pay_by_bank(
 
 
 def _record_mandate(
-    session: Session, invoice: Invoice, record: StripePaymentIntent, link_id: int, amount: int, language: str,
-    ip_address: str, user_agent: str,
+    session: Session,
+    invoice: Invoice,
+    record: StripePaymentIntent,
+    link_id: int,
+    amount: int,
+    language: str,
+    ip_address: str,
+    user_agent: str,
 ) -> AchMandate:
     business = session.get(Business, invoice.business_id)
     mandate = AchMandate(
@@ -459,17 +503,30 @@ def _record_mandate(
         text_version=pay_text.MANDATE_VERSION,
         language=pay_text.language(language),
         text=pay_text.mandate_text(
-            language, business=business.name, phone=phones.display(business.phone or ""),
-            amount_cents=amount, number=invoice.number, on=utcnow().date(),
+            language,
+            business=business.name,
+            phone=phones.display(business.phone or ""),
+            amount_cents=amount,
+            number=invoice.number,
+            on=utcnow().date(),
         ),
         ip_address=(ip_address or "unknown")[:64],
         user_agent=(user_agent or "unknown")[:500],
     )
     session.add(mandate)
     session.flush()
-    audit.record(session, "ach.mandate_accepted", "invoice", invoice.id, business_id=invoice.business_id,
-                 actor=audit.CUSTOMER_ACTOR, mandate_id=mandate.id, version=mandate.text_version,
-                 amount_cents=amount, ip_address=mandate.ip_address)
+    audit.record(
+        session,
+        "ach.mandate_accepted",
+        "invoice",
+        invoice.id,
+        business_id=invoice.business_id,
+        actor=audit.CUSTOMER_ACTOR,
+        mandate_id=mandate.id,
+        version=mandate.text_version,
+        amount_cents=amount,
+        ip_address=mandate.ip_address,
+    )
     return mandate
 
 
@@ -491,8 +548,14 @@ def _settle(session: Session, invoice: Invoice, payment: Payment, **changes: obj
         webhooks.record_invoice_event(session, invoice, "invoice.paid")
     elif invoice.status == InvoiceStatus.PAID and invoice.balance_cents > 0:
         invoice.status = InvoiceStatus.OPEN
-        audit.record(session, "invoice.reopened", "invoice", invoice.id, business_id=invoice.business_id,
-                     balance_cents=invoice.balance_cents)
+        audit.record(
+            session,
+            "invoice.reopened",
+            "invoice",
+            invoice.id,
+            business_id=invoice.business_id,
+            balance_cents=invoice.balance_cents,
+        )
     session.add(invoice)
     invoices.touch(session, invoice.id)
 
@@ -503,9 +566,14 @@ def _payment_for(session: Session, invoice: Invoice, intent: Intent) -> Payment 
 
 def _new_payment(session: Session, invoice: Invoice, intent: Intent) -> Payment:
     record = session.exec(select(StripePaymentIntent).where(StripePaymentIntent.stripe_id == intent.id)).first()
-    method = PaymentMethod.ACH if (intent.method_type == "us_bank_account" or (
-        intent.method_type is None and record is not None and record.method == PaymentMethod.ACH
-    )) else PaymentMethod.CARD
+    method = (
+        PaymentMethod.ACH
+        if (
+            intent.method_type == "us_bank_account"
+            or (intent.method_type is None and record is not None and record.method == PaymentMethod.ACH)
+        )
+        else PaymentMethod.CARD
+    )
     payment = Payment(
         invoice_id=invoice.id,
         amount_cents=intent.amount_cents,
@@ -540,51 +608,93 @@ def apply_intent(session: Session, invoice: Invoice, intent: Intent, *, failed: 
 
 
 def _succeeded(
-    session: Session, invoice: Invoice, intent: Intent, payment: Payment | None, record: StripePaymentIntent | None,
+    session: Session,
+    invoice: Invoice,
+    intent: Intent,
+    payment: Payment | None,
+    record: StripePaymentIntent | None,
 ) -> Payment:
     payment = payment or _new_payment(session, invoice, intent)
     if payment.status != PaymentStatus.PROCESSING:
         return payment  # already applied (succeeded, refunded, disputed) or a late contradiction
-    _settle(session, invoice, payment, status=PaymentStatus.SUCCEEDED, amount_cents=intent.amount_cents,
-            method_detail=intent.method_detail or payment.method_detail)
+    _settle(
+        session,
+        invoice,
+        payment,
+        status=PaymentStatus.SUCCEEDED,
+        amount_cents=intent.amount_cents,
+        method_detail=intent.method_detail or payment.method_detail,
+    )
     if record is not None:
         _retire(session, record)  # spent: a further partial payment gets a new intent
-    audit.record(session, "payment.succeeded", "payment", payment.id, business_id=invoice.business_id,
-                 actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
-                 payment_intent=intent.id)
+    audit.record(
+        session,
+        "payment.succeeded",
+        "payment",
+        payment.id,
+        business_id=invoice.business_id,
+        actor=audit.CUSTOMER_ACTOR,
+        amount_cents=payment.amount_cents,
+        method=payment.method,
+        payment_intent=intent.id,
+    )
     webhooks.record_payment_event(session, invoice, payment, "payment.succeeded")
     receipts.send(session, invoice, payment, language=record.language if record else "en")
     return payment
 
 
 def _failed(
-    session: Session, invoice: Invoice, intent: Intent, payment: Payment | None, record: StripePaymentIntent | None,
+    session: Session,
+    invoice: Invoice,
+    intent: Intent,
+    payment: Payment | None,
+    record: StripePaymentIntent | None,
 ) -> Payment | None:
     """A bank debit that failed or came back: the office sees a failed payment; the balance stays due."""
     if payment is None and (intent.method_type == "us_bank_account" or (record and record.method == "ach")):
         payment = _new_payment(session, invoice, intent)
     if payment is None or payment.status != PaymentStatus.PROCESSING:
         return payment  # a card decline (audited where it was confirmed) or a late contradiction
-    _settle(session, invoice, payment, status=PaymentStatus.FAILED,
-            failure_reason=(intent.error_message or intent.error_code or "The bank returned the payment.")[:300])
+    _settle(
+        session,
+        invoice,
+        payment,
+        status=PaymentStatus.FAILED,
+        failure_reason=(intent.error_message or intent.error_code or "The bank returned the payment.")[:300],
+    )
     if record is not None:
         _retire(session, record)  # the customer pays again on a new intent, by bank or card
-    audit.record(session, "payment.failed", "payment", payment.id, business_id=invoice.business_id,
-                 amount_cents=payment.amount_cents, method=payment.method, code=intent.error_code,
-                 reason=payment.failure_reason, payment_intent=intent.id)
+    audit.record(
+        session,
+        "payment.failed",
+        "payment",
+        payment.id,
+        business_id=invoice.business_id,
+        amount_cents=payment.amount_cents,
+        method=payment.method,
+        code=intent.error_code,
+        reason=payment.failure_reason,
+        payment_intent=intent.id,
+    )
     webhooks.record_payment_event(session, invoice, payment, "payment.failed")
     return payment
 
 
-def _processing(
-    session: Session, invoice: Invoice, intent: Intent, record: StripePaymentIntent | None
-) -> Payment:
+def _processing(session: Session, invoice: Invoice, intent: Intent, record: StripePaymentIntent | None) -> Payment:
     payment = _new_payment(session, invoice, intent)
     if record is not None:
         record.verification_url = None
-    audit.record(session, "payment.processing", "payment", payment.id, business_id=invoice.business_id,
-                 actor=audit.CUSTOMER_ACTOR, amount_cents=payment.amount_cents, method=payment.method,
-                 payment_intent=intent.id)
+    audit.record(
+        session,
+        "payment.processing",
+        "payment",
+        payment.id,
+        business_id=invoice.business_id,
+        actor=audit.CUSTOMER_ACTOR,
+        amount_cents=payment.amount_cents,
+        method=payment.method,
+        payment_intent=intent.id,
+    )
     webhooks.record_payment_event(session, invoice, payment, "payment.processing")
     invoices.touch(session, invoice.id)
     return payment
@@ -620,8 +730,15 @@ def _apply_refund(session: Session, charge: dict) -> None:
         return
     status = PaymentStatus.REFUNDED if refunded >= payment.amount_cents else payment.status
     _settle(session, invoice, payment, refunded_cents=refunded, status=status)
-    audit.record(session, "payment.refunded", "payment", payment.id, business_id=invoice.business_id,
-                 refunded_cents=refunded, balance_cents=invoice.balance_cents)
+    audit.record(
+        session,
+        "payment.refunded",
+        "payment",
+        payment.id,
+        business_id=invoice.business_id,
+        refunded_cents=refunded,
+        balance_cents=invoice.balance_cents,
+    )
     webhooks.record_payment_event(session, invoice, payment, "payment.refunded")
 
 
@@ -634,10 +751,24 @@ def _apply_dispute(session: Session, dispute: dict) -> None:
     disputed = min(payment.amount_cents, max(payment.disputed_cents, int(dispute.get("amount") or 0)))
     if disputed == payment.disputed_cents:
         return
-    _settle(session, invoice, payment, disputed_cents=disputed, status=PaymentStatus.DISPUTED,
-            failure_reason=f"Disputed: {dispute.get('reason') or 'no reason given'}"[:300])
-    audit.record(session, "payment.disputed", "payment", payment.id, business_id=invoice.business_id,
-                 disputed_cents=disputed, reason=dispute.get("reason"), balance_cents=invoice.balance_cents)
+    _settle(
+        session,
+        invoice,
+        payment,
+        disputed_cents=disputed,
+        status=PaymentStatus.DISPUTED,
+        failure_reason=f"Disputed: {dispute.get('reason') or 'no reason given'}"[:300],
+    )
+    audit.record(
+        session,
+        "payment.disputed",
+        "payment",
+        payment.id,
+        business_id=invoice.business_id,
+        disputed_cents=disputed,
+        reason=dispute.get("reason"),
+        balance_cents=invoice.balance_cents,
+    )
 
 
 _INTENT_EVENTS = {

@@ -45,8 +45,11 @@ DESCRIPTIONS: dict[Permission, str] = {
 IMPORT_PERMISSIONS = (Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES)
 
 _OFFICE = {
-    Permission.VIEW_INVOICES, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL,
-    Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES,
+    Permission.VIEW_INVOICES,
+    Permission.SEND_INVOICE_SMS,
+    Permission.SEND_INVOICE_EMAIL,
+    Permission.MANAGE_CUSTOMERS,
+    Permission.EDIT_INVOICES,
 }
 
 ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
@@ -56,15 +59,24 @@ ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
     Role.ACCOUNTANT: frozenset(_OFFICE | {Permission.VOID_INVOICES, Permission.EXPORT_DATA}),
     # Bookkeepers reconcile; texting customers is an explicit grant for them.
     Role.BOOKKEEPER: frozenset(
-        {Permission.VIEW_INVOICES, Permission.SEND_INVOICE_EMAIL, Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES,
-         Permission.EXPORT_DATA}
+        {
+            Permission.VIEW_INVOICES,
+            Permission.SEND_INVOICE_EMAIL,
+            Permission.MANAGE_CUSTOMERS,
+            Permission.EDIT_INVOICES,
+            Permission.EXPORT_DATA,
+        }
     ),
     Role.DISPATCHER: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
     Role.CSR: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
     # A technician creates the invoice of their own job (core keeps them to their jobs).
     Role.TECHNICIAN: frozenset(
-        {Permission.VIEW_ASSIGNED_JOBS, Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL,
-         Permission.EDIT_INVOICES}
+        {
+            Permission.VIEW_ASSIGNED_JOBS,
+            Permission.SEND_INVOICE_SMS,
+            Permission.SEND_INVOICE_EMAIL,
+            Permission.EDIT_INVOICES,
+        }
     ),
 }
 
@@ -109,9 +121,7 @@ def _effective_permissions(session: Session, employee: Employee) -> frozenset[Pe
     if not employee.active:
         return frozenset()
     granted = set(ROLE_DEFAULTS[Role(employee.role)])
-    overrides = session.exec(
-        select(EmployeePermission).where(EmployeePermission.employee_id == employee.id)
-    ).all()
+    overrides = session.exec(select(EmployeePermission).where(EmployeePermission.employee_id == employee.id)).all()
     for override in overrides:
         permission = Permission(override.permission)
         if override.granted:
@@ -130,9 +140,7 @@ def require_permission(session: Session, employee: Employee, permission: Permiss
         raise NotAllowed(f'You need the "{permission.value}" permission to do this.')
 
 
-def set_permission(
-    session: Session, employee: Employee, permission: Permission, granted: bool
-) -> None:
+def set_permission(session: Session, employee: Employee, permission: Permission, granted: bool) -> None:
     """Record a per-employee grant or revocation (idempotent)."""
     override = session.exec(
         select(EmployeePermission).where(

@@ -30,9 +30,7 @@ def _link_destination(session: Session, link_id: int | None) -> tuple[str, str] 
     if link_id is None:
         return None
     message = session.exec(
-        select(OutboundMessage)
-        .where(OutboundMessage.payment_link_id == link_id)
-        .order_by(OutboundMessage.id.desc())
+        select(OutboundMessage).where(OutboundMessage.payment_link_id == link_id).order_by(OutboundMessage.id.desc())
     ).first()
     return (message.channel, message.to_address) if message else None
 
@@ -56,7 +54,11 @@ def destinations(session: Session, invoice: Invoice, link_id: int | None) -> lis
     if first is None:
         return rest
     # After the link's own destination, prefer the other channel: the link's number may have opted out.
-    return [first] + [d for d in rest if d != first and d[0] != first[0]] + [d for d in rest if d != first and d[0] == first[0]]
+    return (
+        [first]
+        + [d for d in rest if d != first and d[0] != first[0]]
+        + [d for d in rest if d != first and d[0] == first[0]]
+    )
 
 
 def send(session: Session, invoice: Invoice, payment: Payment, *, language: str) -> str | None:
@@ -67,22 +69,42 @@ def send(session: Session, invoice: Invoice, payment: Payment, *, language: str)
             continue
         if channel == Channel.SMS:
             body = pay_text.receipt_sms(
-                language, business=business.name, number=invoice.number,
-                amount_cents=payment.amount_cents, balance_cents=max(0, invoice.balance_cents),
+                language,
+                business=business.name,
+                number=invoice.number,
+                amount_cents=payment.amount_cents,
+                balance_cents=max(0, invoice.balance_cents),
             )
             subject = None
         else:
             subject, body = pay_text.receipt_email(
-                language, business=business.name, phone=phones.display(business.phone or ""),
-                number=invoice.number, amount_cents=payment.amount_cents,
-                balance_cents=max(0, invoice.balance_cents), method=payment.method_detail or payment.method,
+                language,
+                business=business.name,
+                phone=phones.display(business.phone or ""),
+                number=invoice.number,
+                amount_cents=payment.amount_cents,
+                balance_cents=max(0, invoice.balance_cents),
+                method=payment.method_detail or payment.method,
                 on=payment.updated_at.date(),
             )
         outbox.enqueue(
-            session, business_id=business.id, channel=channel, to_address=address, body=body, subject=subject,
-            invoice_id=invoice.id, actor=audit.SYSTEM_ACTOR, idempotency_key=f"{RECEIPT_KEY_PREFIX}{payment.id}",
+            session,
+            business_id=business.id,
+            channel=channel,
+            to_address=address,
+            body=body,
+            subject=subject,
+            invoice_id=invoice.id,
+            actor=audit.SYSTEM_ACTOR,
+            idempotency_key=f"{RECEIPT_KEY_PREFIX}{payment.id}",
         )
         return channel
-    audit.record(session, "payment.receipt_not_sent", "payment", payment.id, business_id=business.id,
-                 reason="no mobile number that accepts texts and no email address")
+    audit.record(
+        session,
+        "payment.receipt_not_sent",
+        "payment",
+        payment.id,
+        business_id=business.id,
+        reason="no mobile number that accepts texts and no email address",
+    )
     return None

@@ -50,11 +50,17 @@ def _require(session: Session, employee: Employee) -> None:
 
 
 def _technicians(session: Session, business_id: int) -> list[Employee]:
-    return list(session.exec(
-        select(Employee).where(
-            Employee.business_id == business_id, Employee.role == Role.TECHNICIAN.value, col(Employee.active).is_(True)
-        ).order_by(Employee.name)
-    ).all())
+    return list(
+        session.exec(
+            select(Employee)
+            .where(
+                Employee.business_id == business_id,
+                Employee.role == Role.TECHNICIAN.value,
+                col(Employee.active).is_(True),
+            )
+            .order_by(Employee.name)
+        ).all()
+    )
 
 
 def find_customers(session: Session, employee: Employee, text: str) -> list[Choice]:
@@ -102,13 +108,17 @@ def schedule_job(session: Session, employee: Employee, draft: JobDraft) -> int:
         errors["location_id"] = "That service location is not this customer's."
         location = None
     technician = session.get(Employee, draft.technician_id) if draft.technician_id is not None else None
-    if technician is None or technician.business_id != employee.business_id or not technician.active \
-            or technician.role != Role.TECHNICIAN.value:
+    if (
+        technician is None
+        or technician.business_id != employee.business_id
+        or not technician.active
+        or technician.role != Role.TECHNICIAN.value
+    ):
         errors["technician_id"] = "Choose one of the business's active technicians."
         technician = None
     summary = " ".join(str(draft.summary or "").split())
     if not summary:
-        errors["summary"] = "Say what the job is (e.g. \"AC not cooling\")."
+        errors["summary"] = 'Say what the job is (e.g. "AC not cooling").'
     elif len(summary) > 200:
         errors["summary"] = "Keep the summary under 200 characters."
     try:
@@ -138,8 +148,17 @@ def schedule_job(session: Session, employee: Employee, draft: JobDraft) -> int:
     )
     session.add(job)
     session.flush()
-    audit.record(session, "job.scheduled", "job", job.id, business_id=employee.business_id, employee=employee,
-                 number=job.number, technician=technician.name, start=job.scheduled_start.isoformat())
+    audit.record(
+        session,
+        "job.scheduled",
+        "job",
+        job.id,
+        business_id=employee.business_id,
+        employee=employee,
+        number=job.number,
+        technician=technician.name,
+        start=job.scheduled_start.isoformat(),
+    )
     return job.id
 
 
@@ -167,13 +186,16 @@ def upcoming(session: Session, employee: Employee, limit: int = 50) -> list[Sche
             invoiced[invoice.job_id] = invoice
     return [
         ScheduledRow(
-            id=job.id, number=job.number,
+            id=job.id,
+            number=job.number,
             invoice_id=invoiced[job.id].id if job.id in invoiced else 0,
             invoice_number=invoiced[job.id].number if job.id in invoiced else "",
             when=f"{display.day(display.local(job.scheduled_start, location.time_zone).date())} "
-                 f"{display.time_of_day(job.scheduled_start, location.time_zone)}",
-            customer=customer.name, technician=tech.name if tech else "Unassigned",
-            summary=job.summary, status=job.status,
+            f"{display.time_of_day(job.scheduled_start, location.time_zone)}",
+            customer=customer.name,
+            technician=tech.name if tech else "Unassigned",
+            summary=job.summary,
+            status=job.status,
         )
         for job, customer, location, tech in rows
     ]

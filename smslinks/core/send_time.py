@@ -90,7 +90,7 @@ def _verdict(message: OutboundMessage, found: _Found, now: datetime) -> Verdict 
 
 
 def _before(message: OutboundMessage, zone: str) -> str:
-    """"before 8:00 AM" for a text held for quiet hours, else "before it went out"."""
+    """ "before 8:00 AM" for a text held for quiet hours, else "before it went out"."""
     if message.send_after > message.created_at:
         return f"before {display.time_of_day(message.send_after, zone)}"
     return "before it went out"

@@ -13,7 +13,7 @@ A send carries an idempotency key chosen when the sender opened the dialog: the 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -42,6 +42,7 @@ from smslinks.core.permissions import Permission, has_permission
 from smslinks.core.sms_text import PayBy
 from smslinks.core.time_zones import zone_name
 from smslinks.models import (
+    WAITING_STATUSES,
     Business,
     Channel,
     Customer,
@@ -56,7 +57,6 @@ from smslinks.models import (
     PaymentSettings,
     PhoneNumber,
     PhoneType,
-    WAITING_STATUSES,
     utcnow,
 )
 
@@ -73,23 +73,15 @@ SENDING_STARTS = time(8, 0)
 SENDING_ENDS = time(21, 0)
 
 _SETTINGS_PAGE = "Settings > Invoicing > Online Payments"
-NEEDS_SMS_PERMISSION = (
-    f'You need the "{Permission.SEND_INVOICE_SMS.value}" permission to text invoice links.'
-)
-NEEDS_EMAIL_PERMISSION = (
-    f'You need the "{Permission.SEND_INVOICE_EMAIL.value}" permission to email invoice links.'
-)
+NEEDS_SMS_PERMISSION = f'You need the "{Permission.SEND_INVOICE_SMS.value}" permission to text invoice links.'
+NEEDS_EMAIL_PERMISSION = f'You need the "{Permission.SEND_INVOICE_EMAIL.value}" permission to email invoice links.'
 SMS_LINKS_OFF = f"SMS invoice links are turned off in {_SETTINGS_PAGE}."
 OFFICE_SMS_OFF = f"Sending SMS invoice links from the office is turned off in {_SETTINGS_PAGE}."
 MOBILE_SMS_OFF = f"Sending SMS invoice links via Mobile is turned off in {_SETTINGS_PAGE}."
 OFFICE_EMAIL_OFF = f"Sending email invoice links from the office is turned off in {_SETTINGS_PAGE}."
 MOBILE_EMAIL_OFF = f"Sending email invoice links in Mobile is turned off in {_SETTINGS_PAGE}."
-TEXT_KIND_UNAVAILABLE = (
-    "SMS payment links for membership payments or statement payments are not available."
-)
-EMAIL_KIND_UNAVAILABLE = (
-    "Email payment links for membership payments or statement payments are not available."
-)
+TEXT_KIND_UNAVAILABLE = "SMS payment links for membership payments or statement payments are not available."
+EMAIL_KIND_UNAVAILABLE = "Email payment links for membership payments or statement payments are not available."
 DRAFT = "Finalize the invoice before sending it."
 PAID = "This invoice is paid in full."
 VOID = "This invoice is void."
@@ -468,21 +460,26 @@ def _check_nothing_waiting(session: Session, context: _Context, e164: str, now: 
         raise TextAlreadyWaiting(_waiting_notice(waiting, location.time_zone, now), waiting.id)
 
 
-def cancel_waiting_text(
-    session: Session, employee: Employee, invoice_id: int, message_id: int, via: Via
-) -> str:
+def cancel_waiting_text(session: Session, employee: Employee, invoice_id: int, message_id: int, via: Via) -> str:
     """Cancel a pay-link text that has not gone yet (e.g. to send another now); returns what to say."""
     invoice = invoices.get_for_staff(session, employee, invoice_id)
     _check_via(session, employee, via)
     if not has_permission(session, employee, Permission.SEND_INVOICE_SMS):
         raise NotAllowed(NEEDS_SMS_PERMISSION)
     message = session.get(OutboundMessage, message_id)
-    if message is None or message.invoice_id != invoice.id or message.payment_link_id is None \
-            or message.channel != Channel.SMS:
+    if (
+        message is None
+        or message.invoice_id != invoice.id
+        or message.payment_link_id is None
+        or message.channel != Channel.SMS
+    ):
         raise NotFound("That text is not on this invoice.")
     canceled = delivery.transition(
-        session, message.id, MessageStatus.CANCELED,
-        allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED}, actor=employee.name,
+        session,
+        message.id,
+        MessageStatus.CANCELED,
+        allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED},
+        actor=employee.name,
         failure_reason=f"Canceled by {employee.name} before it went out.",
     )
     if canceled is None:
@@ -582,11 +579,11 @@ def quiet_hours_send_after(now: datetime, time_zone: str) -> datetime | None:
     if SENDING_STARTS <= local.time() < SENDING_ENDS:
         return None
     day = local.date() if local.time() < SENDING_STARTS else local.date() + timedelta(days=1)
-    return datetime.combine(day, SENDING_STARTS, tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, SENDING_STARTS, tzinfo=zone).astimezone(UTC)
 
 
 def describe_send_time(when: datetime, now: datetime, time_zone: str) -> str:
-    """"8:00 AM CST", "8:00 AM CST tomorrow" or "8:00 AM CST on Nov 26, 2026"."""
+    """ "8:00 AM CST", "8:00 AM CST tomorrow" or "8:00 AM CST on Nov 26, 2026"."""
     local, today = display.local(when, time_zone), display.local(now, time_zone).date()
     clock = f"{display.time_of_day(when, time_zone)} {local:%Z}"
     if local.date() == today:
@@ -630,7 +627,11 @@ def send_invoice_text(
     chosen = _check_pay_by(context.settings, pay_by)
     try:
         return _write_once(
-            session, invoice_id, Channel.SMS, idempotency_key, now,
+            session,
+            invoice_id,
+            Channel.SMS,
+            idempotency_key,
+            now,
             lambda: _write_text(session, employee, context, target, chosen, Via(via), idempotency_key, token, now),
         )
     except IntegrityError:
@@ -662,14 +663,16 @@ def send_invoice_email(
         raise DomainError(f'"{address}" is not an email address.' if address else "Enter an email address.")
     chosen = _check_pay_by(context.settings, pay_by)
     return _write_once(
-        session, invoice_id, Channel.EMAIL, idempotency_key, now,
+        session,
+        invoice_id,
+        Channel.EMAIL,
+        idempotency_key,
+        now,
         lambda: _write_email(session, employee, context, address, chosen, Via(via), idempotency_key, token, now),
     )
 
 
-def _earlier_send(
-    session: Session, invoice: Invoice, channel: Channel, key: str, now: datetime
-) -> SendResult | None:
+def _earlier_send(session: Session, invoice: Invoice, channel: Channel, key: str, now: datetime) -> SendResult | None:
     if not key or len(key) > 64:
         raise DomainError(MISSING_KEY)
     message = session.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key == key)).first()
@@ -702,9 +705,7 @@ def _after_lost_race(session: Session, invoice_id: int, channel: Channel, key: s
 def _resolve_recipient(session: Session, invoice: Invoice, recipient: Recipient) -> _Target:
     if recipient.phone_number_id is not None:
         phone = session.get(PhoneNumber, recipient.phone_number_id)
-        if phone is None or not (
-            phone.customer_id == invoice.customer_id or phone.location_id == invoice.location_id
-        ):
+        if phone is None or not (phone.customer_id == invoice.customer_id or phone.location_id == invoice.location_id):
             raise NotFound(NOT_ON_RECORD)
         return _Target(phone.e164, phone.type, phone, None)
     new = recipient.new_number
@@ -729,17 +730,14 @@ def _resolve_recipient(session: Session, invoice: Invoice, recipient: Recipient)
     return _Target(e164, kind, on_record[0] if on_record else None, new)
 
 
-def _check_recipient(
-    session: Session, context: _Context, target: _Target, line_types: LineTypeLookup | None
-) -> None:
+def _check_recipient(session: Session, context: _Context, target: _Target, line_types: LineTypeLookup | None) -> None:
     shown = phones.display(target.e164)
     if target.type != PhoneType.MOBILE:
         raise DomainError(f"{ONLY_MOBILE}: {shown} is a {target.type} number.")
     if (since := consent.opted_out_at(session, context.business.id, target.e164)) is not None:
         day = display.day(display.local(since, context.business.time_zone).date())
         raise DomainError(
-            f"{shown} replied STOP on {day} and has opted out of texts. "
-            "They can text START to opt back in."
+            f"{shown} replied STOP on {day} and has opted out of texts. They can text START to opt back in."
         )
     if line_types is None:
         return
@@ -747,8 +745,7 @@ def _check_recipient(
         line_type = line_types.line_type(target.e164)
     except ProviderError:
         raise DomainError(
-            f"The carrier lookup for {shown} did not answer, so the number could not be checked. "
-            "Try again in a minute."
+            f"The carrier lookup for {shown} did not answer, so the number could not be checked. Try again in a minute."
         ) from None
     if line_type in _CANNOT_TEXT:
         raise DomainError(f"The carrier says {shown} is a {line_type} number, which cannot receive texts.")
@@ -896,9 +893,16 @@ def _save_new_number(
         session.add(phone)
         session.flush()
         audit.record(
-            session, "phone.added", "phone_number", phone.id,
-            business_id=invoice.business_id, employee=employee, e164=target.e164, type=target.type,
-            record="customer" if phone.customer_id else "location", consent_method=phone.consent_method,
+            session,
+            "phone.added",
+            "phone_number",
+            phone.id,
+            business_id=invoice.business_id,
+            employee=employee,
+            e164=target.e164,
+            type=target.type,
+            record="customer" if phone.customer_id else "location",
+            consent_method=phone.consent_method,
         )
         saved.append(phone)
     return saved
@@ -915,9 +919,17 @@ def _audit_link(
     via: Via,
 ) -> None:
     audit.record(
-        session, "payment_link.sent", "payment_link", link_id,
-        business_id=invoice.business_id, employee=employee, invoice_id=invoice.id,
-        message_id=message_id, channel=channel.value, pay_by=pay_by.value, via=via.value,
+        session,
+        "payment_link.sent",
+        "payment_link",
+        link_id,
+        business_id=invoice.business_id,
+        employee=employee,
+        invoice_id=invoice.id,
+        message_id=message_id,
+        channel=channel.value,
+        pay_by=pay_by.value,
+        via=via.value,
     )
 
 

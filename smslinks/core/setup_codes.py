@@ -43,7 +43,9 @@ def issue(session: Session, now: datetime | None = None) -> str:
     now = now or utcnow()
     session.exec(delete(SetupCode).where(SetupCode.expires_at <= now))
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-    session.add(SetupCode(code_hash=tokens.token_hash(code), created_at=now, expires_at=now + timedelta(hours=VALID_HOURS)))
+    session.add(
+        SetupCode(code_hash=tokens.token_hash(code), created_at=now, expires_at=now + timedelta(hours=VALID_HOURS))
+    )
     return shown(code)
 
 
@@ -51,7 +53,8 @@ def check_throttle(session: Session, client: str, now: datetime | None = None) -
     settings = get_settings()
     since = (now or utcnow()) - timedelta(minutes=settings.signin_lockout_minutes)
     failures = session.exec(
-        select(func.count()).select_from(SetupCodeFailure)
+        select(func.count())
+        .select_from(SetupCodeFailure)
         .where(SetupCodeFailure.client == client, SetupCodeFailure.at >= since)
     ).one()
     if failures >= settings.signin_max_failures:

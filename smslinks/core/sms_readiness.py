@@ -36,9 +36,7 @@ def prerequisites(business: Business) -> list[Prerequisite]:
         Prerequisite(
             "Default sending number",
             bool(business.default_sending_number),
-            phones.display(business.default_sending_number)
-            if business.default_sending_number
-            else NO_SENDING_NUMBER,
+            phones.display(business.default_sending_number) if business.default_sending_number else NO_SENDING_NUMBER,
         ),
         Prerequisite(
             "SMS registration approved",

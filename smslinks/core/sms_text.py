@@ -92,7 +92,10 @@ _LOOKALIKES = {
 }
 _SMART_ENCODING = (
     {ord(lookalike): gsm for gsm, lookalikes in _LOOKALIKES.items() for lookalike in lookalikes}
-    | {ord(small): capital for capital, small in zip("ABCDEFGHIJKLMNOPRSTUVWYZ", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ")}
+    | {
+        ord(small): capital
+        for capital, small in zip("ABCDEFGHIJKLMNOPRSTUVWYZ", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", strict=True)
+    }
     | {0xFF10 + digit: str(digit) for digit in range(10)}  # fullwidth digits
     | {0xFF21 + letter: chr(ord("A") + letter) for letter in range(26)}  # fullwidth capitals
 )

@@ -6,7 +6,7 @@ offline `zipcodes` data; a Canadian postal code's first letter names its provinc
 """
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,9 +22,14 @@ _PROVINCE_ZONES = {
     "B": "America/Halifax",  # NS
     "C": "America/Halifax",  # PE
     "E": "America/Moncton",  # NB
-    "G": "America/Toronto", "H": "America/Toronto", "J": "America/Toronto",  # QC
-    "K": "America/Toronto", "L": "America/Toronto", "M": "America/Toronto",  # ON
-    "N": "America/Toronto", "P": "America/Toronto",  # ON
+    "G": "America/Toronto",
+    "H": "America/Toronto",
+    "J": "America/Toronto",  # QC
+    "K": "America/Toronto",
+    "L": "America/Toronto",
+    "M": "America/Toronto",  # ON
+    "N": "America/Toronto",
+    "P": "America/Toronto",  # ON
     "R": "America/Winnipeg",  # MB
     "S": "America/Regina",  # SK
     "T": "America/Edmonton",  # AB
@@ -37,27 +42,54 @@ _AREA_ZONES = {"X0A": "America/Iqaluit", "X0B": "America/Cambridge_Bay", "X0C": 
 
 _NAMES = {
     "Eastern Time": (
-        "America/New_York", "America/Detroit", "America/Toronto", "America/Montreal", "America/Iqaluit",
-        "America/Indiana/Indianapolis", "America/Indiana/Marengo", "America/Indiana/Petersburg",
-        "America/Indiana/Vevay", "America/Indiana/Vincennes", "America/Indiana/Winamac",
-        "America/Kentucky/Louisville", "America/Kentucky/Monticello", "US/Eastern",
+        "America/New_York",
+        "America/Detroit",
+        "America/Toronto",
+        "America/Montreal",
+        "America/Iqaluit",
+        "America/Indiana/Indianapolis",
+        "America/Indiana/Marengo",
+        "America/Indiana/Petersburg",
+        "America/Indiana/Vevay",
+        "America/Indiana/Vincennes",
+        "America/Indiana/Winamac",
+        "America/Kentucky/Louisville",
+        "America/Kentucky/Monticello",
+        "US/Eastern",
     ),
     "Central Time": (
-        "America/Chicago", "America/Menominee", "America/Indiana/Knox", "America/Indiana/Tell_City",
-        "America/North_Dakota/Beulah", "America/North_Dakota/Center", "America/North_Dakota/New_Salem",
-        "America/Winnipeg", "America/Rankin_Inlet", "US/Central",
+        "America/Chicago",
+        "America/Menominee",
+        "America/Indiana/Knox",
+        "America/Indiana/Tell_City",
+        "America/North_Dakota/Beulah",
+        "America/North_Dakota/Center",
+        "America/North_Dakota/New_Salem",
+        "America/Winnipeg",
+        "America/Rankin_Inlet",
+        "US/Central",
     ),
     "Central Time (Saskatchewan, no DST)": ("America/Regina", "America/Swift_Current"),
     "Mountain Time": (
-        "America/Denver", "America/Boise", "America/Edmonton", "America/Yellowknife",
-        "America/Cambridge_Bay", "America/Inuvik", "US/Mountain",
+        "America/Denver",
+        "America/Boise",
+        "America/Edmonton",
+        "America/Yellowknife",
+        "America/Cambridge_Bay",
+        "America/Inuvik",
+        "US/Mountain",
     ),
     "Mountain Time (Arizona, no DST)": ("America/Phoenix", "US/Arizona"),
     "Mountain Time (Yukon, no DST)": ("America/Whitehorse", "America/Dawson"),
     "Pacific Time": ("America/Los_Angeles", "America/Vancouver", "US/Pacific"),
     "Alaska Time": (
-        "America/Anchorage", "America/Juneau", "America/Sitka", "America/Nome", "America/Yakutat",
-        "America/Metlakatla", "US/Alaska",
+        "America/Anchorage",
+        "America/Juneau",
+        "America/Sitka",
+        "America/Nome",
+        "America/Yakutat",
+        "America/Metlakatla",
+        "US/Alaska",
     ),
     "Hawaii Time": ("Pacific/Honolulu", "US/Hawaii"),
     "Hawaii-Aleutian Time": ("America/Adak",),
@@ -90,11 +122,11 @@ def location_zone(postal_code: str, region: str | None, business_zone: str) -> t
 
 
 def zone_name(zone: str, at: datetime | None = None) -> str:
-    """"Central Time", "Mountain Time (Arizona, no DST)"; other zones by name with their UTC offset
+    """ "Central Time", "Mountain Time (Arizona, no DST)"; other zones by name with their UTC offset
     at that moment ("Asia/Tokyo (UTC+9)"), or the offset alone for fixed ones ("UTC-5")."""
     if zone in _NAME_OF:
         return _NAME_OF[zone]
-    offset = _offset_words(zone, at or datetime.now(timezone.utc))
+    offset = _offset_words(zone, at or datetime.now(UTC))
     if zone.startswith("Etc/") or zone == "UTC":
         return offset
     return f"{zone.replace('_', ' ')} ({offset})"

@@ -180,15 +180,24 @@ class WebhookSender:
                     WebhookDelivery.next_attempt_at <= now,
                 )
                 .values(
-                    status=WebhookDeliveryStatus.SENDING.value, attempts=WebhookDelivery.attempts + 1,
-                    next_attempt_at=now + self.policy.lease, last_attempt_at=now,
+                    status=WebhookDeliveryStatus.SENDING.value,
+                    attempts=WebhookDelivery.attempts + 1,
+                    next_attempt_at=now + self.policy.lease,
+                    last_attempt_at=now,
                 )
                 .returning(WebhookDelivery.id, WebhookDelivery.attempts)
             ).all()
             attempts = dict(claimed)
             rows = session.exec(
-                select(WebhookDelivery.id, WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.secret,
-                       WebhookEvent.message_id, WebhookEvent.payload, WebhookDelivery.give_up_at)
+                select(
+                    WebhookDelivery.id,
+                    WebhookEndpoint.id,
+                    WebhookEndpoint.url,
+                    WebhookEndpoint.secret,
+                    WebhookEvent.message_id,
+                    WebhookEvent.payload,
+                    WebhookDelivery.give_up_at,
+                )
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                 .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
                 .where(col(WebhookDelivery.id).in_(list(attempts)))
@@ -196,8 +205,17 @@ class WebhookSender:
             ).all()
             session.commit()
         return [
-            Claim(id=row[0], attempts=attempts[row[0]], endpoint_id=row[1], url=row[2], secret=row[3],
-                  message_id=row[4], payload=row[5], give_up_at=row[6], claimed_at=now)
+            Claim(
+                id=row[0],
+                attempts=attempts[row[0]],
+                endpoint_id=row[1],
+                url=row[2],
+                secret=row[3],
+                message_id=row[4],
+                payload=row[5],
+                give_up_at=row[6],
+                claimed_at=now,
+            )
             for row in rows
         ]
 
@@ -208,7 +226,7 @@ class WebhookSender:
             return [(claim, self._attempt(claim)) for claim in claims]
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="webhooks")
-        return list(zip(claims, self._executor.map(self._attempt, claims)))
+        return list(zip(claims, self._executor.map(self._attempt, claims), strict=True))
 
     def _attempt(self, claim: Claim) -> PostResult | None:
         """The endpoint's answer; None when the lease is too far gone to start (slow calls ahead of
@@ -232,11 +250,19 @@ class WebhookSender:
             now = self.clock()
             delivered = {claim: result for claim, result in outcomes if result is not None and result.delivered}
             for claim, result in outcomes:
-                mine = (WebhookDelivery.id == claim.id, WebhookDelivery.attempts == claim.attempts,
-                        WebhookDelivery.status == WebhookDeliveryStatus.SENDING.value)
+                mine = (
+                    WebhookDelivery.id == claim.id,
+                    WebhookDelivery.attempts == claim.attempts,
+                    WebhookDelivery.status == WebhookDeliveryStatus.SENDING.value,
+                )
                 if result is None:
-                    session.execute(sa.update(WebhookDelivery).where(*mine).values(
-                        status=WebhookDeliveryStatus.PENDING.value, attempts=claim.attempts - 1, next_attempt_at=now))
+                    session.execute(
+                        sa.update(WebhookDelivery)
+                        .where(*mine)
+                        .values(
+                            status=WebhookDeliveryStatus.PENDING.value, attempts=claim.attempts - 1, next_attempt_at=now
+                        )
+                    )
                 elif not result.delivered:
                     self._failed(session, claim, result, now, mine)
             self._delivered(session, delivered, now)
@@ -259,24 +285,34 @@ class WebhookSender:
                 ),
                 WebhookDelivery.status == WebhookDeliveryStatus.SENDING.value,
             )
-            .values(status=WebhookDeliveryStatus.DELIVERED.value, delivered_at=now, last_error=None,
-                    last_response_code=sa.case(codes, value=WebhookDelivery.id))
+            .values(
+                status=WebhookDeliveryStatus.DELIVERED.value,
+                delivered_at=now,
+                last_error=None,
+                last_response_code=sa.case(codes, value=WebhookDelivery.id),
+            )
         )
 
     def _failed(self, session: Session, claim: Claim, result: PostResult, now: datetime, mine: tuple) -> None:
         """Try again after the backoff, or give up once the delivery's 3 days are over."""
         done = now >= claim.give_up_at
-        session.execute(sa.update(WebhookDelivery).where(*mine).values(
-            status=(WebhookDeliveryStatus.FAILED if done else WebhookDeliveryStatus.PENDING).value,
-            next_attempt_at=now if done else min(now + self.policy.backoff(claim.attempts), claim.give_up_at),
-            last_response_code=result.status_code, last_error=(result.error or "")[:300],
-        ))
+        session.execute(
+            sa.update(WebhookDelivery)
+            .where(*mine)
+            .values(
+                status=(WebhookDeliveryStatus.FAILED if done else WebhookDeliveryStatus.PENDING).value,
+                next_attempt_at=now if done else min(now + self.policy.backoff(claim.attempts), claim.give_up_at),
+                last_response_code=result.status_code,
+                last_error=(result.error or "")[:300],
+            )
+        )
 
     def _endpoint_health(self, session: Session, succeeded: set[int], failing: set[int], now: datetime) -> None:
         """A success clears an endpoint's failing streak; a streak of 3 days switches it off."""
         if succeeded:
-            session.execute(sa.update(WebhookEndpoint).where(col(WebhookEndpoint.id).in_(succeeded))
-                            .values(failing_since=None))
+            session.execute(
+                sa.update(WebhookEndpoint).where(col(WebhookEndpoint.id).in_(succeeded)).values(failing_since=None)
+            )
         if not failing:
             return
         session.execute(
@@ -286,7 +322,8 @@ class WebhookSender:
         )
         worn_out = session.exec(
             select(WebhookEndpoint).where(
-                col(WebhookEndpoint.id).in_(failing), col(WebhookEndpoint.enabled).is_(True),
+                col(WebhookEndpoint.id).in_(failing),
+                col(WebhookEndpoint.enabled).is_(True),
                 WebhookEndpoint.failing_since <= now - RETRY_WINDOW,
             )
         ).all()
@@ -304,5 +341,12 @@ class WebhookSender:
         )[:300]
         endpoint.updated_at = now
         session.add(endpoint)
-        audit.record(session, "webhook.endpoint_disabled", "webhook_endpoint", endpoint.id,
-                     business_id=endpoint.business_id, actor=SENDER_ACTOR, reason="failing for 3 days")
+        audit.record(
+            session,
+            "webhook.endpoint_disabled",
+            "webhook_endpoint",
+            endpoint.id,
+            business_id=endpoint.business_id,
+            actor=SENDER_ACTOR,
+            reason="failing for 3 days",
+        )

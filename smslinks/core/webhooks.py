@@ -116,10 +116,15 @@ def check_url(text: str, *, sandbox: bool | None = None) -> str:
         raise FieldErrors({"url": "Leave the user name and password out of the URL: events are signed instead."})
     local = host in LOCAL_HOSTS
     if parts.scheme == "http" and not (sandbox and local):
-        raise FieldErrors({"url": (
-            "Use an https:// URL (plain http is allowed only to localhost or 127.0.0.1 in sandbox mode)."
-            if sandbox else "Use an https:// URL: events carry customers' and payments' details."
-        )})
+        raise FieldErrors(
+            {
+                "url": (
+                    "Use an https:// URL (plain http is allowed only to localhost or 127.0.0.1 in sandbox mode)."
+                    if sandbox
+                    else "Use an https:// URL: events carry customers' and payments' details."
+                )
+            }
+        )
     if not sandbox and (local or _private_address(host)):
         raise FieldErrors({"url": "Use a public address: the URL points at this server or a private network."})
     return url
@@ -171,8 +176,12 @@ def endpoints(session: Session, employee: Employee) -> list[EndpointRow]:
     ).all()
     return [
         EndpointRow(
-            id=row.id, url=row.url, events=row.events.split(), enabled=row.enabled,
-            disabled_reason=row.disabled_reason, created=display.moment(row.created_at, zone),
+            id=row.id,
+            url=row.url,
+            events=row.events.split(),
+            enabled=row.enabled,
+            disabled_reason=row.disabled_reason,
+            created=display.moment(row.created_at, zone),
         )
         for row in rows
     ]
@@ -236,8 +245,15 @@ def delete_endpoint(session: Session, employee: Employee, endpoint_id: int) -> N
     """The endpoint and its deliveries go; the events stay (other endpoints may have them)."""
     row = _endpoint(session, employee, endpoint_id)
     session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == row.id))
-    audit.record(session, "webhook.endpoint_deleted", "webhook_endpoint", row.id,
-                 business_id=row.business_id, employee=employee, url=row.url)
+    audit.record(
+        session,
+        "webhook.endpoint_deleted",
+        "webhook_endpoint",
+        row.id,
+        business_id=row.business_id,
+        employee=employee,
+        url=row.url,
+    )
     session.delete(row)
     _forget_subscribers(session)
 
@@ -245,8 +261,7 @@ def delete_endpoint(session: Session, employee: Employee, endpoint_id: int) -> N
 def _changed(session: Session, employee: Employee, action: str, row: WebhookEndpoint, **detail) -> None:
     row.updated_at = utcnow()
     session.add(row)
-    audit.record(session, action, "webhook_endpoint", row.id, business_id=row.business_id, employee=employee,
-                 **detail)
+    audit.record(session, action, "webhook_endpoint", row.id, business_id=row.business_id, employee=employee, **detail)
     _forget_subscribers(session)
 
 
@@ -268,8 +283,12 @@ def deliveries(session: Session, employee: Employee, endpoint_id: int, limit: in
     ).all()
     return [
         DeliveryRow(
-            id=delivery.id, event=event.type, message_id=event.message_id, attempts=delivery.attempts,
-            response_code=str(delivery.last_response_code or "—"), last_error=delivery.last_error or "",
+            id=delivery.id,
+            event=event.type,
+            message_id=event.message_id,
+            attempts=delivery.attempts,
+            response_code=str(delivery.last_response_code or "—"),
+            last_error=delivery.last_error or "",
             time=display.moment(delivery.last_attempt_at or delivery.created_at, zone),
             status=delivery.status,
             may_resend=delivery.status in (WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED),
@@ -292,15 +311,18 @@ def resend(session: Session, employee: Employee, delivery_id: int) -> None:
         sa.update(WebhookDelivery)
         .where(
             WebhookDelivery.id == delivery.id,
-            col(WebhookDelivery.status).in_([WebhookDeliveryStatus.DELIVERED.value, WebhookDeliveryStatus.FAILED.value]),
+            col(WebhookDelivery.status).in_(
+                [WebhookDeliveryStatus.DELIVERED.value, WebhookDeliveryStatus.FAILED.value]
+            ),
         )
         # One attempt: should it fail, the delivery is failed again rather than retried for days.
         .values(status=WebhookDeliveryStatus.PENDING.value, next_attempt_at=now, give_up_at=now)
     ).rowcount
     if not resent:
         raise DomainError("That delivery is already on its way.")
-    audit.record(session, "webhook.resent", "webhook_delivery", delivery.id, business_id=endpoint.business_id,
-                 employee=employee)
+    audit.record(
+        session, "webhook.resent", "webhook_delivery", delivery.id, business_id=endpoint.business_id, employee=employee
+    )
 
 
 def _zone(session: Session, business_id: int) -> str:
@@ -354,16 +376,26 @@ def record_event(
     at = at or utcnow()
     body = {"type": type, "timestamp": utc_text(at), "data": data}
     event = WebhookEvent(
-        business_id=business_id, message_id=f"msg_{secrets.token_hex(12)}", type=type,
-        payload=json.dumps(body, separators=(",", ":"), default=_json_value), created_at=at,
+        business_id=business_id,
+        message_id=f"msg_{secrets.token_hex(12)}",
+        type=type,
+        payload=json.dumps(body, separators=(",", ":"), default=_json_value),
+        created_at=at,
     )
     session.add(event)
     session.flush()
     session.execute(
         sa.insert(WebhookDelivery),
         [
-            {"event_id": event.id, "endpoint_id": endpoint_id, "status": WebhookDeliveryStatus.PENDING.value,
-             "attempts": 0, "next_attempt_at": at, "give_up_at": at + RETRY_WINDOW, "created_at": at}
+            {
+                "event_id": event.id,
+                "endpoint_id": endpoint_id,
+                "status": WebhookDeliveryStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": at,
+                "give_up_at": at + RETRY_WINDOW,
+                "created_at": at,
+            }
             for endpoint_id in wanted
         ],
     )
@@ -436,8 +468,12 @@ def record_invoice_event(session: Session, invoice: Invoice, type: str, **extra)
 
 def record_payment_event(session: Session, invoice: Invoice, payment: Payment, type: str) -> None:
     if wants(session, invoice.business_id, type):
-        record_event(session, invoice.business_id, type,
-                     {"payment": payment_data(payment), "invoice": invoice_data(session, invoice)})
+        record_event(
+            session,
+            invoice.business_id,
+            type,
+            {"payment": payment_data(payment), "invoice": invoice_data(session, invoice)},
+        )
 
 
 def record_message_event(session: Session, message: OutboundMessage, at: datetime) -> None:
@@ -446,30 +482,46 @@ def record_message_event(session: Session, message: OutboundMessage, at: datetim
     if not wants(session, message.business_id, type):
         return
     invoice = session.get(Invoice, message.invoice_id) if message.invoice_id else None
-    record_event(session, message.business_id, type, {
-        "message": {
-            "id": message.id,
-            "channel": message.channel,
-            "to": message.to_address,
-            "status": message.status,
-            "error_code": message.error_code,
-            "failure_reason": message.failure_reason,
-            "invoice_id": message.invoice_id,
-            "created_at": utc_text(message.created_at),
-            "updated_at": utc_text(at),
+    record_event(
+        session,
+        message.business_id,
+        type,
+        {
+            "message": {
+                "id": message.id,
+                "channel": message.channel,
+                "to": message.to_address,
+                "status": message.status,
+                "error_code": message.error_code,
+                "failure_reason": message.failure_reason,
+                "invoice_id": message.invoice_id,
+                "created_at": utc_text(message.created_at),
+                "updated_at": utc_text(at),
+            },
+            "invoice": invoice_data(session, invoice) if invoice else None,
         },
-        "invoice": invoice_data(session, invoice) if invoice else None,
-    }, at=at)
+        at=at,
+    )
 
 
 def record_link_opened(session: Session, invoice: Invoice, link: PaymentLink, at: datetime) -> None:
     if not wants(session, invoice.business_id, "link.opened"):
         return
-    record_event(session, invoice.business_id, "link.opened", {
-        "link": {"id": link.id, "invoice_id": invoice.id, "opened_at": utc_text(at),
-                 "expires_at": utc_text(link.expires_at)},
-        "invoice": invoice_data(session, invoice),
-    }, at=at)
+    record_event(
+        session,
+        invoice.business_id,
+        "link.opened",
+        {
+            "link": {
+                "id": link.id,
+                "invoice_id": invoice.id,
+                "opened_at": utc_text(at),
+                "expires_at": utc_text(link.expires_at),
+            },
+            "invoice": invoice_data(session, invoice),
+        },
+        at=at,
+    )
 
 
 def record_consent_event(session: Session, business_id: int, e164: str, type: str, source: str, at: datetime) -> None:
@@ -479,13 +531,15 @@ def record_consent_event(session: Session, business_id: int, e164: str, type: st
     location_owner = select(Location.customer_id).where(
         col(Location.id).in_(
             select(PhoneNumber.location_id).where(
-                PhoneNumber.business_id == business_id, PhoneNumber.e164 == e164,
+                PhoneNumber.business_id == business_id,
+                PhoneNumber.e164 == e164,
                 col(PhoneNumber.location_id).is_not(None),
             )
         )
     )
     customers = session.exec(
-        select(Customer).where(
+        select(Customer)
+        .where(
             Customer.business_id == business_id,
             sa.or_(
                 col(Customer.id).in_(
@@ -495,11 +549,18 @@ def record_consent_event(session: Session, business_id: int, e164: str, type: st
                 ),
                 col(Customer.id).in_(location_owner),
             ),
-        ).order_by(Customer.id)
+        )
+        .order_by(Customer.id)
     ).all()
-    record_event(session, business_id, type, {
-        "phone": e164,
-        "source": source,
-        "at": utc_text(at),
-        "customers": [{"id": customer.id, "name": customer.name} for customer in customers],
-    }, at=at)
+    record_event(
+        session,
+        business_id,
+        type,
+        {
+            "phone": e164,
+            "source": source,
+            "at": utc_text(at),
+            "customers": [{"id": customer.id, "name": customer.name} for customer in customers],
+        },
+        at=at,
+    )

@@ -15,7 +15,11 @@ _WIDE_ONLY = ["none", "table-cell"]
 
 def _revoke_button(key) -> rx.Component:
     return rx.button(
-        "Revoke", variant="soft", color_scheme="red", size="1", aria_label=f"Revoke {key['name']}",
+        "Revoke",
+        variant="soft",
+        color_scheme="red",
+        size="1",
+        aria_label=f"Revoke {key['name']}",
         on_click=State.ask_revoke(key["id"]),
     )
 
@@ -39,7 +43,11 @@ def _row(key) -> rx.Component:
                 rx.flex(
                     _state(key),
                     rx.cond(live, _revoke_button(key)),
-                    display=_PHONE_ONLY, wrap="wrap", spacing="2", align="center", padding_top="0.25rem",
+                    display=_PHONE_ONLY,
+                    wrap="wrap",
+                    spacing="2",
+                    align="center",
+                    padding_top="0.25rem",
                 ),
                 spacing="1",
             )
@@ -59,16 +67,21 @@ def _table() -> rx.Component:
                     rx.table.row(
                         rx.table.column_header_cell("Key"),
                         rx.table.column_header_cell("Last used", display=_WIDE_ONLY),
-                        rx.table.column_header_cell(rx.el.span("Actions", class_name="visually-hidden"),
-                                                    display=_WIDE_ONLY),
+                        rx.table.column_header_cell(
+                            rx.el.span("Actions", class_name="visually-hidden"), display=_WIDE_ONLY
+                        ),
                     )
                 ),
                 rx.table.body(rx.foreach(State.keys, _row)),
                 width="100%",
                 variant="ghost",
             ),
-            rx.text("No API keys yet. Create one for each system that should reach your customers and invoices.",
-                    color_scheme="gray", size="2", padding="0.5rem"),
+            rx.text(
+                "No API keys yet. Create one for each system that should reach your customers and invoices.",
+                color_scheme="gray",
+                size="2",
+                padding="0.5rem",
+            ),
         ),
         overflow_x="auto",
         width="100%",
@@ -80,7 +93,8 @@ def _about() -> rx.Component:
         rx.text(
             "Other systems (your CRM, accounting, field software) send customers and invoices, and text or email "
             "payment links, through the REST API at ",
-            rx.code(State.api_url), ". A key can do what an office employee with the Accountant role can, "
+            rx.code(State.api_url),
+            ". A key can do what an office employee with the Accountant role can, "
             "in this business only; everything it does is recorded under the key's name. ",
             rx.link("API reference", href=State.api_url + "/docs", is_external=True),
             size="2",
@@ -97,14 +111,22 @@ def _create_form() -> rx.Component:
         rx.vstack(
             rx.vstack(
                 field_label("Name", "new-key-name"),
-                rx.input(id="new-key-name", name="name", auto_complete="off", width="100%",
-                         placeholder="e.g. Accounting sync",
-                         aria_invalid=rx.cond(State.name_error != "", "true", "false")),
+                rx.input(
+                    id="new-key-name",
+                    name="name",
+                    auto_complete="off",
+                    width="100%",
+                    placeholder="e.g. Accounting sync",
+                    aria_invalid=rx.cond(State.name_error != "", "true", "false"),
+                ),
                 rx.cond(
                     State.name_error != "",
                     rx.text(State.name_error, size="1", color="var(--red-11)", id="new-key-name-error", role="alert"),
-                    rx.text("The system that will use it. Its actions are listed as API key '<name>'.",
-                            size="1", color_scheme="gray"),
+                    rx.text(
+                        "The system that will use it. Its actions are listed as API key '<name>'.",
+                        size="1",
+                        color_scheme="gray",
+                    ),
                 ),
                 spacing="1",
                 width="100%",

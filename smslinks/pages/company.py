@@ -10,13 +10,27 @@ from smslinks.pages.settings import settings_frame
 from smslinks.state.company import CompanyState as State
 
 
-def _input(name: str, label: str, *, type_: str = "text", auto_complete: str = "off", hint=None,
-           attrs: dict | None = None, **props) -> rx.Component:
+def _input(
+    name: str,
+    label: str,
+    *,
+    type_: str = "text",
+    auto_complete: str = "off",
+    hint=None,
+    attrs: dict | None = None,
+    **props,
+) -> rx.Component:
     input_id = f"company-{name.replace('_', '-')}"
     control = rx.input(
-        id=input_id, type=type_, auto_complete=auto_complete, size="2", width="100%",
-        value=State.draft[name], on_change=lambda text: State.set_field(name, text),
-        custom_attrs={"aria-describedby": f"{input_id}-error", **(attrs or {})}, **props,
+        id=input_id,
+        type=type_,
+        auto_complete=auto_complete,
+        size="2",
+        width="100%",
+        value=State.draft[name],
+        on_change=lambda text: State.set_field(name, text),
+        custom_attrs={"aria-describedby": f"{input_id}-error", **(attrs or {})},
+        **props,
     )
     return field(label, input_id, control, State.errors, name, hint)
 
@@ -44,10 +58,20 @@ def _business() -> rx.Component:
         "Shown to customers on every text, receipt and pay page.",
         _input("name", "Business name", auto_complete="organization"),
         grid(
-            _input("phone", "Phone", type_="tel", auto_complete="tel",
-                   hint=hint_text("Customers call it with questions about an invoice.")),
-            _input("email", "Email", type_="email", auto_complete="email",
-                   hint=hint_text("Customers write to it; receipts come from it.")),
+            _input(
+                "phone",
+                "Phone",
+                type_="tel",
+                auto_complete="tel",
+                hint=hint_text("Customers call it with questions about an invoice."),
+            ),
+            _input(
+                "email",
+                "Email",
+                type_="email",
+                auto_complete="email",
+                hint=hint_text("Customers write to it; receipts come from it."),
+            ),
         ),
     )
 
@@ -67,7 +91,10 @@ def _address() -> rx.Component:
         ),
         rx.box(
             _input(
-                "time_zone", "Time zone", placeholder="From the ZIP code", attrs={"list": ZONE_LIST_ID},
+                "time_zone",
+                "Time zone",
+                placeholder="From the ZIP code",
+                attrs={"list": ZONE_LIST_ID},
                 hint=hint_text(rx.cond(State.zone_hint != "", State.zone_hint, "A name such as America/Chicago.")),
             ),
             zone_list(),
@@ -80,10 +107,12 @@ def _address() -> rx.Component:
 def _links() -> rx.Component:
     return _card(
         "Payment links",
-        "Links in texts and emails open on this host. Carriers trust a business's own domain more "
-        "than a shared one.",
+        "Links in texts and emails open on this host. Carriers trust a business's own domain more than a shared one.",
         _input(
-            "host", "Link host", placeholder="pay.example-hvac.com", spell_check=False,
+            "host",
+            "Link host",
+            placeholder="pay.example-hvac.com",
+            spell_check=False,
             hint=hint_text(
                 "Only the host name, without https://. Leave it empty to use this app's own address. "
                 "The host must point at this app (ask whoever runs your domain)."
@@ -96,8 +125,11 @@ def _preview() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("SMS Text Message Preview", size="3", as_="h2"),
-            rx.text("What a customer receives with an invoice to pay by card (sample invoice and link).",
-                    size="2", color_scheme="gray"),
+            rx.text(
+                "What a customer receives with an invoice to pay by card (sample invoice and link).",
+                size="2",
+                color_scheme="gray",
+            ),
             rx.box(
                 State.preview["text"],
                 custom_attrs={"data-testid": "sms-preview-text"},
@@ -112,9 +144,16 @@ def _preview() -> rx.Component:
                 max_width="100%",
             ),
             rx.text(
-                State.preview["characters"], " characters · ", State.preview["encoding"], " · ",
-                State.preview["segments"], " SMS ", State.preview["segments_word"],
-                size="2", color_scheme="gray", custom_attrs={"data-testid": "sms-preview-stats"},
+                State.preview["characters"],
+                " characters · ",
+                State.preview["encoding"],
+                " · ",
+                State.preview["segments"],
+                " SMS ",
+                State.preview["segments_word"],
+                size="2",
+                color_scheme="gray",
+                custom_attrs={"data-testid": "sms-preview-stats"},
             ),
             spacing="3",
             width="100%",
@@ -140,8 +179,14 @@ def _content() -> rx.Component:
         # Desktop: the fields, the preview beside them; phone: the preview right under the name.
         rx.box(
             rx.box(_business(), grid_area="business", min_width="0"),
-            rx.box(_preview(), grid_area="preview", min_width="0",
-                   position=rx.breakpoints(initial="static", md="sticky"), top="72px", align_self="start"),
+            rx.box(
+                _preview(),
+                grid_area="preview",
+                min_width="0",
+                position=rx.breakpoints(initial="static", md="sticky"),
+                top="72px",
+                align_self="start",
+            ),
             rx.box(_address(), grid_area="address", min_width="0"),
             rx.box(_links(), grid_area="links", min_width="0"),
             display="grid",

@@ -79,11 +79,18 @@ def invoice_totals(invoice) -> rx.Component:
 
 
 def bank_payment_pending(invoice) -> rx.Component:
-    """"Bank payment of $332.07 processing since Dec 3": the money is on its way, not yet due again."""
+    """ "Bank payment of $332.07 processing since Dec 3": the money is on its way, not yet due again."""
     return rx.cond(
         invoice["bank_pending"] != "",
-        rx.callout(invoice["bank_pending"], icon="landmark", color_scheme="amber", size="1", width="100%",
-                   role="status", data_testid="bank-pending"),
+        rx.callout(
+            invoice["bank_pending"],
+            icon="landmark",
+            color_scheme="amber",
+            size="1",
+            width="100%",
+            role="status",
+            data_testid="bank-pending",
+        ),
     )
 
 
@@ -91,8 +98,13 @@ def location_zone(invoice) -> rx.Component:
     """The service location's time zone in words (quiet hours follow it), and a warning when the
     address did not give it; `invoice` is the page's InvoiceDetail as a dict Var."""
     return rx.vstack(
-        rx.text("Time zone: ", invoice["location_zone_label"], size="2", color="var(--gray-11)",
-                title=invoice["location_time_zone"]),
+        rx.text(
+            "Time zone: ",
+            invoice["location_zone_label"],
+            size="2",
+            color="var(--gray-11)",
+            title=invoice["location_time_zone"],
+        ),
         rx.cond(
             invoice["location_zone_warning"],
             rx.callout(invoice["location_zone_warning"], icon="triangle-alert", color_scheme="amber", size="1"),
@@ -126,11 +138,17 @@ def save_bar(visible, message, on_discard, on_save, error=None) -> rx.Component:
         spacing="3",
         width="100%",
     )
-    body = row if error is None else rx.vstack(
-        rx.cond(error != "", rx.callout(error, icon="circle-alert", color_scheme="red", role="alert", width="100%")),
-        row,
-        spacing="3",
-        width="100%",
+    body = (
+        row
+        if error is None
+        else rx.vstack(
+            rx.cond(
+                error != "", rx.callout(error, icon="circle-alert", color_scheme="red", role="alert", width="100%")
+            ),
+            row,
+            spacing="3",
+            width="100%",
+        )
     )
     return rx.cond(
         visible,

@@ -3,7 +3,8 @@ list with rows to add and remove, and each error beside its field."""
 
 import reflex as rx
 
-from smslinks.state.customers import PHONE_TYPES, CustomerFormState as State
+from smslinks.state.customers import PHONE_TYPES
+from smslinks.state.customers import CustomerFormState as State
 
 
 def _error(message) -> rx.Component:
@@ -13,8 +14,18 @@ def _error(message) -> rx.Component:
     )
 
 
-def _field(label, value, on_change, error, *, placeholder: str = "", flex: str = "1", min_width: str = "140px",
-            input_type: str = "text", autocomplete: str = "off") -> rx.Component:
+def _field(
+    label,
+    value,
+    on_change,
+    error,
+    *,
+    placeholder: str = "",
+    flex: str = "1",
+    min_width: str = "140px",
+    input_type: str = "text",
+    autocomplete: str = "off",
+) -> rx.Component:
     return rx.vstack(
         rx.input(
             value=value,
@@ -36,16 +47,29 @@ def _field(label, value, on_change, error, *, placeholder: str = "", flex: str =
 
 def _remove_button(label, on_click) -> rx.Component:
     return rx.icon_button(
-        rx.icon("x", size=16), variant="ghost", color_scheme="gray", aria_label=label, title=label,
-        on_click=on_click, margin_top="0.25rem",
+        rx.icon("x", size=16),
+        variant="ghost",
+        color_scheme="gray",
+        aria_label=label,
+        title=label,
+        on_click=on_click,
+        margin_top="0.25rem",
     )
 
 
 def _phone_row(row, index) -> rx.Component:
     n = (index + 1).to_string()
     return rx.flex(
-        _field("Phone " + n + " number", row["number"], lambda v: State.set_phone(index, "number", v),
-               row["error_number"], placeholder="(303) 555-0100", flex="2", min_width="150px", input_type="tel"),
+        _field(
+            "Phone " + n + " number",
+            row["number"],
+            lambda v: State.set_phone(index, "number", v),
+            row["error_number"],
+            placeholder="(303) 555-0100",
+            flex="2",
+            min_width="150px",
+            input_type="tel",
+        ),
         rx.vstack(
             rx.select.root(
                 rx.select.trigger(aria_label="Phone " + n + " type", width="100%"),
@@ -57,8 +81,14 @@ def _phone_row(row, index) -> rx.Component:
             spacing="1",
             width="108px",
         ),
-        _field("Phone " + n + " label", row["label"], lambda v: State.set_phone(index, "label", v),
-               row["error_label"], placeholder="Label (optional)", min_width="150px"),
+        _field(
+            "Phone " + n + " label",
+            row["label"],
+            lambda v: State.set_phone(index, "label", v),
+            row["error_label"],
+            placeholder="Label (optional)",
+            min_width="150px",
+        ),
         _remove_button("Remove phone " + n, State.remove_phone(index)),
         spacing="2",
         wrap="wrap",
@@ -73,10 +103,24 @@ def _phone_row(row, index) -> rx.Component:
 def _email_row(row, index) -> rx.Component:
     n = (index + 1).to_string()
     return rx.flex(
-        _field("Email " + n + " address", row["address"], lambda v: State.set_email(index, "address", v),
-               row["error_address"], placeholder="name@example.com", flex="2", min_width="200px", input_type="email"),
-        _field("Email " + n + " label", row["label"], lambda v: State.set_email(index, "label", v),
-               row["error_label"], placeholder="Label (optional)", min_width="150px"),
+        _field(
+            "Email " + n + " address",
+            row["address"],
+            lambda v: State.set_email(index, "address", v),
+            row["error_address"],
+            placeholder="name@example.com",
+            flex="2",
+            min_width="200px",
+            input_type="email",
+        ),
+        _field(
+            "Email " + n + " label",
+            row["label"],
+            lambda v: State.set_email(index, "label", v),
+            row["error_label"],
+            placeholder="Label (optional)",
+            min_width="150px",
+        ),
         _remove_button("Remove email " + n, State.remove_email(index)),
         spacing="2",
         wrap="wrap",
@@ -89,8 +133,15 @@ def _location_row(row, index) -> rx.Component:
     n = (index + 1).to_string()
 
     def part(label: str, field: str, placeholder: str, flex: str = "1", min_width: str = "120px"):
-        return _field("Location " + n + " " + label, row[field], lambda v: State.set_location(index, field, v),
-                      row["error_" + field], placeholder=placeholder, flex=flex, min_width=min_width)
+        return _field(
+            "Location " + n + " " + label,
+            row[field],
+            lambda v: State.set_location(index, field, v),
+            row["error_" + field],
+            placeholder=placeholder,
+            flex=flex,
+            min_width=min_width,
+        )
 
     return rx.vstack(
         rx.hstack(
@@ -144,7 +195,9 @@ def customer_dialog() -> rx.Component:
             rx.dialog.description(
                 "Mobile numbers must be able to receive texts. Each service location's time zone comes "
                 "from its ZIP code.",
-                size="2", color="var(--gray-11)", margin_bottom="1rem",
+                size="2",
+                color="var(--gray-11)",
+                margin_bottom="1rem",
             ),
             rx.vstack(
                 rx.vstack(
@@ -168,13 +221,18 @@ def customer_dialog() -> rx.Component:
                 _group("Service locations", State.locations, _location_row, "Add location", State.add_location),
                 rx.cond(
                     State.form_error != "",
-                    rx.callout(State.form_error, icon="triangle-alert", color_scheme="red", size="1", width="100%",
-                               role="alert"),
+                    rx.callout(
+                        State.form_error,
+                        icon="triangle-alert",
+                        color_scheme="red",
+                        size="1",
+                        width="100%",
+                        role="alert",
+                    ),
                 ),
                 rx.flex(
                     rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", size="3")),
-                    rx.button(rx.cond(State.editing, "Save changes", "Add customer"), size="3",
-                              on_click=State.save),
+                    rx.button(rx.cond(State.editing, "Save changes", "Add customer"), size="3", on_click=State.save),
                     spacing="3",
                     justify="end",
                     width="100%",

@@ -75,8 +75,11 @@ def _table() -> rx.Component:
                 rx.text(
                     rx.cond(
                         CustomerListState.query == "",
-                        rx.cond(CustomerListState.can_manage, "No customers yet. Add the first with New customer.",
-                                "No customers yet."),
+                        rx.cond(
+                            CustomerListState.can_manage,
+                            "No customers yet. Add the first with New customer.",
+                            "No customers yet.",
+                        ),
                         "No customers match.",
                     ),
                     color_scheme="gray",
@@ -91,11 +94,21 @@ def _table() -> rx.Component:
 
 def _pager() -> rx.Component:
     return rx.hstack(
-        rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft",
-                  disabled=CustomerListState.page <= 1, on_click=CustomerListState.previous_page),
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Previous",
+            variant="soft",
+            disabled=CustomerListState.page <= 1,
+            on_click=CustomerListState.previous_page,
+        ),
         rx.text("Page ", CustomerListState.page, color_scheme="gray"),
-        rx.button("Next", rx.icon("chevron-right", size=16), variant="soft",
-                  disabled=~CustomerListState.has_next, on_click=CustomerListState.next_page),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16),
+            variant="soft",
+            disabled=~CustomerListState.has_next,
+            on_click=CustomerListState.next_page,
+        ),
         justify="end",
         align="center",
         margin_top="1rem",
@@ -135,8 +148,7 @@ def _empty(text: str) -> rx.Component:
 def _phone(row) -> rx.Component:
     return rx.hstack(
         rx.text(row["number"], weight="medium", white_space="nowrap"),
-        rx.badge(row["type"], color_scheme=rx.match(row["type"], *PHONE_TYPE_COLORS.items(), "gray"),
-                 variant="soft"),
+        rx.badge(row["type"], color_scheme=rx.match(row["type"], *PHONE_TYPE_COLORS.items(), "gray"), variant="soft"),
         rx.cond(row["label"] != "", rx.text(row["label"], size="2", color="var(--gray-11)")),
         spacing="2",
         align="center",
@@ -158,8 +170,12 @@ def _email(row) -> rx.Component:
 def _location(row) -> rx.Component:
     return rx.vstack(
         rx.text(row["name"], weight="bold"),
-        rx.hstack(rx.icon("map-pin", size=14, flex_shrink="0", margin_top="3px"), rx.text(row["address"]),
-                  align="start", spacing="2"),
+        rx.hstack(
+            rx.icon("map-pin", size=14, flex_shrink="0", margin_top="3px"),
+            rx.text(row["address"]),
+            align="start",
+            spacing="2",
+        ),
         rx.text("Time zone: ", row["zone_label"], size="2", color="var(--gray-11)", title=row["time_zone"]),
         rx.cond(
             row["zone_warning"] != "",
@@ -192,13 +208,15 @@ def _invoices() -> rx.Component:
             State.invoices.length() == 0,
             _empty("No invoices yet."),
             rx.table.root(
-                rx.table.header(rx.table.row(
-                    rx.table.column_header_cell("Invoice"),
-                    rx.table.column_header_cell("Date"),
-                    rx.table.column_header_cell("Status"),
-                    rx.table.column_header_cell("Total", text_align="right", class_name="hide-on-phone"),
-                    rx.table.column_header_cell("Balance", text_align="right"),
-                )),
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Invoice"),
+                        rx.table.column_header_cell("Date"),
+                        rx.table.column_header_cell("Status"),
+                        rx.table.column_header_cell("Total", text_align="right", class_name="hide-on-phone"),
+                        rx.table.column_header_cell("Balance", text_align="right"),
+                    )
+                ),
                 rx.table.body(rx.foreach(State.invoices, _invoice)),
                 variant="ghost",
                 width="100%",
@@ -219,13 +237,20 @@ def _header() -> rx.Component:
             State.customer["name"],
             rx.cond(
                 State.can_invoice,
-                rx.link(rx.button(rx.icon("plus", size=16), "New invoice", size="3"),
-                        href=f"{routes.INVOICE_EDITOR}?customer=" + State.current_customer_id.to_string()),
+                rx.link(
+                    rx.button(rx.icon("plus", size=16), "New invoice", size="3"),
+                    href=f"{routes.INVOICE_EDITOR}?customer=" + State.current_customer_id.to_string(),
+                ),
             ),
             rx.cond(
                 State.can_manage,
-                rx.button(rx.icon("pencil", size=16), "Edit", variant="soft", size="3",
-                          on_click=CustomerFormState.open_edit(State.current_customer_id)),
+                rx.button(
+                    rx.icon("pencil", size=16),
+                    "Edit",
+                    variant="soft",
+                    size="3",
+                    on_click=CustomerFormState.open_edit(State.current_customer_id),
+                ),
             ),
         ),
         spacing="2",
@@ -239,17 +264,25 @@ def _content() -> rx.Component:
         _header(),
         rx.grid(
             rx.vstack(
-                _section("Phone numbers", rx.cond(State.phones.length() == 0, _empty("No numbers yet.")),
-                         rx.foreach(State.phones, _phone)),
-                _section("Email addresses", rx.cond(State.emails.length() == 0, _empty("No email addresses yet.")),
-                         rx.foreach(State.emails, _email)),
+                _section(
+                    "Phone numbers",
+                    rx.cond(State.phones.length() == 0, _empty("No numbers yet.")),
+                    rx.foreach(State.phones, _phone),
+                ),
+                _section(
+                    "Email addresses",
+                    rx.cond(State.emails.length() == 0, _empty("No email addresses yet.")),
+                    rx.foreach(State.emails, _email),
+                ),
                 spacing="4",
                 width="100%",
             ),
             rx.vstack(
-                _section("Service locations",
-                         rx.cond(State.locations.length() == 0, _empty("No service locations yet.")),
-                         rx.foreach(State.locations, _location)),
+                _section(
+                    "Service locations",
+                    rx.cond(State.locations.length() == 0, _empty("No service locations yet.")),
+                    rx.foreach(State.locations, _location),
+                ),
                 _invoices(),
                 spacing="4",
                 width="100%",

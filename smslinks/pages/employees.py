@@ -260,19 +260,33 @@ def _add_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             _field(
-                "Name", "new-name",
-                rx.input(id="new-name", name="name", auto_complete="off", width="100%",
-                         aria_invalid=rx.cond(errors["name"] != "", "true", "false")),
+                "Name",
+                "new-name",
+                rx.input(
+                    id="new-name",
+                    name="name",
+                    auto_complete="off",
+                    width="100%",
+                    aria_invalid=rx.cond(errors["name"] != "", "true", "false"),
+                ),
                 errors["name"],
             ),
             _field(
-                "Email", "new-email",
-                rx.input(id="new-email", name="email", type="email", auto_complete="off", width="100%",
-                         aria_invalid=rx.cond(errors["email"] != "", "true", "false")),
+                "Email",
+                "new-email",
+                rx.input(
+                    id="new-email",
+                    name="email",
+                    type="email",
+                    auto_complete="off",
+                    width="100%",
+                    aria_invalid=rx.cond(errors["email"] != "", "true", "false"),
+                ),
                 errors["email"],
             ),
             _field(
-                "Role", "new-role",
+                "Role",
+                "new-role",
                 rx.select.root(
                     rx.select.trigger(id="new-role", width="100%"),
                     rx.select.content(*[rx.select.item(role, value=role) for role in ROLES]),
@@ -286,11 +300,13 @@ def _add_form() -> rx.Component:
                 rx.radio_group.root(
                     rx.vstack(
                         _access_choice(
-                            "invitation", "Invitation link",
+                            "invitation",
+                            "Invitation link",
                             "A link you copy and send them; they choose their password. Works once, for 7 days.",
                         ),
                         _access_choice(
-                            "temporary_password", "Temporary password",
+                            "temporary_password",
+                            "Temporary password",
                             "You give it to them; they choose their own at their first sign-in.",
                         ),
                         spacing="3",
@@ -325,7 +341,8 @@ def _added() -> rx.Component:
             rx.cond(
                 invitation,
                 "Send this link to " + State.added_name + ". It works once, for 7 days, and is shown only now.",
-                "Give this temporary password to " + State.added_name
+                "Give this temporary password to "
+                + State.added_name
                 + ". It is shown only now; they choose their own password when they first sign in.",
             ),
             icon="circle-check",

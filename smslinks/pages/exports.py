@@ -13,7 +13,12 @@ from smslinks.state.exports import ExportState as State
 def _date(name: str, label: str, value, on_change) -> rx.Component:
     input_id = f"export-{name}"
     control = rx.input(
-        id=input_id, type="date", value=value, on_change=on_change, size="2", width="100%",
+        id=input_id,
+        type="date",
+        value=value,
+        on_change=on_change,
+        size="2",
+        width="100%",
         custom_attrs={"aria-describedby": f"{input_id}-error"},
     )
     return field(label, input_id, control, State.errors, name)
@@ -34,16 +39,19 @@ def _range() -> rx.Component:
             rx.flex(
                 rx.foreach(
                     State.quick_ranges,
-                    lambda label: rx.button(label, variant="soft", color_scheme="gray", size="1",
-                                            on_click=State.pick(label)),
+                    lambda label: rx.button(
+                        label, variant="soft", color_scheme="gray", size="1", on_click=State.pick(label)
+                    ),
                 ),
                 wrap="wrap",
                 spacing="2",
             ),
             hint_text(
                 rx.fragment(
-                    "Days and times are the business's: ", State.zone, ". Times are written like "
-                    "2026-12-03T09:15:00-06:00 (ISO 8601 with the UTC offset); amounts in dollars like 125.00."
+                    "Days and times are the business's: ",
+                    State.zone,
+                    ". Times are written like "
+                    "2026-12-03T09:15:00-06:00 (ISO 8601 with the UTC offset); amounts in dollars like 125.00.",
                 )
             ),
             spacing="3",
@@ -82,13 +90,15 @@ def _content() -> rx.Component:
         _range(),
         rx.grid(
             _export_card(
-                "payments", "Payments",
+                "payments",
+                "Payments",
                 "Every card and bank payment started in those days, with its outcome. Stripe's fees are "
                 "not kept here: the Fee column stays empty.",
                 PAYMENT_COLUMNS,
             ),
             _export_card(
-                "messages", "Messages",
+                "messages",
+                "Messages",
                 "Every invoice text and email queued in those days: to whom, what became of it and why.",
                 MESSAGE_COLUMNS,
             ),

@@ -14,7 +14,9 @@ from smslinks.state.imports import ImportState as State
 def _card(title: str, *children: rx.Component, **props) -> rx.Component:
     return rx.card(
         rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"),
-        size="3", width="100%", **props,
+        size="3",
+        width="100%",
+        **props,
     )
 
 
@@ -23,8 +25,12 @@ def _dropzone() -> rx.Component:
         rx.vstack(
             rx.icon("file-up", size=28, color="var(--accent-9)"),
             rx.text("Drop a CSV file here, or click to choose one", weight="medium", text_align="center"),
-            rx.text(f"Up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Nothing is saved until you press Import.",
-                    size="1", color_scheme="gray", text_align="center"),
+            rx.text(
+                f"Up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Nothing is saved until you press Import.",
+                size="1",
+                color_scheme="gray",
+                text_align="center",
+            ),
             align="center",
             spacing="2",
         ),
@@ -49,7 +55,10 @@ def _unusable() -> rx.Component:
         State.unusable != "",
         rx.callout(
             rx.text(rx.text.strong(State.file_name), ": ", State.unusable),
-            icon="file-x", color_scheme="red", role="alert", width="100%",
+            icon="file-x",
+            color_scheme="red",
+            role="alert",
+            width="100%",
         ),
     )
 
@@ -59,8 +68,14 @@ def _column(column) -> rx.Component:
     return rx.flex(
         rx.box(rx.code(column.name, size="2"), width=rx.breakpoints(initial="100%", md="200px"), flex_shrink="0"),
         rx.text(column.meaning, size="2", flex="1"),
-        rx.text("e.g. ", column.example, size="2", color_scheme="gray",
-                width=rx.breakpoints(initial="100%", md="150px"), flex_shrink="0"),
+        rx.text(
+            "e.g. ",
+            column.example,
+            size="2",
+            color_scheme="gray",
+            width=rx.breakpoints(initial="100%", md="150px"),
+            flex_shrink="0",
+        ),
         direction=rx.breakpoints(initial="column", md="row"),
         spacing=rx.breakpoints(initial="1", md="4"),
         padding_y="0.5rem",
@@ -74,10 +89,15 @@ def _file_format() -> rx.Component:
         "The file",
         rx.el.ul(
             *[rx.el.li(rx.text(rule, size="2")) for rule in GROUPING_RULES],
-            padding_left="1.25rem", margin="0", display="grid", gap="0.35rem", list_style_type="disc",
+            padding_left="1.25rem",
+            margin="0",
+            display="grid",
+            gap="0.35rem",
+            list_style_type="disc",
         ),
-        rx.button(rx.icon("download", size=16), "Download the template", variant="soft",
-                  on_click=State.download_template),
+        rx.button(
+            rx.icon("download", size=16), "Download the template", variant="soft", on_click=State.download_template
+        ),
         rx.box(
             rx.heading("Columns", size="3", as_="h3", padding_bottom="0.5rem"),
             *[_column(column) for column in COLUMNS],
@@ -95,10 +115,22 @@ def _progress(verb: str, note: str) -> rx.Component:
     return _card(
         rx.fragment(verb, " ", State.file_name),
         rx.text(note, size="2", color_scheme="gray"),
-        rx.progress(value=State.rows_done, max=State.rows_total, size="3", width="100%",
-                    custom_attrs={"aria-label": f"{verb} rows"}),
-        rx.text(State.rows_done, " of ", State.rows_total, " rows", size="2", color_scheme="gray",
-                custom_attrs={"data-testid": "import-progress"}),
+        rx.progress(
+            value=State.rows_done,
+            max=State.rows_total,
+            size="3",
+            width="100%",
+            custom_attrs={"aria-label": f"{verb} rows"},
+        ),
+        rx.text(
+            State.rows_done,
+            " of ",
+            State.rows_total,
+            " rows",
+            size="2",
+            color_scheme="gray",
+            custom_attrs={"data-testid": "import-progress"},
+        ),
     )
 
 
@@ -131,7 +163,10 @@ def _counts(words: tuple[str, str, str, str]) -> rx.Component:
                 spacing="1",
                 width="100%",
             )
-            for kind, label, counts in (("customers", "Customers", State.customers), ("invoices", "Invoices", State.invoices))
+            for kind, label, counts in (
+                ("customers", "Customers", State.customers),
+                ("invoices", "Invoices", State.invoices),
+            )
         ],
         spacing="3",
         width="100%",
@@ -153,25 +188,46 @@ def _errors() -> rx.Component:
             rx.flex(
                 rx.heading("Rows with errors", size="3", as_="h3"),
                 rx.spacer(),
-                rx.button(rx.icon("download", size=14), "Download the errors (CSV)", variant="soft",
-                          color_scheme="gray", size="1", on_click=State.download_errors),
-                align="center", wrap="wrap", spacing="2", width="100%",
+                rx.button(
+                    rx.icon("download", size=14),
+                    "Download the errors (CSV)",
+                    variant="soft",
+                    color_scheme="gray",
+                    size="1",
+                    on_click=State.download_errors,
+                ),
+                align="center",
+                wrap="wrap",
+                spacing="2",
+                width="100%",
             ),
             rx.box(
                 rx.table.root(
-                    rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Row"), rx.table.column_header_cell("Column"),
-                        rx.table.column_header_cell("Error"),
-                    )),
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Row"),
+                            rx.table.column_header_cell("Column"),
+                            rx.table.column_header_cell("Error"),
+                        )
+                    ),
                     rx.table.body(rx.foreach(State.errors, _error_row)),
-                    size="1", variant="surface", width="100%",
+                    size="1",
+                    variant="surface",
+                    width="100%",
                 ),
-                overflow_x="auto", width="100%", custom_attrs={"data-testid": "import-errors"},
+                overflow_x="auto",
+                width="100%",
+                custom_attrs={"data-testid": "import-errors"},
             ),
             rx.cond(
                 State.error_count > ERRORS_SHOWN,
-                rx.text(f"The first {ERRORS_SHOWN} of ", State.error_count, " errors; the errors file has them all.",
-                        size="1", color_scheme="gray"),
+                rx.text(
+                    f"The first {ERRORS_SHOWN} of ",
+                    State.error_count,
+                    " errors; the errors file has them all.",
+                    size="1",
+                    color_scheme="gray",
+                ),
             ),
             spacing="2",
             width="100%",
@@ -186,21 +242,40 @@ def _ready() -> rx.Component:
         rx.cond(
             State.rows_with_errors > 0,
             rx.callout(
-                rx.text(State.rows_total, " rows: ", importable, " ready, ", State.rows_with_errors,
-                        " with errors. Rows with errors are skipped; fix them and import the file again "
-                        "(what is imported already stays the same)."),
-                icon="triangle-alert", color_scheme="amber", width="100%",
+                rx.text(
+                    State.rows_total,
+                    " rows: ",
+                    importable,
+                    " ready, ",
+                    State.rows_with_errors,
+                    " with errors. Rows with errors are skipped; fix them and import the file again "
+                    "(what is imported already stays the same).",
+                ),
+                icon="triangle-alert",
+                color_scheme="amber",
+                width="100%",
             ),
-            rx.callout(rx.text(State.rows_total, " rows, all ready. Nothing is saved until you press Import."),
-                       icon="circle-check", color_scheme="green", width="100%"),
+            rx.callout(
+                rx.text(State.rows_total, " rows, all ready. Nothing is saved until you press Import."),
+                icon="circle-check",
+                color_scheme="green",
+                width="100%",
+            ),
         ),
         _counts(("Will be created", "Will be updated", "Unchanged", "Skipped (errors)")),
         _errors(),
         rx.flex(
-            rx.button(rx.icon("upload", size=16), "Import ", importable, " rows", on_click=State.start_import,
-                      disabled=importable <= 0),
+            rx.button(
+                rx.icon("upload", size=16),
+                "Import ",
+                importable,
+                " rows",
+                on_click=State.start_import,
+                disabled=importable <= 0,
+            ),
             rx.button("Choose another file", variant="soft", color_scheme="gray", on_click=State.choose_another),
-            wrap="wrap", spacing="3",
+            wrap="wrap",
+            spacing="3",
         ),
     )
 
@@ -211,31 +286,54 @@ def _done() -> rx.Component:
         rx.cond(
             State.rows_with_errors > 0,
             rx.callout(
-                rx.text(State.rows_total - State.rows_with_errors, " of ", State.rows_total, " rows imported; ",
-                        State.rows_with_errors, " with errors skipped."),
-                icon="triangle-alert", color_scheme="amber", width="100%", role="status",
+                rx.text(
+                    State.rows_total - State.rows_with_errors,
+                    " of ",
+                    State.rows_total,
+                    " rows imported; ",
+                    State.rows_with_errors,
+                    " with errors skipped.",
+                ),
+                icon="triangle-alert",
+                color_scheme="amber",
+                width="100%",
+                role="status",
             ),
-            rx.callout(rx.text("All ", State.rows_total, " rows imported."), icon="circle-check", color_scheme="green",
-                       width="100%", role="status"),
+            rx.callout(
+                rx.text("All ", State.rows_total, " rows imported."),
+                icon="circle-check",
+                color_scheme="green",
+                width="100%",
+                role="status",
+            ),
         ),
         _counts(("Created", "Updated", "Unchanged", "Skipped (errors)")),
         _errors(),
         rx.flex(
             rx.link(rx.button(rx.icon("users", size=16), "Open Customers"), href=routes.CUSTOMERS),
             rx.button("Import another file", variant="soft", color_scheme="gray", on_click=State.choose_another),
-            wrap="wrap", spacing="3",
+            wrap="wrap",
+            spacing="3",
         ),
     )
 
 
 def _content() -> rx.Component:
     return rx.vstack(
-        page_header("Import", subtitle="Customers and invoices from a CSV file, checked row by row before anything is saved."),
+        page_header(
+            "Import", subtitle="Customers and invoices from a CSV file, checked row by row before anything is saved."
+        ),
         rx.match(
             State.stage,
-            ("checking", _progress("Checking", "Every row goes through the rules of the import itself; nothing is saved.")),
+            (
+                "checking",
+                _progress("Checking", "Every row goes through the rules of the import itself; nothing is saved."),
+            ),
             ("preview", _ready()),
-            ("importing", _progress("Importing", "Rows are saved batch by batch. You can leave this page: the import goes on.")),
+            (
+                "importing",
+                _progress("Importing", "Rows are saved batch by batch. You can leave this page: the import goes on."),
+            ),
             ("done", _done()),
             _choose(),
         ),

@@ -10,27 +10,29 @@ from smslinks.state.invite import ChoosePasswordState, InviteState
 
 
 def _card(*children: rx.Component) -> rx.Component:
-    return staff_frame(rx.center(
-        rx.card(
-            rx.vstack(
-                rx.hstack(
-                    rx.icon("message-square-text", size=28, color=f"var(--{BRAND_COLOR}-9)"),
-                    rx.heading("smslinks", size="6"),
-                    align="center",
-                    spacing="2",
+    return staff_frame(
+        rx.center(
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.icon("message-square-text", size=28, color=f"var(--{BRAND_COLOR}-9)"),
+                        rx.heading("smslinks", size="6"),
+                        align="center",
+                        spacing="2",
+                    ),
+                    *children,
+                    spacing="4",
+                    width="100%",
                 ),
-                *children,
-                spacing="4",
                 width="100%",
+                max_width="420px",
+                size="4",
             ),
-            width="100%",
-            max_width="420px",
-            size="4",
-        ),
-        min_height="100vh",
-        padding="1rem",
-        background="var(--gray-2)",
-    ))
+            min_height="100vh",
+            padding="1rem",
+            background="var(--gray-2)",
+        )
+    )
 
 
 def _password_field(label: str, name: str, error, hint: str = "") -> rx.Component:
@@ -76,8 +78,10 @@ def _invitation_form() -> rx.Component:
         rx.vstack(
             rx.heading("Welcome, ", InviteState.invited_name, size="5"),
             rx.text(
-                InviteState.business_name, " invited you to smslinks. Choose a password; you will sign in with ",
-                rx.text.strong(InviteState.invited_email), ".",
+                InviteState.business_name,
+                " invited you to smslinks. Choose a password; you will sign in with ",
+                rx.text.strong(InviteState.invited_email),
+                ".",
                 color_scheme="gray",
             ),
             spacing="2",
@@ -117,7 +121,8 @@ def choose_password() -> rx.Component:
                     rx.heading("Choose your password", size="5"),
                     rx.text(
                         "You signed in with a temporary password. Choose your own to continue, ",
-                        ChoosePasswordState.employee_name, ".",
+                        ChoosePasswordState.employee_name,
+                        ".",
                         color_scheme="gray",
                     ),
                     spacing="2",

@@ -137,8 +137,12 @@ def _location() -> rx.Component:
     return _section(
         "Service location",
         rx.text(invoice["location_name"], weight="bold", size="3"),
-        rx.hstack(rx.icon("map-pin", size=14, flex_shrink="0", margin_top="3px"), rx.text(invoice["address"]),
-                  align="start", spacing="2"),
+        rx.hstack(
+            rx.icon("map-pin", size=14, flex_shrink="0", margin_top="3px"),
+            rx.text(invoice["address"]),
+            align="start",
+            spacing="2",
+        ),
         location_zone(invoice),
         rx.foreach(State.location_phones, _contact),
     )
@@ -152,8 +156,7 @@ def _revoke_button() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title("Revoke this invoice's payment links?"),
             rx.alert_dialog.description(
-                "Anyone who opens a link already sent is told it no longer works. "
-                "You can send a new link afterwards.",
+                "Anyone who opens a link already sent is told it no longer works. You can send a new link afterwards.",
             ),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Keep links", variant="soft", color_scheme="gray")),
@@ -218,8 +221,7 @@ def _payment(row) -> rx.Component:
         rx.text(row["method"], " · ", row["at"], size="2", color="var(--gray-11)"),
         rx.cond(
             row["note"] != "",
-            rx.text(row["note"], size="2",
-                    color=rx.cond(row["problem"].to(bool), "var(--red-11)", "var(--gray-11)")),
+            rx.text(row["note"], size="2", color=rx.cond(row["problem"].to(bool), "var(--red-11)", "var(--gray-11)")),
         ),
         spacing="1",
         width="100%",

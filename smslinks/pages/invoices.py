@@ -1,10 +1,10 @@
 import reflex as rx
 
 from smslinks import routes
+from smslinks.core.invoices import MAX_MATCHED_CUSTOMERS
 from smslinks.pages.components import status_badge
 from smslinks.pages.invoice_editor import new_invoice_button
 from smslinks.pages.layout import page_header, staff_page
-from smslinks.core.invoices import MAX_MATCHED_CUSTOMERS
 from smslinks.state.invoices import ALL_STATUSES, STATUS_FILTERS, InvoiceListState
 
 
@@ -45,9 +45,7 @@ def _search_bar() -> rx.Component:
 
 def _row(row) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(
-            rx.link(row["number"], href="/invoices/" + row["id"].to_string(), weight="medium")
-        ),
+        rx.table.row_header_cell(rx.link(row["number"], href="/invoices/" + row["id"].to_string(), weight="medium")),
         rx.table.cell(row["customer"]),
         # Dates and amounts stay on one line on a tablet; a long customer name wraps instead.
         rx.table.cell(row["issued_on"], white_space="nowrap"),
@@ -135,4 +133,6 @@ def _too_many_customers() -> rx.Component:
 
 @staff_page(routes.INVOICES, "Invoices", on_load=[InvoiceListState.load])
 def invoices() -> rx.Component:
-    return rx.box(page_header("Invoices", new_invoice_button()), _search_bar(), _too_many_customers(), _table(), _pager())
+    return rx.box(
+        page_header("Invoices", new_invoice_button()), _search_bar(), _too_many_customers(), _table(), _pager()
+    )

@@ -35,8 +35,12 @@ def _nav_link(item) -> rx.Component:
         ),
         rx.link(
             # On a phone the sections show as icons (named for screen readers and on hover): the bar fits.
-            rx.hstack(rx.icon(item["icon"], size=16), rx.text(item["label"], class_name="hide-on-phone"),
-                      spacing="2", align="center"),
+            rx.hstack(
+                rx.icon(item["icon"], size=16),
+                rx.text(item["label"], class_name="hide-on-phone"),
+                spacing="2",
+                align="center",
+            ),
             href=item["href"],
             aria_label=item["label"],
             title=item["label"],
@@ -63,7 +67,11 @@ def _user_menu() -> rx.Component:
             )
         ),
         rx.menu.content(
-            rx.box(rx.text(SessionState.employee_role, size="1", color_scheme="gray"), padding_x="0.75rem", padding_y="0.25rem"),
+            rx.box(
+                rx.text(SessionState.employee_role, size="1", color_scheme="gray"),
+                padding_x="0.75rem",
+                padding_y="0.25rem",
+            ),
             rx.menu.separator(),
             rx.menu.item("Sign out", on_click=SessionState.sign_out),
         ),
@@ -125,24 +133,26 @@ def staff_page(
             on_load=[SessionState.check_signed_in, *(on_load or [])],
         )
         def page() -> rx.Component:
-            return staff_frame(rx.box(
-                top_bar(),
-                rx.cond(
-                    SessionState.signed_in,
-                    rx.el.main(
-                        rx.box(
-                            content(),
-                            width="100%",
-                            max_width=max_width,
-                            margin_x="auto",
-                            padding="1rem",
-                        )
+            return staff_frame(
+                rx.box(
+                    top_bar(),
+                    rx.cond(
+                        SessionState.signed_in,
+                        rx.el.main(
+                            rx.box(
+                                content(),
+                                width="100%",
+                                max_width=max_width,
+                                margin_x="auto",
+                                padding="1rem",
+                            )
+                        ),
+                        loading(),
                     ),
-                    loading(),
-                ),
-                min_height="100vh",
-                background="var(--gray-2)",
-            ))
+                    min_height="100vh",
+                    background="var(--gray-2)",
+                )
+            )
 
         page.__name__ = content.__name__
         return page

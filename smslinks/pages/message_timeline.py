@@ -55,10 +55,14 @@ def message_timeline(entries) -> rx.Component:
     return rx.vstack(
         rx.cond(
             entries.length() == 0,
-            rx.text("Nothing sent yet. Texts and emails for this invoice appear here, with their status.",
-                    color="var(--gray-11)", size="2"),
-            rx.vstack(rx.foreach(entries, _entry), spacing="0", width="100%",
-                      aria_label="Texts and emails", role="list"),
+            rx.text(
+                "Nothing sent yet. Texts and emails for this invoice appear here, with their status.",
+                color="var(--gray-11)",
+                size="2",
+            ),
+            rx.vstack(
+                rx.foreach(entries, _entry), spacing="0", width="100%", aria_label="Texts and emails", role="list"
+            ),
         ),
         rx.text("Updates live as messages are delivered.", size="1", color="var(--gray-10)"),
         spacing="3",

@@ -7,9 +7,21 @@ from smslinks.pages.components import field_label
 
 # Offered as the time zone is typed; any IANA name is accepted.
 COMMON_ZONES = (
-    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-    "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "America/Toronto", "America/Winnipeg",
-    "America/Regina", "America/Edmonton", "America/Vancouver", "America/Halifax", "America/St_Johns",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/Toronto",
+    "America/Winnipeg",
+    "America/Regina",
+    "America/Edmonton",
+    "America/Vancouver",
+    "America/Halifax",
+    "America/St_Johns",
 )
 ZONE_LIST_ID = "time-zone-names"
 

@@ -68,19 +68,18 @@ def _menu_action(label: str, icon: str, blocker, on_click, sending) -> rx.Compon
 
 
 def actions_menu(State) -> rx.Component:
-    """"Actions" with "Text Invoice" and "Email Invoice". An action not offered to this person at all
+    """ "Actions" with "Text Invoice" and "Email Invoice". An action not offered to this person at all
     (settings, permissions) is left out; one this invoice does not allow is disabled and says why."""
     return rx.cond(
         State.text_offered | State.email_offered,
         rx.menu.root(
-            rx.menu.trigger(
-                rx.button("Actions", rx.icon("chevron-down", size=16), size="3", min_height=TOUCH)
-            ),
+            rx.menu.trigger(rx.button("Actions", rx.icon("chevron-down", size=16), size="3", min_height=TOUCH)),
             rx.menu.content(
                 rx.cond(
                     State.text_offered,
-                    _menu_action("Text Invoice", "message-square-text", State.text_blocker, State.open_text,
-                                 State.sending),
+                    _menu_action(
+                        "Text Invoice", "message-square-text", State.text_blocker, State.open_text, State.sending
+                    ),
                 ),
                 rx.cond(
                     State.email_offered,
@@ -244,8 +243,7 @@ def _new_number_form(State) -> rx.Component:
         rx.cond(
             State.save_to_customer | State.save_to_location,
             rx.text(
-                "Saving records that the customer agreed to receive texts at this number, "
-                "with your name and the time.",
+                "Saving records that the customer agreed to receive texts at this number, with your name and the time.",
                 size="1",
                 color="var(--gray-11)",
             ),
@@ -357,10 +355,22 @@ def waiting_text(State) -> rx.Component:
             rx.vstack(
                 rx.callout.text(State.waiting_notice, data_testid="waiting-text"),
                 rx.flex(
-                    rx.button("Keep it", on_click=State.keep_waiting_text, variant="soft", color_scheme="gray",
-                              size="2", min_height=TOUCH),
-                    rx.button("Cancel that text", on_click=State.cancel_waiting_text, variant="soft",
-                              color_scheme="red", size="2", min_height=TOUCH),
+                    rx.button(
+                        "Keep it",
+                        on_click=State.keep_waiting_text,
+                        variant="soft",
+                        color_scheme="gray",
+                        size="2",
+                        min_height=TOUCH,
+                    ),
+                    rx.button(
+                        "Cancel that text",
+                        on_click=State.cancel_waiting_text,
+                        variant="soft",
+                        color_scheme="red",
+                        size="2",
+                        min_height=TOUCH,
+                    ),
                     spacing="2",
                     wrap="wrap",
                 ),
@@ -437,7 +447,10 @@ def _dialog(title: str, description, is_open, on_open_change, body) -> rx.Compon
 
 def _description(State) -> rx.Component:
     return rx.text(
-        "Invoice #", State.invoice_number, " for ", State.invoice_summary,
+        "Invoice #",
+        State.invoice_number,
+        " for ",
+        State.invoice_summary,
         ". The customer gets a secure link to view and pay it.",
     )
 
@@ -504,8 +517,13 @@ def email_dialog_body(State) -> rx.Component:
             rx.box(
                 rx.text(rx.text.strong("Subject: "), State.email_subject, size="2"),
                 rx.separator(size="4", margin_y="0.5rem"),
-                rx.text(State.email_body, size="2", white_space="pre-wrap", word_break="break-word",
-                        data_testid="email-preview"),
+                rx.text(
+                    State.email_body,
+                    size="2",
+                    white_space="pre-wrap",
+                    word_break="break-word",
+                    data_testid="email-preview",
+                ),
                 padding="0.75rem 0.9rem",
                 border="1px solid var(--gray-a5)",
                 border_radius="var(--radius-3)",

@@ -16,9 +16,15 @@ def _section_link(section, active_href: str) -> rx.Component:
         rx.cond(
             section["group"] != "",
             rx.text(
-                section["group"], size="1", weight="bold", color_scheme="gray",
-                text_transform="uppercase", letter_spacing="0.04em",
-                padding_x="0.75rem", padding_top="0.75rem", padding_bottom="0.25rem",
+                section["group"],
+                size="1",
+                weight="bold",
+                color_scheme="gray",
+                text_transform="uppercase",
+                letter_spacing="0.04em",
+                padding_x="0.75rem",
+                padding_top="0.75rem",
+                padding_bottom="0.25rem",
                 display=_WIDE_ONLY,
             ),
         ),
@@ -43,7 +49,11 @@ def _section_link(section, active_href: str) -> rx.Component:
 def _side_panel(active_href: str) -> rx.Component:
     return rx.el.nav(
         rx.text(
-            "Settings", size="4", weight="bold", padding_x="0.75rem", padding_bottom="0.25rem",
+            "Settings",
+            size="4",
+            weight="bold",
+            padding_x="0.75rem",
+            padding_bottom="0.25rem",
             display=_WIDE_ONLY,
         ),
         rx.foreach(SettingsState.sections, lambda section: _section_link(section, active_href)),

@@ -161,8 +161,12 @@ def _details() -> rx.Component:
         rx.cond(invoice["location_zone_label"], location_zone(invoice)),  # known once the job has an invoice
         rx.link(
             rx.button(
-                rx.icon("navigation", size=16), "Open in Maps",
-                variant="soft", size="3", min_height=TOUCH, width="100%",
+                rx.icon("navigation", size=16),
+                "Open in Maps",
+                variant="soft",
+                size="3",
+                min_height=TOUCH,
+                width="100%",
             ),
             href=job["maps_url"],
             is_external=True,
@@ -226,7 +230,11 @@ def _invoice() -> rx.Component:
             invoice["status"] == "paid",
             rx.callout(
                 "Paid in full. The customer has paid this invoice.",
-                icon="circle-check", color_scheme="green", size="2", width="100%", role="status",
+                icon="circle-check",
+                color_scheme="green",
+                size="2",
+                width="100%",
+                role="status",
             ),
         ),
         bank_payment_pending(invoice),
@@ -251,7 +259,9 @@ def _content() -> rx.Component:
             ),
             rx.hstack(
                 rx.callout("This job has no invoice yet.", icon="receipt", flex="1"),
-                create_invoice_for_job(job["id"]), align="center", width="100%",
+                create_invoice_for_job(job["id"]),
+                align="center",
+                width="100%",
             ),
         ),
         text_dialog(TechSendState),

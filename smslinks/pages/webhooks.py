@@ -27,13 +27,16 @@ def _actions(row) -> rx.Component:
         rx.button("Edit events", size="2", variant="soft", color_scheme="gray", on_click=State.open_events(row["id"])),
         rx.cond(
             row["enabled"],
-            rx.button("Disable", size="2", variant="soft", color_scheme="gray",
-                      on_click=State.set_enabled(row["id"], False)),
-            rx.button("Enable", size="2", variant="soft", color_scheme="green",
-                      on_click=State.set_enabled(row["id"], True)),
+            rx.button(
+                "Disable", size="2", variant="soft", color_scheme="gray", on_click=State.set_enabled(row["id"], False)
+            ),
+            rx.button(
+                "Enable", size="2", variant="soft", color_scheme="green", on_click=State.set_enabled(row["id"], True)
+            ),
         ),
-        rx.button("Rotate secret", size="2", variant="soft", color_scheme="gray",
-                  on_click=State.confirm("rotate", row["id"])),
+        rx.button(
+            "Rotate secret", size="2", variant="soft", color_scheme="gray", on_click=State.confirm("rotate", row["id"])
+        ),
         rx.button("Delete", size="2", variant="soft", color_scheme="red", on_click=State.confirm("delete", row["id"])),
         wrap="wrap",
         spacing="2",
@@ -53,11 +56,16 @@ def _endpoint(row) -> rx.Component:
             ),
             rx.cond(
                 row["disabled_reason"] != "",
-                rx.callout(row["disabled_reason"], icon="triangle-alert", color_scheme="amber", size="1",
-                           width="100%", role="status"),
+                rx.callout(
+                    row["disabled_reason"],
+                    icon="triangle-alert",
+                    color_scheme="amber",
+                    size="1",
+                    width="100%",
+                    role="status",
+                ),
             ),
-            rx.text(row["events_text"], size="2", color_scheme="gray", font_family=_CODE,
-                    overflow_wrap="anywhere"),
+            rx.text(row["events_text"], size="2", color_scheme="gray", font_family=_CODE, overflow_wrap="anywhere"),
             rx.text("Added ", row["created"], size="1", color_scheme="gray"),
             _actions(row),
             spacing="3",
@@ -75,8 +83,12 @@ def _empty() -> rx.Component:
         rx.vstack(
             rx.icon("webhook", size=28, color="var(--gray-9)"),
             rx.text("No endpoints yet", weight="medium"),
-            rx.text("Add your accounting system's or CRM's webhook URL to send it events as they happen.",
-                    size="2", color_scheme="gray", text_align="center"),
+            rx.text(
+                "Add your accounting system's or CRM's webhook URL to send it events as they happen.",
+                size="2",
+                color_scheme="gray",
+                text_align="center",
+            ),
             align="center",
             spacing="2",
             padding="1.5rem",
@@ -136,8 +148,14 @@ def _events_field() -> rx.Component:
 
 def _url_field() -> rx.Component:
     control = rx.input(
-        id="webhook-url", type="url", placeholder="https://books.example.com/hooks/smslinks", size="2",
-        width="100%", value=State.form_url, on_change=State.set_form_url, auto_complete="off",
+        id="webhook-url",
+        type="url",
+        placeholder="https://books.example.com/hooks/smslinks",
+        size="2",
+        width="100%",
+        value=State.form_url,
+        on_change=State.set_form_url,
+        auto_complete="off",
         custom_attrs={"aria-describedby": "webhook-url-error"},
     )
     hint = hint_text("https:// only. In sandbox mode, http://localhost or http://127.0.0.1 also works.")
@@ -155,7 +173,10 @@ def _form_dialog() -> rx.Component:
                     "Each event is a signed POST with a JSON body: type, timestamp and data.",
                     State.endpoint_url,
                 ),
-                size="2", color_scheme="gray", margin_bottom="1rem", overflow_wrap="anywhere",
+                size="2",
+                color_scheme="gray",
+                margin_bottom="1rem",
+                overflow_wrap="anywhere",
             ),
             rx.vstack(
                 rx.cond(adding, _url_field()),
@@ -184,22 +205,31 @@ def _secret_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(State.secret_heading),
-            rx.dialog.description(State.endpoint_url, size="2", color_scheme="gray", overflow_wrap="anywhere",
-                                  margin_bottom="1rem"),
+            rx.dialog.description(
+                State.endpoint_url, size="2", color_scheme="gray", overflow_wrap="anywhere", margin_bottom="1rem"
+            ),
             rx.vstack(
                 rx.callout(
                     "Copy the signing secret now: it is shown only this once. Your receiver checks each event's "
                     "webhook-signature header with it (Standard Webhooks).",
-                    icon="key-round", color_scheme="amber", width="100%",
+                    icon="key-round",
+                    color_scheme="amber",
+                    width="100%",
                 ),
                 rx.text("Signing secret", weight="medium", size="2"),
                 rx.el.div(
                     id="webhook-secret",
                     style={
-                        "width": "100%", "font_family": _CODE, "font_size": "var(--font-size-2)",
-                        "padding": "0.6rem 0.75rem", "border": "1px solid var(--gray-a6)",
-                        "border_radius": "var(--radius-2)", "background": "var(--gray-a2)",
-                        "word_break": "break-all", "user_select": "all", "min_height": "2.5rem",
+                        "width": "100%",
+                        "font_family": _CODE,
+                        "font_size": "var(--font-size-2)",
+                        "padding": "0.6rem 0.75rem",
+                        "border": "1px solid var(--gray-a6)",
+                        "border_radius": "var(--radius-2)",
+                        "background": "var(--gray-a2)",
+                        "word_break": "break-all",
+                        "user_select": "all",
+                        "min_height": "2.5rem",
                     },
                 ),
                 rx.button(rx.icon("copy", size=14), "Copy", variant="soft", on_click=State.copy_secret, type="button"),
@@ -245,18 +275,22 @@ def _confirm_dialog(what: str, title: str, text: str, action: str, on_confirm) -
 
 def _rotate_dialog() -> rx.Component:
     return _confirm_dialog(
-        "rotate", "Rotate the signing secret?",
+        "rotate",
+        "Rotate the signing secret?",
         "The old secret stops working at once: events from now on are signed with the new one, so update "
         "your receiver right away.",
-        "Rotate secret", State.rotate,
+        "Rotate secret",
+        State.rotate,
     )
 
 
 def _delete_dialog() -> rx.Component:
     return _confirm_dialog(
-        "delete", "Delete this endpoint?",
+        "delete",
+        "Delete this endpoint?",
         "It receives nothing more, and its delivery log is deleted with it.",
-        "Delete", State.delete,
+        "Delete",
+        State.delete,
     )
 
 
@@ -274,17 +308,30 @@ def _delivery(row) -> rx.Component:
             width="100%",
         ),
         rx.text(
-            "Attempts: ", row["attempts"], " · Response: ", row["response_code"], " · ", row["time"],
-            size="2", color_scheme="gray",
+            "Attempts: ",
+            row["attempts"],
+            " · Response: ",
+            row["response_code"],
+            " · ",
+            row["time"],
+            size="2",
+            color_scheme="gray",
         ),
         rx.cond(row["last_error"] != "", rx.text(row["last_error"], size="1", color="var(--red-11)")),
         rx.flex(
-            rx.text(row["message_id"], size="1", color_scheme="gray", font_family=_CODE, title="webhook-id",
-                    overflow_wrap="anywhere"),
+            rx.text(
+                row["message_id"],
+                size="1",
+                color_scheme="gray",
+                font_family=_CODE,
+                title="webhook-id",
+                overflow_wrap="anywhere",
+            ),
             rx.cond(
                 row["may_resend"],
-                rx.button(rx.icon("rotate-cw", size=12), "Resend", size="1", variant="soft",
-                          on_click=State.resend(row["id"])),
+                rx.button(
+                    rx.icon("rotate-cw", size=12), "Resend", size="1", variant="soft", on_click=State.resend(row["id"])
+                ),
             ),
             justify="between",
             align="center",
@@ -308,18 +355,21 @@ def _log_dialog() -> rx.Component:
         rx.dialog.content(
             rx.flex(
                 rx.dialog.title("Deliveries", margin="0"),
-                rx.button(rx.icon("refresh-cw", size=14), "Refresh", size="1", variant="soft",
-                          on_click=State.refresh_log),
+                rx.button(
+                    rx.icon("refresh-cw", size=14), "Refresh", size="1", variant="soft", on_click=State.refresh_log
+                ),
                 justify="between",
                 align="center",
                 width="100%",
             ),
-            rx.dialog.description(State.endpoint_url, size="2", color_scheme="gray", overflow_wrap="anywhere",
-                                  margin_y="0.75rem"),
+            rx.dialog.description(
+                State.endpoint_url, size="2", color_scheme="gray", overflow_wrap="anywhere", margin_y="0.75rem"
+            ),
             rx.cond(
                 State.log.length() > 0,
-                rx.vstack(rx.foreach(State.log, _delivery), role="list", aria_label="Deliveries", spacing="2",
-                          width="100%"),
+                rx.vstack(
+                    rx.foreach(State.log, _delivery), role="list", aria_label="Deliveries", spacing="2", width="100%"
+                ),
                 rx.text("No deliveries yet: events appear here as they happen.", size="2", color_scheme="gray"),
             ),
             rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="1rem"),
@@ -341,8 +391,11 @@ def _content() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.cond(State.endpoints.length() > 0, rx.vstack(rx.foreach(State.endpoints, _endpoint), spacing="3",
-                                                         width="100%"), _empty()),
+        rx.cond(
+            State.endpoints.length() > 0,
+            rx.vstack(rx.foreach(State.endpoints, _endpoint), spacing="3", width="100%"),
+            _empty(),
+        ),
         _form_dialog(),
         _secret_dialog(),
         _rotate_dialog(),

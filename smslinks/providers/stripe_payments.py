@@ -7,7 +7,7 @@ core/payments.py holds the rules and calls this adapter through its PaymentGatew
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import stripe
@@ -192,7 +192,7 @@ class StripePayments:
             return GatewayEvent(
                 id=str(data["id"]),
                 type=str(data["type"]),
-                created=datetime.fromtimestamp(int(data["created"]), timezone.utc),
+                created=datetime.fromtimestamp(int(data["created"]), UTC),
                 object=data["data"]["object"],
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError):

@@ -3,7 +3,7 @@ GET /mail page that lists them with clickable links. Nothing is ever delivered a
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from html import escape
 
@@ -23,7 +23,7 @@ class ReceivedMail:
     body: str
     from_header: str
     reply_to: str | None
-    received_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class MailStore:

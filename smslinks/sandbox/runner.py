@@ -148,9 +148,13 @@ def sandbox_servers(settings: Settings, log_dir: Path | None = None) -> Iterator
             process = stack.enter_context(
                 child(
                     [
-                        sys.executable, "-m", "smslinks.sandbox.stripe_server",
-                        "--port", str(settings.sandbox_stripe_port),
-                        "--ach-settle-seconds", str(settings.sandbox_ach_settle_seconds),
+                        sys.executable,
+                        "-m",
+                        "smslinks.sandbox.stripe_server",
+                        "--port",
+                        str(settings.sandbox_stripe_port),
+                        "--ach-settle-seconds",
+                        str(settings.sandbox_ach_settle_seconds),
                     ],
                     log=log_dir / "localstripe.log" if log_dir else None,
                 )
@@ -174,10 +178,15 @@ def sandbox_twilio_command(settings: Settings) -> list[str]:
     """The Twilio sandbox is told where the app's inbound webhook is (Dev phone replies go there);
     it also runs the SMTP mail sink when email is in sandbox mode (the /mail page lives on it)."""
     argv = [
-        sys.executable, "-m", "smslinks.sandbox.twilio_server",
-        "--port", str(settings.sandbox_twilio_port),
-        "--inbound-url", settings.twilio_inbound_url,
-        "--step-seconds", str(settings.sandbox_twilio_step_seconds),
+        sys.executable,
+        "-m",
+        "smslinks.sandbox.twilio_server",
+        "--port",
+        str(settings.sandbox_twilio_port),
+        "--inbound-url",
+        settings.twilio_inbound_url,
+        "--step-seconds",
+        str(settings.sandbox_twilio_step_seconds),
     ]
     if settings.smtp_sandbox:
         argv += ["--smtp-port", str(settings.sandbox_smtp_port)]
@@ -204,7 +213,9 @@ def register_stripe_webhook(settings: Settings) -> None:
         }
     ).encode()
     request = urllib.request.Request(
-        f"{settings.stripe_base_url}/_config/webhooks/smslinks", data=body, method="POST",
+        f"{settings.stripe_base_url}/_config/webhooks/smslinks",
+        data=body,
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:

@@ -34,11 +34,11 @@ from localstripe import server as localstripe
 from localstripe.errors import UserError
 from localstripe.resources import (
     BalanceTransaction,
-    Store,
     Charge,
     Event,
     PaymentIntent,
     PaymentMethod,
+    Store,
     StripeObject,
     fingerprint,
     try_convert_to_int,
@@ -69,13 +69,22 @@ Store.dump_to_disk = lambda self: None
 class UsBankAccount(PaymentMethod):
     """A us_bank_account PaymentMethod (stored and exported like localstripe's own payment methods)."""
 
-    def __init__(self, routing_number=None, account_number=None, account_holder_type="individual",
-                 billing_details=None, verification="instant"):
+    def __init__(
+        self,
+        routing_number=None,
+        account_number=None,
+        account_holder_type="individual",
+        billing_details=None,
+        verification="instant",
+    ):
         routing, account = str(routing_number or ""), str(account_number or "")
         name = (billing_details or {}).get("name")
         if routing != TEST_ROUTING_NUMBER or not re.fullmatch(r"\d{4,17}", account) or not name:
-            raise UserError(400, f"Use routing number {TEST_ROUTING_NUMBER}, a test account number and a name.",
-                            {"code": "invalid_bank_account"})
+            raise UserError(
+                400,
+                f"Use routing number {TEST_ROUTING_NUMBER}, a test account number and a name.",
+                {"code": "invalid_bank_account"},
+            )
         StripeObject.__init__(self)
         self.type = "us_bank_account"
         self.billing_details = billing_details
@@ -160,14 +169,17 @@ async def confirm_intent(request: web.Request) -> web.Response:
     method = PaymentMethod._api_retrieve(intent.payment_method)
     if method.type == "us_bank_account":
         if not mandate_data:
-            raise UserError(400, "mandate_data is required to confirm a us_bank_account payment.",
-                            {"code": "parameter_missing", "param": "mandate_data"})
+            raise UserError(
+                400,
+                "mandate_data is required to confirm a us_bank_account payment.",
+                {"code": "parameter_missing", "param": "mandate_data"},
+            )
         if method._needs_microdeposits:
             intent.next_action = {
                 "type": "verify_with_microdeposits",
                 "verify_with_microdeposits": {
                     "hosted_verification_url": f"{request.scheme}://{request.host}/_sandbox/microdeposits/"
-                                               f"{intent.id}?client_secret={intent.client_secret}",
+                    f"{intent.id}?client_secret={intent.client_secret}",
                     "microdeposit_type": "amounts",
                 },
             }
@@ -193,8 +205,14 @@ def _start_bank_debit(intent: PaymentIntent, method: UsBankAccount) -> None:
             charge.failure_code, charge.failure_message = failure
             intent._report_async_failure()
             return
-        transaction = BalanceTransaction(amount=charge.amount, currency=charge.currency, exchange_rate=1.0,
-                                         reporting_category="charge", source=charge.id, type="charge")
+        transaction = BalanceTransaction(
+            amount=charge.amount,
+            currency=charge.currency,
+            exchange_rate=1.0,
+            reporting_category="charge",
+            source=charge.id,
+            type="charge",
+        )
         charge.balance_transaction = transaction.id
         charge.status = "succeeded"
         intent._on_success()
@@ -246,7 +264,8 @@ async def microdeposits(request: web.Request) -> web.Response:
         if intent.status != "requires_action":
             message = "This account is already verified."
         elif (form.get("first", "").strip(), form.get("second", "").strip()) in (
-            TEST_MICRODEPOSITS, TEST_MICRODEPOSITS[::-1]
+            TEST_MICRODEPOSITS,
+            TEST_MICRODEPOSITS[::-1],
         ):
             method = PaymentMethod._api_retrieve(intent.payment_method)
             method._needs_microdeposits = False

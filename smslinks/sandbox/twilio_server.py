@@ -33,7 +33,7 @@ import secrets
 import threading
 import weakref
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
 from urllib.parse import urlencode
@@ -80,7 +80,7 @@ TWILIO_START_REPLY = (
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -197,7 +197,8 @@ class SandboxState:
             number = item.number if isinstance(item, Note) else item.customer_number
             threads.setdefault(number, []).append(item)
         received = {
-            number: thread for number, thread in threads.items()
+            number: thread
+            for number, thread in threads.items()
             if any(isinstance(i, SandboxMessage) and i.direction != "inbound" for i in thread)
         }
         return sorted(received.items(), key=lambda pair: pair[1][-1].order, reverse=True)
@@ -286,7 +287,10 @@ def build_app(
         loop = asyncio.get_running_loop()
         if (pair := clients.get(loop)) is None:
             limits = httpx.Limits(max_connections=CALLBACK_CONNECTIONS, max_keepalive_connections=CALLBACK_CONNECTIONS)
-            pair = clients[loop] = (httpx.AsyncClient(timeout=15, limits=limits), asyncio.Semaphore(CALLBACK_CONNECTIONS))
+            pair = clients[loop] = (
+                httpx.AsyncClient(timeout=15, limits=limits),
+                asyncio.Semaphore(CALLBACK_CONNECTIONS),
+            )
         client, slots = pair
         async with slots:
             return await client.post(url, data=params, headers=headers)
@@ -363,7 +367,11 @@ def build_app(
                 return twilio_error(504, 20504, "Gateway timeout")
         message = state.add(
             SandboxMessage(
-                sid=new_sid(), account_sid=account_sid, to=to, from_=sender, body=str(body),
+                sid=new_sid(),
+                account_sid=account_sid,
+                to=to,
+                from_=sender,
+                body=str(body),
                 messaging_service_sid=str(service) if service else None,
                 status_callback=form.get("StatusCallback"),
             )
@@ -387,9 +395,9 @@ def build_app(
             return answer
         params = request.query_params
         found = [
-            m for m in state.newest_first()
-            if (not params.get("To") or m.to == params["To"])
-            and (not params.get("From") or m.from_ == params["From"])
+            m
+            for m in state.newest_first()
+            if (not params.get("To") or m.to == params["To"]) and (not params.get("From") or m.from_ == params["From"])
         ]
         page_size = max(1, min(int(params.get("PageSize", 50)), 1000))
         page_number = max(0, int(params.get("Page", 0)))
@@ -482,8 +490,13 @@ def build_app(
             return
         inbound = state.add(
             SandboxMessage(
-                sid=new_sid(), account_sid=account_sid, to=business, from_=customer, body=body,
-                status="received", direction="inbound",
+                sid=new_sid(),
+                account_sid=account_sid,
+                to=business,
+                from_=customer,
+                body=body,
+                status="received",
+                direction="inbound",
             )
         )
         keyword = body.strip().upper()
@@ -494,7 +507,9 @@ def build_app(
             state.opted_out.discard((business, customer))
             add_reply(business, customer, TWILIO_START_REPLY, "automatic reply from Twilio")
         if not inbound_url:
-            state.note(customer, "The app's inbound webhook is not configured (--inbound-url), so it did not see this reply.")
+            state.note(
+                customer, "The app's inbound webhook is not configured (--inbound-url), so it did not see this reply."
+            )
             return
         params = {
             "AccountSid": account_sid,
@@ -526,8 +541,14 @@ def build_app(
     def add_reply(business: str, customer: str, text: str, note: str) -> None:
         state.add(
             SandboxMessage(
-                sid=new_sid(), account_sid=account_sid, to=customer, from_=business, body=text,
-                status="delivered", direction="outbound-reply", note=note,
+                sid=new_sid(),
+                account_sid=account_sid,
+                to=customer,
+                from_=business,
+                body=text,
+                status="delivered",
+                direction="outbound-reply",
+                note=note,
             )
         )
 
@@ -638,8 +659,11 @@ def main() -> None:
     parser.add_argument("--inbound-url", help="the app's inbound webhook, for Dev phone replies")
     parser.add_argument("--smtp-port", type=int, help="also run the SMTP mail sink on this port")
     parser.add_argument("--step-seconds", type=float, default=1.0, help="queued -> sent -> delivered pace")
-    parser.add_argument("--hold", action="store_true",
-                        help="leave created messages queued: no status changes, no callbacks (benchmarks)")
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help="leave created messages queued: no status changes, no callbacks (benchmarks)",
+    )
     args = parser.parse_args()
     mail = MailStore()
     smtp = start_smtp(mail, args.smtp_port) if args.smtp_port else None

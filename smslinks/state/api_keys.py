@@ -66,7 +66,9 @@ class ApiKeysState(SettingsState):
         zone = session.get(Business, admin.business_id).time_zone
         self.keys = [
             {
-                "id": row.id, "name": row.name, "prefix": row.prefix,
+                "id": row.id,
+                "name": row.name,
+                "prefix": row.prefix,
                 "created": f"{display.moment(row.created_at, zone)} by {row.created_by}",
                 "last_used": display.moment(row.last_used_at, zone) if row.last_used_at else "Never used",
                 "revoked": display.moment(row.revoked_at, zone) if row.revoked_at else "",

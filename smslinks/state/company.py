@@ -12,8 +12,15 @@ from smslinks.state.settings import SettingsState
 
 # Field -> longest text kept while typing (core checks the real limits on save).
 FIELDS = {
-    "name": 200, "phone": 40, "email": 300, "street": 250, "city": 150, "region": 60,
-    "postal_code": 30, "time_zone": 80, "host": 300,
+    "name": 200,
+    "phone": 40,
+    "email": 300,
+    "street": 250,
+    "city": 150,
+    "region": 60,
+    "postal_code": 30,
+    "time_zone": 80,
+    "host": 300,
 }
 # Fields the SMS preview shows: it follows them as they are typed.
 PREVIEWED = ("name", "host")
@@ -32,8 +39,11 @@ class CompanyState(SettingsState):
     def _show_preview(self, session: Session, employee: Employee) -> None:
         shown = company.preview(session, employee, self.draft.get("name", ""), self.draft.get("host", ""))
         self.preview = {
-            "text": shown.text, "characters": str(shown.characters), "encoding": shown.encoding,
-            "segments": str(shown.segments), "segments_word": "segment" if shown.segments == 1 else "segments",
+            "text": shown.text,
+            "characters": str(shown.characters),
+            "encoding": shown.encoding,
+            "segments": str(shown.segments),
+            "segments_word": "segment" if shown.segments == 1 else "segments",
         }
 
     def _show(self, session: Session, employee: Employee) -> None:
@@ -65,7 +75,7 @@ class CompanyState(SettingsState):
         try:
             with session_scope() as session:
                 employee = self._authorize(session, Permission.MANAGE_COMPANY)
-                self.draft = {**self.draft, name: str(text)[:FIELDS[name]]}
+                self.draft = {**self.draft, name: str(text)[: FIELDS[name]]}
                 if name in PREVIEWED:
                     self._show_preview(session, employee)
         except DomainError as error:

@@ -127,8 +127,14 @@ class CustomerDetailState(SessionState):
 
 
 def _blank_phone() -> dict[str, str]:
-    return {"number": "", "type": PhoneType.MOBILE.value, "label": "", "error_number": "", "error_type": "",
-            "error_label": ""}
+    return {
+        "number": "",
+        "type": PhoneType.MOBILE.value,
+        "label": "",
+        "error_number": "",
+        "error_type": "",
+        "error_label": "",
+    }
 
 
 def _blank_email() -> dict[str, str]:
@@ -191,8 +197,15 @@ class CustomerFormState(SessionState):
         self.phones = [{**_blank_phone(), "number": p.number, "type": p.type, "label": p.label} for p in found.phones]
         self.emails = [{**_blank_email(), "address": e.address, "label": e.label} for e in found.emails]
         self.locations = [
-            {**_blank_location(), "id": str(loc.id), "name": loc.name, "street": loc.street, "city": loc.city,
-             "region": loc.region, "postal_code": loc.postal_code}
+            {
+                **_blank_location(),
+                "id": str(loc.id),
+                "name": loc.name,
+                "street": loc.street,
+                "city": loc.city,
+                "region": loc.region,
+                "postal_code": loc.postal_code,
+            }
             for loc in found.locations
         ]
         self.dialog_open = True
@@ -248,17 +261,17 @@ class CustomerFormState(SessionState):
     @rx.event
     def remove_phone(self, index: int):
         if isinstance(index, int) and 0 <= index < len(self.phones):
-            self.phones = self.phones[:index] + self.phones[index + 1:]
+            self.phones = self.phones[:index] + self.phones[index + 1 :]
 
     @rx.event
     def remove_email(self, index: int):
         if isinstance(index, int) and 0 <= index < len(self.emails):
-            self.emails = self.emails[:index] + self.emails[index + 1:]
+            self.emails = self.emails[:index] + self.emails[index + 1 :]
 
     @rx.event
     def remove_location(self, index: int):
         if isinstance(index, int) and 0 <= index < len(self.locations):
-            self.locations = self.locations[:index] + self.locations[index + 1:]
+            self.locations = self.locations[:index] + self.locations[index + 1 :]
 
     def _draft(self) -> customers.CustomerDraft:
         """The rows as typed; blank rows (nothing typed) are left out rather than refused."""
@@ -267,8 +280,14 @@ class CustomerFormState(SessionState):
             phones=[(p["number"], p["type"], p["label"]) for p in self._typed(self.phones, ("number", "label"))],
             emails=[(e["address"], e["label"]) for e in self._typed(self.emails, _EMAIL_FIELDS)],
             locations=[
-                (int(loc["id"]) if loc["id"].isdigit() else None, loc["name"], loc["street"], loc["city"],
-                 loc["region"], loc["postal_code"])
+                (
+                    int(loc["id"]) if loc["id"].isdigit() else None,
+                    loc["name"],
+                    loc["street"],
+                    loc["city"],
+                    loc["region"],
+                    loc["postal_code"],
+                )
                 for loc in self._typed(self.locations, _LOCATION_FIELDS)
             ],
         )

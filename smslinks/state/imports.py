@@ -28,8 +28,12 @@ TEMPLATE_NAME = "smslinks-import-template.csv"
 
 
 def _counts(counts: imports.Counts) -> dict[str, int]:
-    return {"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged,
-            "skipped": counts.skipped}
+    return {
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "skipped": counts.skipped,
+    }
 
 
 class ImportState(SettingsState):
@@ -94,8 +98,10 @@ class ImportState(SettingsState):
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
         self.file_name = (upload.name or "upload.csv")[:120]
         if len(data) > MAX_UPLOAD_BYTES:
-            self.unusable = (f"This file is over {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Split it, or run "
-                             "`smslinks import FILE.csv` on the server.")
+            self.unusable = (
+                f"This file is over {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Split it, or run "
+                "`smslinks import FILE.csv` on the server."
+            )
             return
         try:
             parsed = await asyncio.to_thread(imports.parse, data)  # a big file takes a moment
@@ -146,8 +152,11 @@ class ImportState(SettingsState):
         done, total, name = self.rows_done, self.rows_total, self.file_name
         self._start_over()
         self.file_name = name
-        self.unusable = (f"The import stopped after {done} of {total} rows. What was imported stays; import the "
-                         "file again to go on." if write else "The check stopped before the end. Try again.")
+        self.unusable = (
+            f"The import stopped after {done} of {total} rows. What was imported stays; import the file again to go on."
+            if write
+            else "The check stopped before the end. Try again."
+        )
 
     def _show(self, outcome: imports.Outcome) -> None:
         self.rows_done = outcome.rows_done
@@ -156,8 +165,10 @@ class ImportState(SettingsState):
         if outcome.finished:
             self._all_errors = [(error.row, error.column, error.message) for error in outcome.errors]
             self.error_count = len(outcome.errors)
-            self.errors = [{"row": str(row), "column": column, "message": message}
-                           for row, column, message in self._all_errors[:ERRORS_SHOWN]]
+            self.errors = [
+                {"row": str(row), "column": column, "message": message}
+                for row, column, message in self._all_errors[:ERRORS_SHOWN]
+            ]
 
     @rx.event(background=True)
     async def check(self):
@@ -195,5 +206,6 @@ class ImportState(SettingsState):
         except DomainError as error:
             return self._refuse(error)
         errors = [imports.RowError(*error) for error in self._all_errors]
-        return rx.download(data=imports.errors_csv(errors), filename="import-errors.csv",
-                           mime_type="text/csv;charset=utf-8")
+        return rx.download(
+            data=imports.errors_csv(errors), filename="import-errors.csv", mime_type="text/csv;charset=utf-8"
+        )

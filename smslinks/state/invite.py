@@ -4,7 +4,6 @@ again whether the link, or the session, still allows it."""
 
 import reflex as rx
 
-from smslinks import routes
 from smslinks.core import auth, employees
 from smslinks.core.errors import DomainError
 from smslinks.core.navigation import home_route

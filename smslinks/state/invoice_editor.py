@@ -10,8 +10,8 @@ import dataclasses
 import reflex as rx
 
 from smslinks import routes
-from smslinks.core import invoice_editing as editing
 from smslinks.core import display, scheduling
+from smslinks.core import invoice_editing as editing
 from smslinks.core.company import FieldErrors
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission, effective_permissions
@@ -25,8 +25,15 @@ KINDS = [(kind.value, kind.value.capitalize()) for kind in InvoiceKind]
 
 
 def _blank_line() -> dict[str, str]:
-    return {"description": "", "quantity": "1", "unit_price": "", "amount": "",
-            "err_description": "", "err_quantity": "", "err_unit_price": ""}
+    return {
+        "description": "",
+        "quantity": "1",
+        "unit_price": "",
+        "amount": "",
+        "err_description": "",
+        "err_quantity": "",
+        "err_unit_price": "",
+    }
 
 
 def _choices(rows) -> list[dict[str, str]]:
@@ -87,7 +94,11 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
         self.loaded, self.refused, self.saving = False, "", False
         self.customer_query, self.customer_results, self.searched = "", [], False
         params = self.router.url.query_parameters
-        invoice_id, job_id, customer_id = _id(params.get("invoice")), _id(params.get("job")), _id(params.get("customer"))
+        invoice_id, job_id, customer_id = (
+            _id(params.get("invoice")),
+            _id(params.get("job")),
+            _id(params.get("customer")),
+        )
         try:
             with session_scope() as session:
                 employee = self._authorize(session, Permission.EDIT_INVOICES)
@@ -138,8 +149,10 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
     # ---------------------------------------------------------------- typing
 
     def _recount(self) -> None:
-        drafts = [editing.LineDraft(line["description"] or "-", line["quantity"], line["unit_price"] or "0")
-                  for line in self.lines]
+        drafts = [
+            editing.LineDraft(line["description"] or "-", line["quantity"], line["unit_price"] or "0")
+            for line in self.lines
+        ]
         sums, _errors = editing.preview_totals(drafts, self.tax or "0")
         if sums is None:
             return
@@ -234,7 +247,11 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
             return self._refuse(error)
         self.saving, self.errors = False, {}
         said = f"Finalized invoice #{number}." if finalize else "Saved the draft."
-        target = routes.tech_job(int(self.job_id)) if self.technician and self.job_id != NO_JOB else routes.invoice(invoice_id)
+        target = (
+            routes.tech_job(int(self.job_id))
+            if self.technician and self.job_id != NO_JOB
+            else routes.invoice(invoice_id)
+        )
         return [rx.toast.success(said), rx.redirect(target)]
 
     @rx.event
@@ -376,9 +393,13 @@ class JobsState(CustomerPickerMixin, SessionState):
     @rx.event
     def schedule(self, form: dict):
         draft = scheduling.JobDraft(
-            customer_id=self.customer_id or None, location_id=_id(self.location_id),
-            day=str(form.get("day", ""))[:10], start=str(form.get("start", ""))[:8], end=str(form.get("end", ""))[:8],
-            summary=str(form.get("summary", ""))[:400], technician_id=_id(self.technician_id),
+            customer_id=self.customer_id or None,
+            location_id=_id(self.location_id),
+            day=str(form.get("day", ""))[:10],
+            start=str(form.get("start", ""))[:8],
+            end=str(form.get("end", ""))[:8],
+            summary=str(form.get("summary", ""))[:400],
+            technician_id=_id(self.technician_id),
         )
         try:
             with session_scope() as session:

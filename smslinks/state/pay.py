@@ -100,8 +100,12 @@ class PayState(rx.State):
 
     def _mandate_text(self, amount_cents: int) -> str:
         return pay_text.mandate_text(
-            self.lang, business=self.view.get("business", ""), phone=self.view.get("phone", ""),
-            amount_cents=amount_cents, number=self.view.get("number", ""), on=utcnow().date(),
+            self.lang,
+            business=self.view.get("business", ""),
+            phone=self.view.get("phone", ""),
+            amount_cents=amount_cents,
+            number=self.view.get("number", ""),
+            on=utcnow().date(),
         )
 
     def _amount(self) -> str | None:
@@ -159,9 +163,7 @@ class PayState(rx.State):
             return self._reload()
         if outcome.status == "requires_action":
             self.busy = True
-            return rx.call_script(
-                _script("authenticate", outcome.client_secret), callback=PayState.card_action_done
-            )
+            return rx.call_script(_script("authenticate", outcome.client_secret), callback=PayState.card_action_done)
         if outcome.status in ("processing", "verify"):
             return self._reload()
         self._fail("stripe", code=outcome.code, message=outcome.message)
@@ -243,8 +245,13 @@ class PayState(rx.State):
         with session_scope() as session:
             try:
                 outcome = payments.pay_by_card(
-                    session, self._gateway(), self._token, client=self._client(),
-                    payment_method=str(result["id"])[:100], amount_text=self._amount(), language=self.lang,
+                    session,
+                    self._gateway(),
+                    self._token,
+                    client=self._client(),
+                    payment_method=str(result["id"])[:100],
+                    amount_text=self._amount(),
+                    language=self.lang,
                 )
             except DomainError as error:
                 return self._refused(error)
@@ -259,8 +266,11 @@ class PayState(rx.State):
             except DomainError as refused:
                 return self._refused(refused)
         if outcome.status == "declined" and error:
-            outcome = Outcome(status="declined", code=error.get("code") or outcome.code,
-                              message=error.get("message") or outcome.message)
+            outcome = Outcome(
+                status="declined",
+                code=error.get("code") or outcome.code,
+                message=error.get("message") or outcome.message,
+            )
         return self._outcome(outcome)
 
     @rx.event
@@ -276,8 +286,12 @@ class PayState(rx.State):
         with session_scope() as session:
             try:
                 secret = payments.prepare_bank_payment(
-                    session, self._gateway(), self._token, client=self._client(),
-                    amount_text=self._amount(), language=self.lang,
+                    session,
+                    self._gateway(),
+                    self._token,
+                    client=self._client(),
+                    amount_text=self._amount(),
+                    language=self.lang,
                 )
             except DomainError as error:
                 return self._refused(error)
@@ -315,10 +329,15 @@ class PayState(rx.State):
         with session_scope() as session:
             try:
                 outcome = payments.pay_by_bank(
-                    session, self._gateway(), self._token, client=self._client(),
+                    session,
+                    self._gateway(),
+                    self._token,
+                    client=self._client(),
                     accepted=form.get("mandate") in ("on", True, "true"),
-                    ip_address=self._client(), user_agent=self.router.headers.user_agent,
-                    amount_text=self._amount(), language=self.lang,
+                    ip_address=self._client(),
+                    user_agent=self.router.headers.user_agent,
+                    amount_text=self._amount(),
+                    language=self.lang,
                 )
             except DomainError as error:
                 return self._refused(error)

@@ -166,9 +166,7 @@ class SendInvoiceState(rx.State, mixin=True):
             self.pay_by = choices[0].value if choices else PayBy.CARD.value
 
     def _fill_text_preview(self, session, employee) -> None:
-        preview = sending.preview_text(
-            session, employee, self._invoice_id, self.pay_by, self._text_token, self.VIA
-        )
+        preview = sending.preview_text(session, employee, self._invoice_id, self.pay_by, self._text_token, self.VIA)
         self.preview, self.segments, self.send_note = preview.body, preview.segments, preview.send_note
         self.send_label = preview.send_label
 
@@ -256,8 +254,15 @@ class SendInvoiceState(rx.State, mixin=True):
             with session_scope() as session:
                 employee = self._authorize(session)
                 result = sending.send_invoice_text(
-                    session, employee, self._invoice_id, self._chosen_recipient(), self.pay_by,
-                    self.VIA, self._text_key, token=self._text_token, line_types=_line_type_lookup(),
+                    session,
+                    employee,
+                    self._invoice_id,
+                    self._chosen_recipient(),
+                    self.pay_by,
+                    self.VIA,
+                    self._text_key,
+                    token=self._text_token,
+                    line_types=_line_type_lookup(),
                 )
         except TextAlreadyWaiting as waiting:
             self.sending, self.waiting_notice, self._waiting_message_id = False, waiting.message, waiting.message_id
@@ -324,9 +329,7 @@ class SendInvoiceState(rx.State, mixin=True):
         self.email_open = True
 
     def _fill_email_preview(self, session, employee) -> None:
-        email = sending.preview_email(
-            session, employee, self._invoice_id, self.pay_by, self._email_token, self.VIA
-        )
+        email = sending.preview_email(session, employee, self._invoice_id, self.pay_by, self._email_token, self.VIA)
         self.email_subject, self.email_body = email.subject, email.body
 
     @rx.event
@@ -356,8 +359,14 @@ class SendInvoiceState(rx.State, mixin=True):
             with session_scope() as session:
                 employee = self._authorize(session)
                 result = sending.send_invoice_email(
-                    session, employee, self._invoice_id, address, self.pay_by, self.VIA,
-                    self._email_key, token=self._email_token,
+                    session,
+                    employee,
+                    self._invoice_id,
+                    address,
+                    self.pay_by,
+                    self.VIA,
+                    self._email_key,
+                    token=self._email_token,
                 )
         except DomainError as error:
             self.sending, self.email_error = False, error.message

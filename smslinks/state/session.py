@@ -86,10 +86,7 @@ class SessionState(rx.State):
             permissions = effective_permissions(session, employee)
             self.employee_name = employee.name
             self.employee_role = employee.role
-            self.nav = [
-                {"label": item.label, "href": item.href, "icon": item.icon}
-                for item in nav_items(permissions)
-            ]
+            self.nav = [{"label": item.label, "href": item.href, "icon": item.icon} for item in nav_items(permissions)]
             self.signed_in = True
             if self.router.url.path in ("", routes.HOME):
                 return rx.redirect(home_route(permissions))

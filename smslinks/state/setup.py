@@ -11,9 +11,19 @@ from smslinks.state.session import SessionState
 
 # Form field -> longest text kept (longer input is cut before core sees it; core checks the rest).
 FIELDS = {
-    "code": 32, "name": 200, "phone": 40, "email": 300, "street": 250, "city": 150, "region": 60,
-    "postal_code": 30, "time_zone": 80, "admin_name": 200, "admin_email": 300,
-    "admin_password": 1100, "admin_password_again": 1100,
+    "code": 32,
+    "name": 200,
+    "phone": 40,
+    "email": 300,
+    "street": 250,
+    "city": 150,
+    "region": 60,
+    "postal_code": 30,
+    "time_zone": 80,
+    "admin_name": 200,
+    "admin_email": 300,
+    "admin_password": 1100,
+    "admin_password_again": 1100,
 }
 PROFILE = ("name", "phone", "email", "time_zone", "street", "city", "region", "postal_code")
 
@@ -36,12 +46,12 @@ class SetupState(SessionState):
 
     @rx.event
     def zone_typed(self, text: str):
-        self.typed_zone = str(text)[:FIELDS["time_zone"]]
+        self.typed_zone = str(text)[: FIELDS["time_zone"]]
         self.zone_hint = company.zone_hint(self.typed_zone, self.typed_zip)
 
     @rx.event
     def zip_typed(self, text: str):
-        self.typed_zip = str(text)[:FIELDS["postal_code"]]
+        self.typed_zip = str(text)[: FIELDS["postal_code"]]
         self.zone_hint = company.zone_hint(self.typed_zone, self.typed_zip)
 
     @rx.event
@@ -52,9 +62,14 @@ class SetupState(SessionState):
         try:
             with session_scope() as session:
                 company.set_up_with_code(
-                    session, values["code"], profile, admin_name=values["admin_name"],
-                    admin_email=values["admin_email"], admin_password=values["admin_password"],
-                    admin_password_again=values["admin_password_again"], client=client,
+                    session,
+                    values["code"],
+                    profile,
+                    admin_name=values["admin_name"],
+                    admin_email=values["admin_email"],
+                    admin_password=values["admin_password"],
+                    admin_password_again=values["admin_password_again"],
+                    client=client,
                 )
         except company.FieldErrors as refused:
             self.errors = refused.fields

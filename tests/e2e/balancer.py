@@ -15,8 +15,15 @@ from aiohttp import ClientSession, WSMsgType, web
 
 # Set per connection by each side; never forwarded.
 _HOP_BY_HOP = {
-    "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer",
-    "content-length", "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "te",
+    "trailer",
+    "content-length",
+    "host",
 }
 
 
@@ -67,8 +74,11 @@ class Balancer:
         if request.headers.get("upgrade", "").lower() == "websocket":
             return await self._websocket(request)
         async with self._client.request(
-            request.method, self.pages_url + request.rel_url.path_qs, headers=_forwarded(request.headers),
-            data=await request.read(), allow_redirects=False,
+            request.method,
+            self.pages_url + request.rel_url.path_qs,
+            headers=_forwarded(request.headers),
+            data=await request.read(),
+            allow_redirects=False,
         ) as answer:
             body = await answer.read()
             return web.Response(status=answer.status, body=body, headers=_forwarded(answer.headers))
@@ -115,6 +125,7 @@ class Balancer:
         try:
             yield f"http://localhost:{port}"
         finally:
+
             async def stop() -> None:
                 await self._close_open_sockets()
                 await runner[0].cleanup()

@@ -64,7 +64,8 @@ def test_an_admin_creates_a_key_and_another_system_texts_an_invoice_with_it(desk
     dialog = desktop.get_by_role("dialog")
     dialog.get_by_role("button", name="Create key").click()
     expect(dialog.get_by_role("alert")).to_have_text(
-        'Name the key after the system that will use it, e.g. "Accounting sync".')
+        'Name the key after the system that will use it, e.g. "Accounting sync".'
+    )
     dialog.get_by_role("button", name="Cancel").click()
 
     key = _create_key(desktop, KEY_NAME)
@@ -81,25 +82,43 @@ def test_an_admin_creates_a_key_and_another_system_texts_an_invoice_with_it(desk
     assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
 
     client = httpx.Client(base_url=live_app.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
-    customer = client.put("/api/v1/customers/E2E-C-1", json={
-        "name": "Avery Apiwright",
-        "phones": [{"number": "+15125550163", "type": "mobile", "label": "cell"}],
-        "emails": ["avery@example.com"],
-        "locations": [{"external_id": "E2E-L-1", "address_line1": "12 Congress Ave", "city": "Austin",
-                       "state": "TX", "postal_code": "78701"}],
-    })
+    customer = client.put(
+        "/api/v1/customers/E2E-C-1",
+        json={
+            "name": "Avery Apiwright",
+            "phones": [{"number": "+15125550163", "type": "mobile", "label": "cell"}],
+            "emails": ["avery@example.com"],
+            "locations": [
+                {
+                    "external_id": "E2E-L-1",
+                    "address_line1": "12 Congress Ave",
+                    "city": "Austin",
+                    "state": "TX",
+                    "postal_code": "78701",
+                }
+            ],
+        },
+    )
     assert customer.status_code in (200, 201), customer.text
     _daytime(live_app, "E2E-L-1")
-    invoice = client.put("/api/v1/invoices/E2E-INV-1", json={
-        "customer_external_id": "E2E-C-1", "kind": "job", "status": "open",
-        "due_on": (date.today() + timedelta(days=30)).isoformat(),
-        "lines": [{"description": "Furnace repair", "quantity": 1, "unit_price_cents": 18900}],
-    })
+    invoice = client.put(
+        "/api/v1/invoices/E2E-INV-1",
+        json={
+            "customer_external_id": "E2E-C-1",
+            "kind": "job",
+            "status": "open",
+            "due_on": (date.today() + timedelta(days=30)).isoformat(),
+            "lines": [{"description": "Furnace repair", "quantity": 1, "unit_price_cents": 18900}],
+        },
+    )
     assert invoice.status_code in (200, 201), invoice.text
     assert (invoice.json()["status"], invoice.json()["balance_cents"]) == ("open", 18900)
 
-    sent = client.post("/api/v1/invoices/E2E-INV-1/text-link", json={"to": "+15125550163", "pay_by": "card"},
-                       headers={"Idempotency-Key": "e2e-text-1"})
+    sent = client.post(
+        "/api/v1/invoices/E2E-INV-1/text-link",
+        json={"to": "+15125550163", "pay_by": "card"},
+        headers={"Idempotency-Key": "e2e-text-1"},
+    )
 
     assert sent.status_code == 201, sent.text
     assert sent.json()["confirmation"] == "Text queued to (512) 555-0163"

@@ -39,22 +39,35 @@ def settled_bank_payment(live_app):
     """An ACH payment on a demo invoice that settled a few seconds after it started, today."""
     with live_app.session() as session:
         business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
-        invoice = session.exec(select(Invoice).where(Invoice.business_id == business.id, Invoice.status == "open")
-                               .order_by(col(Invoice.id))).first()
+        invoice = session.exec(
+            select(Invoice)
+            .where(Invoice.business_id == business.id, Invoice.status == "open")
+            .order_by(col(Invoice.id))
+        ).first()
         customer = session.get(Customer, invoice.customer_id)
         started = utcnow() - timedelta(seconds=30)
-        payment = Payment(invoice_id=invoice.id, amount_cents=4_321, method=PaymentMethod.ACH,
-                          status=PaymentStatus.SUCCEEDED, stripe_payment_intent_id=INTENT,
-                          method_detail="STRIPE TEST BANK •••• 6789", created_at=started, updated_at=started)
+        payment = Payment(
+            invoice_id=invoice.id,
+            amount_cents=4_321,
+            method=PaymentMethod.ACH,
+            status=PaymentStatus.SUCCEEDED,
+            stripe_payment_intent_id=INTENT,
+            method_detail="STRIPE TEST BANK •••• 6789",
+            created_at=started,
+            updated_at=started,
+        )
         session.add(payment)
         session.flush()
-        audit.record(session, "payment.succeeded", "payment", payment.id, business_id=business.id).at = \
+        audit.record(session, "payment.succeeded", "payment", payment.id, business_id=business.id).at = (
             started + timedelta(seconds=5)
+        )
         session.commit()
         expected = (invoice.number, customer.name, business.time_zone, started)
     yield expected
     with live_app.session() as session:
-        session.exec(delete(AuditEvent).where(AuditEvent.subject_type == "payment", AuditEvent.subject_id == str(payment.id)))
+        session.exec(
+            delete(AuditEvent).where(AuditEvent.subject_type == "payment", AuditEvent.subject_id == str(payment.id))
+        )
         session.exec(delete(Payment).where(Payment.id == payment.id))
         session.commit()
 
@@ -81,9 +94,23 @@ def test_an_accountant_downloads_the_payments_of_this_month(live_app, desktop, s
     from zoneinfo import ZoneInfo
 
     local = started.astimezone(ZoneInfo(zone))
-    assert ours == [[number, customer, "ACH", "STRIPE TEST BANK •••• 6789", "43.21", "", "", "Succeeded",
-                     local.isoformat(timespec="seconds"),
-                     (local + timedelta(seconds=5)).isoformat(timespec="seconds"), "", "", INTENT]]
+    assert ours == [
+        [
+            number,
+            customer,
+            "ACH",
+            "STRIPE TEST BANK •••• 6789",
+            "43.21",
+            "",
+            "",
+            "Succeeded",
+            local.isoformat(timespec="seconds"),
+            (local + timedelta(seconds=5)).isoformat(timespec="seconds"),
+            "",
+            "",
+            INTENT,
+        ]
+    ]
     expect(desktop.get_by_text(re.compile(r"payments-.*\.csv: \d+ rows"))).to_be_visible()
 
 
@@ -105,14 +132,40 @@ def test_export_fits_a_phone(live_app, phone):
 
 def _import_file(path) -> str:
     due = (date.today() + timedelta(days=30)).isoformat()
-    good = dict(customer_external_id="E2E-C-1", customer_name=IMPORTED, phone="(512) 555-0161", phone_type="Mobile",
-                email="aaliyah@example.net", location_external_id="E2E-L-1", address_line1="77 Congress Ave",
-                city="Austin", state="TX", postal_code="78701", invoice_external_id="E2E-I-1", due_on=due,
-                line_description="Water heater flush", quantity="1", unit_price="149.00")
-    bad = dict(customer_external_id="E2E-C-2", customer_name="Bea Badrow", phone="(512) 555-01",
-               location_external_id="E2E-L-2", address_line1="1 Elm St", city="Austin", state="TX", postal_code="78702")
-    good_line = dict(customer_external_id="E2E-C-1", invoice_external_id="E2E-I-1", line_description="Anode rod",
-                     quantity="1", unit_price="38.50")
+    good = dict(
+        customer_external_id="E2E-C-1",
+        customer_name=IMPORTED,
+        phone="(512) 555-0161",
+        phone_type="Mobile",
+        email="aaliyah@example.net",
+        location_external_id="E2E-L-1",
+        address_line1="77 Congress Ave",
+        city="Austin",
+        state="TX",
+        postal_code="78701",
+        invoice_external_id="E2E-I-1",
+        due_on=due,
+        line_description="Water heater flush",
+        quantity="1",
+        unit_price="149.00",
+    )
+    bad = dict(
+        customer_external_id="E2E-C-2",
+        customer_name="Bea Badrow",
+        phone="(512) 555-01",
+        location_external_id="E2E-L-2",
+        address_line1="1 Elm St",
+        city="Austin",
+        state="TX",
+        postal_code="78702",
+    )
+    good_line = dict(
+        customer_external_id="E2E-C-1",
+        invoice_external_id="E2E-I-1",
+        line_description="Anode rod",
+        quantity="1",
+        unit_price="38.50",
+    )
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(imports.COLUMN_NAMES)
@@ -184,12 +237,25 @@ def _bigger_file(path, customers: int = 40, lines: int = 3) -> str:
         writer.writerow(imports.COLUMN_NAMES)
         for n in range(customers):
             for line in range(lines):
-                cells = dict(customer_external_id=f"E2E-B-{n}", invoice_external_id=f"E2E-BI-{n}",
-                             line_description=f"Line {line + 1}", quantity="1", unit_price="10.00")
+                cells = dict(
+                    customer_external_id=f"E2E-B-{n}",
+                    invoice_external_id=f"E2E-BI-{n}",
+                    line_description=f"Line {line + 1}",
+                    quantity="1",
+                    unit_price="10.00",
+                )
                 if line == 0:
-                    cells.update(customer_name=f"Bulk Customer {n}", phone=f"(512) 555-{n:04d}", phone_type="Home",
-                                 location_external_id=f"E2E-BL-{n}", address_line1=f"{n} Bulk St", city="Austin",
-                                 state="TX", postal_code="78701", due_on=due)
+                    cells.update(
+                        customer_name=f"Bulk Customer {n}",
+                        phone=f"(512) 555-{n:04d}",
+                        phone_type="Home",
+                        location_external_id=f"E2E-BL-{n}",
+                        address_line1=f"{n} Bulk St",
+                        city="Austin",
+                        state="TX",
+                        postal_code="78701",
+                        due_on=due,
+                    )
                 writer.writerow([cells.get(name, "") for name in imports.COLUMN_NAMES])
     return str(path)
 

@@ -87,8 +87,9 @@ def test_office_adds_finds_and_edits_a_customer(live_app, desktop, browser, base
     expect(page.get_by_role("heading", name=NAME)).to_be_visible()
     with live_app.session() as session:
         customer = session.exec(select(Customer).where(Customer.name == NAME)).one()
-        mobile = session.exec(select(PhoneNumber).where(PhoneNumber.customer_id == customer.id,
-                                                        PhoneNumber.e164 == "+13035550141")).one()
+        mobile = session.exec(
+            select(PhoneNumber).where(PhoneNumber.customer_id == customer.id, PhoneNumber.e164 == "+13035550141")
+        ).one()
         assert mobile.consent_method == "Given to Olivia Office when adding the customer"
 
     # Found in the list by last name and by phone.
@@ -132,8 +133,9 @@ def test_office_adds_finds_and_edits_a_customer(live_app, desktop, browser, base
     expect(page.get_by_role("heading", name=f"Invoice #{number}")).to_be_visible()
 
     # The same pages on a phone.
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=base_url, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=base_url, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     try:
         phone = context.new_page()
         sign_in(phone, "office@example.com")

@@ -41,9 +41,14 @@ def enqueue_invoice_text(live_app) -> tuple[int, str, Business]:
         link, token = links.mint(session, invoice)
         url = f"{live_app.url}{routes.pay(token)}"
         message = outbox.enqueue(
-            session, business_id=business.id, channel="sms", to_address=phone.e164,
+            session,
+            business_id=business.id,
+            channel="sms",
+            to_address=phone.e164,
             body=invoice_text(business.name, invoice.number, invoice.balance_cents, url, PayBy.CARD),
-            invoice_id=invoice.id, phone_number_id=phone.id, payment_link_id=link.id,
+            invoice_id=invoice.id,
+            phone_number_id=phone.id,
+            payment_link_id=link.id,
         )
         session.commit()
         return message.id, url, business
@@ -93,7 +98,10 @@ def test_an_emailed_link_shows_in_the_mail_sink(live_app, desktop):
     with live_app.session() as session:
         business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
         message = outbox.enqueue(
-            session, business_id=business.id, channel="email", to_address="dana.devphone@example.net",
+            session,
+            business_id=business.id,
+            channel="email",
+            to_address="dana.devphone@example.net",
             subject="Invoice from Lone Star Heating & Air",
             body=f"Hello Dana,\n\nPay your invoice here: {live_app.url}/pay/example-token\n",
         )

@@ -142,8 +142,9 @@ def test_technician_with_a_temporary_password_chooses_their_own_first(desktop, p
 
 def test_admin_changes_a_role_then_deactivates_and_reactivates_someone_signed_in(desktop, browser, base_url):
     _employees_page(desktop)
-    _dialog, password = _add(desktop, "Dana Deactivated", "dana.deactivated@example.com", "Office employee",
-                             "Temporary password")
+    _dialog, password = _add(
+        desktop, "Dana Deactivated", "dana.deactivated@example.com", "Office employee", "Temporary password"
+    )
     desktop.get_by_role("button", name="Done").click()
     row = desktop.get_by_role("row").filter(has_text="dana.deactivated@example.com")
 

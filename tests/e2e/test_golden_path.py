@@ -2,7 +2,6 @@
 the text on their phone, pays by card, gets a receipt text, and the office sees Paid without
 reloading."""
 
-
 import pytest
 from playwright.sync_api import expect
 

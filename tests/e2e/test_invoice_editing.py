@@ -6,14 +6,24 @@ Each test makes its own customers and invoices (tests/factories): other modules 
 """
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from smslinks import demo
-from smslinks.models import Business, Customer, Employee, Invoice, InvoiceLine, Job, MessageStatus, OutboundMessage, PaymentLink
+from smslinks.models import (
+    Business,
+    Customer,
+    Employee,
+    Invoice,
+    InvoiceLine,
+    Job,
+    MessageStatus,
+    OutboundMessage,
+    PaymentLink,
+)
 from tests import factories
 from tests.e2e.conftest import assert_fits, demo_settings, screenshot, settled, sign_in
 
@@ -23,8 +33,14 @@ SLOW = 20_000
 
 _OFFICE_SENDING = {
     "business": dict(sms_links_available=True, sms_registration_status="approved"),
-    "settings": dict(sms_links_enabled=True, office_sms_enabled=True, mobile_sms_enabled=True,
-                     card_enabled=True, ach_enabled=True, sms_per_recipient_daily_limit=3),
+    "settings": dict(
+        sms_links_enabled=True,
+        office_sms_enabled=True,
+        mobile_sms_enabled=True,
+        card_enabled=True,
+        ach_enabled=True,
+        sms_per_recipient_daily_limit=3,
+    ),
 }
 
 
@@ -119,16 +135,26 @@ def test_manager_voids_an_invoice_and_its_waiting_text_is_canceled(live_app, des
 
         location = session.get(Location, location_id)
         invoice = factories.invoice(session, location, total_cents=31_000)
-        link = PaymentLink(invoice_id=invoice.id, token_hash="e2e-void-" + invoice.number,
-                           expires_at=datetime.now(timezone.utc) + timedelta(days=30))
+        link = PaymentLink(
+            invoice_id=invoice.id,
+            token_hash="e2e-void-" + invoice.number,
+            expires_at=datetime.now(UTC) + timedelta(days=30),
+        )
         session.add(link)
         session.flush()
         # Held for quiet hours until tomorrow: still waiting when the invoice is voided.
-        session.add(OutboundMessage(
-            business_id=invoice.business_id, invoice_id=invoice.id, channel="sms", to_address="+15125550871",
-            body="(held)", status=MessageStatus.SCHEDULED, payment_link_id=link.id,
-            send_after=datetime.now(timezone.utc) + timedelta(hours=20),
-        ))
+        session.add(
+            OutboundMessage(
+                business_id=invoice.business_id,
+                invoice_id=invoice.id,
+                channel="sms",
+                to_address="+15125550871",
+                body="(held)",
+                status=MessageStatus.SCHEDULED,
+                payment_link_id=link.id,
+                send_after=datetime.now(UTC) + timedelta(hours=20),
+            )
+        )
         session.commit()
         invoice_id, number = invoice.id, invoice.number
     sign_in(desktop, "manager@example.com")

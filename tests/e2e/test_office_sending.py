@@ -37,8 +37,14 @@ SLOW = 20_000  # ms: anything that goes through the dispatcher, the sandbox or t
 
 _NEEDED = {
     "business": dict(sms_links_available=True, sms_registration_status="approved"),
-    "settings": dict(sms_links_enabled=True, office_sms_enabled=True, office_email_enabled=True,
-                     card_enabled=True, ach_enabled=True, sms_per_recipient_daily_limit=3),
+    "settings": dict(
+        sms_links_enabled=True,
+        office_sms_enabled=True,
+        office_email_enabled=True,
+        card_enabled=True,
+        ach_enabled=True,
+        sms_per_recipient_daily_limit=3,
+    ),
 }
 
 
@@ -58,8 +64,15 @@ class Made:
     customer: str
 
 
-def make_invoice(live_app, customer_name: str, phones: list[tuple[str, str]], *, local_hour: int = 14,
-                 email: str | None = None, location_phones: list[tuple[str, str]] = ()) -> Made:
+def make_invoice(
+    live_app,
+    customer_name: str,
+    phones: list[tuple[str, str]],
+    *,
+    local_hour: int = 14,
+    email: str | None = None,
+    location_phones: list[tuple[str, str]] = (),
+) -> Made:
     """A customer of the demo business with these (number, type) phones, and an open invoice at a
     service location where it is now `local_hour` o'clock."""
     with live_app.session() as session:
@@ -171,10 +184,17 @@ def test_a_new_number_saved_to_the_location_record_is_on_it_afterwards(live_app,
     dialog.get_by_role("button", name="Send").click()
     expect(desktop.get_by_text("Text queued to (512) 555-0742").first).to_be_visible()
 
-    expect(desktop.get_by_role("region", name="Service location")).to_contain_text(re.compile(r"\(512\) 555-0742\s*Tenant"))
+    expect(desktop.get_by_role("region", name="Service location")).to_contain_text(
+        re.compile(r"\(512\) 555-0742\s*Tenant")
+    )
     with live_app.session() as session:
         saved = session.exec(select(PhoneNumber).where(PhoneNumber.e164 == "+15125550742")).one()
-        assert (saved.location_id, saved.customer_id, saved.type, saved.label) == (made.location_id, None, "Mobile", "Tenant")
+        assert (saved.location_id, saved.customer_id, saved.type, saved.label) == (
+            made.location_id,
+            None,
+            "Mobile",
+            "Tenant",
+        )
         assert saved.consent_at is not None and "Olivia Office" in saved.consent_method
 
     # Next time it is on the list; saving it again is refused with a clear message.
@@ -254,7 +274,9 @@ def test_quiet_hours_hold_a_text_and_the_dialog_says_when_it_will_go(live_app, d
     dialog = text_dialog(desktop)
     expect(dialog).to_contain_text("Texts go out between 8 AM and 9 PM there, so this one will go at 8:00 AM")
     dialog.get_by_role("button", name="Schedule for 8:00 AM").click()
-    expect(desktop.get_by_text(re.compile(r"Scheduled for 8:00 AM .* tomorrow because of quiet hours")).first).to_be_visible()
+    expect(
+        desktop.get_by_text(re.compile(r"Scheduled for 8:00 AM .* tomorrow because of quiet hours")).first
+    ).to_be_visible()
     entry = desktop.get_by_test_id("timeline-entry").filter(has_text="Text to (512) 555-0761")
     expect(entry).to_contain_text("Scheduled for 8:00 AM")
     [message] = messages_for(live_app, made.invoice_id)
@@ -324,8 +346,9 @@ def test_a_search_too_broad_to_list_every_match_says_so(live_app, desktop):
 
 def test_the_send_dialog_fits_a_phone(live_app, browser, base_url):
     made = make_invoice(live_app, "Jordan Achterberg", [("512-555-0781", "Mobile"), ("512-555-0782", "Work")])
-    context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page = context.new_page()
     try:
         sign_in(page, "office@example.com")
@@ -347,8 +370,9 @@ def test_the_send_dialog_fits_a_phone(live_app, browser, base_url):
 def test_office_pages_stay_usable_on_a_tablet(live_app, browser, base_url, size):
     width, height = size
     made = make_invoice(live_app, f"Tablet Customer {width}", [(f"512-555-{width + 6000}", "Mobile")])
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, base_url=base_url, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     try:
         sign_in(page, "office@example.com")

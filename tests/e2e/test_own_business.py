@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,10 +38,14 @@ CUSTOMER_MOBILE = "(512) 555-0093"
 # Where the business and its customer are: texts wait for 8 AM at the customer's service location,
 # so the test takes a city where it is now day (8 AM to 8 PM; the test takes minutes).
 CITIES = [
-    ("00901", "San Juan", "PR", "America/Puerto_Rico"), ("10001", "New York", "NY", "America/New_York"),
-    ("78701", "Austin", "TX", "America/Chicago"), ("80202", "Denver", "CO", "America/Denver"),
-    ("94103", "San Francisco", "CA", "America/Los_Angeles"), ("99501", "Anchorage", "AK", "America/Anchorage"),
-    ("96813", "Honolulu", "HI", "Pacific/Honolulu"), ("96910", "Hagatna", "GU", "Pacific/Guam"),
+    ("00901", "San Juan", "PR", "America/Puerto_Rico"),
+    ("10001", "New York", "NY", "America/New_York"),
+    ("78701", "Austin", "TX", "America/Chicago"),
+    ("80202", "Denver", "CO", "America/Denver"),
+    ("94103", "San Francisco", "CA", "America/Los_Angeles"),
+    ("99501", "Anchorage", "AK", "America/Anchorage"),
+    ("96813", "Honolulu", "HI", "Pacific/Honolulu"),
+    ("96910", "Hagatna", "GU", "Pacific/Guam"),
 ]
 
 
@@ -49,7 +53,7 @@ def _city_in_daytime() -> tuple[str, str, str, str]:
     """A city where it is day now; in the hour or two when it is night in all of them (around
     11:00 UTC), a ZIP the data does not know in a state of several zones, so the location takes the
     business's time zone, which setup then sets to one where it is early afternoon."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for city in CITIES:
         if 8 <= now.astimezone(ZoneInfo(city[3])).hour < 20:
             return city
@@ -57,8 +61,13 @@ def _city_in_daytime() -> tuple[str, str, str, str]:
 
 
 def _smslinks(env: dict, *args: str, **extra_env: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "smslinks.cli", *args], env={**os.environ, **env, **extra_env},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "smslinks.cli", *args],
+        env={**os.environ, **env, **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     return result.stdout
 
@@ -79,9 +88,28 @@ def own_app(tmp_path_factory):
     upgrade_to_head(env["DATABASE_URL"])
     zip_code, city, state, zone = _city_in_daytime()
     printed = _smslinks(
-        env, "setup", "--business", "Pecan Street Heating & Air", "--phone", "(512) 555-0090",
-        "--email", "office@pecanstreet.example", "--street", "401 Pecan St", "--city", city, "--state", state,
-        "--postal-code", zip_code, "--time-zone", zone, "--admin-email", ADMIN[1], "--admin-name", ADMIN[0],
+        env,
+        "setup",
+        "--business",
+        "Pecan Street Heating & Air",
+        "--phone",
+        "(512) 555-0090",
+        "--email",
+        "office@pecanstreet.example",
+        "--street",
+        "401 Pecan St",
+        "--city",
+        city,
+        "--state",
+        state,
+        "--postal-code",
+        zip_code,
+        "--time-zone",
+        zone,
+        "--admin-email",
+        ADMIN[1],
+        "--admin-name",
+        ADMIN[0],
         SMSLINKS_SETUP_PASSWORD=ADMIN[2],
     )
     assert "Set up Pecan Street Heating & Air" in printed
@@ -91,8 +119,12 @@ def own_app(tmp_path_factory):
     engine = make_engine(env["DATABASE_URL"])
     with environ(env), production_app(settings, work, env=env):
         wait_for_http(f"{settings.public_url}/signin", timeout=120)
-        yield {"url": settings.public_url, "engine": engine, "twilio": settings.sandbox_twilio_url,
-               "place": (zip_code, city, state)}
+        yield {
+            "url": settings.public_url,
+            "engine": engine,
+            "twilio": settings.sandbox_twilio_url,
+            "place": (zip_code, city, state),
+        }
     engine.dispose()
 
 
@@ -138,12 +170,17 @@ def _admin_switches_texting_on_and_adds_staff(page: Page) -> tuple[str, str]:
     _sign_in(page, ADMIN[1], ADMIN[2])
     page.goto("/settings")
     expect(page.get_by_role("heading", name="Online Payments")).to_be_visible()
-    for switch in ("SMS invoice links", "Enable sending invoice links in desktop via Office",
-                   "Enable sending email invoice links in Mobile", "Also enable sending SMS invoice links via Mobile"):
+    for switch in (
+        "SMS invoice links",
+        "Enable sending invoice links in desktop via Office",
+        "Enable sending email invoice links in Mobile",
+        "Also enable sending SMS invoice links via Mobile",
+    ):
         page.get_by_role("switch", name=switch, exact=True).click()
         expect(page.get_by_role("switch", name=switch, exact=True)).to_be_checked()
     expect(page.get_by_role("tabpanel", name="Credit Card").get_by_test_id("sms-preview-text")).to_contain_text(
-        "Pecan Street Heating & Air")
+        "Pecan Street Heating & Air"
+    )
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("You have unsaved changes")).to_have_count(0)
 
@@ -236,7 +273,10 @@ def _customer_pays_from_the_text(page: Page, twilio_url: str, number: str) -> No
 def _office_schedules_two_jobs_for_today(page: Page) -> None:
     page.get_by_role("link", name="Jobs").click()
     expect(page.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()
-    for summary, start, end in (("Annual furnace tune-up", "09:00", "10:00"), ("Water heater leaking", "13:00", "15:00")):
+    for summary, start, end in (
+        ("Annual furnace tune-up", "09:00", "10:00"),
+        ("Water heater leaking", "13:00", "15:00"),
+    ):
         pick_customer(page, CUSTOMER)
         choose(page, "Technician", TECH[0])
         page.get_by_label("Starts").fill(start)

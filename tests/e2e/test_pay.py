@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from smslinks import demo
 from smslinks.config import SANDBOX_STRIPE_WEBHOOK_SECRET
-from smslinks.core import links, outbox
+from smslinks.core import links, outbox, phones
 from smslinks.core.accounts import payment_settings
 from smslinks.models import (
     Business,
@@ -31,7 +31,6 @@ from smslinks.models import (
     PhoneNumber,
     utcnow,
 )
-from smslinks.core import phones
 from tests.e2e.conftest import PHONE, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -47,28 +46,62 @@ def _new_invoice(live_app, lines=(("AC tune-up", 12_900), ("Capacitor 45/5 MFD",
         customer = Customer(business_id=business.id, name=f"Pay Test {number}", search_name=f"pay test {number}")
         session.add(customer)
         session.flush()
-        location = Location(business_id=business.id, customer_id=customer.id, name="Home", street=f"{number} Oak St",
-                            city="Austin", region="TX", postal_code="78704")
+        location = Location(
+            business_id=business.id,
+            customer_id=customer.id,
+            name="Home",
+            street=f"{number} Oak St",
+            city="Austin",
+            region="TX",
+            postal_code="78704",
+        )
         mobile = phones.parse(f"512-555-{number:04d}")
         session.add(location)
-        session.add(PhoneNumber(business_id=business.id, customer_id=customer.id, e164=mobile,
-                                reversed_digits=phones.reversed_digits(mobile)))
+        session.add(
+            PhoneNumber(
+                business_id=business.id,
+                customer_id=customer.id,
+                e164=mobile,
+                reversed_digits=phones.reversed_digits(mobile),
+            )
+        )
         session.flush()
-        invoice = Invoice(business_id=business.id, number=f"P{number}", customer_id=customer.id,
-                          location_id=location.id, status=status, issued_on=date.today(),
-                          due_on=date.today() + timedelta(days=30))
+        invoice = Invoice(
+            business_id=business.id,
+            number=f"P{number}",
+            customer_id=customer.id,
+            location_id=location.id,
+            status=status,
+            issued_on=date.today(),
+            due_on=date.today() + timedelta(days=30),
+        )
         session.add(invoice)
         session.flush()
         for position, (description, cents) in enumerate(lines, start=1):
-            session.add(InvoiceLine(invoice_id=invoice.id, position=position, description=description, quantity=1,
-                                    unit_price_cents=cents, amount_cents=cents))
+            session.add(
+                InvoiceLine(
+                    invoice_id=invoice.id,
+                    position=position,
+                    description=description,
+                    quantity=1,
+                    unit_price_cents=cents,
+                    amount_cents=cents,
+                )
+            )
         invoice.subtotal_cents = sum(cents for _, cents in lines)
         invoice.tax_cents = 1_296
         invoice.total_cents = invoice.subtotal_cents + invoice.tax_cents
         link, token = links.mint(session, invoice)
         # What the office's "Send" leaves behind: the text that carried the link.
-        outbox.enqueue(session, business_id=business.id, channel="sms", to_address=mobile, body="(invoice text)",
-                       invoice_id=invoice.id, payment_link_id=link.id)
+        outbox.enqueue(
+            session,
+            business_id=business.id,
+            channel="sms",
+            to_address=mobile,
+            body="(invoice text)",
+            invoice_id=invoice.id,
+            payment_link_id=link.id,
+        )
         session.commit()
         return invoice.id, token, mobile
 
@@ -105,8 +138,14 @@ def _serious_violations(page: Page) -> list[str]:
 
 
 def _post_event(live_app, kind: str, intent: dict) -> httpx.Response:
-    event = {"id": f"evt_e2e_{time.time_ns()}", "object": "event", "type": kind, "created": int(time.time()),
-             "livemode": False, "data": {"object": intent}}
+    event = {
+        "id": f"evt_e2e_{time.time_ns()}",
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": intent},
+    }
     payload = json.dumps(event)
     signature = stripe.WebhookSignature.generate_signature_header(payload, SANDBOX_STRIPE_WEBHOOK_SECRET)
     return httpx.post(f"{live_app.url}/webhooks/stripe", content=payload, headers={"Stripe-Signature": signature})
@@ -163,8 +202,9 @@ def test_pay_by_card_shows_a_confirmation_and_texts_a_receipt_where_the_link_wen
     assert invoice.status == InvoiceStatus.PAID and invoice.amount_paid_cents == 28_696
     with live_app.session() as session:
         receipt = session.exec(
-            select(OutboundMessage).where(OutboundMessage.invoice_id == invoice_id,
-                                          OutboundMessage.idempotency_key.startswith("receipt-"))
+            select(OutboundMessage).where(
+                OutboundMessage.invoice_id == invoice_id, OutboundMessage.idempotency_key.startswith("receipt-")
+            )
         ).one()
     assert (receipt.channel, receipt.to_address) == ("sms", mobile)
     assert "payment of $286.96 received" in receipt.body
@@ -274,8 +314,10 @@ def test_a_failed_bank_payment_reopens_the_balance_and_card_can_pay(phone, live_
 
     intent = _intent_json(live_app, invoice_id) | {
         "status": "requires_payment_method",
-        "last_payment_error": {"code": "insufficient_funds",
-                               "message": "The customer's account has insufficient funds to cover this payment."},
+        "last_payment_error": {
+            "code": "insufficient_funds",
+            "message": "The customer's account has insufficient funds to cover this payment.",
+        },
     }
     assert _post_event(live_app, "payment_intent.payment_failed", intent).status_code == 200
     expect(phone.locator("#balance-due")).to_have_text("$286.96", timeout=15_000)
@@ -350,8 +392,12 @@ def test_too_many_bad_links_from_one_client_are_throttled(phone, live_app):
     expect(phone.get_by_role("heading", name="This payment link has expired")).to_be_visible()
     with live_app.session() as session:
         client = session.exec(select(PayLinkFailure).order_by(PayLinkFailure.id.desc())).first().client
-        session.add_all([PayLinkFailure(client=client, token_hash=f"guess-{n}")
-                         for n in range(live_app.settings.pay_link_max_failures)])
+        session.add_all(
+            [
+                PayLinkFailure(client=client, token_hash=f"guess-{n}")
+                for n in range(live_app.settings.pay_link_max_failures)
+            ]
+        )
         session.commit()
     try:
         _invoice_id, token, _mobile = _new_invoice(live_app)
@@ -370,8 +416,9 @@ def test_too_many_bad_links_from_one_client_are_throttled(phone, live_app):
 
 @pytest.fixture
 def spanish_phone(browser, base_url):
-    context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2, locale="es-MX")
+    context = browser.new_context(
+        viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True, device_scale_factor=2, locale="es-MX"
+    )
     page = context.new_page()
     yield page
     context.close()
@@ -409,8 +456,9 @@ def test_no_serious_accessibility_violations(phone, live_app):
 def test_usable_at_200_percent_zoom(browser, base_url, live_app):
     """200% zoom on a 390px phone leaves 195 CSS pixels: nothing may need sideways scrolling."""
     _invoice_id, token, _mobile = _new_invoice(live_app)
-    context = browser.new_context(viewport={"width": 195, "height": 422}, base_url=base_url, is_mobile=True,
-                                  has_touch=True, device_scale_factor=4)
+    context = browser.new_context(
+        viewport={"width": 195, "height": 422}, base_url=base_url, is_mobile=True, has_touch=True, device_scale_factor=4
+    )
     page = context.new_page()
     try:
         _open(page, token)
@@ -492,14 +540,13 @@ def test_the_server_drawn_page_is_the_page_react_draws(browser, base_url, live_a
         with live_app.session() as session:
             payment_settings(session, business_id).partial_payments_enabled = partial
             session.commit()
-        context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True,
-                                      locale=locale)
+        context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True, locale=locale)
         try:
             page = context.new_page()
             requests, errors = [], []
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+            page.on("request", lambda request, requests=requests: requests.append(request.url))
+            page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+            page.on("console", lambda message, errors=errors: message.type == "error" and errors.append(message.text))
             page.add_init_script(_SNAPSHOT_AT_TAKEOVER)
             _open(page, token, query)
             snapshot = _takeover_snapshot(page)
@@ -522,7 +569,9 @@ def test_what_the_customer_does_before_the_app_takes_over_is_handed_on(phone, li
     """Typed text and a pressed button on the server-drawn page reach the app's copy of it."""
     _invoice_id, token, _mobile = _new_invoice(live_app)
     held = []
-    phone.route(re.compile(r"/assets/_pay_\.__token_\._index-[^/]+\.js$"), lambda route: held.append(route))  # the page's own script
+    phone.route(
+        re.compile(r"/assets/_pay_\.__token_\._index-[^/]+\.js$"), lambda route: held.append(route)
+    )  # the page's own script
     phone.goto(f"/pay/{token}?m=ach", wait_until="domcontentloaded")
     phone.get_by_label("Name on the bank account").fill("Pat Customer")
     phone.get_by_role("button", name="Connect bank account").click()

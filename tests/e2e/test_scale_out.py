@@ -35,9 +35,9 @@ from smslinks.config import SANDBOX_TWILIO_AUTH_TOKEN, Settings
 from smslinks.core import accounts
 from smslinks.db import make_engine, upgrade_to_head
 from smslinks.models import Business, OutboundMessage
+from smslinks.sandbox.runner import child, free_port, free_ports_env, reflex_command, sandbox_servers, wait_for_http
 from smslinks.state.invoice_detail import InvoiceDetailState
 from smslinks.state.session import SessionState
-from smslinks.sandbox.runner import child, free_port, free_ports_env, reflex_command, sandbox_servers, wait_for_http
 from tests import factories
 from tests.e2e.balancer import Balancer
 from tests.e2e.conftest import DESKTOP, sign_in
@@ -79,7 +79,7 @@ def redis_db() -> Iterator[redis.Redis]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory, postgres_url, redis_db) -> Iterator[Cluster]:
+def cluster(tmp_path_factory, postgres_url, redis_db) -> Iterator[Cluster]:  # noqa: F811 (the imported fixture)
     work = tmp_path_factory.mktemp("scale-out")
     public_port, port_a, port_b = free_port(), free_port(), free_port()
     env = {
@@ -119,7 +119,9 @@ def cluster(tmp_path_factory, postgres_url, redis_db) -> Iterator[Cluster]:
         )
         _wait_until_up(app_a, work / "backend-a.log", f"{backend_a}/health", f"{backend_a}/signin")
         app_b = stack.enter_context(
-            child(reflex_command("--backend-only"), env={**env, "SMSLINKS_PORT": str(port_b)}, log=work / "backend-b.log")
+            child(
+                reflex_command("--backend-only"), env={**env, "SMSLINKS_PORT": str(port_b)}, log=work / "backend-b.log"
+            )
         )
         _wait_until_up(app_b, work / "backend-b.log", f"{backend_b}/health")
         for number in (1, 2):
@@ -182,9 +184,14 @@ def _post_signed_status(cluster: Cluster, backend_url: str, message: OutboundMes
     """Twilio's status callback, signed over the public URL Twilio was given, arriving at one backend."""
     path = f"/webhooks/twilio/status?message={message.id}"
     params = {
-        "AccountSid": cluster.settings.twilio_credentials[0], "ApiVersion": "2010-04-01",
-        "MessageSid": message.provider_id, "SmsSid": message.provider_id, "MessageStatus": status,
-        "SmsStatus": status, "To": message.to_address, "From": "+15125559001",
+        "AccountSid": cluster.settings.twilio_credentials[0],
+        "ApiVersion": "2010-04-01",
+        "MessageSid": message.provider_id,
+        "SmsSid": message.provider_id,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "To": message.to_address,
+        "From": "+15125559001",
     }
     signature = RequestValidator(SANDBOX_TWILIO_AUTH_TOKEN).compute_signature(cluster.public_url + path, params)
     return httpx.post(backend_url + path, data=params, headers={"X-Twilio-Signature": signature})
@@ -205,7 +212,8 @@ def test_a_page_served_by_one_backend_shows_a_callback_received_by_another(clust
         cluster.balancer.send_websockets_to(cluster.backend_b, released=lambda: _socket_owner(cluster, token) is None)
         on_b = wait_for(
             lambda: (owner := _socket_owner(cluster, token)) not in (None, on_a) and owner,
-            timeout=30, what="the websocket to move to backend B",
+            timeout=30,
+            what="the websocket to move to backend B",
         )
         assert cluster.balancer.websocket_targets[-1] == cluster.backend_b
         assert _client_token(page) == token  # the same tab, and the same state in Redis
@@ -217,8 +225,10 @@ def test_a_page_served_by_one_backend_shows_a_callback_received_by_another(clust
         dialog = text_dialog(page)
         dialog.get_by_role("button", name="Send").click()
         expect(page.get_by_text(f"Text queued to {CUSTOMER_SHOWN}").first).to_be_visible()
-        entry = page.get_by_role("list", name="Texts and emails").get_by_test_id("timeline-entry").filter(
-            has_text=f"Text to {CUSTOMER_SHOWN}"
+        entry = (
+            page.get_by_role("list", name="Texts and emails")
+            .get_by_test_id("timeline-entry")
+            .filter(has_text=f"Text to {CUSTOMER_SHOWN}")
         )
         expect(entry.get_by_text("Sent", exact=True)).to_be_visible(timeout=SLOW)  # a dispatcher sent it
         expect(entry.get_by_text("Delivered", exact=True)).to_have_count(0)

@@ -18,7 +18,7 @@ from smslinks.core.dispatch import Dispatcher, DispatchPolicy
 from smslinks.models import Business, Employee, OutboundMessage, Payment
 from tests import factories
 from tests.e2e.conftest import assert_fits, demo_settings, screenshot, sign_in
-from tests.e2e.test_office_sending import SLOW, _NEEDED, make_invoice, messages_for, text_dialog
+from tests.e2e.test_office_sending import _NEEDED, SLOW, make_invoice, messages_for, text_dialog
 from tests.e2e.test_pay import _fill_card, _start_bank_payment
 from tests.fakes import Clock, FakeEmail, FakeSms
 
@@ -27,8 +27,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module", autouse=True)
 def sending_on(live_app):
-    with demo_settings(live_app, _NEEDED["business"], _NEEDED["settings"] | dict(mobile_sms_enabled=True,
-                                                                                 mobile_email_enabled=True)):
+    with demo_settings(
+        live_app, _NEEDED["business"], _NEEDED["settings"] | dict(mobile_sms_enabled=True, mobile_email_enabled=True)
+    ):
         yield
 
 
@@ -36,8 +37,9 @@ def _morning_dispatch(live_app, message: OutboundMessage) -> FakeSms:
     """A dispatcher pass at the moment the held text is due; returns what it handed to 'Twilio'."""
     clock = Clock(message.send_after + timedelta(seconds=1))
     sms = FakeSms(clock)
-    dispatcher = Dispatcher(live_app.engine, sms=sms, email=FakeEmail(), policy=DispatchPolicy(concurrency=1),
-                            clock=clock)
+    dispatcher = Dispatcher(
+        live_app.engine, sms=sms, email=FakeEmail(), policy=DispatchPolicy(concurrency=1), clock=clock
+    )
     dispatcher.promote_scheduled(limit=500)
     return sms
 
@@ -50,8 +52,9 @@ def _email_link(desktop: Page) -> None:
 
 
 def test_a_held_text_is_canceled_in_the_morning_when_the_customer_paid_overnight(live_app, desktop, phone):
-    made = make_invoice(live_app, "Quinn Nightowl", [("512-555-0181", "Mobile")], local_hour=23,
-                        email="quinn.n@example.net")
+    made = make_invoice(
+        live_app, "Quinn Nightowl", [("512-555-0181", "Mobile")], local_hour=23, email="quinn.n@example.net"
+    )
     sign_in(desktop, "office@example.com")
     desktop.goto(f"/invoices/{made.invoice_id}")
 
@@ -62,8 +65,9 @@ def test_a_held_text_is_canceled_in_the_morning_when_the_customer_paid_overnight
     expect(dialog.get_by_role("button", name="Send", exact=True)).to_have_count(0)
     assert_fits(desktop, "send-time-schedule-button", full_page=False)
     schedule.click()
-    expect(desktop.get_by_text(re.compile(r"Scheduled for 8:00 AM .* tomorrow because of quiet hours")).first
-           ).to_be_visible()
+    expect(
+        desktop.get_by_text(re.compile(r"Scheduled for 8:00 AM .* tomorrow because of quiet hours")).first
+    ).to_be_visible()
 
     # A second text to the same number is refused with the time of the first; the office keeps it.
     dialog = text_dialog(desktop)
@@ -154,8 +158,9 @@ def test_a_bank_payment_in_flight_shows_pending_and_refuses_another_text(live_ap
     expect(charges).to_contain_text(re.compile(r"Bank payment processing\s*\$332\.07"))
     expect(charges).to_contain_text(re.compile(r"Balance due once it clears\s*\$0\.00"))
     expect(desktop.get_by_role("button", name="SMS Invoice")).to_be_disabled()
-    expect(desktop.get_by_text(re.compile(r"A bank payment of \$332\.07 has been processing since")).first
-           ).to_be_visible()
+    expect(
+        desktop.get_by_text(re.compile(r"A bank payment of \$332\.07 has been processing since")).first
+    ).to_be_visible()
     screenshot(desktop, "send-time-bank-payment-pending")
     desktop.goto("/invoices")
     desktop.get_by_label("Search invoices").fill("Bankwell")

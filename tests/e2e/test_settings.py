@@ -12,8 +12,8 @@ from sqlmodel import select
 from smslinks import demo
 from smslinks.core import accounts, online_payments
 from smslinks.core.permissions import Permission, set_permission
-from smslinks.core.sms_text import PayBy, invoice_text
 from smslinks.core.sending import OFFICE_EMAIL_OFF
+from smslinks.core.sms_text import PayBy, invoice_text
 from smslinks.models import Business, Invoice, SmsRegistrationStatus
 from tests.e2e.conftest import DESKTOP, screenshot, sign_in
 
@@ -64,8 +64,11 @@ def account_changed(live_app):
 def _expected_text(live_app, pay_by: PayBy) -> str:
     link = f"{live_app.url}/pay/{online_payments.SAMPLE_TOKEN}" + ("?m=ach" if pay_by is PayBy.ACH else "")
     return invoice_text(
-        demo.BUSINESS_NAME, online_payments.SAMPLE_INVOICE_NUMBER, online_payments.SAMPLE_AMOUNT_CENTS,
-        link, pay_by,
+        demo.BUSINESS_NAME,
+        online_payments.SAMPLE_INVOICE_NUMBER,
+        online_payments.SAMPLE_AMOUNT_CENTS,
+        link,
+        pay_by,
     )
 
 
@@ -153,8 +156,9 @@ def test_mobile_sms_cannot_stay_on_without_mobile_email(desktop, settings_restor
     expect(mobile_sms).to_be_disabled()
 
 
-def test_turning_off_office_email_links_disables_email_invoice_for_the_office(browser, base_url, live_app,
-                                                                              settings_restored):
+def test_turning_off_office_email_links_disables_email_invoice_for_the_office(
+    browser, base_url, live_app, settings_restored
+):
     admin = browser.new_context(viewport=DESKTOP, base_url=base_url).new_page()
     office = browser.new_context(viewport=DESKTOP, base_url=base_url).new_page()
     try:
@@ -216,9 +220,15 @@ def test_office_user_is_refused_settings(desktop):
 def test_sms_switches_are_disabled_until_support_enables_the_account(desktop, account_changed):
     account_changed(sms_links_available=False)
     _open_online_payments(desktop)
-    expect(desktop.get_by_role("alert").filter(has_text="Account configuration is required: contact support")).to_be_visible()
-    for name in ("SMS invoice links", "Enable sending invoice links in desktop via Office",
-                 "Enable sending email invoice links in Mobile", "Also enable sending SMS invoice links via Mobile"):
+    expect(
+        desktop.get_by_role("alert").filter(has_text="Account configuration is required: contact support")
+    ).to_be_visible()
+    for name in (
+        "SMS invoice links",
+        "Enable sending invoice links in desktop via Office",
+        "Enable sending email invoice links in Mobile",
+        "Also enable sending SMS invoice links via Mobile",
+    ):
         expect(_switch(desktop, name)).to_be_disabled()
     expect(_switch(desktop, "Accept credit and debit cards")).to_be_enabled()
     screenshot(desktop, "settings-online-payments-account-disabled-desktop")

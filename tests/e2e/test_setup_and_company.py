@@ -60,7 +60,9 @@ def _open_company(page: Page) -> None:
 
 def _expected_text(live_app, name: str) -> str:
     link = f"{live_app.url}/pay/{online_payments.SAMPLE_TOKEN}"
-    return invoice_text(name, online_payments.SAMPLE_INVOICE_NUMBER, online_payments.SAMPLE_AMOUNT_CENTS, link, PayBy.CARD)
+    return invoice_text(
+        name, online_payments.SAMPLE_INVOICE_NUMBER, online_payments.SAMPLE_AMOUNT_CENTS, link, PayBy.CARD
+    )
 
 
 def test_admin_renames_the_business_watching_the_sms_preview_and_a_bad_phone_is_refused_beside_it(
@@ -132,7 +134,9 @@ def _web_dir(work: Path) -> Path:
     shared = PROJECT_ROOT / ".web"
     if (shared / "node_modules").is_dir():
         shutil.copytree(
-            shared, web, symlinks=True,
+            shared,
+            web,
+            symlinks=True,
             ignore=lambda folder, names: [n for n in names if n in ("node_modules", "build", ".react-router")],
         )
         (web / "node_modules").symlink_to(shared / "node_modules")
@@ -178,10 +182,17 @@ def _fill(page: Page, values: dict[str, str]) -> None:
 
 
 GOOD = {
-    "Business name": "Bluebonnet Plumbing", "Phone": "(512) 555-0142", "Email": "office@bluebonnet.example",
-    "Street": "1200 Congress Ave", "City": "Austin", "State": "TX", "ZIP code": "78701",
-    "Your name": "Rosa Diaz", "Your email": "rosa@bluebonnet.example",
-    "Password": "long-enough-pass", "Password again": "long-enough-pass",
+    "Business name": "Bluebonnet Plumbing",
+    "Phone": "(512) 555-0142",
+    "Email": "office@bluebonnet.example",
+    "Street": "1200 Congress Ave",
+    "City": "Austin",
+    "State": "TX",
+    "ZIP code": "78701",
+    "Your name": "Rosa Diaz",
+    "Your email": "rosa@bluebonnet.example",
+    "Password": "long-enough-pass",
+    "Password again": "long-enough-pass",
 }
 
 
@@ -201,8 +212,16 @@ class TestCleanInstall:
         expect(page).to_have_url(re.compile(r"/setup$"))
 
         # A wrong code and bad fields: each refusal beside its field, nothing written.
-        _fill(page, {**GOOD, "Setup code": "ABCD-EFGH", "Phone": "555", "Email": "office@bluebonnet",
-                     "Time zone": "Mars/Olympus"})
+        _fill(
+            page,
+            {
+                **GOOD,
+                "Setup code": "ABCD-EFGH",
+                "Phone": "555",
+                "Email": "office@bluebonnet",
+                "Time zone": "Mars/Olympus",
+            },
+        )
         page.get_by_role("button", name="Set up the business").click()
         expect(page.locator("#setup-code-error")).to_have_text(setup_codes.WRONG_CODE)
         expect(page.locator("#setup-phone-error")).to_be_visible()
@@ -222,7 +241,10 @@ class TestCleanInstall:
         with Session(fresh_app["engine"]) as session:
             business = session.exec(select(Business)).one()
             assert (business.name, business.phone, business.time_zone) == (
-                "Bluebonnet Plumbing", "+15125550142", "America/Chicago")
+                "Bluebonnet Plumbing",
+                "+15125550142",
+                "America/Chicago",
+            )
             assert session.exec(select(Employee)).one().email == "rosa@bluebonnet.example"
 
         # /setup is closed now: signed in, it leads home; signed out, to sign-in.

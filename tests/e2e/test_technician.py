@@ -25,8 +25,14 @@ TOUCH = 44  # px: the smallest touch target
 
 _MOBILE_SENDING = {
     "business": dict(sms_links_available=True, sms_registration_status="approved"),
-    "settings": dict(sms_links_enabled=True, mobile_sms_enabled=True, mobile_email_enabled=True,
-                     card_enabled=True, ach_enabled=True, sms_per_recipient_daily_limit=3),
+    "settings": dict(
+        sms_links_enabled=True,
+        mobile_sms_enabled=True,
+        mobile_email_enabled=True,
+        card_enabled=True,
+        ach_enabled=True,
+        sms_per_recipient_daily_limit=3,
+    ),
 }
 
 
@@ -95,8 +101,9 @@ def assert_touch_sized(*targets) -> None:
 
 
 def test_technician_texts_the_invoice_sees_it_delivered_and_sees_the_customer_pay(live_app, phone):
-    made = make_job(live_app, "tech@example.com", "Quinn Delacroix",
-                    [("512-555-0831", "Mobile"), ("512-555-0832", "Home")])
+    made = make_job(
+        live_app, "tech@example.com", "Quinn Delacroix", [("512-555-0831", "Mobile"), ("512-555-0832", "Home")]
+    )
     sign_in(phone, "tech@example.com")
     expect(phone.get_by_role("heading", name="Today's jobs")).to_be_visible()
     open_job(phone, made)
@@ -173,8 +180,10 @@ def test_a_new_number_typed_on_the_phone_keypad_is_saved_to_the_customer_record(
     number.press_sequentially("5125550842", delay=40)
     expect(number).to_have_value("(512) 555-0842")
     save_customer = dialog.get_by_text("Save to Customer Record")
-    assert_touch_sized(save_customer.locator("xpath=ancestor::label[1]"),
-                       dialog.get_by_text("Save to Location Record").locator("xpath=ancestor::label[1]"))
+    assert_touch_sized(
+        save_customer.locator("xpath=ancestor::label[1]"),
+        dialog.get_by_text("Save to Location Record").locator("xpath=ancestor::label[1]"),
+    )
     save_customer.tap()
     expect(dialog.get_by_role("checkbox", name="Save to Customer Record")).to_be_checked()
     dialog.get_by_role("button", name="Send").tap()
@@ -257,12 +266,22 @@ _LONG_NAMES = {360: "Marisol Featherstonehaugh-Okonkwo", 390: "Bartholomew Quack
 
 @pytest.mark.parametrize("width", [360, 390])
 def test_each_technician_screen_fits_a_phone(live_app, browser: Browser, base_url, width):
-    made = make_job(live_app, "tech@example.com", _LONG_NAMES[width],
-                    [(f"512-555-{width + 5000}", "Mobile"), (f"512-555-{width + 5001}", "Work")])
-    theirs = make_job(live_app, "tech2@example.com", f"Ulrich Penhallow {width}",
-                      [(f"512-555-{width + 5002}", "Mobile")])
-    context = browser.new_context(viewport={"width": width, "height": PHONE["height"]}, base_url=base_url,
-                                  is_mobile=True, has_touch=True, device_scale_factor=2)
+    made = make_job(
+        live_app,
+        "tech@example.com",
+        _LONG_NAMES[width],
+        [(f"512-555-{width + 5000}", "Mobile"), (f"512-555-{width + 5001}", "Work")],
+    )
+    theirs = make_job(
+        live_app, "tech2@example.com", f"Ulrich Penhallow {width}", [(f"512-555-{width + 5002}", "Mobile")]
+    )
+    context = browser.new_context(
+        viewport={"width": width, "height": PHONE["height"]},
+        base_url=base_url,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     page = context.new_page()
     try:
         sign_in(page, "tech@example.com")

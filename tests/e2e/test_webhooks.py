@@ -93,15 +93,19 @@ def test_an_admin_adds_an_endpoint_and_it_receives_a_paid_invoice(desktop, phone
         phone.get_by_role("button", name=re.compile(r"Pay \$")).click()
         expect(phone.get_by_role("heading", name="Payment received")).to_be_visible(timeout=20_000)
 
-        paid = _wait_for(lambda: [r for r in receiver.received if r.payload and r.payload["type"] == "invoice.paid"],
-                         "invoice.paid at the receiver")
+        paid = _wait_for(
+            lambda: [r for r in receiver.received if r.payload and r.payload["type"] == "invoice.paid"],
+            "invoice.paid at the receiver",
+        )
         assert all(r.verified for r in receiver.received)
         [event] = paid
         invoice = event.payload["data"]["invoice"]
         assert invoice["id"] == invoice_id and invoice["status"] == "paid" and invoice["balance_cents"] == 0
         assert invoice["number"].startswith("P") and invoice["customer"]["name"].startswith("Pay Test")
-        _wait_for(lambda: any(r.payload["type"] == "payment.succeeded" for r in receiver.received if r.payload),
-                  "payment.succeeded at the receiver")
+        _wait_for(
+            lambda: any(r.payload["type"] == "payment.succeeded" for r in receiver.received if r.payload),
+            "payment.succeeded at the receiver",
+        )
 
         # The delivery log shows both delivered, with their webhook-ids.
         endpoint.get_by_role("button", name="Deliveries").click()
@@ -117,8 +121,10 @@ def test_an_admin_adds_an_endpoint_and_it_receives_a_paid_invoice(desktop, phone
 
         # Resend: the receiver gets the same webhook-id again.
         paid_row.get_by_role("button", name="Resend").click()
-        _wait_for(lambda: len([r for r in receiver.received if r.webhook_id == event.webhook_id]) == 2,
-                  "the resent invoice.paid")
+        _wait_for(
+            lambda: len([r for r in receiver.received if r.webhook_id == event.webhook_id]) == 2,
+            "the resent invoice.paid",
+        )
         log.get_by_role("button", name="Refresh").click()
         expect(paid_row.get_by_text(re.compile(r"Attempts: 2 · Response: 204"))).to_be_visible()
         log.get_by_role("button", name="Close").click()

@@ -51,8 +51,12 @@ def office(database_url):
         def invoice_with_phone(phone_type=PhoneType.MOBILE, **kwargs):
             customer = factories.customer(session, business)
             location = factories.location(session, customer, time_zone=zone)
-            factories.phone(session, f"+1512300{len(cases['textable']) + 100 * len(cases['skipped']):04d}",
-                            customer=customer, type=phone_type)
+            factories.phone(
+                session,
+                f"+1512300{len(cases['textable']) + 100 * len(cases['skipped']):04d}",
+                customer=customer,
+                type=phone_type,
+            )
             return factories.invoice(session, location, **kwargs)
 
         for _ in range(OPEN_TEXTABLE):
@@ -79,7 +83,10 @@ def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "smslinks.cli", "invoices", "send-links", *args],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -95,20 +102,34 @@ def test_bulk_send_counts_skips_with_reasons_and_a_rerun_sends_nothing(database_
     numbers = [*office["textable"], *office["skipped"].values()]
     assert len(numbers) == 30
     csv_path = tmp_path / "skipped.csv"
-    partial = run_cli(database_url, "--as", "olivia@example.com", "--invoice-numbers", ",".join(numbers), "--limit", "10")
+    partial = run_cli(
+        database_url, "--as", "olivia@example.com", "--invoice-numbers", ",".join(numbers), "--limit", "10"
+    )
     assert partial.returncode == 0, partial.stderr
     assert "10 invoices: 10 texted, 0 skipped" in partial.stdout
     # As after an interruption: the whole list again texts only the invoices not texted yet.
-    first = run_cli(database_url, "--as", "olivia@example.com", "--invoice-numbers", ",".join(numbers),
-                    "--skipped-csv", str(csv_path))
+    first = run_cli(
+        database_url,
+        "--as",
+        "olivia@example.com",
+        "--invoice-numbers",
+        ",".join(numbers),
+        "--skipped-csv",
+        str(csv_path),
+    )
     assert first.returncode == 0, first.stderr
     assert f"30 invoices: {OPEN_TEXTABLE - 10} texted, 16 skipped" in first.stdout
     assert outbox_count(database_url) == OPEN_TEXTABLE
     reasons = dict(line.split(",", 1) for line in csv_path.read_text().splitlines()[1:])
     assert [number for number in office["textable"][:10] if reasons[number] == bulk_send.ALREADY_TEXTED]
     skipped = office["skipped"]
-    for reason in (sending.PAID, sending.DRAFT, sending.TEXT_KIND_UNAVAILABLE, bulk_send.NO_MOBILE,
-                   bulk_send.NO_SUCH_INVOICE):
+    for reason in (
+        sending.PAID,
+        sending.DRAFT,
+        sending.TEXT_KIND_UNAVAILABLE,
+        bulk_send.NO_MOBILE,
+        bulk_send.NO_SUCH_INVOICE,
+    ):
         assert reasons[skipped[reason]].strip('"') == reason
     assert "opted out of texts" in reasons[skipped["opted out"]]
 

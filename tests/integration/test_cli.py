@@ -48,8 +48,14 @@ def test_demo_has_every_invoice_status_and_kind(loaded):
 def test_demo_locations_take_their_zones_from_their_addresses(loaded, capsys):
     with Session(get_engine()) as session:
         zones = set(session.exec(select(Location.time_zone).distinct()).all())
-        assert zones == {"America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-                         "America/New_York", "America/Toronto"}
+        assert zones == {
+            "America/Chicago",
+            "America/Denver",
+            "America/Phoenix",
+            "America/Los_Angeles",
+            "America/New_York",
+            "America/Toronto",
+        }
         for location in session.exec(select(Location)).all():  # as demo data loaded before zones followed addresses
             location.time_zone = "America/Chicago"
             session.add(location)
@@ -84,8 +90,10 @@ def test_users_create_and_grant(loaded, capsys, user_password):
     [
         (["users", "create", "--email", "x@example.com", "--name", "X", "--role", "Wizard"], "Unknown role"),
         (["users", "create", "--email", "admin@example.com", "--name", "X", "--role", "Manager"], "already exists"),
-        (["users", "grant", "--email", "nobody@example.com", "--permission", "Enable Invoice SMS Text Link"],
-         "No employee"),
+        (
+            ["users", "grant", "--email", "nobody@example.com", "--permission", "Enable Invoice SMS Text Link"],
+            "No employee",
+        ),
         (["users", "grant", "--email", "admin@example.com", "--permission", "Fly"], "Unknown permission"),
         (["account", "sms-registration", "--status", "approved", "--number", "12345"], "not a valid phone"),
     ],
@@ -127,9 +135,27 @@ def test_a_password_never_comes_from_a_flag(loaded, capsys, monkeypatch):
 
 # ---------------------------------------------------------------- smslinks setup on a clean install
 
-SETUP = ["setup", "--business", "Bluebonnet Plumbing", "--phone", "(800) 555-0199", "--email", "Office@Bluebonnet.example",
-         "--street", "12 Congress Ave", "--city", "Austin", "--state", "TX", "--postal-code", "78701",
-         "--admin-email", "Owner@Bluebonnet.example", "--admin-name", "Olive Owner"]
+SETUP = [
+    "setup",
+    "--business",
+    "Bluebonnet Plumbing",
+    "--phone",
+    "(800) 555-0199",
+    "--email",
+    "Office@Bluebonnet.example",
+    "--street",
+    "12 Congress Ave",
+    "--city",
+    "Austin",
+    "--state",
+    "TX",
+    "--postal-code",
+    "78701",
+    "--admin-email",
+    "Owner@Bluebonnet.example",
+    "--admin-name",
+    "Olive Owner",
+]
 
 
 @pytest.fixture
@@ -143,14 +169,24 @@ def test_setup_creates_the_business_and_its_administrator_once(app_env, capsys, 
     assert run("users", "create", "--email", "x@example.com", "--name", "X", "--role", "CSR") == 2
     assert "There is no business yet. Run `smslinks setup`" in capsys.readouterr().err
     assert run(*SETUP) == 0
-    assert "Set up Bluebonnet Plumbing (America/Chicago). Olive Owner <owner@bluebonnet.example>" in capsys.readouterr().out
+    assert (
+        "Set up Bluebonnet Plumbing (America/Chicago). Olive Owner <owner@bluebonnet.example>"
+        in capsys.readouterr().out
+    )
     with Session(get_engine()) as session:
         business = session.exec(select(Business)).one()
-        assert (business.phone, business.email, business.postal_code) == ("+18005550199", "office@bluebonnet.example", "78701")
+        assert (business.phone, business.email, business.postal_code) == (
+            "+18005550199",
+            "office@bluebonnet.example",
+            "78701",
+        )
         owner = session.exec(select(Employee)).one()
         assert (owner.email, owner.role) == ("owner@bluebonnet.example", "Administrator")
         assert has_permission(session, owner, Permission.MANAGE_ONLINE_PAYMENTS)
-        assert auth.sign_in(session, "Owner@Bluebonnet.example", "a-long-password", client="cli-test").employee_id == owner.id
+        assert (
+            auth.sign_in(session, "Owner@Bluebonnet.example", "a-long-password", client="cli-test").employee_id
+            == owner.id
+        )
     assert run(*SETUP) == 2
     assert "already has a business" in capsys.readouterr().err
     assert _count(Business) == 1

@@ -28,7 +28,9 @@ def people(app_env):
         staff = {role: factories.employee(session, business, role) for role in ("Administrator", "Office employee")}
         business_id, emails = business.id, {role: person.email for role, person in staff.items()}
     with session_scope() as session:
-        tokens = {role: auth.sign_in(session, email, factories.PASSWORD, "test").token for role, email in emails.items()}
+        tokens = {
+            role: auth.sign_in(session, email, factories.PASSWORD, "test").token for role, email in emails.items()
+        }
     return business_id, tokens
 
 
@@ -44,7 +46,12 @@ def test_every_company_handler_refuses_an_office_user(people):
     assert 'You need the "Manage company profile" permission' in state.refusal and not state.loaded
     assert "Manage company profile" in str(CompanyState.set_field.fn(state, "name", "Taken Over"))
     assert state.draft == {} and state.preview == {}
-    state.draft = {"name": "Taken Over", "phone": "5125550100", "email": "x@example.com", "time_zone": "America/Chicago"}
+    state.draft = {
+        "name": "Taken Over",
+        "phone": "5125550100",
+        "email": "x@example.com",
+        "time_zone": "America/Chicago",
+    }
     assert "Manage company profile" in str(CompanyState.save.fn(state))
     assert _name(business_id) == "Lone Star Heating & Air"
 
@@ -100,9 +107,15 @@ def test_setup_with_the_code_signs_the_administrator_in(app_env):
         code = setup_codes.issue(session)
     state = _state(SetupState)
     form = {
-        "code": code, "name": "Bluebonnet Plumbing", "phone": "(512) 555-0142", "email": "office@bluebonnet.example",
-        "postal_code": "78701", "admin_name": "Rosa Diaz", "admin_email": "rosa@bluebonnet.example",
-        "admin_password": "long-enough-pass", "admin_password_again": "long-enough-pass",
+        "code": code,
+        "name": "Bluebonnet Plumbing",
+        "phone": "(512) 555-0142",
+        "email": "office@bluebonnet.example",
+        "postal_code": "78701",
+        "admin_name": "Rosa Diaz",
+        "admin_email": "rosa@bluebonnet.example",
+        "admin_password": "long-enough-pass",
+        "admin_password_again": "long-enough-pass",
     }
     SetupState.submit.fn(state, {**form, "code": "WRONG-CODE"})
     assert state.errors == {"code": setup_codes.WRONG_CODE} and state.session_token == ""

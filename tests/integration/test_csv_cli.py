@@ -6,7 +6,7 @@ import io
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, func, select
@@ -53,18 +53,35 @@ def business(engine):
         business = factories.business(session, time_zone="America/Chicago")
         factories.employee(session, business, "Administrator", email="ada@example.com", name="Ada Admin")
         factories.employee(session, business, "Technician", email="tech@example.com")
-        invoice = factories.invoice(session, factories.location(session, factories.customer(session, business, "Maria Garcia")),
-                                    number="7001", total_cents=12_500)
-        payment = Payment(invoice_id=invoice.id, amount_cents=12_500, method=PaymentMethod.ACH,
-                          status=PaymentStatus.SUCCEEDED, created_at=datetime(2026, 11, 2, 15, 0, tzinfo=timezone.utc))
+        invoice = factories.invoice(
+            session,
+            factories.location(session, factories.customer(session, business, "Maria Garcia")),
+            number="7001",
+            total_cents=12_500,
+        )
+        payment = Payment(
+            invoice_id=invoice.id,
+            amount_cents=12_500,
+            method=PaymentMethod.ACH,
+            status=PaymentStatus.SUCCEEDED,
+            created_at=datetime(2026, 11, 2, 15, 0, tzinfo=UTC),
+        )
         session.add(payment)
         session.flush()
-        audit.record(session, "payment.succeeded", "payment", payment.id, business_id=business.id).at = \
-            datetime(2026, 11, 5, 15, 0, tzinfo=timezone.utc)
-        message = OutboundMessage(business_id=business.id, invoice_id=invoice.id, channel="sms", to_address="+15125550134",
-                                  body="Pay here", status="failed", failure_reason="=cmd|' /C calc'!A0",
-                                  created_at=datetime(2026, 11, 3, 16, 0, tzinfo=timezone.utc),
-                                  updated_at=datetime(2026, 11, 3, 16, 0, 5, tzinfo=timezone.utc))
+        audit.record(session, "payment.succeeded", "payment", payment.id, business_id=business.id).at = datetime(
+            2026, 11, 5, 15, 0, tzinfo=UTC
+        )
+        message = OutboundMessage(
+            business_id=business.id,
+            invoice_id=invoice.id,
+            channel="sms",
+            to_address="+15125550134",
+            body="Pay here",
+            status="failed",
+            failure_reason="=cmd|' /C calc'!A0",
+            created_at=datetime(2026, 11, 3, 16, 0, tzinfo=UTC),
+            updated_at=datetime(2026, 11, 3, 16, 0, 5, tzinfo=UTC),
+        )
         session.add(message)
         session.flush()
         session.add(MessageStatusEvent(message_id=message.id, status="failed", at=message.updated_at))
@@ -74,29 +91,61 @@ def business(engine):
 
 def smslinks(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "smslinks.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "smslinks.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_export_payments_to_a_file(database_url, business, tmp_path):
     path = tmp_path / "payments.csv"
-    result = smslinks(database_url, "export", "payments", "--from", "2026-11-01", "--to", "2026-11-30",
-                      "--output", str(path))
+    result = smslinks(
+        database_url, "export", "payments", "--from", "2026-11-01", "--to", "2026-11-30", "--output", str(path)
+    )
     assert result.returncode == 0, result.stderr
     assert f"Wrote 1 payments to {path}." in result.stderr
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # spreadsheets read UTF-8 by its mark
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert rows == [list(PAYMENT_COLUMNS), ["7001", "Maria Garcia", "ACH", "", "125.00", "", "", "Succeeded",
-                                            "2026-11-02T09:00:00-06:00", "2026-11-05T09:00:00-06:00", "", "", ""]]
+    assert rows == [
+        list(PAYMENT_COLUMNS),
+        [
+            "7001",
+            "Maria Garcia",
+            "ACH",
+            "",
+            "125.00",
+            "",
+            "",
+            "Succeeded",
+            "2026-11-02T09:00:00-06:00",
+            "2026-11-05T09:00:00-06:00",
+            "",
+            "",
+            "",
+        ],
+    ]
 
 
 def test_export_messages_to_standard_output(database_url, business, engine):
     result = smslinks(database_url, "export", "messages", "--from", "2026-11-03", "--to", "2026-11-03")
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows == [list(MESSAGE_COLUMNS), ["7001", "Maria Garcia", "(512) 555-0134", "SMS", "Failed",
-                                            "2026-11-03T10:00:00-06:00", "", "", "2026-11-03T10:00:05-06:00", "",
-                                            "'=cmd|' /C calc'!A0", ""]]
+    assert rows == [
+        list(MESSAGE_COLUMNS),
+        [
+            "7001",
+            "Maria Garcia",
+            "(512) 555-0134",
+            "SMS",
+            "Failed",
+            "2026-11-03T10:00:00-06:00",
+            "",
+            "",
+            "2026-11-03T10:00:05-06:00",
+            "",
+            "'=cmd|' /C calc'!A0",
+            "",
+        ],
+    ]
     with Session(engine) as session:
         assert session.exec(select(func.count()).where(AuditEvent.action == "export.messages")).one() == 1
 
@@ -107,11 +156,14 @@ def test_export_outside_the_range_has_only_the_header(database_url, business):
     assert result.stdout.splitlines() == [",".join(PAYMENT_COLUMNS)]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--from", "2026-11-30", "--to", "2026-11-01"], "To: the last day comes before the first."),
-    (["--from", "Nov 1", "--to", "2026-11-30"], "From: enter a date as YYYY-MM-DD."),
-    (["--from", "2026-11-01", "--to", "2026-11-30", "--output", "/nonexistent/dir/x.csv"], "Could not write"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--from", "2026-11-30", "--to", "2026-11-01"], "To: the last day comes before the first."),
+        (["--from", "Nov 1", "--to", "2026-11-30"], "From: enter a date as YYYY-MM-DD."),
+        (["--from", "2026-11-01", "--to", "2026-11-30", "--output", "/nonexistent/dir/x.csv"], "Could not write"),
+    ],
+)
 def test_export_with_bad_input_exits_2(database_url, business, args, message):
     result = smslinks(database_url, "export", "payments", *args)
     assert result.returncode == 2
@@ -129,16 +181,31 @@ def _write(path, *rows) -> str:
 
 def _counts(engine) -> tuple[int, int, int, int]:
     with Session(engine) as session:
-        return tuple(session.exec(select(func.count()).select_from(model)).one()
-                     for model in (Customer, PhoneNumber, Invoice, InvoiceLine))
+        return tuple(
+            session.exec(select(func.count()).select_from(model)).one()
+            for model in (Customer, PhoneNumber, Invoice, InvoiceLine)
+        )
 
 
 def test_import_exit_codes_and_a_second_run_that_changes_nothing(database_url, business, engine, tmp_path):
-    good = dict(customer_external_id="C-1", customer_name="Lee Park", phone="(512) 555-0140", location_external_id="L-1",
-                address_line1="1 Oak St", city="Austin", state="TX", postal_code="78701", invoice_external_id="I-1",
-                due_on=DUE, line_description="Repair", quantity="1", unit_price="90.00")
-    second_line = dict(customer_external_id="C-1", invoice_external_id="I-1", line_description="Part", quantity="2",
-                       unit_price="5.50")
+    good = dict(
+        customer_external_id="C-1",
+        customer_name="Lee Park",
+        phone="(512) 555-0140",
+        location_external_id="L-1",
+        address_line1="1 Oak St",
+        city="Austin",
+        state="TX",
+        postal_code="78701",
+        invoice_external_id="I-1",
+        due_on=DUE,
+        line_description="Repair",
+        quantity="1",
+        unit_price="90.00",
+    )
+    second_line = dict(
+        customer_external_id="C-1", invoice_external_id="I-1", line_description="Part", quantity="2", unit_price="5.50"
+    )
     bad = dict(customer_external_id="C-2", customer_name="Kim Bad", phone="(512) 555-01")
     path = _write(tmp_path / "customers.csv", good, second_line, bad)
     before = _counts(engine)
@@ -172,13 +239,20 @@ def test_import_exit_codes_and_a_second_run_that_changes_nothing(database_url, b
         assert session.exec(select(func.count()).where(AuditEvent.action == "import.csv")).one() == 2
 
 
-@pytest.mark.parametrize("content, args, message", [
-    (b"name,phone\nMaria,5125550104\n", (), "Unknown column"),
-    (b"", (), "The file is empty."),
-    (None, (), "Could not read"),
-    (b"customer_external_id\nC-1\n", ("--as", "tech@example.com"), 'You need the "Manage customers" permission'),
-    (b"customer_external_id\nC-1\n", ("--as", "nobody@example.com"), "No employee with the email nobody@example.com"),
-])
+@pytest.mark.parametrize(
+    "content, args, message",
+    [
+        (b"name,phone\nMaria,5125550104\n", (), "Unknown column"),
+        (b"", (), "The file is empty."),
+        (None, (), "Could not read"),
+        (b"customer_external_id\nC-1\n", ("--as", "tech@example.com"), 'You need the "Manage customers" permission'),
+        (
+            b"customer_external_id\nC-1\n",
+            ("--as", "nobody@example.com"),
+            "No employee with the email nobody@example.com",
+        ),
+    ],
+)
 def test_import_of_an_unusable_file_exits_2(database_url, business, engine, tmp_path, content, args, message):
     path = tmp_path / "upload.csv"
     if content is not None:
@@ -194,14 +268,24 @@ def test_streamed_export_of_many_payments(database_url, business, engine, tmp_pa
     """More rows than one fetch (the server-side cursor hands them over in batches)."""
     with Session(engine) as session:
         invoice_id = session.exec(select(Invoice.id).where(Invoice.number == "7001")).one()
-        start = datetime(2026, 10, 1, 12, 0, tzinfo=timezone.utc)
-        session.add_all([Payment(invoice_id=invoice_id, amount_cents=100 + n, method=PaymentMethod.CARD,
-                                 status=PaymentStatus.SUCCEEDED, created_at=start + timedelta(seconds=n))
-                         for n in range(2_500)])
+        start = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+        session.add_all(
+            [
+                Payment(
+                    invoice_id=invoice_id,
+                    amount_cents=100 + n,
+                    method=PaymentMethod.CARD,
+                    status=PaymentStatus.SUCCEEDED,
+                    created_at=start + timedelta(seconds=n),
+                )
+                for n in range(2_500)
+            ]
+        )
         session.commit()
     path = tmp_path / "october.csv"
-    result = smslinks(database_url, "export", "payments", "--from", "2026-10-01", "--to", "2026-10-31",
-                      "--output", str(path))
+    result = smslinks(
+        database_url, "export", "payments", "--from", "2026-10-01", "--to", "2026-10-31", "--output", str(path)
+    )
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))[1:]
     assert len(rows) == 2_500

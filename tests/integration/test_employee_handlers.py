@@ -58,9 +58,14 @@ def test_people_who_do_not_manage_employees_are_refused_by_every_handler(people)
     assert "Manage employees" in str(EmployeesState.deactivate.fn(state))
     with session_scope() as session:
         assert session.exec(select(Employee).where(Employee.email == "eve@example.com")).first() is None
-        assert session.exec(
-            select(AuditEvent).where(AuditEvent.actor_employee_id.is_not(None), AuditEvent.action.like("employee.%"))
-        ).all() == []
+        assert (
+            session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.actor_employee_id.is_not(None), AuditEvent.action.like("employee.%")
+                )
+            ).all()
+            == []
+        )
     admin = _employee(ids["admin"])
     assert admin.active and admin.role == "Administrator"
 
@@ -113,7 +118,11 @@ def test_a_temporary_password_allows_nothing_but_choosing_a_password(people):
     ids, tokens = people
     with session_scope() as session:
         added = employees.add_employee(
-            session, session.get(Employee, ids["admin"]), "Ada Admin", "ada@example.com", "Administrator",
+            session,
+            session.get(Employee, ids["admin"]),
+            "Ada Admin",
+            "ada@example.com",
+            "Administrator",
             "temporary_password",
         )
     with session_scope() as session:

@@ -2,8 +2,8 @@
 with a business (or the demo, as `smslinks dev` loads it) it prints nothing."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session, select
 
@@ -34,11 +34,16 @@ def test_a_clean_install_prints_a_code_that_opens_setup_once(app_env, capsys):
     with Session(get_engine(), expire_on_commit=False) as session:
         assert setup_codes.is_valid(session, code) and setup_codes.is_valid(session, other)
         company.set_up_with_code(
-            session, code.lower(),
-            company.CompanyProfile(name="Bluebonnet Plumbing", phone="5125550142", email="office@bluebonnet.example",
-                                   postal_code="78701"),
-            admin_name="Rosa Diaz", admin_email="rosa@bluebonnet.example", admin_password="long-enough-pass",
-            admin_password_again="long-enough-pass", client="127.0.0.1",
+            session,
+            code.lower(),
+            company.CompanyProfile(
+                name="Bluebonnet Plumbing", phone="5125550142", email="office@bluebonnet.example", postal_code="78701"
+            ),
+            admin_name="Rosa Diaz",
+            admin_email="rosa@bluebonnet.example",
+            admin_password="long-enough-pass",
+            admin_password_again="long-enough-pass",
+            client="127.0.0.1",
         )
         session.commit()
         assert session.exec(select(SetupCode)).first() is None

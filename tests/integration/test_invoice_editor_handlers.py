@@ -43,7 +43,12 @@ def test_another_businesss_invoice_and_customer_are_out_of_reach(two_shops):
     (manager_token, _terry_token), ids = two_shops
     actions = _state(InvoiceActionsState, manager_token)
     actions.prepare(ids["rival_invoice"])
-    assert (actions.can_edit, actions.can_finalize, actions.can_void, actions.actions_invoice_id) == (False, False, False, 0)
+    assert (actions.can_edit, actions.can_finalize, actions.can_void, actions.actions_invoice_id) == (
+        False,
+        False,
+        False,
+        0,
+    )
     actions.actions_invoice_id = ids["rival_invoice"]  # even if the id were forced in
     actions.void({"reason": "mine now"})
     actions.finalize()

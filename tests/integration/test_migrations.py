@@ -1,12 +1,12 @@
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import smslinks.models  # noqa: F401
+from alembic import command
 from smslinks.config import PROJECT_ROOT
 from smslinks.db import make_engine
 
@@ -72,13 +72,23 @@ def test_a_number_twice_on_one_customer_stops_the_upgrade_and_is_left_for_a_pers
             session.add(business)
             session.flush()
             # The customer table as 0011 left it (today's model has columns added since).
-            customer_id = session.execute(sa.text(
-                "INSERT INTO customer (business_id, name, search_name, created_at) "
-                "VALUES (:business, 'Pat Twice', 'pat twice', CURRENT_TIMESTAMP) RETURNING id"
-            ), {"business": business.id}).scalar_one()
+            customer_id = session.execute(
+                sa.text(
+                    "INSERT INTO customer (business_id, name, search_name, created_at) "
+                    "VALUES (:business, 'Pat Twice', 'pat twice', CURRENT_TIMESTAMP) RETURNING id"
+                ),
+                {"business": business.id},
+            ).scalar_one()
             for kind in ("Mobile", "Home"):
-                session.add(PhoneNumber(business_id=business.id, customer_id=customer_id, e164="+13035550199",
-                                        reversed_digits="9910555303", type=kind))
+                session.add(
+                    PhoneNumber(
+                        business_id=business.id,
+                        customer_id=customer_id,
+                        e164="+13035550199",
+                        reversed_digits="9910555303",
+                        type=kind,
+                    )
+                )
             session.commit()
         with pytest.raises(RuntimeError, match=r"customer \d+: \+13035550199 \(2 times\)"):
             command.upgrade(config, "head")

@@ -21,21 +21,24 @@ _numbers = itertools.count(1)
 
 
 def _sent_text(session: Session, business, invoice, sid: str) -> OutboundMessage:
-    message = outbox.enqueue(session, business_id=business.id, channel="sms", to_address=NUMBER, body="link",
-                             invoice_id=invoice.id)
+    message = outbox.enqueue(
+        session, business_id=business.id, channel="sms", to_address=NUMBER, body="link", invoice_id=invoice.id
+    )
     message.status, message.provider_id = MessageStatus.SENT, sid
     session.add(message)
     return message
 
 
 def _unsubscribed(session: Session, sid: str) -> bool:
-    return delivery.apply_twilio_status(session, provider_id=sid, status="failed",
-                                        error_code=delivery.UNSUBSCRIBED_CODE)
+    return delivery.apply_twilio_status(
+        session, provider_id=sid, status="failed", error_code=delivery.UNSUBSCRIBED_CODE
+    )
 
 
 def _wait_until_blocked(engine: sa.Engine) -> None:
-    waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                      "AND wait_event_type = 'Lock'")
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
     deadline = time.monotonic() + 20
     while True:
         with engine.connect() as connection:  # pg_stat_activity is a snapshot per transaction
@@ -106,8 +109,9 @@ def _race(engine: sa.Engine, first, second) -> list:
 
 
 def _reply(business, body: str, sid: str, now=None):
-    return lambda session: inbound.receive(session, from_number=NUMBER, to_number=business.default_sending_number,
-                                           body=body, provider_id=sid, now=now)
+    return lambda session: inbound.receive(
+        session, from_number=NUMBER, to_number=business.default_sending_number, body=body, provider_id=sid, now=now
+    )
 
 
 def _business(engine: sa.Engine, name: str):
@@ -129,8 +133,11 @@ def test_one_message_delivered_twice_at_once_is_applied_once(pg_engine):
 
 def test_two_ambiguous_replies_at_once_get_one_clarification(pg_engine):
     business = _business(pg_engine, "Two Questions Electric")
-    [second] = _race(pg_engine, _reply(business, "Can I cancel the appointment?", "SMtwoq0001"),
-                     _reply(business, "I'll pay at the end of the month", "SMtwoq0002"))
+    [second] = _race(
+        pg_engine,
+        _reply(business, "Can I cancel the appointment?", "SMtwoq0001"),
+        _reply(business, "I'll pay at the end of the month", "SMtwoq0002"),
+    )
     assert second.keyword is inbound.Keyword.AMBIGUOUS and second.reply is None
     with Session(pg_engine) as session:
         asked = select(SmsOptOutQuestion).where(SmsOptOutQuestion.business_id == business.id)
@@ -143,8 +150,11 @@ def test_yes_arriving_as_a_worker_counts_the_silence_resubscribes(pg_engine):
         _reply(business, "I'll pay at the end of the month", "SMlate0001")(session)
         session.commit()
     five_minutes_on = utcnow() + inbound.ANSWER_WINDOW
-    [answer] = _race(pg_engine, lambda session: inbound.revoke_unanswered(session, five_minutes_on),
-                     _reply(business, "Yes", "SMlate0002"))
+    [answer] = _race(
+        pg_engine,
+        lambda session: inbound.revoke_unanswered(session, five_minutes_on),
+        _reply(business, "Yes", "SMlate0002"),
+    )
     # The worker's opt-out came first; the customer's YES then undid it.
     assert answer.reply == inbound.signed(business.name, inbound.OPTED_IN)
     with Session(pg_engine) as session:

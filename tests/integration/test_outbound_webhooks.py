@@ -62,7 +62,9 @@ def _record(engine, business_id: int, count: int) -> set[str]:
     """`count` events; returns their webhook-ids."""
     with Session(engine) as session:
         events = [
-            webhooks.record_event(session, business_id, "payment.succeeded", {"payment": {"id": n, "amount_cents": 100 + n}})
+            webhooks.record_event(
+                session, business_id, "payment.succeeded", {"payment": {"id": n, "amount_cents": 100 + n}}
+            )
             for n in range(count)
         ]
         session.commit()
@@ -89,7 +91,9 @@ def test_every_delivery_arrives_signed_and_verifies(engine, receiver):
     assert len(received) == 40 and all(r.verified for r in received)
     assert {r.webhook_id for r in received} == sent
     assert {r.payload["type"] for r in received} == {"payment.succeeded"}
-    assert {(d.status, d.attempts, d.last_response_code) for d in _deliveries(engine, endpoint_id)} == {("delivered", 1, 204)}
+    assert {(d.status, d.attempts, d.last_response_code) for d in _deliveries(engine, endpoint_id)} == {
+        ("delivered", 1, 204)
+    }
 
 
 def test_two_workers_at_once_deliver_each_exactly_once(db_url, engine, receiver):
@@ -158,8 +162,11 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_redelivers_with_the_same
     assert leased, "the killed worker left no leased deliveries"
     survivor = _worker(db_url, lease_seconds=12, concurrency=8)
     try:
-        wait_for(lambda: all(d.status == "delivered" for d in _deliveries(engine, endpoint_id)), timeout=120,
-                 what="every delivery delivered")
+        wait_for(
+            lambda: all(d.status == "delivered" for d in _deliveries(engine, endpoint_id)),
+            timeout=120,
+            what="every delivery delivered",
+        )
     finally:
         survivor.send_signal(signal.SIGTERM)
         output, _ = survivor.communicate(timeout=30)
@@ -172,11 +179,13 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_redelivers_with_the_same
     # What the killed worker had sent without hearing back went again, under the same webhook-id.
     assert redelivered and redelivered <= in_flight
     with Session(engine) as session:
-        attempts = dict(session.exec(
-            select(WebhookEvent.message_id, WebhookDelivery.attempts)
-            .join(WebhookDelivery, WebhookDelivery.event_id == WebhookEvent.id)
-            .where(WebhookDelivery.endpoint_id == endpoint_id)
-        ).all())
+        attempts = dict(
+            session.exec(
+                select(WebhookEvent.message_id, WebhookDelivery.attempts)
+                .join(WebhookDelivery, WebhookDelivery.event_id == WebhookEvent.id)
+                .where(WebhookDelivery.endpoint_id == endpoint_id)
+            ).all()
+        )
     assert all(attempts[webhook_id] == 2 for webhook_id in redelivered)
 
 
@@ -203,4 +212,3 @@ def test_a_slow_receiver_times_out_and_the_delivery_is_retried_later(engine, rec
     assert (delivery.status, delivery.last_response_code) == ("pending", None)
     assert delivery.last_error == "No answer within 1 second."
     assert len(receiver.received) == 1 and receiver.received[0].verified
-

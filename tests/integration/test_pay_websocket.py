@@ -43,7 +43,6 @@ async def _visit_all(base_url: str, tokens: list[str]):
         await asyncio.gather(*(client.close() for client in clients))
 
 
-
 def _run(coroutine):
     """asyncio.run in a thread of its own: Playwright's sync API (earlier e2e tests in the same
     session) may already run an event loop in this one."""
@@ -55,7 +54,7 @@ def test_each_visitor_gets_its_own_invoice(pay_app):
     base_url, expected = pay_app
     tokens = list(expected)
     visits = _run(_visit_all(base_url, tokens))
-    for token, visit in zip(tokens, visits):
+    for token, visit in zip(tokens, visits, strict=True):
         assert visit.error is None
         assert visit.view["screen"] == "pay"
         assert (visit.view["number"], visit.view["balance"]) == expected[token]

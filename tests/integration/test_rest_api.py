@@ -2,7 +2,7 @@
 the app's own Starlette routes, on a migrated database)."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -51,11 +51,20 @@ def api(app_env):
 def _customer(**changes) -> dict:
     body = {
         "name": "Maria Garcia",
-        "phones": [{"number": "+15125550104", "type": "mobile", "label": "cell"},
-                   {"number": "(512) 555-0177", "type": "home"}],
+        "phones": [
+            {"number": "+15125550104", "type": "mobile", "label": "cell"},
+            {"number": "(512) 555-0177", "type": "home"},
+        ],
         "emails": ["maria@example.com"],
-        "locations": [{"external_id": "L-1", "address_line1": "100 Main St", "city": "Austin", "state": "TX",
-                       "postal_code": "78701"}],
+        "locations": [
+            {
+                "external_id": "L-1",
+                "address_line1": "100 Main St",
+                "city": "Austin",
+                "state": "TX",
+                "postal_code": "78701",
+            }
+        ],
     }
     body.update(changes)
     return body
@@ -63,10 +72,14 @@ def _customer(**changes) -> dict:
 
 def _invoice(**changes) -> dict:
     body = {
-        "customer_external_id": "C-1", "kind": "job", "status": "open",
-        "due_on": (datetime.now(timezone.utc).date() + timedelta(days=30)).isoformat(),
-        "lines": [{"description": "AC tune-up", "quantity": 1, "unit_price_cents": 12500},
-                  {"description": "Filter", "quantity": "2", "unit_price_cents": 1999}],
+        "customer_external_id": "C-1",
+        "kind": "job",
+        "status": "open",
+        "due_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat(),
+        "lines": [
+            {"description": "AC tune-up", "quantity": 1, "unit_price_cents": 12500},
+            {"description": "Filter", "quantity": "2", "unit_price_cents": 1999},
+        ],
         "tax_cents": 800,
     }
     body.update(changes)
@@ -137,7 +150,7 @@ def test_a_key_sees_only_its_own_business(api):
 def test_over_the_rate_limit_answers_429_with_retry_after(api, monkeypatch):
     monkeypatch.setenv("SMSLINKS_API_RATE_LIMIT_PER_MINUTE", "3")
     get_settings.cache_clear()
-    minute = datetime(2026, 12, 3, 15, 4, 20, tzinfo=timezone.utc)
+    minute = datetime(2026, 12, 3, 15, 4, 20, tzinfo=UTC)
     monkeypatch.setattr(api_keys, "utcnow", lambda: minute)
 
     for _ in range(3):
@@ -153,8 +166,14 @@ def test_over_the_rate_limit_answers_429_with_retry_after(api, monkeypatch):
 def test_what_a_key_does_is_audited_as_the_key(api):
     _open_invoice(api)
     with session_scope() as session:
-        actors = {e.actor for e in session.exec(select(AuditEvent).where(AuditEvent.action.in_(
-            ["customer.created", "invoice.created", "invoice.finalized"])))}
+        actors = {
+            e.actor
+            for e in session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.action.in_(["customer.created", "invoice.created", "invoice.finalized"])
+                )
+            )
+        }
     assert actors == {"API key 'Accounting sync'"}
 
 
@@ -166,10 +185,20 @@ def test_put_creates_then_the_same_put_changes_nothing(api):
     assert created.status_code == 201
     body = created.json()
     assert body["external_id"] == "C-1" and body["name"] == "Maria Garcia"
-    assert body["phones"] == [{"number": "+15125550104", "type": "mobile", "label": "cell"},
-                              {"number": "+15125550177", "type": "home", "label": ""}]
-    assert body["locations"] == [{"external_id": "L-1", "address_line1": "100 Main St", "city": "Austin",
-                                  "state": "TX", "postal_code": "78701", "time_zone": "America/Chicago"}]
+    assert body["phones"] == [
+        {"number": "+15125550104", "type": "mobile", "label": "cell"},
+        {"number": "+15125550177", "type": "home", "label": ""},
+    ]
+    assert body["locations"] == [
+        {
+            "external_id": "L-1",
+            "address_line1": "100 Main St",
+            "city": "Austin",
+            "state": "TX",
+            "postal_code": "78701",
+            "time_zone": "America/Chicago",
+        }
+    ]
     assert body["updated_at"].endswith("Z")
 
     again = api.client.put("/api/v1/customers/C-1", json=_customer())
@@ -184,10 +213,17 @@ def test_put_creates_then_the_same_put_changes_nothing(api):
 
 
 def test_customer_errors_name_each_field(api):
-    fields = _fields(api.client.put("/api/v1/customers/C-1", json=_customer(
-        name=" ", phones=[{"number": "555", "type": "mobile"}], emails=["nope"],
-        locations=[{"external_id": "L-1", "address_line1": "", "city": "Austin"}],
-    )))
+    fields = _fields(
+        api.client.put(
+            "/api/v1/customers/C-1",
+            json=_customer(
+                name=" ",
+                phones=[{"number": "555", "type": "mobile"}],
+                emails=["nope"],
+                locations=[{"external_id": "L-1", "address_line1": "", "city": "Austin"}],
+            ),
+        )
+    )
     assert set(fields) == {"name", "phones.0.number", "emails.0", "locations.0.address_line1"}
     assert fields["name"] == "Enter the customer's name."
     _problem(api.client.get("/api/v1/customers/C-1"), 404)
@@ -197,7 +233,9 @@ def test_schema_errors_are_problems_too(api):
     fields = _fields(api.client.put("/api/v1/customers/C-1", json={"phones": [{"number": "1", "type": "pager"}]}))
     assert set(fields) == {"name", "phones.0.type"}
     _problem(api.client.put("/api/v1/customers/%20padded", json=_customer()), 422)
-    _problem(api.client.put("/api/v1/customers/C-1", content=b"{not json", headers={"Content-Type": "application/json"}), 422)
+    _problem(
+        api.client.put("/api/v1/customers/C-1", content=b"{not json", headers={"Content-Type": "application/json"}), 422
+    )
 
 
 def test_customers_list_pages_with_a_cursor_and_changed_since(api):
@@ -209,7 +247,7 @@ def test_customers_list_pages_with_a_cursor_and_changed_since(api):
     assert [c["external_id"] for c in first["data"] + second["data"]] == ["C-0", "C-1", "C-2"]
     assert second["next_cursor"] is None
 
-    later = datetime.now(timezone.utc) + timedelta(seconds=1)
+    later = datetime.now(UTC) + timedelta(seconds=1)
     assert api.client.get("/api/v1/customers", params={"updated_since": later.isoformat()}).json()["data"] == []
     api.client.put("/api/v1/customers/C-0", json=_customer(name="Customer 0 renamed", locations=[]))
     with session_scope() as session:  # what a later sync would ask: changed since the first pass
@@ -232,8 +270,18 @@ def test_put_invoice_finalizes_and_answers_its_number_and_totals(api):
     body = _open_invoice(api)
 
     assert body["external_id"] == "INV-1" and body["number"].isdigit()
-    assert (body["status"], body["total_cents"], body["balance_cents"], body["currency"]) == ("open", 17298, 17298, "usd")
-    assert body["lines"][1] == {"description": "Filter", "quantity": "2", "unit_price_cents": 1999, "amount_cents": 3998}
+    assert (body["status"], body["total_cents"], body["balance_cents"], body["currency"]) == (
+        "open",
+        17298,
+        17298,
+        "usd",
+    )
+    assert body["lines"][1] == {
+        "description": "Filter",
+        "quantity": "2",
+        "unit_price_cents": 1999,
+        "amount_cents": 3998,
+    }
     assert (body["customer_external_id"], body["location_external_id"], body["pay_url"]) == ("C-1", "L-1", None)
 
     again = api.client.put("/api/v1/invoices/INV-1", json=_invoice())
@@ -259,8 +307,12 @@ def test_invoice_errors(api):
         "customer_external_id": "No customer has this external id. Send the customer first."
     }
     api.client.put("/api/v1/customers/C-1", json=_customer())
-    fields = _fields(api.client.put("/api/v1/invoices/INV-1", json=_invoice(
-        due_on="2001-01-01", lines=[{"description": "", "quantity": 1, "unit_price_cents": -5}])))
+    fields = _fields(
+        api.client.put(
+            "/api/v1/invoices/INV-1",
+            json=_invoice(due_on="2001-01-01", lines=[{"description": "", "quantity": 1, "unit_price_cents": -5}]),
+        )
+    )
     assert set(fields) == {"due_on", "lines.0.description", "lines.0.unit_price_cents"}
     assert "negative" in fields["lines.0.unit_price_cents"]
 
@@ -270,15 +322,24 @@ def test_changing_a_paid_invoice_answers_409(api):
     with session_scope() as session:
         invoice = session.get(Invoice, int(body["id"]))
         invoice.status, invoice.amount_paid_cents = "paid", invoice.total_cents
-        session.add(Payment(invoice_id=invoice.id, amount_cents=invoice.total_cents, method="card",
-                            status="succeeded", method_detail="Visa •••• 4242"))
+        session.add(
+            Payment(
+                invoice_id=invoice.id,
+                amount_cents=invoice.total_cents,
+                method="card",
+                status="succeeded",
+                method_detail="Visa •••• 4242",
+            )
+        )
 
     response = api.client.put("/api/v1/invoices/INV-1", json=_invoice(tax_cents=0))
 
     assert _problem(response, 409)["detail"] == "This invoice is paid, so it cannot be changed."
     assert api.client.put("/api/v1/invoices/INV-1", json=_invoice()).status_code == 200  # the same data: fine
     payments = api.client.get("/api/v1/invoices/INV-1/payments").json()["data"]
-    assert [(p["amount_cents"], p["status"], p["method_detail"]) for p in payments] == [(17298, "succeeded", "Visa •••• 4242")]
+    assert [(p["amount_cents"], p["status"], p["method_detail"]) for p in payments] == [
+        (17298, "succeeded", "Visa •••• 4242")
+    ]
     assert payments[0]["created_at"].endswith("Z")
 
 
@@ -366,10 +427,13 @@ def test_a_new_number_is_saved_to_the_customer_with_consent(api):
     assert phone.consent_method.startswith("Given to API key 'Accounting sync' to text invoice #")
 
 
-@pytest.mark.parametrize(("to", "words"), [
-    ("+15125550177", f"{sending.ONLY_MOBILE}: (512) 555-0177 is a Home number."),
-    ("12", None),
-])
+@pytest.mark.parametrize(
+    ("to", "words"),
+    [
+        ("+15125550177", f"{sending.ONLY_MOBILE}: (512) 555-0177 is a Home number."),
+        ("12", None),
+    ],
+)
 def test_text_link_refusals_use_the_office_words(api, to, words):
     _open_invoice(api)
     body = _problem(api.client.post("/api/v1/invoices/INV-1/text-link", json={"to": to}), 422)

@@ -38,15 +38,36 @@ def api_key(tmp_path_factory):
         admin = factories.employee(session, business, role="Administrator")
         key = api_keys.create(session, admin, "Schema test").key
     client = TestClient(build_api(), headers={"Authorization": f"Bearer {key}"})
-    assert client.put("/api/v1/customers/C-1", json={
-        "name": "Maria Garcia", "phones": [{"number": "+15125550104", "type": "mobile"}],
-        "locations": [{"external_id": "L-1", "address_line1": "100 Main St", "city": "Austin", "state": "TX",
-                       "postal_code": "78701"}],
-    }).status_code == 201
-    assert client.put("/api/v1/invoices/INV-1", json={
-        "customer_external_id": "C-1", "due_on": (date.today() + timedelta(days=30)).isoformat(),
-        "lines": [{"description": "AC tune-up", "quantity": 1, "unit_price_cents": 12500}],
-    }).status_code == 201
+    assert (
+        client.put(
+            "/api/v1/customers/C-1",
+            json={
+                "name": "Maria Garcia",
+                "phones": [{"number": "+15125550104", "type": "mobile"}],
+                "locations": [
+                    {
+                        "external_id": "L-1",
+                        "address_line1": "100 Main St",
+                        "city": "Austin",
+                        "state": "TX",
+                        "postal_code": "78701",
+                    }
+                ],
+            },
+        ).status_code
+        == 201
+    )
+    assert (
+        client.put(
+            "/api/v1/invoices/INV-1",
+            json={
+                "customer_external_id": "C-1",
+                "due_on": (date.today() + timedelta(days=30)).isoformat(),
+                "lines": [{"description": "AC tune-up", "quantity": 1, "unit_price_cents": 12500}],
+            },
+        ).status_code
+        == 201
+    )
     yield key
     get_engine().dispose()
     get_engine.cache_clear()

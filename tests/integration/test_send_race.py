@@ -41,8 +41,15 @@ def test_a_double_click_racing_in_two_transactions_sends_once(pg_engine):
         try:
             with Session(pg_engine, expire_on_commit=False) as session:
                 result = sending.send_invoice_text(
-                    session, office, invoice.id, Recipient(phone_number_id=phone.id), "card", Via.OFFICE,
-                    "race-key", token=token, line_types=lookup,
+                    session,
+                    office,
+                    invoice.id,
+                    Recipient(phone_number_id=phone.id),
+                    "card",
+                    Via.OFFICE,
+                    "race-key",
+                    token=token,
+                    line_types=lookup,
                 )
                 session.commit()
                 results.append(result)
@@ -84,10 +91,18 @@ def test_two_people_texting_one_number_at_once_leave_one_waiting_text(pg_engine)
     def click(employee, key):
         try:
             with Session(pg_engine, expire_on_commit=False) as session:
-                results.append(sending.send_invoice_text(
-                    session, employee, invoice.id, Recipient(phone_number_id=phone.id), "card", Via.OFFICE,
-                    key, line_types=lookup,
-                ))
+                results.append(
+                    sending.send_invoice_text(
+                        session,
+                        employee,
+                        invoice.id,
+                        Recipient(phone_number_id=phone.id),
+                        "card",
+                        Via.OFFICE,
+                        key,
+                        line_types=lookup,
+                    )
+                )
                 session.commit()
         except Exception as error:  # the assertions below look at it
             errors.append(error)

@@ -64,8 +64,15 @@ def _clear_caches():
 
 @contextmanager
 def _sandbox_stripe(port: int, settle_seconds: float):
-    argv = [sys.executable, "-m", "smslinks.sandbox.stripe_server", "--port", str(port),
-            "--ach-settle-seconds", str(settle_seconds)]
+    argv = [
+        sys.executable,
+        "-m",
+        "smslinks.sandbox.stripe_server",
+        "--port",
+        str(port),
+        "--ach-settle-seconds",
+        str(settle_seconds),
+    ]
     with child(argv, log=Path(tempfile.gettempdir()) / f"smslinks-sandbox-stripe-{port}.log") as process:
         wait_for_port(port, process)
         yield
@@ -88,8 +95,11 @@ def _webhook_server(port: int):
 def stack(migrated_postgres_url):
     """Sandbox Stripe (ACH settles only when a test says so, via signed events) + our webhook route on PostgreSQL."""
     stripe_port, app_port = free_port(), free_port()
-    with _env(DATABASE_URL=migrated_postgres_url, SMSLINKS_SANDBOX_STRIPE_PORT=stripe_port,
-              SMSLINKS_PUBLIC_URL=f"http://localhost:{app_port}") as settings:
+    with _env(
+        DATABASE_URL=migrated_postgres_url,
+        SMSLINKS_SANDBOX_STRIPE_PORT=stripe_port,
+        SMSLINKS_PUBLIC_URL=f"http://localhost:{app_port}",
+    ) as settings:
         with _sandbox_stripe(stripe_port, settle_seconds=3600), _webhook_server(app_port) as url:
             register_stripe_webhook(settings)
             yield settings, url
@@ -113,15 +123,27 @@ def _invoice(session, total_cents=25_000):
     phone = factories.phone(session, "512-555-0177", customer=customer)
     invoice = factories.invoice(session, location, total_cents=total_cents)
     link, token = links.mint(session, invoice)
-    outbox.enqueue(session, business_id=business.id, channel="sms", to_address=phone.e164, body="link",
-                   invoice_id=invoice.id, payment_link_id=link.id)
+    outbox.enqueue(
+        session,
+        business_id=business.id,
+        channel="sms",
+        to_address=phone.e164,
+        body="link",
+        invoice_id=invoice.id,
+        payment_link_id=link.id,
+    )
     session.commit()
     return invoice, token
 
 
 def _card_method(settings, number="4242424242424242") -> str:
-    body = json.dumps({"key": settings.stripe_keys[1], "type": "card",
-                       "card": {"number": number, "exp_month": "12", "exp_year": "2034", "cvc": "123"}}).encode()
+    body = json.dumps(
+        {
+            "key": settings.stripe_keys[1],
+            "type": "card",
+            "card": {"number": number, "exp_month": "12", "exp_year": "2034", "cvc": "123"},
+        }
+    ).encode()
     request = urllib.request.Request(f"{settings.stripe_base_url}/v1/payment_methods", data=body, method="POST")
     with urllib.request.urlopen(request) as response:
         return json.load(response)["id"]
@@ -131,19 +153,28 @@ def _connect_bank(settings, session, gateway, token, account="000123456789") -> 
     secret = payments.prepare_bank_payment(session, gateway, token, client=CLIENT)
     session.commit()
     intent_id = secret.split("_secret_")[0]
-    body = json.dumps({"key": settings.stripe_keys[1], "client_secret": secret, "routing_number": "110000000",
-                       "account_number": account, "billing_details": {"name": "Pat"}}).encode()
+    body = json.dumps(
+        {
+            "key": settings.stripe_keys[1],
+            "client_secret": secret,
+            "routing_number": "110000000",
+            "account_number": account,
+            "billing_details": {"name": "Pat"},
+        }
+    ).encode()
     request = urllib.request.Request(
         f"{settings.stripe_base_url}/v1/payment_intents/{intent_id}/_sandbox_attach_bank_account",
-        data=body, method="POST",
+        data=body,
+        method="POST",
     )
     urllib.request.urlopen(request).read()
     return intent_id
 
 
 def _pay_bank(session, gateway, token):
-    outcome = payments.pay_by_bank(session, gateway, token, client=CLIENT, accepted=True, ip_address=CLIENT,
-                                   user_agent="pytest")
+    outcome = payments.pay_by_bank(
+        session, gateway, token, client=CLIENT, accepted=True, ip_address=CLIENT, user_agent="pytest"
+    )
     session.commit()
     return outcome
 
@@ -156,13 +187,22 @@ def _stripe_json(settings, intent_id: str) -> dict:
 def _signed_post(url: str, event: dict, secret: str = SANDBOX_STRIPE_WEBHOOK_SECRET) -> httpx.Response:
     payload = json.dumps(event)
     signature = stripe.WebhookSignature.generate_signature_header(payload, secret)
-    return httpx.post(f"{url}/webhooks/stripe", content=payload,
-                      headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+    return httpx.post(
+        f"{url}/webhooks/stripe",
+        content=payload,
+        headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+    )
 
 
 def _event(kind: str, obj: dict, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_{os.urandom(8).hex()}", "object": "event", "type": kind,
-            "created": int(time.time()), "livemode": False, "data": {"object": obj}}
+    return {
+        "id": event_id or f"evt_{os.urandom(8).hex()}",
+        "object": "event",
+        "type": kind,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": obj},
+    }
 
 
 def _fresh(session, model, **where):
@@ -288,7 +328,8 @@ def test_fifty_concurrent_confirm_attempts_collect_the_balance_once(stack, sessi
     client = stripe.StripeClient(settings.stripe_keys[0], base_addresses={"api": settings.stripe_base_url})
     intents = [pi.to_dict(recursive=True) for pi in client.v1.payment_intents.list(params={"limit": 100}).data]
     collected = [
-        pi["amount"] for pi in intents
+        pi["amount"]
+        for pi in intents
         if pi["metadata"].get("smslinks_invoice_id") == str(invoice.id) and pi["status"] == "succeeded"
     ]
     assert collected == [31_415]
@@ -301,8 +342,11 @@ def test_fifty_concurrent_confirm_attempts_collect_the_balance_once(stack, sessi
 def settling_stack(migrated_postgres_url):
     """A sandbox Stripe whose bank debits settle after one second, posting its own signed webhooks."""
     stripe_port, app_port = free_port(), free_port()
-    with _env(DATABASE_URL=migrated_postgres_url, SMSLINKS_SANDBOX_STRIPE_PORT=stripe_port,
-              SMSLINKS_PUBLIC_URL=f"http://localhost:{app_port}") as settings:
+    with _env(
+        DATABASE_URL=migrated_postgres_url,
+        SMSLINKS_SANDBOX_STRIPE_PORT=stripe_port,
+        SMSLINKS_PUBLIC_URL=f"http://localhost:{app_port}",
+    ) as settings:
         with _sandbox_stripe(stripe_port, settle_seconds=1), _webhook_server(app_port):
             register_stripe_webhook(settings)
             with Session(db.get_engine(), expire_on_commit=False) as session:
@@ -322,8 +366,7 @@ def test_sandbox_webhooks_reach_our_endpoint_and_settle_bank_payments(settling_s
     settings, session = settling_stack
     gateway = payments.default_gateway()
     card_invoice, card_token = _invoice(session)
-    outcome = payments.pay_by_card(session, gateway, card_token, client=CLIENT,
-                                   payment_method=_card_method(settings))
+    outcome = payments.pay_by_card(session, gateway, card_token, client=CLIENT, payment_method=_card_method(settings))
     session.commit()
     assert outcome.status == "succeeded"
 
@@ -355,8 +398,12 @@ def test_an_intent_lost_by_a_restarted_sandbox_is_replaced(migrated_postgres_url
                 first = payments.prepare_bank_payment(session, payments.default_gateway(), token, client=CLIENT)
                 session.commit()
             with _sandbox_stripe(port, settle_seconds=3600):
-                outcome = payments.pay_by_card(session, payments.default_gateway(), token, client=CLIENT,
-                                               payment_method=_card_method(settings))
+                outcome = payments.pay_by_card(
+                    session, payments.default_gateway(), token, client=CLIENT, payment_method=_card_method(settings)
+                )
                 session.commit()
             assert outcome.status == "succeeded"
-            assert _fresh(session, Payment, invoice_id=invoice.id)[0].stripe_payment_intent_id != first.split("_secret_")[0]
+            assert (
+                _fresh(session, Payment, invoice_id=invoice.id)[0].stripe_payment_intent_id
+                != first.split("_secret_")[0]
+            )

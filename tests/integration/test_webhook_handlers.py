@@ -62,8 +62,12 @@ def test_someone_who_is_not_an_administrator_is_refused_by_every_handler(people)
         WebhooksState.resend.fn(state, 1),
     ]
     state.endpoint_id = theirs  # as if the client forged it
-    refused += [WebhooksState.rotate.fn(state), WebhooksState.delete.fn(state), WebhooksState.refresh_log.fn(state),
-                WebhooksState.save_form.fn(state)]
+    refused += [
+        WebhooksState.rotate.fn(state),
+        WebhooksState.delete.fn(state),
+        WebhooksState.refresh_log.fn(state),
+        WebhooksState.save_form.fn(state),
+    ]
     assert all(webhooks.NOT_ADMIN in str(answer) for answer in refused), refused
     assert [endpoint.url for endpoint in _endpoints()] == ["https://other.example.com/in"]
     assert state.log == []

@@ -9,9 +9,7 @@ from smslinks.db import make_engine
 @pytest.fixture
 def session():
     """A fresh in-memory database per test (unit tests may use create_all; the app never does)."""
-    engine = create_engine(
-        "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
-    )
+    engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
     SQLModel.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as session:
         yield session

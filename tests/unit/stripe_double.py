@@ -47,8 +47,15 @@ class StripeDouble:
     def create_intent(self, *, amount_cents, method_types, metadata, idempotency_key):
         self._check("create")
         number = next(self._ids)
-        return self._store(Intent(id=f"pi_{number}", status="requires_payment_method", amount_cents=amount_cents,
-                                  client_secret=f"pi_{number}_secret_x", metadata=dict(metadata)))
+        return self._store(
+            Intent(
+                id=f"pi_{number}",
+                status="requires_payment_method",
+                amount_cents=amount_cents,
+                client_secret=f"pi_{number}_secret_x",
+                metadata=dict(metadata),
+            )
+        )
 
     def retrieve_intent(self, intent_id):
         self._check("retrieve", intent_id)
@@ -69,8 +76,15 @@ class StripeDouble:
         self.intents[intent.id] = intent
         self._methods = getattr(self, "_methods", {})
         self._methods[intent.id] = payment_method
-        return replace(intent, status="requires_confirmation", method_type=kind, method_detail=detail,
-                       error_code=None, error_message=None, next_action=None)
+        return replace(
+            intent,
+            status="requires_confirmation",
+            method_type=kind,
+            method_detail=detail,
+            error_code=None,
+            error_message=None,
+            next_action=None,
+        )
 
     def attach_bank(self, intent_id: str, payment_method: str = BANK) -> None:
         """What Stripe.js collectBankAccountForPaymentIntent does in the browser."""
@@ -83,8 +97,14 @@ class StripeDouble:
             raise GatewayError("This PaymentIntent cannot be confirmed.", "payment_intent_unexpected_state", 400)
         method = self._methods[intent_id]
         if method == CARD_DECLINED:
-            self._store(replace(intent, status="requires_payment_method", error_code="card_declined",
-                                error_message="Your card was declined."))
+            self._store(
+                replace(
+                    intent,
+                    status="requires_payment_method",
+                    error_code="card_declined",
+                    error_message="Your card was declined.",
+                )
+            )
             raise PaymentDeclined("Your card was declined.", "card_declined", 402)
         if method == CARD_3DS:
             return self._store(replace(intent, status="requires_action", next_action="use_stripe_sdk"))
@@ -93,8 +113,14 @@ class StripeDouble:
                 raise GatewayError("mandate_data is required", "parameter_missing", 400)
             self.mandates[intent_id] = mandate
             if method == BANK_MICRODEPOSITS:
-                return self._store(replace(intent, status="requires_action", next_action="verify_with_microdeposits",
-                                           verification_url="https://payments.stripe.com/microdeposit/x"))
+                return self._store(
+                    replace(
+                        intent,
+                        status="requires_action",
+                        next_action="verify_with_microdeposits",
+                        verification_url="https://payments.stripe.com/microdeposit/x",
+                    )
+                )
             return self._store(replace(intent, status="processing"))
         return self._store(replace(intent, status="succeeded"))
 
@@ -104,17 +130,29 @@ class StripeDouble:
         if success:
             self._store(replace(intent, status="succeeded", next_action=None))
         else:
-            self._store(replace(intent, status="requires_payment_method", next_action=None,
-                                error_code="payment_intent_authentication_failure",
-                                error_message="The provided PaymentMethod has failed authentication."))
+            self._store(
+                replace(
+                    intent,
+                    status="requires_payment_method",
+                    next_action=None,
+                    error_code="payment_intent_authentication_failure",
+                    error_message="The provided PaymentMethod has failed authentication.",
+                )
+            )
 
     def settle(self, intent_id: str, success: bool = True) -> Intent:
         """The bank's answer to a debit, as the webhook's data.object would carry it."""
         intent = self.intents[intent_id]
         if success:
             return self._store(replace(intent, status="succeeded"))
-        return self._store(replace(intent, status="requires_payment_method", error_code="insufficient_funds",
-                                   error_message="The customer's account has insufficient funds."))
+        return self._store(
+            replace(
+                intent,
+                status="requires_payment_method",
+                error_code="insufficient_funds",
+                error_message="The customer's account has insufficient funds.",
+            )
+        )
 
     def forget(self, intent_id: str) -> None:
         """As when the sandbox Stripe restarts: the intent no longer exists."""

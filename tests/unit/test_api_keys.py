@@ -1,6 +1,6 @@
 """API keys: shown once, stored as a hash, acting through an employee nobody can sign in as."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -36,8 +36,12 @@ def test_the_key_acts_as_an_employee_with_what_an_integration_needs(session, adm
 
     assert key.id == new.id and employee.name == "API key 'Accounting sync'"
     assert effective_permissions(session, employee) >= {
-        Permission.MANAGE_CUSTOMERS, Permission.EDIT_INVOICES, Permission.VOID_INVOICES,
-        Permission.SEND_INVOICE_SMS, Permission.SEND_INVOICE_EMAIL, Permission.VIEW_INVOICES,
+        Permission.MANAGE_CUSTOMERS,
+        Permission.EDIT_INVOICES,
+        Permission.VOID_INVOICES,
+        Permission.SEND_INVOICE_SMS,
+        Permission.SEND_INVOICE_EMAIL,
+        Permission.VIEW_INVOICES,
     }
     assert Permission.MANAGE_EMPLOYEES not in effective_permissions(session, employee)
 
@@ -69,11 +73,14 @@ def test_revoking_stops_the_key_and_its_employee(session, admin):
     assert api_keys.create(session, admin, "Accounting sync").name == "Accounting sync"
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("   ", 'Name the key after the system that will use it, e.g. "Accounting sync".'),
-    ("x" * 61, "Keep the name under 60 characters."),
-    ("Bob's sync", "Leave out the ' character (the key's actions are listed as API key '<name>')."),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("   ", 'Name the key after the system that will use it, e.g. "Accounting sync".'),
+        ("x" * 61, "Keep the name under 60 characters."),
+        ("Bob's sync", "Leave out the ' character (the key's actions are listed as API key '<name>')."),
+    ],
+)
 def test_bad_names_are_refused(session, admin, name, message):
     with pytest.raises(FieldErrors) as raised:
         api_keys.create(session, admin, name)
@@ -89,8 +96,11 @@ def test_two_live_keys_cannot_share_a_name(session, admin):
 def test_only_those_who_manage_employees_handle_keys(session, admin):
     office = factories.employee(session, session.get(Business, admin.business_id))
     new = api_keys.create(session, admin, "Accounting sync")
-    for attempt in (lambda: api_keys.create(session, office, "Mine"), lambda: api_keys.list_keys(session, office),
-                    lambda: api_keys.revoke(session, office, new.id)):
+    for attempt in (
+        lambda: api_keys.create(session, office, "Mine"),
+        lambda: api_keys.list_keys(session, office),
+        lambda: api_keys.revoke(session, office, new.id),
+    ):
         with pytest.raises(NotAllowed):
             attempt()
 
@@ -110,7 +120,7 @@ def test_unknown_and_malformed_keys_find_nobody(session, admin):
 
 def test_last_used_is_written_at_most_once_a_minute(session, admin):
     new = api_keys.create(session, admin, "Accounting sync")
-    start = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
     api_keys.employee_for_key(session, new.key, now=start)
     api_keys.employee_for_key(session, new.key, now=start + timedelta(seconds=30))
@@ -122,7 +132,7 @@ def test_last_used_is_written_at_most_once_a_minute(session, admin):
 def test_the_rate_limit_counts_per_key_and_minute(session, admin):
     key = session.get(ApiKey, api_keys.create(session, admin, "Accounting sync").id)
     other = session.get(ApiKey, api_keys.create(session, admin, "Other sync").id)
-    minute = datetime(2026, 12, 3, 12, 0, 45, tzinfo=timezone.utc)
+    minute = datetime(2026, 12, 3, 12, 0, 45, tzinfo=UTC)
 
     for _ in range(3):
         api_keys.count_request(session, key, 3, now=minute)

@@ -18,8 +18,11 @@ async def _missing(_request):
 
 
 APP = Starlette(
-    routes=[Route("/assets/app-3f9a2b1c.js", _found), Route("/assets/gone-1a2b3c4d.js", _missing),
-            Route("/pay.js", _found)],
+    routes=[
+        Route("/assets/app-3f9a2b1c.js", _found),
+        Route("/assets/gone-1a2b3c4d.js", _missing),
+        Route("/pay.js", _found),
+    ],
     middleware=[Middleware(ImmutableAssets)],
 )
 
@@ -33,8 +36,18 @@ def _headers(path: str) -> dict[str, str]:
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "headers": [], "scheme": "http", "server": ("test", 80), "root_path": "", "http_version": "1.1"}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [],
+        "scheme": "http",
+        "server": ("test", 80),
+        "root_path": "",
+        "http_version": "1.1",
+    }
     with ThreadPoolExecutor(1) as thread:  # an event loop of its own (Playwright may run one here)
         thread.submit(asyncio.run, APP(scope, receive, send)).result()
     return {k.decode(): v.decode() for k, v in sent[0]["headers"]}

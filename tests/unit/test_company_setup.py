@@ -16,11 +16,20 @@ from smslinks.models import AuditEvent, Business, Employee, SetupCode, SetupCode
 from tests import factories
 
 PROFILE = company.CompanyProfile(
-    name="Bluebonnet Plumbing", phone="(512) 555-0142", email="Office@Bluebonnet.example",
-    street="1200 Congress Ave", city="Austin", region="TX", postal_code="78701",
+    name="Bluebonnet Plumbing",
+    phone="(512) 555-0142",
+    email="Office@Bluebonnet.example",
+    street="1200 Congress Ave",
+    city="Austin",
+    region="TX",
+    postal_code="78701",
 )
-ADMIN = dict(admin_name="Rosa Diaz", admin_email="rosa@bluebonnet.example",
-             admin_password="long-enough-pass", admin_password_again="long-enough-pass")
+ADMIN = dict(
+    admin_name="Rosa Diaz",
+    admin_email="rosa@bluebonnet.example",
+    admin_password="long-enough-pass",
+    admin_password_again="long-enough-pass",
+)
 
 
 def _set_up(session, code, profile=PROFILE, client="203.0.113.9", **admin):
@@ -148,7 +157,9 @@ def test_update_profile_saves_what_changed_with_one_audit_row(session, office):
     business, admin, _clerk = office
     profile = company.profile_of(business)
     changed = company.update_profile(
-        session, admin, company.CompanyProfile(**{**profile.__dict__, "name": "  Lone Star  HVAC ", "postal_code": "78701"}),
+        session,
+        admin,
+        company.CompanyProfile(**{**profile.__dict__, "name": "  Lone Star  HVAC ", "postal_code": "78701"}),
         "Pay.LoneStar-HVAC.example",
     )
     assert changed == ["name", "postal_code", "host"]
@@ -172,7 +183,9 @@ def test_update_profile_refuses_bad_fields_beside_each_and_writes_nothing(sessio
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "company.updated")).first() is None
 
 
-@pytest.mark.parametrize("host", ["localhost", "pay..example.com", "-pay.example.com", "pay.example.123", "pay_x.example.com"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "pay..example.com", "-pay.example.com", "pay.example.123", "pay_x.example.com"]
+)
 def test_a_link_host_must_be_a_real_host_name(host):
     with pytest.raises(company.FieldErrors) as refused:
         company.checked_host(host)

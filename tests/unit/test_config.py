@@ -26,24 +26,34 @@ def _refusal(**given) -> str:
 @pytest.mark.parametrize(
     "given, message",
     [
-        (["twilio_account_sid"],
-         "Missing SMSLINKS_TWILIO_AUTH_TOKEN: SMSLINKS_TWILIO_ACCOUNT_SID is set, and Twilio needs both. "
-         "Set it, or unset SMSLINKS_TWILIO_ACCOUNT_SID to use the sandbox."),
-        (["twilio_auth_token"],
-         "Missing SMSLINKS_TWILIO_ACCOUNT_SID: SMSLINKS_TWILIO_AUTH_TOKEN is set, and Twilio needs both. "
-         "Set it, or unset SMSLINKS_TWILIO_AUTH_TOKEN to use the sandbox."),
-        (["stripe_secret_key"],
-         "Missing SMSLINKS_STRIPE_PUBLISHABLE_KEY and SMSLINKS_STRIPE_WEBHOOK_SECRET: SMSLINKS_STRIPE_SECRET_KEY "
-         "is set, and Stripe needs all 3. Set them, or unset SMSLINKS_STRIPE_SECRET_KEY to use the sandbox."),
-        (["stripe_secret_key", "stripe_publishable_key"],
-         "Missing SMSLINKS_STRIPE_WEBHOOK_SECRET: SMSLINKS_STRIPE_SECRET_KEY and SMSLINKS_STRIPE_PUBLISHABLE_KEY "
-         "are set, and Stripe needs all 3. Set it, or unset SMSLINKS_STRIPE_SECRET_KEY and "
-         "SMSLINKS_STRIPE_PUBLISHABLE_KEY to use the sandbox."),
+        (
+            ["twilio_account_sid"],
+            "Missing SMSLINKS_TWILIO_AUTH_TOKEN: SMSLINKS_TWILIO_ACCOUNT_SID is set, and Twilio needs both. "
+            "Set it, or unset SMSLINKS_TWILIO_ACCOUNT_SID to use the sandbox.",
+        ),
+        (
+            ["twilio_auth_token"],
+            "Missing SMSLINKS_TWILIO_ACCOUNT_SID: SMSLINKS_TWILIO_AUTH_TOKEN is set, and Twilio needs both. "
+            "Set it, or unset SMSLINKS_TWILIO_AUTH_TOKEN to use the sandbox.",
+        ),
+        (
+            ["stripe_secret_key"],
+            "Missing SMSLINKS_STRIPE_PUBLISHABLE_KEY and SMSLINKS_STRIPE_WEBHOOK_SECRET: SMSLINKS_STRIPE_SECRET_KEY "
+            "is set, and Stripe needs all 3. Set them, or unset SMSLINKS_STRIPE_SECRET_KEY to use the sandbox.",
+        ),
+        (
+            ["stripe_secret_key", "stripe_publishable_key"],
+            "Missing SMSLINKS_STRIPE_WEBHOOK_SECRET: SMSLINKS_STRIPE_SECRET_KEY and SMSLINKS_STRIPE_PUBLISHABLE_KEY "
+            "are set, and Stripe needs all 3. Set it, or unset SMSLINKS_STRIPE_SECRET_KEY and "
+            "SMSLINKS_STRIPE_PUBLISHABLE_KEY to use the sandbox.",
+        ),
         (["stripe_secret_key", "stripe_webhook_secret"], "Missing SMSLINKS_STRIPE_PUBLISHABLE_KEY: "),
         (["stripe_webhook_secret"], "Missing SMSLINKS_STRIPE_SECRET_KEY and SMSLINKS_STRIPE_PUBLISHABLE_KEY: "),
-        (["smtp_username"],
-         "Missing SMSLINKS_SMTP_PASSWORD: SMSLINKS_SMTP_USERNAME is set, and the SMTP login needs both. "
-         "Set it, or unset SMSLINKS_SMTP_USERNAME to send without logging in."),
+        (
+            ["smtp_username"],
+            "Missing SMSLINKS_SMTP_PASSWORD: SMSLINKS_SMTP_USERNAME is set, and the SMTP login needs both. "
+            "Set it, or unset SMSLINKS_SMTP_USERNAME to send without logging in.",
+        ),
     ],
 )
 def test_a_half_set_group_of_secrets_is_refused_naming_what_is_missing(given, message):
@@ -53,7 +63,8 @@ def test_a_half_set_group_of_secrets_is_refused_naming_what_is_missing(given, me
 def test_every_half_set_group_is_reported_at_once():
     lines = _refusal(twilio_auth_token=SECRET, stripe_secret_key=SECRET).splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "Missing SMSLINKS_TWILIO_ACCOUNT_SID", "Missing SMSLINKS_STRIPE_PUBLISHABLE_KEY and SMSLINKS_STRIPE_WEBHOOK_SECRET"
+        "Missing SMSLINKS_TWILIO_ACCOUNT_SID",
+        "Missing SMSLINKS_STRIPE_PUBLISHABLE_KEY and SMSLINKS_STRIPE_WEBHOOK_SECRET",
     ]
 
 

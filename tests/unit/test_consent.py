@@ -11,9 +11,7 @@ def test_opt_out_and_back_in_are_idempotent_and_audited(session):
     assert consent.opt_out(session, business.id, "+15125550134", 'reply "STOP"') is True
     assert consent.opt_out(session, business.id, "+15125550134", 'reply "STOP"') is False
     assert consent.opted_out_at(session, business.id, "+15125550134") is not None
-    assert set(consent.opted_out_numbers(session, business.id, ["+15125550134", "+15125550135"])) == {
-        "+15125550134"
-    }
+    assert set(consent.opted_out_numbers(session, business.id, ["+15125550134", "+15125550135"])) == {"+15125550134"}
     assert consent.opt_in(session, business.id, "+15125550134", 'reply "START"') is True
     assert consent.opt_in(session, business.id, "+15125550134", 'reply "START"') is False
     assert consent.opted_out_at(session, business.id, "+15125550134") is None

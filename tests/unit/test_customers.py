@@ -57,7 +57,8 @@ def test_create_saves_the_whole_record_with_zone_from_zip_and_mobile_consent(ses
     made = customers.create_customer(session, office, _draft())
     assert made.name == "Dana Whitfield"
     assert [(p.e164, p.type, p.label) for p in made.phones] == [
-        ("+13035550101", "Mobile", "Cell"), ("+13035550102", "Home", "")
+        ("+13035550101", "Mobile", "Cell"),
+        ("+13035550102", "Home", ""),
     ]
     assert [(e.address, e.label) for e in made.emails] == [("dana@example.net", "Primary")]
     [place] = made.locations
@@ -83,8 +84,13 @@ def test_unknown_zip_falls_back_to_the_business_zone_with_a_warning(session, off
 def test_errors_name_their_fields_and_nothing_is_written(session, office):
     draft = _draft(
         name="",
-        phones=[("303-555-0101", "Mobile", ""), ("1-800-555-0199", "Mobile", ""), ("303 555 0101", "Home", ""),
-                ("12", "Work", ""), ("303-555-0103", "Pager", "")],
+        phones=[
+            ("303-555-0101", "Mobile", ""),
+            ("1-800-555-0199", "Mobile", ""),
+            ("303 555 0101", "Home", ""),
+            ("12", "Work", ""),
+            ("303-555-0103", "Pager", ""),
+        ],
         emails=[("not-an-email", "")],
         locations=[(None, "Home", "", "", "CO", "80202")],
     )
@@ -118,8 +124,10 @@ def test_update_adds_changes_and_removes_rows_and_audits_what_changed(session, o
         name="Dana Whitfield-Ortiz",
         phones=[("303-555-0101", "Mobile", "Cell"), ("303-555-0104", "Mobile", "Work cell")],
         emails=[("dana@example.net", "Home"), ("d.w@example.org", "Work")],
-        locations=[(place.id, "Home", "1600 Broadway", "Boulder", "CO", "80302"),
-                   (None, "Cabin", "9 Pine Rd", "Phoenix", "AZ", "85004")],
+        locations=[
+            (place.id, "Home", "1600 Broadway", "Boulder", "CO", "80302"),
+            (None, "Cabin", "9 Pine Rd", "Phoenix", "AZ", "85004"),
+        ],
     )
     updated = customers.update_customer(session, office, made.id, draft)
     assert updated.name == "Dana Whitfield-Ortiz"
@@ -129,7 +137,8 @@ def test_update_adds_changes_and_removes_rows_and_audits_what_changed(session, o
     assert added.consent_method == "Given to Olivia Office when adding the number to the customer"
     assert [(e.address, e.label) for e in updated.emails] == [("dana@example.net", "Home"), ("d.w@example.org", "Work")]
     assert [(loc.id == place.id, loc.city, loc.time_zone) for loc in updated.locations] == [
-        (True, "Boulder", "America/Denver"), (False, "Phoenix", "America/Phoenix")
+        (True, "Boulder", "America/Denver"),
+        (False, "Phoenix", "America/Phoenix"),
     ]
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "customer.updated")).one()
     detail = json.loads(event.detail)
@@ -137,7 +146,9 @@ def test_update_adds_changes_and_removes_rows_and_audits_what_changed(session, o
     assert detail["phones_added"] == ["+13035550104 (Mobile)"]
     assert [row["e164"] for row in detail["phones_removed"]] == ["+13035550102"]
     assert detail["emails_added"] == ["d.w@example.org"]
-    assert len(detail["locations_changed"]) == 1 and detail["locations_added"] == ["Cabin: 9 Pine Rd, Phoenix, AZ 85004"]
+    assert len(detail["locations_changed"]) == 1 and detail["locations_added"] == [
+        "Cabin: 9 Pine Rd, Phoenix, AZ 85004"
+    ]
 
 
 def test_saving_an_unchanged_record_writes_no_audit_row(session, office):
@@ -151,8 +162,10 @@ def test_a_number_already_on_the_customer_is_refused_beside_it(session, office):
     draft = customers.draft_of(made)
     draft = CustomerDraft(draft.name, [*draft.phones, ("+1 303 555 0102", "Work", "")], draft.emails, draft.locations)
     errors = _errors(lambda: customers.update_customer(session, office, made.id, draft))
-    assert errors == {"phones.2.number": "(303) 555-0102 is already on this customer (number 2). "
-                                         "One number is saved once per customer."}
+    assert errors == {
+        "phones.2.number": "(303) 555-0102 is already on this customer (number 2). "
+        "One number is saved once per customer."
+    }
 
 
 def test_the_database_refuses_a_number_twice_on_one_customer_but_not_on_two(session, office):
@@ -168,8 +181,9 @@ def test_the_database_refuses_a_number_twice_on_one_customer_but_not_on_two(sess
 def test_marking_a_number_mobile_checks_it_can_text_and_records_consent(session, office):
     made = customers.create_customer(session, office, _draft(phones=[("303-555-0102", "Home", "")]))
     assert session.get(PhoneNumber, made.phones[0].id).consent_at is None
-    updated = customers.update_customer(session, office, made.id, _draft(phones=[("303-555-0102", "Mobile", "")],
-                                                                         locations=[]))
+    updated = customers.update_customer(
+        session, office, made.id, _draft(phones=[("303-555-0102", "Mobile", "")], locations=[])
+    )
     row = session.get(PhoneNumber, updated.phones[0].id)
     assert row.type == "Mobile" and row.consent_method == "Given to Olivia Office when marking the number Mobile"
 
@@ -177,12 +191,21 @@ def test_marking_a_number_mobile_checks_it_can_text_and_records_consent(session,
 def test_removing_a_texted_number_keeps_the_texts_and_their_number(session, office):
     made = customers.create_customer(session, office, _draft())
     mobile_id = made.phones[0].id
-    message = OutboundMessage(business_id=office.business_id, channel=Channel.SMS, to_address="+13035550101",
-                              body="Pay here", phone_number_id=mobile_id)
+    message = OutboundMessage(
+        business_id=office.business_id,
+        channel=Channel.SMS,
+        to_address="+13035550101",
+        body="Pay here",
+        phone_number_id=mobile_id,
+    )
     session.add(message)
     session.flush()
-    customers.update_customer(session, office, made.id, _draft(phones=[("303-555-0102", "Home", "")],
-                                                               locations=[(made.locations[0].id, *DENVER[1:])]))
+    customers.update_customer(
+        session,
+        office,
+        made.id,
+        _draft(phones=[("303-555-0102", "Home", "")], locations=[(made.locations[0].id, *DENVER[1:])]),
+    )
     assert session.get(PhoneNumber, mobile_id) is None
     session.refresh(message)
     assert (message.phone_number_id, message.to_address) == (None, "+13035550101")

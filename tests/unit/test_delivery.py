@@ -12,8 +12,9 @@ from tests import factories
 def sent_message(session):
     business = factories.business(session)
     invoice = factories.invoice(session, factories.location(session, factories.customer(session, business)))
-    message = outbox.enqueue(session, business_id=business.id, channel="sms", to_address="+15125550134",
-                             body="hello", invoice_id=invoice.id)
+    message = outbox.enqueue(
+        session, business_id=business.id, channel="sms", to_address="+15125550134", body="hello", invoice_id=invoice.id
+    )
     message.status, message.provider_id = MessageStatus.SENT, "SM1"
     session.add(message)
     session.flush()
@@ -26,7 +27,9 @@ def apply(session, status, sid="SM1", **kwargs) -> bool:
 
 def statuses(session, message) -> list[str]:
     return session.exec(
-        select(MessageStatusEvent.status).where(MessageStatusEvent.message_id == message.id).order_by(MessageStatusEvent.id)
+        select(MessageStatusEvent.status)
+        .where(MessageStatusEvent.message_id == message.id)
+        .order_by(MessageStatusEvent.id)
     ).all()
 
 
@@ -105,10 +108,20 @@ def test_callback_touches_the_invoice_and_is_audited(session, sent_message):
 @pytest.mark.parametrize(
     "code, words",
     [
-        ("30001", "queue"), ("30002", "suspended"), ("30003", "unreachable"), ("30004", "blocked"),
-        ("30005", "does not exist"), ("30006", "landline"), ("30007", "spam"), ("30008", "no reason"),
-        ("30034", "not registered"), ("21211", "not valid"), ("21408", "not enabled"),
-        ("21610", "STOP"), ("21612", "cannot receive"), ("21614", "not a mobile"),
+        ("30001", "queue"),
+        ("30002", "suspended"),
+        ("30003", "unreachable"),
+        ("30004", "blocked"),
+        ("30005", "does not exist"),
+        ("30006", "landline"),
+        ("30007", "spam"),
+        ("30008", "no reason"),
+        ("30034", "not registered"),
+        ("21211", "not valid"),
+        ("21408", "not enabled"),
+        ("21610", "STOP"),
+        ("21612", "cannot receive"),
+        ("21614", "not a mobile"),
     ],
 )
 def test_error_codes_have_readable_reasons(code, words):

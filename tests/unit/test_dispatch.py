@@ -13,9 +13,7 @@ from tests import factories
 from tests.fakes import TIMEOUT_AFTER_REACHING, TIMEOUT_BEFORE_REACHING, Clock, FakeEmail, FakeSms
 
 CALLBACK = "https://app.example.com/webhooks/twilio/status"
-POLICY = DispatchPolicy(
-    max_attempts=3, retry_base_seconds=30, sending_grace_seconds=120, status_callback_url=CALLBACK
-)
+POLICY = DispatchPolicy(max_attempts=3, retry_base_seconds=30, sending_grace_seconds=120, status_callback_url=CALLBACK)
 
 
 @pytest.fixture
@@ -51,9 +49,13 @@ def make_dispatcher(engine, sms, email, clock, policy=POLICY) -> Dispatcher:
 def enqueue(engine, world, to="+15125550134", channel="sms", **kwargs) -> int:
     with Session(engine, expire_on_commit=False) as session:
         message = outbox.enqueue(
-            session, business_id=world["business"].id, channel=channel, to_address=to,
+            session,
+            business_id=world["business"].id,
+            channel=channel,
+            to_address=to,
             body=kwargs.pop("body", "Your invoice: https://pay.example.com/pay/abc"),
-            invoice_id=world["invoice_id"], **kwargs,
+            invoice_id=world["invoice_id"],
+            **kwargs,
         )
         session.commit()
         return message.id
@@ -67,7 +69,9 @@ def message(engine, message_id) -> OutboundMessage:
 def history(engine, message_id) -> list[str]:
     with Session(engine) as session:
         events = session.exec(
-            select(MessageStatusEvent).where(MessageStatusEvent.message_id == message_id).order_by(MessageStatusEvent.id)
+            select(MessageStatusEvent)
+            .where(MessageStatusEvent.message_id == message_id)
+            .order_by(MessageStatusEvent.id)
         ).all()
         return [event.status for event in events]
 
@@ -231,8 +235,14 @@ def test_opted_out_number_is_never_texted(engine, world, sms, email, clock):
 def test_an_unanswered_clarification_opts_out_and_only_its_confirmation_goes(engine, world, sms, email, clock):
     business = world["business"]
     with Session(engine) as session:
-        asked = inbound.receive(session, from_number="+15125550134", to_number=business.default_sending_number,
-                                body="I'll pay at the end of the month", provider_id="SMask", now=clock())
+        asked = inbound.receive(
+            session,
+            from_number="+15125550134",
+            to_number=business.default_sending_number,
+            body="I'll pay at the end of the month",
+            provider_id="SMask",
+            now=clock(),
+        )
         session.commit()
     assert asked.keyword is inbound.Keyword.AMBIGUOUS
     dispatcher = make_dispatcher(engine, sms, email, clock)
@@ -289,9 +299,15 @@ def test_email_is_sent_through_the_email_provider(engine, world, sms, email, clo
     make_dispatcher(engine, sms, email, clock).run_once()
     sent = message(engine, message_id)
     assert sent.status == "sent" and sent.provider_id == "<1@example.test>"
-    assert email.sent == [dict(to="maria@example.net", subject="Invoice 20001",
-                               body="Your invoice: https://pay.example.com/pay/abc",
-                               from_name="Test Plumbing", reply_to=None)]
+    assert email.sent == [
+        dict(
+            to="maria@example.net",
+            subject="Invoice 20001",
+            body="Your invoice: https://pay.example.com/pay/abc",
+            from_name="Test Plumbing",
+            reply_to=None,
+        )
+    ]
     assert sms.calls == []
 
 

@@ -36,7 +36,10 @@ def test_an_invitation_stores_only_the_hash_of_a_128_bit_token_and_lasts_7_days(
     added = _invite(session, admin, email="  Nora@Example.COM ")
     employee = session.get(Employee, added.employee_id)
     assert (employee.name, employee.email, employee.role, employee.active) == (
-        "Nora New", "nora@example.com", "Office employee", True
+        "Nora New",
+        "nora@example.com",
+        "Office employee",
+        True,
     )
     assert employee.password_hash == employees.NO_PASSWORD
     row = session.exec(select(EmployeeInvitation)).one()

@@ -60,11 +60,17 @@ def test_a_new_customer_is_created_with_its_numbers_emails_and_locations(session
     customer = session.get(Customer, result.id)
     assert (customer.external_id, customer.name) == ("C-1", "Maria Garcia")
     numbers = session.exec(select(PhoneNumber).where(PhoneNumber.customer_id == customer.id)).all()
-    assert {(p.e164, p.type, p.label) for p in numbers} == {("+15125550104", "Mobile", "cell"), ("+15125550177", "Home", "")}
-    assert [e.email for e in session.exec(select(EmailAddress).where(EmailAddress.customer_id == customer.id))] == ["maria@example.com"]
+    assert {(p.e164, p.type, p.label) for p in numbers} == {
+        ("+15125550104", "Mobile", "cell"),
+        ("+15125550177", "Home", ""),
+    }
+    assert [e.email for e in session.exec(select(EmailAddress).where(EmailAddress.customer_id == customer.id))] == [
+        "maria@example.com"
+    ]
     places = session.exec(select(Location).where(Location.customer_id == customer.id).order_by(col(Location.id))).all()
     assert [(p.external_id, p.street, p.region, p.time_zone) for p in places] == [
-        ("L-1", "100 Main St", "TX", "America/Chicago"), ("L-2", "5 Elm St", "CO", "America/Denver"),
+        ("L-1", "100 Main St", "TX", "America/Chicago"),
+        ("L-2", "5 Elm St", "CO", "America/Denver"),
     ]
     assert _audits(session, "customer.created") == 1
 
@@ -84,15 +90,22 @@ def test_a_changed_customer_is_updated_and_dropped_locations_go(session, office)
     first = upsert_customer(session, office, "C-1", _maria())
     kept = session.exec(select(Location).where(Location.external_id == "L-1")).one()
 
-    result = upsert_customer(session, office, "C-1", _maria(
-        name="Maria Garcia-Lopez", emails=[],
-        locations=[("L-1", "101 Main St", "Austin", "TX", "78701"), ("L-3", "9 Oak Ave", "Phoenix", "AZ", "85004")],
-    ))
+    result = upsert_customer(
+        session,
+        office,
+        "C-1",
+        _maria(
+            name="Maria Garcia-Lopez",
+            emails=[],
+            locations=[("L-1", "101 Main St", "Austin", "TX", "78701"), ("L-3", "9 Oak Ave", "Phoenix", "AZ", "85004")],
+        ),
+    )
 
     assert (result.id, result.created, result.changed) == (first.id, False, True)
     places = session.exec(select(Location).where(Location.customer_id == first.id).order_by(col(Location.id))).all()
     assert [(p.id == kept.id, p.external_id, p.street) for p in places] == [
-        (True, "L-1", "101 Main St"), (False, "L-3", "9 Oak Ave"),
+        (True, "L-1", "101 Main St"),
+        (False, "L-3", "9 Oak Ave"),
     ]
     assert session.exec(select(EmailAddress).where(EmailAddress.customer_id == first.id)).all() == []
     assert _audits(session, "customer.updated") == 1
@@ -110,15 +123,22 @@ def test_locations_added_in_the_office_are_kept(session, office):
 
 def test_errors_are_named_in_the_callers_words_and_nothing_is_written(session, office):
     bad = _maria(
-        name="", phones=[("123", "mobile", ""), ("(512) 555-0104", "pager", "")], emails=["not-an-email"],
+        name="",
+        phones=[("123", "mobile", ""), ("(512) 555-0104", "pager", "")],
+        emails=["not-an-email"],
         locations=[("L-1", "", "Austin", "TX", "78701"), ("L-1", "5 Elm", "", "CO", "80202")],
     )
 
     errors = check_customer(session, office, bad)
 
     assert set(errors) == {
-        "name", "phones.0.number", "phones.1.type", "emails.0", "locations.0.address_line1",
-        "locations.1.external_id", "locations.1.city",
+        "name",
+        "phones.0.number",
+        "phones.1.type",
+        "emails.0",
+        "locations.0.address_line1",
+        "locations.1.external_id",
+        "locations.1.city",
     }
     assert errors["locations.1.external_id"] == "This external id is listed twice."
     with pytest.raises(FieldErrors) as raised:
@@ -172,9 +192,13 @@ def _revoke_edit(session, employee):
 
 def _job_invoice(**changes) -> ExternalInvoice:
     values = dict(
-        customer_external_id="C-1", location_external_id="L-2", kind="job", status="open",
+        customer_external_id="C-1",
+        location_external_id="L-2",
+        kind="job",
+        status="open",
         due_on=(date.today() + timedelta(days=30)).isoformat(),
-        lines=[("AC tune-up", "1", 12_500), ("Filter", 2, 1_999)], tax_cents=800,
+        lines=[("AC tune-up", "1", 12_500), ("Filter", 2, 1_999)],
+        tax_cents=800,
     )
     values.update(changes)
     return ExternalInvoice(**values)
@@ -197,7 +221,9 @@ def test_the_same_invoice_again_changes_nothing(session, office):
     first = upsert_invoice(session, office, "INV-9", _job_invoice())
     audits = len(session.exec(select(AuditEvent)).all())
 
-    again = upsert_invoice(session, office, "INV-9", _job_invoice(lines=[("AC  tune-up", "1.00", 12_500), ("Filter", "2", 1_999)]))
+    again = upsert_invoice(
+        session, office, "INV-9", _job_invoice(lines=[("AC  tune-up", "1.00", 12_500), ("Filter", "2", 1_999)])
+    )
 
     assert (again.id, again.created, again.changed) == (first.id, False, False)
     assert len(session.exec(select(AuditEvent)).all()) == audits
@@ -244,15 +270,25 @@ def test_a_paid_invoice_cannot_be_changed_but_the_same_data_is_fine(session, off
 def test_invoice_errors_are_named_in_the_callers_words(session, office):
     upsert_customer(session, office, "C-1", _maria())
     bad = _job_invoice(
-        location_external_id="nowhere", kind="repair", status="paid", due_on="soon",
-        lines=[("", "0", 100), ("Part", "1", "12.50")], tax_cents=-5,
+        location_external_id="nowhere",
+        kind="repair",
+        status="paid",
+        due_on="soon",
+        lines=[("", "0", 100), ("Part", "1", "12.50")],
+        tax_cents=-5,
     )
 
     errors = check_invoice(session, office, bad)
 
     assert set(errors) == {
-        "location_external_id", "kind", "status", "due_on", "lines.0.description", "lines.0.quantity",
-        "lines.1.unit_price_cents", "tax_cents",
+        "location_external_id",
+        "kind",
+        "status",
+        "due_on",
+        "lines.0.description",
+        "lines.0.quantity",
+        "lines.1.unit_price_cents",
+        "tax_cents",
     }
     with pytest.raises(FieldErrors):
         upsert_invoice(session, office, "INV-9", bad)
@@ -265,7 +301,9 @@ def test_an_unknown_customer_and_an_ambiguous_location_are_named(session, office
     }
     upsert_customer(session, office, "C-1", _maria())
     errors = check_invoice(session, office, _job_invoice(location_external_id=None))
-    assert errors == {"location_external_id": "This customer has 2 service locations. Say which one (location_external_id)."}
+    assert errors == {
+        "location_external_id": "This customer has 2 service locations. Say which one (location_external_id)."
+    }
 
 
 def test_with_one_location_it_need_not_be_named(session, office):

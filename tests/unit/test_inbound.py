@@ -1,7 +1,7 @@
 """Customers' replies: STOP, START and HELP in the ways people write them."""
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -19,49 +19,138 @@ OUT, IN, HELP, ASK, NONE = Keyword.OPT_OUT, Keyword.OPT_IN, Keyword.HELP, Keywor
     "body, keyword",
     [
         # the carrier keywords, any case and punctuation
-        ("STOP", OUT), ("stop", OUT), ("Stop.", OUT), (" STOP!! ", OUT), ("STOPALL", OUT), ("stop all", OUT),
-        ("UNSUBSCRIBE", OUT), ("Cancel", OUT), ("END", OUT), ("quit", OUT), ("REVOKE", OUT),
-        ("OPTOUT", OUT), ("opt-out", OUT), ("Opt out", OUT), ("Stop please", OUT), ("please STOP", OUT),
+        ("STOP", OUT),
+        ("stop", OUT),
+        ("Stop.", OUT),
+        (" STOP!! ", OUT),
+        ("STOPALL", OUT),
+        ("stop all", OUT),
+        ("UNSUBSCRIBE", OUT),
+        ("Cancel", OUT),
+        ("END", OUT),
+        ("quit", OUT),
+        ("REVOKE", OUT),
+        ("OPTOUT", OUT),
+        ("opt-out", OUT),
+        ("Opt out", OUT),
+        ("Stop please", OUT),
+        ("please STOP", OUT),
         # a revocation word with other words, in any position
-        ("ok stop it", OUT), ("STOP. wrong number", OUT), ("STOP wrong number", OUT), ("Stop, I already paid", OUT),
-        ("I paid already. Stop!", OUT), ("I said STOP", OUT), ("Yes stop", OUT), ("STOP STOP STOP", OUT),
-        ("I want to unsubscribe thanks", OUT), ("How do I unsubscribe?", OUT), ("Unsubscribe me", OUT),
-        ("Opt me out", OUT), ("I revoke my consent", OUT), ("Thanks. End.", OUT), ("Cancel the texts please", OUT),
-        ("Cancel my subscription", OUT), ("please stop texting me", OUT), ("Stop texting me!", OUT),
-        ("I want to stop getting these messages", OUT), ("I asked you to quit sending these", OUT),
+        ("ok stop it", OUT),
+        ("STOP. wrong number", OUT),
+        ("STOP wrong number", OUT),
+        ("Stop, I already paid", OUT),
+        ("I paid already. Stop!", OUT),
+        ("I said STOP", OUT),
+        ("Yes stop", OUT),
+        ("STOP STOP STOP", OUT),
+        ("I want to unsubscribe thanks", OUT),
+        ("How do I unsubscribe?", OUT),
+        ("Unsubscribe me", OUT),
+        ("Opt me out", OUT),
+        ("I revoke my consent", OUT),
+        ("Thanks. End.", OUT),
+        ("Cancel the texts please", OUT),
+        ("Cancel my subscription", OUT),
+        ("please stop texting me", OUT),
+        ("Stop texting me!", OUT),
+        ("I want to stop getting these messages", OUT),
+        ("I asked you to quit sending these", OUT),
         # phrases without the words
-        ("Please don't text me again", OUT), ("do not contact me", OUT), ("I don't want these texts anymore", OUT),
-        ("No more texts please", OUT), ("remove me from your list", OUT), ("take me off your list", OUT),
-        ("wrong number", OUT), ("You have the wrong number", OUT), ("Leave me alone", OUT),
+        ("Please don't text me again", OUT),
+        ("do not contact me", OUT),
+        ("I don't want these texts anymore", OUT),
+        ("No more texts please", OUT),
+        ("remove me from your list", OUT),
+        ("take me off your list", OUT),
+        ("wrong number", OUT),
+        ("You have the wrong number", OUT),
+        ("Leave me alone", OUT),
         # Spanish
-        ("ALTO", OUT), ("Alto por favor", OUT), ("parar", OUT), ("PARA", OUT), ("¡Basta ya!", OUT), ("Cancelar", OUT),
-        ("Detener", OUT), ("BAJA", OUT), ("Quiero darme de baja", OUT), ("Dar de baja por favor", OUT),
-        ("No más mensajes", OUT), ("No me envíen más mensajes", OUT), ("Dejen de enviarme mensajes", OUT),
-        ("Ya no quiero recibir mensajes", OUT), ("Paren de mandar textos", OUT), ("Cancelar suscripción", OUT),
+        ("ALTO", OUT),
+        ("Alto por favor", OUT),
+        ("parar", OUT),
+        ("PARA", OUT),
+        ("¡Basta ya!", OUT),
+        ("Cancelar", OUT),
+        ("Detener", OUT),
+        ("BAJA", OUT),
+        ("Quiero darme de baja", OUT),
+        ("Dar de baja por favor", OUT),
+        ("No más mensajes", OUT),
+        ("No me envíen más mensajes", OUT),
+        ("Dejen de enviarme mensajes", OUT),
+        ("Ya no quiero recibir mensajes", OUT),
+        ("Paren de mandar textos", OUT),
+        ("Cancelar suscripción", OUT),
         ("Número equivocado", OUT),
         # French
-        ("ARRÊT", OUT), ("Arrêter", OUT), ("arrete", OUT), ("Arrêtez SVP", OUT), ("Arrêtez, s'il vous plaît", OUT),
-        ("FIN", OUT), ("Annuler", OUT), ("Désabonner", OUT), ("Je veux me désabonner", OUT),
-        ("Désinscrivez-moi", OUT), ("Je ne veux plus recevoir de messages", OUT),
-        ("Arrêtez de m'envoyer des textos", OUT), ("Ne m'écrivez plus", OUT), ("Mauvais numéro", OUT),
+        ("ARRÊT", OUT),
+        ("Arrêter", OUT),
+        ("arrete", OUT),
+        ("Arrêtez SVP", OUT),
+        ("Arrêtez, s'il vous plaît", OUT),
+        ("FIN", OUT),
+        ("Annuler", OUT),
+        ("Désabonner", OUT),
+        ("Je veux me désabonner", OUT),
+        ("Désinscrivez-moi", OUT),
+        ("Je ne veux plus recevoir de messages", OUT),
+        ("Arrêtez de m'envoyer des textos", OUT),
+        ("Ne m'écrivez plus", OUT),
+        ("Mauvais numéro", OUT),
         # back in
-        ("START", IN), ("start", IN), ("Yes", IN), ("YES!", IN), ("unstop", IN), ("Sí", IN), ("Oui", IN),
+        ("START", IN),
+        ("start", IN),
+        ("Yes", IN),
+        ("YES!", IN),
+        ("unstop", IN),
+        ("Sí", IN),
+        ("Oui", IN),
         # help
-        ("HELP", HELP), ("help?", HELP), ("Help please", HELP), ("AYUDA", HELP), ("AIDE", HELP), ("info", HELP),
+        ("HELP", HELP),
+        ("help?", HELP),
+        ("Help please", HELP),
+        ("AYUDA", HELP),
+        ("AIDE", HELP),
+        ("info", HELP),
         # a revocation word in ordinary speech, or negated: ask
-        ("I'll pay at the end of the month", ASK), ("Can you cancel my appointment?", ASK),
-        ("can I cancel the appointment?", ASK), ("the dripping won't stop", ASK), ("Don't stop", ASK),
-        ("Never stop", ASK), ("quit asking me for money", ASK), ("please don't stop texting me, it's useful", ASK),
-        ("I don't want to opt out", ASK), ("Do not unsubscribe me", ASK), ("Stop by tomorrow at 3", ASK),
-        ("Why won't you stop texting me", ASK), ("Yes, I'll pay at the end of the week", ASK), ("The end", ASK),
-        ("¿Puedo cancelar la cita?", ASK), ("Pago a fin de mes", ASK), ("No quiero cancelar", ASK),
-        ("Je voudrais annuler le rendez-vous", ASK), ("Je paierai à la fin du mois", ASK), ("N'arrêtez pas", ASK),
+        ("I'll pay at the end of the month", ASK),
+        ("Can you cancel my appointment?", ASK),
+        ("can I cancel the appointment?", ASK),
+        ("the dripping won't stop", ASK),
+        ("Don't stop", ASK),
+        ("Never stop", ASK),
+        ("quit asking me for money", ASK),
+        ("please don't stop texting me, it's useful", ASK),
+        ("I don't want to opt out", ASK),
+        ("Do not unsubscribe me", ASK),
+        ("Stop by tomorrow at 3", ASK),
+        ("Why won't you stop texting me", ASK),
+        ("Yes, I'll pay at the end of the week", ASK),
+        ("The end", ASK),
+        ("¿Puedo cancelar la cita?", ASK),
+        ("Pago a fin de mes", ASK),
+        ("No quiero cancelar", ASK),
+        ("Je voudrais annuler le rendez-vous", ASK),
+        ("Je paierai à la fin du mois", ASK),
+        ("N'arrêtez pas", ASK),
         ("La fuite ne s'arrête pas", ASK),
         # ordinary replies (other forms of the words are other words)
-        ("I'll pay tomorrow, thanks", NONE), ("Thank you!", NONE), ("Yes I will pay today", NONE),
-        ("I need help paying this", NONE), ("", NONE), ("👍", NONE), ("Starting tomorrow works", NONE),
-        ("The weekend works", NONE), ("The leak stopped, thanks", NONE), ("No", NONE),
-        ("Para mañana está bien", NONE), ("El precio es muy alto", NONE), ("Gracias", NONE), ("Merci", NONE),
+        ("I'll pay tomorrow, thanks", NONE),
+        ("Thank you!", NONE),
+        ("Yes I will pay today", NONE),
+        ("I need help paying this", NONE),
+        ("", NONE),
+        ("👍", NONE),
+        ("Starting tomorrow works", NONE),
+        ("The weekend works", NONE),
+        ("The leak stopped, thanks", NONE),
+        ("No", NONE),
+        ("Para mañana está bien", NONE),
+        ("El precio es muy alto", NONE),
+        ("Gracias", NONE),
+        ("Merci", NONE),
     ],
 )
 def test_keywords(body, keyword):
@@ -74,7 +163,7 @@ def business(session):
 
 
 CUSTOMER = "+15125550134"
-T0 = datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 sids = itertools.count(1)
 
 ASKED = (
@@ -88,8 +177,14 @@ KEPT = "Test Plumbing: Thanks, you'll keep getting invoice texts. Reply STOP any
 
 def receive(session, business, body, sender=CUSTOMER, at=T0, sid=None):
     """A reply as the webhook hands it over: each with its own MessageSid unless given."""
-    return inbound.receive(session, from_number=sender, to_number=business.default_sending_number, body=body,
-                           provider_id=sid or f"SMin{next(sids):08d}", now=at)
+    return inbound.receive(
+        session,
+        from_number=sender,
+        to_number=business.default_sending_number,
+        body=body,
+        provider_id=sid or f"SMin{next(sids):08d}",
+        now=at,
+    )
 
 
 def opted_out(session, business) -> bool:
@@ -108,7 +203,11 @@ def test_stop_opts_out_and_start_opts_back_in_each_confirmed_once(session, busin
     assert not opted_out(session, business)
     assert receive(session, business, "START").reply is None
     assert actions(session) == [
-        "sms.opted_out", "sms.reply_received", "sms.reply_received", "sms.opted_in", "sms.reply_received",
+        "sms.opted_out",
+        "sms.reply_received",
+        "sms.reply_received",
+        "sms.opted_in",
+        "sms.reply_received",
         "sms.reply_received",
     ]
 
@@ -167,7 +266,11 @@ def test_an_ambiguous_reply_is_asked_about_once(session, business):
     assert (first.keyword, first.reply) == (ASK, ASKED)
     asked = question(session)
     assert (asked.e164, asked.asked_at, asked.provider_id, asked.excerpt, asked.resolved_at) == (
-        CUSTOMER, T0, "SMask0001", "I'll pay at the end of the month", None,
+        CUSTOMER,
+        T0,
+        "SMask0001",
+        "I'll pay at the end of the month",
+        None,
     )
     assert not opted_out(session, business)
     # A second ambiguous reply while the question is open sends nothing more.
@@ -216,7 +319,9 @@ def test_silence_for_five_minutes_opts_out_and_queues_one_confirmation(session, 
     assert (question(session).resolution, question(session).resolved_at) == ("no answer", T0 + timedelta(minutes=5))
     [confirmation] = confirmations(session)
     assert (confirmation.channel, confirmation.body, confirmation.from_address) == (
-        "sms", UNSUBSCRIBED, business.default_sending_number,
+        "sms",
+        UNSUBSCRIBED,
+        business.default_sending_number,
     )
     assert consent.is_opt_out_confirmation(confirmation)
     assert session.exec(select(SmsOptOut.source)).one() == 'no answer after "can I cancel the appointment?"'
@@ -224,7 +329,11 @@ def test_silence_for_five_minutes_opts_out_and_queues_one_confirmation(session, 
     assert inbound.revoke_unanswered(session, T0 + timedelta(minutes=6)) == 0
     assert len(confirmations(session)) == 1
     assert actions(session) == [
-        "sms.clarification_asked", "sms.reply_received", "sms.clarification_expired", "sms.opted_out", "sms.queued",
+        "sms.clarification_asked",
+        "sms.reply_received",
+        "sms.clarification_expired",
+        "sms.opted_out",
+        "sms.queued",
     ]
 
 
@@ -297,8 +406,9 @@ def test_answers_fit_one_gsm7_text_whatever_the_business_name(name, text):
 
 
 def test_a_long_business_name_loses_whole_words():
-    answer = inbound.signed("The Extremely Long Named Heating, Ventilation & Air Conditioning Company of Texas",
-                            inbound.CLARIFICATION)
+    answer = inbound.signed(
+        "The Extremely Long Named Heating, Ventilation & Air Conditioning Company of Texas", inbound.CLARIFICATION
+    )
     assert answer.startswith("The Extremely Long Named Heating, Ventilation: Do you")
 
 

@@ -1,7 +1,7 @@
 """core/invoice_editing and core/scheduling: every rule of creating, changing, finalizing and voiding
 invoices, and of scheduling jobs."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -39,7 +39,8 @@ def shop(session):
 
 def _draft(customer, location, **overrides) -> InvoiceDraft:
     values = dict(
-        customer_id=customer.id, location_id=location.id,
+        customer_id=customer.id,
+        location_id=location.id,
         lines=[LineDraft("Diagnostic visit", "1", "89.00"), LineDraft("Capacitor", "2", 4550)],
         tax="7.50",
     )
@@ -59,8 +60,13 @@ def test_a_new_invoice_is_a_draft_with_totals_computed_and_a_provisional_label(s
     invoice = session.get(Invoice, invoice_id)
     assert invoice.status == "draft" and invoice.number == f"DRAFT-{invoice_id}"
     assert (invoice.subtotal_cents, invoice.tax_cents, invoice.total_cents) == (8900 + 9100, 750, 18750)
-    lines = session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).order_by(InvoiceLine.position)).all()
-    assert [(line.description, line.amount_cents) for line in lines] == [("Diagnostic visit", 8900), ("Capacitor", 9100)]
+    lines = session.exec(
+        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).order_by(InvoiceLine.position)
+    ).all()
+    assert [(line.description, line.amount_cents) for line in lines] == [
+        ("Diagnostic visit", 8900),
+        ("Capacitor", 9100),
+    ]
     assert invoice.due_on == invoice.issued_on + timedelta(days=30)
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "invoice.created")).one().actor == "Olive Office"
 
@@ -99,10 +105,21 @@ def test_absurd_or_wrong_lines_are_refused_naming_the_field(session, shop, line,
 
 def test_every_wrong_field_is_named_at_once_and_nothing_is_written(session, shop):
     _b, office, *_rest, customer, location = shop
-    errors = _errors(lambda: editing.save_invoice(session, office, None, _draft(
-        customer, location, lines=[LineDraft("Ok", "1", "5"), LineDraft("", "0", "-1")], tax="-1",
-        due_on=date(2000, 1, 1), kind="gift",
-    )))
+    errors = _errors(
+        lambda: editing.save_invoice(
+            session,
+            office,
+            None,
+            _draft(
+                customer,
+                location,
+                lines=[LineDraft("Ok", "1", "5"), LineDraft("", "0", "-1")],
+                tax="-1",
+                due_on=date(2000, 1, 1),
+                kind="gift",
+            ),
+        )
+    )
     assert set(errors) == {"lines.1.description", "lines.1.quantity", "lines.1.unit_price", "tax", "due_on", "kind"}
     assert session.exec(select(Invoice)).all() == [] and session.exec(select(InvoiceLine)).all() == []
 
@@ -164,7 +181,9 @@ def test_an_open_invoice_can_be_changed_until_a_payment_then_not(session, shop):
     _b, office, *_rest, customer, location = shop
     invoice_id = editing.save_invoice(session, office, None, _draft(customer, location))
     editing.finalize(session, office, invoice_id)
-    editing.save_invoice(session, office, invoice_id, _draft(customer, location, lines=[LineDraft("Tune-up", "1", "120")], tax=0))
+    editing.save_invoice(
+        session, office, invoice_id, _draft(customer, location, lines=[LineDraft("Tune-up", "1", "120")], tax=0)
+    )
     invoice = session.get(Invoice, invoice_id)
     assert (invoice.status, invoice.total_cents, invoice.balance_cents) == ("open", 12000, 12000)
     session.add(Payment(invoice_id=invoice_id, amount_cents=100, method="card", status=PaymentStatus.FAILED))
@@ -186,12 +205,22 @@ def test_paid_and_void_invoices_cannot_be_changed(session, shop, status, words):
 
 
 def _waiting_text(session, invoice, status=MessageStatus.QUEUED, to="+15125550101"):
-    link = PaymentLink(invoice_id=invoice.id, token_hash=f"h{invoice.id}{to}{status}",
-                       expires_at=datetime.now(timezone.utc) + timedelta(days=30))
+    link = PaymentLink(
+        invoice_id=invoice.id,
+        token_hash=f"h{invoice.id}{to}{status}",
+        expires_at=datetime.now(UTC) + timedelta(days=30),
+    )
     session.add(link)
     session.flush()
-    message = OutboundMessage(business_id=invoice.business_id, invoice_id=invoice.id, channel="sms", to_address=to,
-                              body="Pay here", status=status, payment_link_id=link.id)
+    message = OutboundMessage(
+        business_id=invoice.business_id,
+        invoice_id=invoice.id,
+        channel="sms",
+        to_address=to,
+        body="Pay here",
+        status=status,
+        payment_link_id=link.id,
+    )
     session.add(message)
     session.flush()
     return message
@@ -244,7 +273,9 @@ def test_a_technician_edits_only_their_own_jobs_invoice(session, shop):
         editing.save_invoice(session, terry, None, _draft(customer, location))  # no job at all
     sams_invoice = factories.invoice(session, location, job=theirs)
     with pytest.raises(NotFound):
-        editing.save_invoice(session, terry, sams_invoice.id, InvoiceDraft(job_id=mine.id, lines=[LineDraft("x", "1", "1")]))
+        editing.save_invoice(
+            session, terry, sams_invoice.id, InvoiceDraft(job_id=mine.id, lines=[LineDraft("x", "1", "1")])
+        )
     with pytest.raises(NotFound):
         editing.finalize(session, terry, sams_invoice.id)
     with pytest.raises(NotAllowed, match="Void invoices"):
@@ -255,6 +286,7 @@ def test_without_the_edit_permission_nothing_can_be_changed(session, shop):
     business, *_rest, customer, location = shop
     accountant = factories.employee(session, business, "Office employee")
     from smslinks.core.permissions import Permission, set_permission
+
     set_permission(session, accountant, Permission.EDIT_INVOICES, False)
     with pytest.raises(NotAllowed, match="Create and edit invoices"):
         editing.save_invoice(session, accountant, None, _draft(customer, location))
@@ -271,8 +303,10 @@ def test_editor_forms_and_customer_search(session, shop):
         editing.find_customers(session, terry, "gar")
     invoice_id = editing.save_invoice(session, office, None, _draft(customer, location))
     form = editing.edit_form(session, office, invoice_id)
-    assert [(l.description, l.quantity, l.unit_price) for l in form.lines] == [
-        ("Diagnostic visit", "1", "89.00"), ("Capacitor", "2", "45.50")]
+    assert [(line.description, line.quantity, line.unit_price) for line in form.lines] == [
+        ("Diagnostic visit", "1", "89.00"),
+        ("Capacitor", "2", "45.50"),
+    ]
     assert form.tax == "7.50"
 
 
@@ -289,28 +323,44 @@ def test_finalize_refuses_a_due_date_in_the_past(session, shop):
 
 
 def _job_draft(customer, location, technician, **overrides):
-    values = dict(customer_id=customer.id, location_id=location.id, day=jobs.today_in(location.time_zone),
-                  start="23:00", end="23:30", summary="AC not cooling", technician_id=technician.id)
+    values = dict(
+        customer_id=customer.id,
+        location_id=location.id,
+        day=jobs.today_in(location.time_zone),
+        start="23:00",
+        end="23:30",
+        summary="AC not cooling",
+        technician_id=technician.id,
+    )
     values.update(overrides)
     return scheduling.JobDraft(**values)
 
 
 def test_a_scheduled_job_appears_in_the_technicians_day(session, shop):
     _b, office, manager, terry, _sam, customer, location = shop
-    now = datetime.now(timezone.utc)
-    job_id = scheduling.schedule_job(session, manager, _job_draft(customer, location, terry, start="00:00", end="00:30"))
+    now = datetime.now(UTC)
+    job_id = scheduling.schedule_job(
+        session, manager, _job_draft(customer, location, terry, start="00:00", end="00:30")
+    )
     assert [row.id for row in jobs.todays_jobs(session, terry, now)] == [job_id]
     row = scheduling.upcoming(session, manager)[0]
     assert (row.technician, row.invoice_id) == ("Terry Tech", 0)
-    invoice_id = editing.save_invoice(session, terry, None, InvoiceDraft(job_id=job_id, lines=[LineDraft("Fix", "1", "9")]))
+    invoice_id = editing.save_invoice(
+        session, terry, None, InvoiceDraft(job_id=job_id, lines=[LineDraft("Fix", "1", "9")])
+    )
     row = scheduling.upcoming(session, manager)[0]
     assert (row.invoice_id, row.invoice_number) == (invoice_id, f"DRAFT-{invoice_id}")
 
 
 def test_scheduling_rules(session, shop):
     business, office, manager, terry, _sam, customer, location = shop
-    errors = _errors(lambda: scheduling.schedule_job(session, manager, _job_draft(
-        customer, location, office, start="10:00", end="09:00", summary=" ", day="2000-01-01")))
+    errors = _errors(
+        lambda: scheduling.schedule_job(
+            session,
+            manager,
+            _job_draft(customer, location, office, start="10:00", end="09:00", summary=" ", day="2000-01-01"),
+        )
+    )
     assert set(errors) == {"technician_id", "end", "summary", "day"}
     with pytest.raises(NotAllowed, match="Schedule jobs"):
         scheduling.schedule_job(session, terry, _job_draft(customer, location, terry))

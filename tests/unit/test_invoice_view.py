@@ -30,7 +30,9 @@ def test_detail_shows_customer_location_lines_and_totals(setup):
     invoice.amount_paid_cents = 4_500
     detail = invoice_view.detail(session, office, invoice.id)
     assert (detail.number, detail.customer_name, detail.address) == (
-        "10012", "Maria Garcia", "100 Main St, Austin, TX 78701"
+        "10012",
+        "Maria Garcia",
+        "100 Main St, Austin, TX 78701",
     )
     assert [(line.description, line.quantity, line.amount) for line in detail.lines] == [
         ("Service call", "1", "$245.00")
@@ -67,8 +69,14 @@ def test_a_quiet_hours_hold_says_when_it_will_go(setup):
 def test_timeline_lists_emails_and_automatic_messages_newest_first(setup):
     session, business, office, invoice, _mobile, _location = setup
     sending.send_invoice_email(session, office, invoice.id, "maria@example.net", "card", Via.OFFICE, "e1")
-    outbox.enqueue(session, business_id=business.id, channel="sms", to_address="+15125550104", body="Receipt",
-                   invoice_id=invoice.id)
+    outbox.enqueue(
+        session,
+        business_id=business.id,
+        channel="sms",
+        to_address="+15125550104",
+        body="Receipt",
+        invoice_id=invoice.id,
+    )
     entries = invoice_view.timeline(session, office, invoice.id)
     assert [(e.title, e.sent_by) for e in entries] == [
         ("Text to (512) 555-0104", "Sent automatically"),
@@ -93,10 +101,13 @@ def test_link_summary_and_revoking_links(setup):
     assert audit.actor == "Olivia Office" and invoice.updated_at > before
 
 
-@pytest.mark.parametrize(("status", "closed"), [
-    ("paid", "Paid: links sent earlier now show the paid invoice."),
-    ("void", "Void: links sent earlier now say the invoice was cancelled."),
-])
+@pytest.mark.parametrize(
+    ("status", "closed"),
+    [
+        ("paid", "Paid: links sent earlier now show the paid invoice."),
+        ("void", "Void: links sent earlier now say the invoice was cancelled."),
+    ],
+)
 def test_a_paid_or_void_invoice_has_no_live_link_to_revoke(setup, status, closed):
     session, _business, office, invoice, _mobile, _location = setup
     links.mint(session, invoice)
@@ -129,22 +140,49 @@ def test_only_staff_who_send_links_may_revoke_them(setup):
 
 def test_payments_list_what_went_through_and_why_some_did_not(setup):
     session, _business, office, invoice, _mobile, _location = setup
-    session.add(Payment(invoice_id=invoice.id, amount_cents=24_500, method="card", status="succeeded",
-                        method_detail="Visa •••• 4242", refunded_cents=2_000))
-    session.add(Payment(invoice_id=invoice.id, amount_cents=24_500, method="ach", status="failed",
-                        failure_reason="The bank account has insufficient funds.",
-                        created_at=utcnow() + timedelta(minutes=1)))
+    session.add(
+        Payment(
+            invoice_id=invoice.id,
+            amount_cents=24_500,
+            method="card",
+            status="succeeded",
+            method_detail="Visa •••• 4242",
+            refunded_cents=2_000,
+        )
+    )
+    session.add(
+        Payment(
+            invoice_id=invoice.id,
+            amount_cents=24_500,
+            method="ach",
+            status="failed",
+            failure_reason="The bank account has insufficient funds.",
+            created_at=utcnow() + timedelta(minutes=1),
+        )
+    )
     session.flush()
     failed, card = invoice_view.payments(session, office, invoice.id)
     assert (failed.method, failed.status, failed.problem) == ("Bank account (ACH)", "failed", True)
     assert failed.note == "The bank account has insufficient funds."
-    assert (card.method, card.amount, card.note, card.problem) == ("Visa •••• 4242", "$245.00", "$20.00 refunded", False)
+    assert (card.method, card.amount, card.note, card.problem) == (
+        "Visa •••• 4242",
+        "$245.00",
+        "$20.00 refunded",
+        False,
+    )
 
 
 def test_receipts_are_named_as_receipts_on_the_timeline(setup):
     session, business, office, invoice, _mobile, _location = setup
-    outbox.enqueue(session, business_id=business.id, channel="sms", to_address="+15125550104", body="Paid",
-                   invoice_id=invoice.id, idempotency_key=f"{receipts.RECEIPT_KEY_PREFIX}7")
+    outbox.enqueue(
+        session,
+        business_id=business.id,
+        channel="sms",
+        to_address="+15125550104",
+        body="Paid",
+        invoice_id=invoice.id,
+        idempotency_key=f"{receipts.RECEIPT_KEY_PREFIX}7",
+    )
     [entry] = invoice_view.timeline(session, office, invoice.id)
     assert entry.title == "Receipt text to (512) 555-0104"
 
@@ -153,8 +191,15 @@ def test_a_bank_payment_in_flight_shows_pending_not_the_whole_balance_open(setup
     session, _business, office, invoice, _mobile, _location = setup
     detail = invoice_view.detail(session, office, invoice.id)
     assert (detail.shown_status, detail.bank_processing, detail.bank_pending) == ("open", "", "")
-    session.add(Payment(invoice_id=invoice.id, amount_cents=24_500, method="ach", status="processing",
-                        created_at=utcnow().replace(year=2026, month=12, day=3, hour=18)))
+    session.add(
+        Payment(
+            invoice_id=invoice.id,
+            amount_cents=24_500,
+            method="ach",
+            status="processing",
+            created_at=utcnow().replace(year=2026, month=12, day=3, hour=18),
+        )
+    )
     session.flush()
     detail = invoice_view.detail(session, office, invoice.id)
     assert (detail.shown_status, detail.bank_processing) == ("pending", "$245.00")

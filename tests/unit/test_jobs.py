@@ -1,6 +1,6 @@
 """core/jobs: a technician's day and one job, only ever their own."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ def crew(session):
 
 def test_detail_shows_the_job_with_its_time_place_and_invoice(session, crew):
     _business, terry, _sam, location = crew
-    start = datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)  # 10:30 AM in Chicago
+    start = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 10:30 AM in Chicago
     job = factories.job(session, location, terry, start=start)
     invoice = factories.invoice(session, location, job=job)
     detail = jobs.detail(session, terry, job.id)
@@ -51,7 +51,7 @@ def test_the_invoice_worked_with_is_the_newest_that_is_not_void(session, crew):
 
 def test_todays_jobs_say_which_are_paid(session, crew):
     _business, terry, sam, location = crew
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     paid_job = factories.job(session, location, terry, start=now)
     open_job = factories.job(session, location, terry, start=now)
     factories.invoice(session, location, job=paid_job, status="paid")

@@ -9,17 +9,19 @@ from smslinks.models import PhoneNumber
 from tests import factories
 
 
-@pytest.mark.parametrize(
-    "typed", ["512-555-0134", "(512) 555-0134", "+1 512 555 0134", "1.512.555.0134", "5125550134"]
-)
+@pytest.mark.parametrize("typed", ["512-555-0134", "(512) 555-0134", "+1 512 555 0134", "1.512.555.0134", "5125550134"])
 def test_phone_numbers_are_stored_as_e164_however_typed(typed):
     assert phones.parse(typed) == "+15125550134"
 
 
 @pytest.mark.parametrize(
     "typed, message",
-    [("", "Enter a phone number"), ("hello", "not a phone number"), ("555-0134", "not a valid"),
-     ("+44 20 7946 0958", "Only US and Canadian")],
+    [
+        ("", "Enter a phone number"),
+        ("hello", "not a phone number"),
+        ("555-0134", "not a valid"),
+        ("+44 20 7946 0958", "Only US and Canadian"),
+    ],
 )
 def test_bad_phone_numbers_get_a_clear_message(typed, message):
     with pytest.raises(phones.InvalidPhone, match=message):
@@ -38,8 +40,15 @@ def test_a_phone_belongs_to_exactly_one_owner(session):
     business = factories.business(session)
     customer = factories.customer(session, business)
     location = factories.location(session, customer)
-    session.add(PhoneNumber(business_id=business.id, customer_id=customer.id, location_id=location.id,
-                            e164="+15125550134", reversed_digits="43105552151"))
+    session.add(
+        PhoneNumber(
+            business_id=business.id,
+            customer_id=customer.id,
+            location_id=location.id,
+            e164="+15125550134",
+            reversed_digits="43105552151",
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 

@@ -26,20 +26,30 @@ def _settings(session, business):
 
 
 def _audit_rows(session):
-    return [json.loads(row.detail) | {"actor": row.actor, "action": row.action}
-            for row in session.exec(select(AuditEvent).where(AuditEvent.action == "settings.online_payments"))]
+    return [
+        json.loads(row.detail) | {"actor": row.actor, "action": row.action}
+        for row in session.exec(select(AuditEvent).where(AuditEvent.action == "settings.online_payments"))
+    ]
 
 
 def test_save_writes_one_audit_row_per_changed_setting(session, business, admin):
     changed = online_payments.save(
-        session, admin,
-        {"sms_links_enabled": True, "office_sms_enabled": True, "card_enabled": True,
-         "sms_per_recipient_daily_limit": "5"},
+        session,
+        admin,
+        {
+            "sms_links_enabled": True,
+            "office_sms_enabled": True,
+            "card_enabled": True,
+            "sms_per_recipient_daily_limit": "5",
+        },
     )
     assert changed == ["sms_links_enabled", "office_sms_enabled", "sms_per_recipient_daily_limit"]
     settings = _settings(session, business)
     assert (settings.sms_links_enabled, settings.office_sms_enabled, settings.sms_per_recipient_daily_limit) == (
-        True, True, 5)
+        True,
+        True,
+        5,
+    )
     rows = _audit_rows(session)
     assert [(r["setting"], r["before"], r["after"], r["actor"]) for r in rows] == [
         ("sms_links_enabled", False, True, "Avery Admin"),
@@ -55,8 +65,16 @@ def test_saving_the_same_values_changes_nothing(session, business, admin):
 
 
 def test_turning_sms_links_off_turns_its_options_off(session, business, admin):
-    online_payments.save(session, admin, {"sms_links_enabled": True, "office_sms_enabled": True,
-                                          "mobile_email_enabled": True, "mobile_sms_enabled": True})
+    online_payments.save(
+        session,
+        admin,
+        {
+            "sms_links_enabled": True,
+            "office_sms_enabled": True,
+            "mobile_email_enabled": True,
+            "mobile_sms_enabled": True,
+        },
+    )
     changed = online_payments.save(session, admin, {"sms_links_enabled": False})
     assert changed == ["sms_links_enabled", "office_sms_enabled", "mobile_email_enabled", "mobile_sms_enabled"]
     settings = _settings(session, business)
@@ -76,10 +94,17 @@ def test_mobile_sms_needs_mobile_email_on_save(session, business, admin):
 
 @pytest.mark.parametrize(
     "name, value",
-    [("sms_per_recipient_daily_limit", "0"), ("sms_per_recipient_daily_limit", "11"),
-     ("sms_per_recipient_daily_limit", "2.5"), ("sms_per_recipient_daily_limit", ""),
-     ("sms_per_recipient_daily_limit", True), ("link_valid_days", "0"), ("link_valid_days", 91),
-     ("link_valid_days", "-1"), ("link_valid_days", "٣")],
+    [
+        ("sms_per_recipient_daily_limit", "0"),
+        ("sms_per_recipient_daily_limit", "11"),
+        ("sms_per_recipient_daily_limit", "2.5"),
+        ("sms_per_recipient_daily_limit", ""),
+        ("sms_per_recipient_daily_limit", True),
+        ("link_valid_days", "0"),
+        ("link_valid_days", 91),
+        ("link_valid_days", "-1"),
+        ("link_valid_days", "٣"),
+    ],
 )
 def test_numbers_out_of_range_are_refused_with_the_rule(session, business, admin, name, value):
     with pytest.raises(DomainError, match="from 1 to"):
@@ -87,8 +112,9 @@ def test_numbers_out_of_range_are_refused_with_the_rule(session, business, admin
     assert _audit_rows(session) == []
 
 
-@pytest.mark.parametrize("name, value", [("link_valid_days", "1"), ("link_valid_days", 90),
-                                         ("sms_per_recipient_daily_limit", " 10 ")])
+@pytest.mark.parametrize(
+    "name, value", [("link_valid_days", "1"), ("link_valid_days", 90), ("sms_per_recipient_daily_limit", " 10 ")]
+)
 def test_numbers_at_the_ends_of_the_range_are_accepted(session, business, admin, name, value):
     online_payments.save(session, admin, {name: value})
     assert getattr(_settings(session, business), name) == int(str(value))
@@ -143,8 +169,13 @@ def test_an_admin_saves_only_their_own_business(session, business, admin):
 
 
 def test_switch_cascades_like_the_save_rules(business):
-    values = {"sms_links_enabled": True, "office_sms_enabled": True, "mobile_email_enabled": True,
-              "mobile_sms_enabled": True, "card_enabled": True}
+    values = {
+        "sms_links_enabled": True,
+        "office_sms_enabled": True,
+        "mobile_email_enabled": True,
+        "mobile_sms_enabled": True,
+        "card_enabled": True,
+    }
     off = online_payments.switch(values, "mobile_email_enabled", False, business)
     assert off["mobile_sms_enabled"] is False and off["office_sms_enabled"] is True
     with pytest.raises(DomainError, match="only be on while email"):
@@ -174,8 +205,7 @@ def test_preview_is_the_real_text_on_the_business_host(business, pay_by, wording
     preview = online_payments.preview(business, pay_by)
     link = f"https://pay.lonestar.example/pay/{online_payments.SAMPLE_TOKEN}{query}"
     assert preview.text == (
-        f"Lone Star Heating & Air: invoice #10482 for $289.50 is ready. {wording}: {link} "
-        "Reply STOP to opt out."
+        f"Lone Star Heating & Air: invoice #10482 for $289.50 is ready. {wording}: {link} Reply STOP to opt out."
     )
     assert (preview.characters, preview.encoding) == (len(preview.text), "GSM-7")
     assert preview.segments == 2

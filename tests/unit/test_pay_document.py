@@ -64,11 +64,16 @@ HEAD = (
     '<link href="/assets/__reflex_global_styles-X.css" rel="stylesheet" type="text/css"/>'
     "</head><body><script>window.router()</script></body></html>"
 )
-MANIFEST = {"routes": {
-    "root": {"path": "", "module": "/assets/root-1.js", "imports": ["/assets/shared-1.js"]},
-    "routes/[pay].$[token]._index": {"path": "pay/:token", "module": "/assets/pay-1.js",
-                                      "imports": ["/assets/shared-1.js", "/assets/state-1.js"]},
-}}
+MANIFEST = {
+    "routes": {
+        "root": {"path": "", "module": "/assets/root-1.js", "imports": ["/assets/shared-1.js"]},
+        "routes/[pay].$[token]._index": {
+            "path": "pay/:token",
+            "module": "/assets/pay-1.js",
+            "imports": ["/assets/shared-1.js", "/assets/state-1.js"],
+        },
+    }
+}
 
 
 def _build(tmp_path):

@@ -42,7 +42,10 @@ def test_spanish_dates_receipts_and_decline_messages():
     assert pay_text.day("es", date(2026, 11, 24)) == "24 nov 2026"
     assert pay_text.day("en", date(2026, 11, 24)) == "Nov 24, 2026"
     text = pay_text.receipt_sms("es", business="Biz", number="7", amount_cents=1050, balance_cents=0)
-    assert text == "Biz: recibimos su pago de $10.50 de la factura #7. Saldo: $0.00. ¡Gracias! Responda STOP para no recibir mensajes."
+    assert (
+        text
+        == "Biz: recibimos su pago de $10.50 de la factura #7. Saldo: $0.00. ¡Gracias! Responda STOP para no recibir mensajes."
+    )
     assert pay_text.decline_message("es", "insufficient_funds", "Your card has insufficient funds.") == (
         "Su tarjeta no tiene fondos suficientes."
     )
@@ -53,7 +56,8 @@ def test_spanish_dates_receipts_and_decline_messages():
 
 
 def test_the_mandate_names_business_amount_invoice_and_how_to_revoke():
-    text = pay_text.mandate_text("en", business="Biz", phone="(512) 555-0100", amount_cents=12_345, number="42",
-                                 on=date(2026, 11, 24))
+    text = pay_text.mandate_text(
+        "en", business="Biz", phone="(512) 555-0100", amount_cents=12_345, number="42", on=date(2026, 11, 24)
+    )
     for part in ("Biz", "$123.45", "#42", "Nov 24, 2026", "(512) 555-0100", "4 business days"):
         assert part in text

@@ -43,15 +43,23 @@ def paying(session):
     session.add(EmailAddress(customer_id=customer.id, email="pat@example.net"))
     invoice = factories.invoice(session, location, total_cents=25_000)
     link, token = links.mint(session, invoice)
-    outbox.enqueue(session, business_id=business.id, channel="sms", to_address=mobile.e164, body="link",
-                   invoice_id=invoice.id, payment_link_id=link.id)
+    outbox.enqueue(
+        session,
+        business_id=business.id,
+        channel="sms",
+        to_address=mobile.e164,
+        body="link",
+        invoice_id=invoice.id,
+        payment_link_id=link.id,
+    )
     session.commit()
     return business, invoice, link, token
 
 
 def _card(session, stripe, token, method=CARD_OK, amount=None, language="en"):
-    return payments.pay_by_card(session, stripe, token, client=CLIENT, payment_method=method,
-                                amount_text=amount, language=language)
+    return payments.pay_by_card(
+        session, stripe, token, client=CLIENT, payment_method=method, amount_text=amount, language=language
+    )
 
 
 def _event(intent, kind="payment_intent.succeeded", event_id=None):
@@ -71,9 +79,7 @@ def _event(intent, kind="payment_intent.succeeded", event_id=None):
 
 
 def _receipts(session):
-    return session.exec(
-        select(OutboundMessage).where(OutboundMessage.idempotency_key.startswith("receipt-"))
-    ).all()
+    return session.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key.startswith("receipt-"))).all()
 
 
 def _actions(session):
@@ -103,7 +109,11 @@ def test_card_payment_collects_the_balance_marks_the_invoice_paid_and_texts_a_re
 def test_a_decline_shows_stripes_message_and_the_retry_reuses_the_same_intent(session, stripe, paying):
     _business, invoice, _link, token = paying
     declined = _card(session, stripe, token, CARD_DECLINED)
-    assert (declined.status, declined.message, declined.code) == ("declined", "Your card was declined.", "card_declined")
+    assert (declined.status, declined.message, declined.code) == (
+        "declined",
+        "Your card was declined.",
+        "card_declined",
+    )
     assert invoice.status == InvoiceStatus.OPEN and invoice.amount_paid_cents == 0
     assert "payment.declined" in _actions(session)
     assert _card(session, stripe, token).status == "succeeded"
@@ -199,8 +209,14 @@ def test_partial_amounts(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("0.99", "amount_too_small"), ("2500.01", "amount_too_large"), ("12.345", "amount_invalid"),
-     ("ten", "amount_invalid"), ("-5", "amount_too_small"), ("NaN", "amount_invalid")],
+    [
+        ("0.99", "amount_too_small"),
+        ("2500.01", "amount_too_large"),
+        ("12.345", "amount_invalid"),
+        ("ten", "amount_invalid"),
+        ("-5", "amount_too_small"),
+        ("NaN", "amount_invalid"),
+    ],
 )
 def test_partial_amount_refusals(text, code):
     with pytest.raises(PaymentRefused) as refused:
@@ -235,8 +251,16 @@ def _connect_bank(session, stripe, token, method=BANK):
 
 
 def _pay_bank(session, stripe, token, accepted=True, language="en"):
-    return payments.pay_by_bank(session, stripe, token, client=CLIENT, accepted=accepted, ip_address="198.51.100.4",
-                                user_agent="Mozilla/5.0 (iPhone)", language=language)
+    return payments.pay_by_bank(
+        session,
+        stripe,
+        token,
+        client=CLIENT,
+        accepted=accepted,
+        ip_address="198.51.100.4",
+        user_agent="Mozilla/5.0 (iPhone)",
+        language=language,
+    )
 
 
 def test_bank_payment_needs_the_mandate_accepted_and_stores_the_evidence(session, stripe, paying):
@@ -269,8 +293,19 @@ def test_with_partial_payments_the_remainder_can_be_paid_while_a_bank_debit_proc
     payment_settings(session, business.id).partial_payments_enabled = True
     secret = payments.prepare_bank_payment(session, stripe, token, client=CLIENT, amount_text="100")
     stripe.attach_bank(secret.split("_secret_")[0], BANK)
-    assert payments.pay_by_bank(session, stripe, token, client=CLIENT, accepted=True, ip_address="198.51.100.4",
-                                user_agent="Mozilla/5.0 (iPhone)", amount_text="100").status == "processing"
+    assert (
+        payments.pay_by_bank(
+            session,
+            stripe,
+            token,
+            client=CLIENT,
+            accepted=True,
+            ip_address="198.51.100.4",
+            user_agent="Mozilla/5.0 (iPhone)",
+            amount_text="100",
+        ).status
+        == "processing"
+    )
     # The page asks for what is not on its way yet; more than that is refused.
     view = pay_page.open_link(session, token, client=CLIENT, host="")
     assert (view.screen, view.balance_cents) == (Screen.PAY, 15_000)
@@ -365,9 +400,13 @@ def test_events_for_other_invoices_or_accounts_are_ignored(session, stripe, payi
     business, invoice, _link, token = paying
     _card(session, stripe, token, CARD_DECLINED)
     intent = stripe.intents["pi_1"]
-    stranger = intent.__class__(**{**intent.__dict__, "metadata": {"smslinks_invoice_id": str(invoice.id),
-                                                                   "smslinks_business_id": str(business.id + 1)},
-                                   "status": "succeeded"})
+    stranger = intent.__class__(
+        **{
+            **intent.__dict__,
+            "metadata": {"smslinks_invoice_id": str(invoice.id), "smslinks_business_id": str(business.id + 1)},
+            "status": "succeeded",
+        }
+    )
     assert payments.apply_event(session, _event(stranger)) is True
     assert invoice.amount_paid_cents == 0
 

@@ -104,17 +104,27 @@ def test_navigation_follows_permissions():
 def test_settings_panel_shows_only_the_sections_a_person_may_use():
     admin = frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS}
     assert [(s.group, s.label) for s in settings_sections(admin)] == [
-        ("Invoicing", "Online Payments"), ("Company", "Company profile"), ("Company", "Employees"),
-        ("Integrations", "API keys"), ("Data", "Export"), ("Data", "Import")]
+        ("Invoicing", "Online Payments"),
+        ("Company", "Company profile"),
+        ("Company", "Employees"),
+        ("Integrations", "API keys"),
+        ("Data", "Export"),
+        ("Data", "Import"),
+    ]
     employees_only = frozenset({Permission.MANAGE_EMPLOYEES})
-    assert [s.href for s in settings_sections(employees_only)] == ["/settings/employees", "/settings/integrations/api-keys"]
+    assert [s.href for s in settings_sections(employees_only)] == [
+        "/settings/employees",
+        "/settings/integrations/api-keys",
+    ]
     assert [i.label for i in nav_items(employees_only)] == ["Settings"]
     assert home_route(employees_only) == "/settings"
     assert settings_sections(frozenset({Permission.VIEW_INVOICES})) == []
     assert [s.href for s in settings_sections(frozenset({Permission.MANAGE_COMPANY}))] == ["/settings/company"]
     # Webhooks are for administrators (the role), whatever their permissions.
     assert [(s.group, s.label) for s in settings_sections(admin, administrator=True)][3:5] == [
-        ("Integrations", "API keys"), ("Integrations", "Webhooks")]
+        ("Integrations", "API keys"),
+        ("Integrations", "Webhooks"),
+    ]
     assert [s.href for s in settings_sections(frozenset(), administrator=True)] == ["/settings/integrations/webhooks"]
 
 
@@ -127,18 +137,32 @@ def test_export_and_import_follow_their_permissions():
     assert [s.href for s in settings_sections(both)] == ["/settings/data/import"]
 
 
-@pytest.mark.parametrize("role, exports", [
-    (Role.ADMINISTRATOR, True), (Role.MANAGER, True), (Role.ACCOUNTANT, True), (Role.BOOKKEEPER, True),
-    (Role.OFFICE_EMPLOYEE, False), (Role.DISPATCHER, False), (Role.CSR, False), (Role.TECHNICIAN, False),
-])
+@pytest.mark.parametrize(
+    "role, exports",
+    [
+        (Role.ADMINISTRATOR, True),
+        (Role.MANAGER, True),
+        (Role.ACCOUNTANT, True),
+        (Role.BOOKKEEPER, True),
+        (Role.OFFICE_EMPLOYEE, False),
+        (Role.DISPATCHER, False),
+        (Role.CSR, False),
+        (Role.TECHNICIAN, False),
+    ],
+)
 def test_exports_are_for_the_books_by_default(role, exports):
     assert (Permission.EXPORT_DATA in ROLE_DEFAULTS[role]) is exports
 
 
 @pytest.mark.parametrize(
     "path, expected",
-    [("/invoices/3", "/invoices/3"), ("//evil.example", None), ("https://evil.example", None),
-     ("/\\evil", None), (None, None)],
+    [
+        ("/invoices/3", "/invoices/3"),
+        ("//evil.example", None),
+        ("https://evil.example", None),
+        ("/\\evil", None),
+        (None, None),
+    ],
 )
 def test_post_sign_in_redirects_stay_on_site(path, expected):
     assert safe_next(path) == expected

@@ -33,22 +33,37 @@ def test_enqueue_writes_message_history_and_audit_and_touches_the_invoice(sessio
     invoice = factories.invoice(session, location)
     before = invoice.updated_at
     later = utcnow() + timedelta(hours=3)
-    message = outbox.enqueue(session, business_id=business.id, channel="sms", to_address="+15125550134",
-                             body="hello", invoice_id=invoice.id, send_after=later)
+    message = outbox.enqueue(
+        session,
+        business_id=business.id,
+        channel="sms",
+        to_address="+15125550134",
+        body="hello",
+        invoice_id=invoice.id,
+        send_after=later,
+    )
     assert message.status == "scheduled" and message.send_after == later
     assert session.exec(select(MessageStatusEvent)).one().status == "scheduled"
     assert session.exec(select(AuditEvent)).one().action == "sms.queued"
     assert invoice.updated_at > before
-    now_message = outbox.enqueue(session, business_id=business.id, channel="email",
-                                 to_address="a@example.com", body="hi", subject="Invoice")
+    now_message = outbox.enqueue(
+        session, business_id=business.id, channel="email", to_address="a@example.com", body="hi", subject="Invoice"
+    )
     assert now_message.status == "queued"
 
 
 def test_enqueue_stores_texts_smart_encoded_and_emails_as_written(session):
     business = factories.business(session)
-    text = outbox.enqueue(session, business_id=business.id, channel="sms", to_address="+15125550134",
-                          body="Joe’s Plumbing — thanks…")
+    text = outbox.enqueue(
+        session, business_id=business.id, channel="sms", to_address="+15125550134", body="Joe’s Plumbing — thanks…"
+    )
     assert text.body == "Joe's Plumbing - thanks..."
-    email = outbox.enqueue(session, business_id=business.id, channel="email", to_address="a@example.com",
-                           body="Joe’s Plumbing — thanks…", subject="Receipt")
+    email = outbox.enqueue(
+        session,
+        business_id=business.id,
+        channel="email",
+        to_address="a@example.com",
+        body="Joe’s Plumbing — thanks…",
+        subject="Receipt",
+    )
     assert email.body == "Joe’s Plumbing — thanks…"

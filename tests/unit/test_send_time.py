@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from smslinks.core.channels import TransientFailure
 from smslinks.core import accounts, invoice_view, links, outbox, sending
+from smslinks.core.channels import TransientFailure
 from smslinks.core.dispatch import Dispatcher, DispatchPolicy
 from smslinks.core.errors import DomainError, NotAllowed
 from smslinks.core.permissions import Permission, set_permission
@@ -37,7 +37,10 @@ class World:
         self.clock = LeadingClock()
         self.sms, self.email = FakeSms(self.clock), FakeEmail()
         self.dispatcher = Dispatcher(
-            engine, sms=self.sms, email=self.email, clock=self.clock,
+            engine,
+            sms=self.sms,
+            email=self.email,
+            clock=self.clock,
             policy=DispatchPolicy(max_attempts=5, retry_base_seconds=30, concurrency=1),
         )
         with self.session() as session:
@@ -64,8 +67,14 @@ class World:
     def text(self, *, phone_id=None, via=Via.OFFICE, key="k1", employee=None, pay_by=PayBy.CARD):
         with self.session() as session:
             result = sending.send_invoice_text(
-                session, employee or (self.tech if via is Via.MOBILE else self.office), self.invoice_id,
-                Recipient(phone_number_id=phone_id or self.mobile_id), pay_by, via, key, now=self.clock(),
+                session,
+                employee or (self.tech if via is Via.MOBILE else self.office),
+                self.invoice_id,
+                Recipient(phone_number_id=phone_id or self.mobile_id),
+                pay_by,
+                via,
+                key,
+                now=self.clock(),
             )
             session.commit()
             return result
@@ -162,11 +171,21 @@ CHANGES_OVERNIGHT = [
     ("link expired", _expire_links, "Not sent: its payment link expired before it could go."),
     ("SMS links off", lambda w: w.settings(sms_links_enabled=False), f"Not sent: {sending.SMS_LINKS_OFF}"),
     ("office texting off", lambda w: w.settings(office_sms_enabled=False), f"Not sent: {sending.OFFICE_SMS_OFF}"),
-    ("card and ACH off", lambda w: w.settings(card_enabled=False, ach_enabled=False),
-     f"Not sent: {sending.NO_PAYMENT_METHOD}"),
-    ("account disabled by support", lambda w: w.change(Business, w.business_id, sms_links_available=False),
-     "Not sent: Account configuration is required: contact support."),
-    ("bank payment in flight", _bank_payment_processing, "Not sent: A bank payment of $332.07 has been processing since"),
+    (
+        "card and ACH off",
+        lambda w: w.settings(card_enabled=False, ach_enabled=False),
+        f"Not sent: {sending.NO_PAYMENT_METHOD}",
+    ),
+    (
+        "account disabled by support",
+        lambda w: w.change(Business, w.business_id, sms_links_available=False),
+        "Not sent: Account configuration is required: contact support.",
+    ),
+    (
+        "bank payment in flight",
+        _bank_payment_processing,
+        "Not sent: A bank payment of $332.07 has been processing since",
+    ),
 ]
 
 
@@ -211,8 +230,12 @@ def test_a_retry_that_falls_in_quiet_hours_waits_for_the_morning(engine):
 def test_receipts_keep_their_own_rules_at_night(world):
     with world.session() as session:
         receipt = outbox.enqueue(
-            session, business_id=world.business_id, channel="sms", to_address="+15125550108",
-            body="Test Plumbing: payment received", invoice_id=world.invoice_id,
+            session,
+            business_id=world.business_id,
+            channel="sms",
+            to_address="+15125550108",
+            body="Test Plumbing: payment received",
+            invoice_id=world.invoice_id,
             idempotency_key="receipt-payment-1",
         )
         session.commit()
@@ -224,14 +247,26 @@ def test_receipts_keep_their_own_rules_at_night(world):
 def test_an_emailed_link_is_canceled_once_paid_but_never_held_for_quiet_hours(world):
     with world.session() as session:
         emailed = sending.send_invoice_email(
-            session, world.office, world.invoice_id, "maria@example.net", PayBy.CARD, Via.OFFICE, "e1",
+            session,
+            world.office,
+            world.invoice_id,
+            "maria@example.net",
+            PayBy.CARD,
+            Via.OFFICE,
+            "e1",
         )
         session.commit()
     world.dispatcher.run_once()  # 11 PM there: emails still go
     assert world.message(emailed.message_id).status == "sent"
     with world.session() as session:
         second = sending.send_invoice_email(
-            session, world.office, world.invoice_id, "maria@example.net", PayBy.CARD, Via.OFFICE, "e2",
+            session,
+            world.office,
+            world.invoice_id,
+            "maria@example.net",
+            PayBy.CARD,
+            Via.OFFICE,
+            "e2",
         )
         session.commit()
     _pay_in_full(world)
@@ -296,7 +331,12 @@ def test_the_button_says_when_quiet_hours_will_hold_the_text(engine):
         world = World(engine, local_hour=hour)
         with world.session() as session:
             preview = sending.preview_text(
-                session, world.office, world.invoice_id, PayBy.CARD, sending.new_link_token(), Via.OFFICE,
+                session,
+                world.office,
+                world.invoice_id,
+                PayBy.CARD,
+                sending.new_link_token(),
+                Via.OFFICE,
                 now=world.clock(),
             )
         assert preview.send_label == label

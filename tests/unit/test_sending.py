@@ -2,14 +2,14 @@
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
 
-from smslinks.core.channels import TransientFailure
 from smslinks.core import accounts, consent, links, sending, sms_readiness, sms_text, tokens
+from smslinks.core.channels import TransientFailure
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission, set_permission
 from smslinks.core.sending import NewNumber, Recipient, Via
@@ -46,8 +46,14 @@ class World:
 
     def text(self, recipient=None, *, employee=None, via=Via.OFFICE, key="key-1", pay_by=PayBy.CARD, **kwargs):
         return sending.send_invoice_text(
-            self.session, employee or self.office, self.invoice.id,
-            recipient or Recipient(phone_number_id=self.mobile.id), pay_by, via, key, **kwargs,
+            self.session,
+            employee or self.office,
+            self.invoice.id,
+            recipient or Recipient(phone_number_id=self.mobile.id),
+            pay_by,
+            via,
+            key,
+            **kwargs,
         )
 
     def messages(self) -> list[OutboundMessage]:
@@ -93,6 +99,7 @@ def _other_business_invoice(w: World):
 def _revoke(permission):
     def change(w: World):
         set_permission(w.session, w.office, permission, False)
+
     return change
 
 
@@ -100,6 +107,7 @@ def _set(target, **values):
     def change(w: World):
         for key, value in values.items():
             setattr(getattr(w, target), key, value)
+
     return change
 
 
@@ -267,7 +275,10 @@ def _new(number, **kwargs):
         (_new("+44 20 7946 0958"), "Only US and Canadian numbers can receive invoice texts."),
         (_new("512-555-0188", type="Home"), "Only Mobile numbers can receive texts: (512) 555-0188 is a Home number."),
         (_new("512-555-0188", type="Pager"), "Choose the number's type: Mobile, Home, Work or Other."),
-        (_new("(512) 555-0105"), "(512) 555-0105 is on the record as a Home number. Only Mobile numbers can receive texts."),
+        (
+            _new("(512) 555-0105"),
+            "(512) 555-0105 is on the record as a Home number. Only Mobile numbers can receive texts.",
+        ),
     ],
 )
 def test_typed_numbers_must_be_valid_us_or_canadian_mobiles(world, recipient, message):
@@ -282,7 +293,9 @@ def test_a_home_number_on_record_cannot_be_texted(world):
 
 
 def test_a_number_of_another_customer_is_refused(world):
-    stranger = factories.phone(world.session, "512-555-0150", customer=factories.customer(world.session, world.business))
+    stranger = factories.phone(
+        world.session, "512-555-0150", customer=factories.customer(world.session, world.business)
+    )
     with pytest.raises(DomainError, match=_exact(sending.NOT_ON_RECORD)):
         world.text(Recipient(phone_number_id=stranger.id))
     with pytest.raises(DomainError, match=_exact(sending.NOT_ON_RECORD)):
@@ -290,8 +303,13 @@ def test_a_number_of_another_customer_is_refused(world):
 
 
 def test_an_opted_out_number_says_since_when(world):
-    consent.opt_out(world.session, world.business.id, "+15125550104", 'reply "STOP"',
-                    at=datetime(2026, 11, 12, 18, 0, tzinfo=timezone.utc))
+    consent.opt_out(
+        world.session,
+        world.business.id,
+        "+15125550104",
+        'reply "STOP"',
+        at=datetime(2026, 11, 12, 18, 0, tzinfo=UTC),
+    )
     with pytest.raises(DomainError, match=r"^\(512\) 555-0104 replied STOP on Nov 12, 2026 and has opted out"):
         world.text()
     consent.opt_in(world.session, world.business.id, "+15125550104", 'reply "START"')
@@ -406,12 +424,11 @@ def test_a_key_used_for_another_invoice_is_refused(world):
 
 
 def test_a_new_number_is_saved_to_both_records_with_consent(world):
-    result = world.text(
-        _new("(512) 555-0177", label="Maria's daughter", save_to_customer=True, save_to_location=True)
-    )
+    result = world.text(_new("(512) 555-0177", label="Maria's daughter", save_to_customer=True, save_to_location=True))
     saved = world.session.exec(select(PhoneNumber).where(PhoneNumber.e164 == "+15125550177")).all()
     assert {(p.customer_id, p.location_id) for p in saved} == {
-        (world.invoice.customer_id, None), (None, world.location.id)
+        (world.invoice.customer_id, None),
+        (None, world.location.id),
     }
     for phone in saved:
         assert phone.type == "Mobile" and phone.label == "Maria's daughter"
@@ -434,10 +451,14 @@ def test_a_new_number_not_saved_is_texted_without_touching_the_records(world):
 @pytest.mark.parametrize(
     "new, message",
     [
-        (dict(number="512-555-0104", save_to_customer=True),
-         "(512) 555-0104 is already on the customer's record. Choose it from the list."),
-        (dict(number="+1 512 555 0107", save_to_location=True),
-         "(512) 555-0107 is already on the service location's record. Choose it from the list."),
+        (
+            dict(number="512-555-0104", save_to_customer=True),
+            "(512) 555-0104 is already on the customer's record. Choose it from the list.",
+        ),
+        (
+            dict(number="+1 512 555 0107", save_to_location=True),
+            "(512) 555-0107 is already on the service location's record. Choose it from the list.",
+        ),
     ],
 )
 def test_a_number_already_on_the_record_is_a_clear_message_not_a_duplicate(world, new, message):
@@ -467,9 +488,10 @@ def test_technician_consent_says_it_was_taken_in_the_field(world):
 def test_the_quiet_hours_note_names_the_zone_in_words(world):
     world.location.time_zone = "America/Los_Angeles"
     world.session.flush()
-    late = datetime(2026, 11, 25, 7, 0, tzinfo=timezone.utc)  # 11 PM the evening before in Los Angeles
-    preview = sending.preview_text(world.session, world.office, world.invoice.id, PayBy.CARD,
-                                   sending.new_link_token(), Via.OFFICE, now=late)
+    late = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 11 PM the evening before in Los Angeles
+    preview = sending.preview_text(
+        world.session, world.office, world.invoice.id, PayBy.CARD, sending.new_link_token(), Via.OFFICE, now=late
+    )
     assert preview.send_note == (
         "It is 11:00 PM at the service location (Pacific Time). Texts go out between 8 AM and 9 PM there, "
         "so this one will go at 8:00 AM PST tomorrow."
@@ -494,7 +516,7 @@ def test_a_text_outside_quiet_hours_is_scheduled_for_8am_there_and_says_so(world
 
 
 def _utc(*args):
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -541,8 +563,13 @@ def test_send_time_reads_naturally():
 
 
 def test_recipient_options_say_which_numbers_can_be_texted_and_why_not(world):
-    consent.opt_out(world.session, world.business.id, "+15125550107", 'reply "STOP"',
-                    at=datetime(2026, 11, 12, 18, 0, tzinfo=timezone.utc))
+    consent.opt_out(
+        world.session,
+        world.business.id,
+        "+15125550107",
+        'reply "STOP"',
+        at=datetime(2026, 11, 12, 18, 0, tzinfo=UTC),
+    )
     options = sending.recipient_options(world.session, world.office, world.invoice.id)
     assert [(o.number, o.owner, o.choosable, o.reason) for o in options] == [
         ("(512) 555-0104", "Customer", True, ""),
@@ -565,7 +592,13 @@ def test_email_enqueues_the_link_with_subject_and_body(world):
     token = sending.new_link_token()
     preview = sending.preview_email(world.session, world.office, world.invoice.id, PayBy.CARD, token, Via.OFFICE)
     result = sending.send_invoice_email(
-        world.session, world.office, world.invoice.id, " maria@example.net ", PayBy.CARD, Via.OFFICE, "e-1",
+        world.session,
+        world.office,
+        world.invoice.id,
+        " maria@example.net ",
+        PayBy.CARD,
+        Via.OFFICE,
+        "e-1",
         token=token,
     )
     message = world.messages()[0]
@@ -612,7 +645,9 @@ def test_email_rules(world, change, message):
         sending.send_invoice_email(world.session, world.office, world.invoice.id, "a@b.co", "card", Via.OFFICE, "e")
 
 
-@pytest.mark.parametrize("address, message", [("", "Enter an email address."), ("maria@", '"maria@" is not an email address.')])
+@pytest.mark.parametrize(
+    "address, message", [("", "Enter an email address."), ("maria@", '"maria@" is not an email address.')]
+)
 def test_email_address_must_be_one(world, address, message):
     with pytest.raises(DomainError, match=_exact(message)):
         sending.send_invoice_email(world.session, world.office, world.invoice.id, address, "card", Via.OFFICE, "e")

@@ -1,6 +1,6 @@
 """core/time_zones and core/locations: a service location's zone from its address, named in words."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import zipcodes
@@ -8,7 +8,7 @@ import zipcodes
 from smslinks.core import invoice_view, locations, time_zones
 from tests import factories
 
-JULY = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
+JULY = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,9 @@ def test_the_invoice_page_names_the_location_zone(session):
     invoice = factories.invoice(session, location)
     detail = invoice_view.detail(session, office, invoice.id)
     assert (detail.location_time_zone, detail.location_zone_label, detail.location_zone_warning) == (
-        "America/Phoenix", "Mountain Time (Arizona, no DST)", ""
+        "America/Phoenix",
+        "Mountain Time (Arizona, no DST)",
+        "",
     )
     location.postal_code, location.time_zone = "M5V", "America/Chicago"
     assert invoice_view.detail(session, office, invoice.id).location_zone_warning.startswith(

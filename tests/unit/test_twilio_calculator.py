@@ -29,14 +29,40 @@ GSM_BASIC = (
 )
 GSM_EXTENSION = "^{}\\[~]|€\f"
 NOT_GSM = "‘’“”–—…\u00a0çáíóúâêôãõłźżćńőűŁ✓★™©"
-EMOJI = ["🔥", "👍", "😀", "🎉", "💳", "🏠", "👍🏽", "👩\u200d💻", "👨\u200d👩\u200d👧\u200d👦", "🇺🇸", "🇲🇽🇨🇦", "❤\ufe0f",
-         "1\ufe0f\u20e3", "🏳\ufe0f\u200d🌈", "👋🏿"]
+EMOJI = [
+    "🔥",
+    "👍",
+    "😀",
+    "🎉",
+    "💳",
+    "🏠",
+    "👍🏽",
+    "👩\u200d💻",
+    "👨\u200d👩\u200d👧\u200d👦",
+    "🇺🇸",
+    "🇲🇽🇨🇦",
+    "❤\ufe0f",
+    "1\ufe0f\u20e3",
+    "🏳\ufe0f\u200d🌈",
+    "👋🏿",
+]
 COMBINING = ["e\u0301", "n\u0303", "a\u0308\u0304", "\u0301", "o" + "\u0308" * 40, "u" + "\u0300" * 80]
 OTHER_SCRIPTS = ["中", "文", "日本", "語", "한", "국", "\u1100\u1161\u11a8", "क्षि", "ก", "ำ", "ع", "\u0600"]
 SPECIAL = [list(GSM_EXTENSION), list(NOT_GSM), EMOJI, COMBINING, OTHER_SCRIPTS, ["\r\n", "\r", "\n"]]
-INVOICE_NAMES = ["Lone Star Heating & Air", "Joe’s Plumbing", "“Best” Electric — 24/7", "Café Łódź Plumbing",
-                 "Señor Frío HVAC", "Brothers {Pipe} & [Drain] | Co", "🔥 Hot Water Pros", "北京 Heating",
-                 "A" * 60, "Ça Va Électrique…", "O’Brien\u00a0&\u00a0Sons", "€uro Air ~ Heat ^"]
+INVOICE_NAMES = [
+    "Lone Star Heating & Air",
+    "Joe’s Plumbing",
+    "“Best” Electric — 24/7",
+    "Café Łódź Plumbing",
+    "Señor Frío HVAC",
+    "Brothers {Pipe} & [Drain] | Co",
+    "🔥 Hot Water Pros",
+    "北京 Heating",
+    "A" * 60,
+    "Ça Va Électrique…",
+    "O’Brien\u00a0&\u00a0Sons",
+    "€uro Air ~ Heat ^",
+]
 
 # Lengths around the boundaries: GSM-7 160, 153 and 306; UCS-2 70, 67 and 134.
 LENGTHS = [(150, 165), (300, 310), (65, 75), (130, 140), (0, 40)]
@@ -62,8 +88,13 @@ def random_text(rng: random.Random) -> str:
 
 # filler, a character that must not be split, its size in filler units, single and multipart limits
 EDGE_CASES = [
-    ("a", "€", 2, 160, 153), ("a", "\f", 2, 160, 153), ("a", "\r\n", 2, 160, 153),
-    ("ç", "🔥", 2, 70, 67), ("ç", "👍🏽", 4, 70, 67), ("ç", "🇺🇸", 4, 70, 67), ("ç", "e\u0301", 2, 70, 67),
+    ("a", "€", 2, 160, 153),
+    ("a", "\f", 2, 160, 153),
+    ("a", "\r\n", 2, 160, 153),
+    ("ç", "🔥", 2, 70, 67),
+    ("ç", "👍🏽", 4, 70, 67),
+    ("ç", "🇺🇸", 4, 70, 67),
+    ("ç", "e\u0301", 2, 70, 67),
     ("ç", "\r\n", 2, 70, 67),
 ]
 
@@ -104,7 +135,10 @@ def calculator(tmp_path_factory):
     strings = tmp_path_factory.mktemp("calculator") / "strings.json"
     strings.write_text(json.dumps(texts))
     run = subprocess.run(
-        [node, str(SCRIPT), str(strings)], capture_output=True, text=True, timeout=60,
+        [node, str(SCRIPT), str(strings)],
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
     )
     if run.returncode != 0:

@@ -47,8 +47,15 @@ def shop(session):
     mobile = factories.phone(session, "512-555-0134", customer=customer)
     invoice = factories.invoice(session, location, total_cents=25_000)
     link, token = links.mint(session, invoice)
-    outbox.enqueue(session, business_id=business.id, channel="sms", to_address=mobile.e164, body="link",
-                   invoice_id=invoice.id, payment_link_id=link.id)
+    outbox.enqueue(
+        session,
+        business_id=business.id,
+        channel="sms",
+        to_address=mobile.e164,
+        body="link",
+        invoice_id=invoice.id,
+        payment_link_id=link.id,
+    )
     session.commit()
     return business, admin, invoice, token, mobile.e164
 
@@ -75,24 +82,41 @@ def _only(session, kind: str) -> dict:
 
 
 def _card(session, stripe, token):
-    return payments.pay_by_card(session, stripe, token, client=CLIENT, payment_method=CARD_OK, amount_text=None,
-                                language="en")
+    return payments.pay_by_card(
+        session, stripe, token, client=CLIENT, payment_method=CARD_OK, amount_text=None, language="en"
+    )
 
 
 def _bank(session, stripe, token) -> str:
     secret = payments.prepare_bank_payment(session, stripe, token, client=CLIENT)
     intent_id = secret.split("_secret_")[0]
     stripe.attach_bank(intent_id, BANK)
-    payments.pay_by_bank(session, stripe, token, client=CLIENT, accepted=True, ip_address="198.51.100.4",
-                         user_agent="Mozilla/5.0 (iPhone)", language="en")
+    payments.pay_by_bank(
+        session,
+        stripe,
+        token,
+        client=CLIENT,
+        accepted=True,
+        ip_address="198.51.100.4",
+        user_agent="Mozilla/5.0 (iPhone)",
+        language="en",
+    )
     return intent_id
 
 
 def _stripe_event(intent, kind):
-    data = {"id": intent.id, "object": "payment_intent", "status": intent.status, "amount": intent.amount_cents,
-            "client_secret": intent.client_secret, "metadata": intent.metadata, "payment_method": "pm_x",
-            "last_payment_error": {"code": intent.error_code, "message": intent.error_message}
-            if intent.error_code else None}
+    data = {
+        "id": intent.id,
+        "object": "payment_intent",
+        "status": intent.status,
+        "amount": intent.amount_cents,
+        "client_secret": intent.client_secret,
+        "metadata": intent.metadata,
+        "payment_method": "pm_x",
+        "last_payment_error": {"code": intent.error_code, "message": intent.error_message}
+        if intent.error_code
+        else None,
+    }
     return GatewayEvent(id=f"evt_{kind}_{intent.id}", type=kind, created=utcnow(), object=data)
 
 
@@ -120,8 +144,9 @@ def test_a_bank_payment_records_processing_then_failed(session, shop):
     _endpoint(session, admin)
     stripe = StripeDouble()
     intent_id = _bank(session, stripe, token)
-    payments.apply_event(session, _stripe_event(stripe.settle(intent_id, success=False),
-                                                "payment_intent.payment_failed"))
+    payments.apply_event(
+        session, _stripe_event(stripe.settle(intent_id, success=False), "payment_intent.payment_failed")
+    )
     session.commit()
     assert _types(session) == ["payment.processing", "payment.failed"]
     failed = _only(session, "payment.failed")["payment"]
@@ -154,8 +179,9 @@ def test_text_status_callbacks_record_message_delivered_and_failed(session, shop
     business, admin, invoice, _token, mobile = shop
     _endpoint(session, admin)
     first, second = (
-        outbox.enqueue(session, business_id=business.id, channel="sms", to_address=mobile, body=f"text {n}",
-                       invoice_id=invoice.id)
+        outbox.enqueue(
+            session, business_id=business.id, channel="sms", to_address=mobile, body=f"text {n}", invoice_id=invoice.id
+        )
         for n in (1, 2)
     )
     for message, sid in ((first, "SM1"), (second, "SM2")):
@@ -167,7 +193,12 @@ def test_text_status_callbacks_record_message_delivered_and_failed(session, shop
     session.commit()
     assert _types(session) == ["message.delivered", "message.failed"]
     failed = _only(session, "message.failed")["message"]
-    assert (failed["id"], failed["to"], failed["status"], failed["error_code"]) == (second.id, mobile, "undelivered", "30003")
+    assert (failed["id"], failed["to"], failed["status"], failed["error_code"]) == (
+        second.id,
+        mobile,
+        "undelivered",
+        "30003",
+    )
     assert "unreachable" in failed["failure_reason"]
     assert _only(session, "message.delivered")["invoice"]["number"] == invoice.number
 
@@ -216,8 +247,11 @@ def test_only_enabled_endpoints_of_the_business_that_asked_for_the_type_get_a_de
     _endpoint(session, stranger, ALL, url="https://other.example.com/in")
     _card(session, StripeDouble(), token)
     session.commit()
-    sent = session.exec(select(WebhookDelivery.endpoint_id, WebhookEvent.type)
-                        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)).all()
+    sent = session.exec(
+        select(WebhookDelivery.endpoint_id, WebhookEvent.type).join(
+            WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id
+        )
+    ).all()
     assert sorted(sent) == sorted([(paid_only, "invoice.paid"), (payments_only, "payment.succeeded")])
 
 
@@ -272,29 +306,35 @@ def test_another_business_endpoint_is_not_found(session, shop):
         webhooks.deliveries(session, admin, theirs)
 
 
-@pytest.mark.parametrize(("url", "sandbox", "says"), [
-    ("", True, "Enter the URL"),
-    ("books.example.com/hooks", True, "starting with https://"),
-    ("ftp://books.example.com", True, "starting with https://"),
-    ("http://books.example.com/hooks", True, "only to localhost or 127.0.0.1 in sandbox mode"),
-    ("http://localhost:9000/hooks", False, "Use an https:// URL"),
-    ("https://user:pw@books.example.com/hooks", True, "user name and password"),
-    ("https://127.0.0.1/hooks", False, "public address"),
-    ("https://10.1.2.3/hooks", False, "public address"),
-    ("https://books.example.com:99999/", True, "not a valid URL"),
-    ("https://" + "a" * 2000 + ".com", True, "under 2000"),
-])
+@pytest.mark.parametrize(
+    ("url", "sandbox", "says"),
+    [
+        ("", True, "Enter the URL"),
+        ("books.example.com/hooks", True, "starting with https://"),
+        ("ftp://books.example.com", True, "starting with https://"),
+        ("http://books.example.com/hooks", True, "only to localhost or 127.0.0.1 in sandbox mode"),
+        ("http://localhost:9000/hooks", False, "Use an https:// URL"),
+        ("https://user:pw@books.example.com/hooks", True, "user name and password"),
+        ("https://127.0.0.1/hooks", False, "public address"),
+        ("https://10.1.2.3/hooks", False, "public address"),
+        ("https://books.example.com:99999/", True, "not a valid URL"),
+        ("https://" + "a" * 2000 + ".com", True, "under 2000"),
+    ],
+)
 def test_bad_urls_are_refused_with_a_clear_message(url, sandbox, says):
     with pytest.raises(webhooks.FieldErrors) as refused:
         webhooks.check_url(url, sandbox=sandbox)
     assert says in refused.value.fields["url"]
 
 
-@pytest.mark.parametrize(("url", "sandbox"), [
-    ("https://books.example.com/hooks/smslinks", False),
-    ("http://localhost:9000/hooks", True),
-    ("http://127.0.0.1:9000/hooks", True),
-])
+@pytest.mark.parametrize(
+    ("url", "sandbox"),
+    [
+        ("https://books.example.com/hooks/smslinks", False),
+        ("http://localhost:9000/hooks", True),
+        ("http://127.0.0.1:9000/hooks", True),
+    ],
+)
 def test_good_urls_are_accepted(url, sandbox):
     assert webhooks.check_url(f"  {url} ", sandbox=sandbox) == url
 
@@ -352,7 +392,9 @@ class Receiver:
         self.posts.append((url, body, headers))
         if self.status is None:
             return PostResult(None, "No answer within 10 seconds.")
-        return PostResult(self.status, None if 200 <= self.status < 300 else f"The endpoint answered HTTP {self.status}.")
+        return PostResult(
+            self.status, None if 200 <= self.status < 300 else f"The endpoint answered HTTP {self.status}."
+        )
 
 
 @pytest.fixture
@@ -518,7 +560,7 @@ def test_a_lease_that_ran_out_is_taken_again_with_the_same_webhook_id(sending):
     assert sender.run_once() == 0  # leased: nobody else takes it yet
     clock.advance(seconds=sender.policy.lease_seconds + 1)
     assert sender.run_once() == 1
-    (_, _, headers), = receiver.posts
+    ((_, _, headers),) = receiver.posts
     assert headers["webhook-id"] == lost.message_id
     row = _delivery(engine)
     assert (row.status, row.attempts) == ("delivered", 2)

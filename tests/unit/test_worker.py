@@ -59,18 +59,31 @@ def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monk
 
 
 def test_the_webhook_sender_comes_from_settings():
-    sender = worker.build_webhook_sender(Settings(
-        webhook_timeout_seconds=4, webhook_lease_seconds=30, webhook_concurrency=3, webhook_retry_base_seconds=7,
-    ))
+    sender = worker.build_webhook_sender(
+        Settings(
+            webhook_timeout_seconds=4,
+            webhook_lease_seconds=30,
+            webhook_concurrency=3,
+            webhook_retry_base_seconds=7,
+        )
+    )
     policy = sender.policy
-    assert (policy.timeout_seconds, policy.lease_seconds, policy.concurrency, policy.retry_base_seconds) == (4, 30, 3, 7)
+    assert (policy.timeout_seconds, policy.lease_seconds, policy.concurrency, policy.retry_base_seconds) == (
+        4,
+        30,
+        3,
+        7,
+    )
     assert sender.poster.timeout_seconds == 4
 
 
 def test_policy_comes_from_settings_and_grace_outlasts_the_twilio_timeout():
     settings = Settings(
-        public_url="https://pay.example.com", twilio_timeout_seconds=90, dispatcher_sending_grace_seconds=60,
-        twilio_messaging_service_sid="MG1", dispatcher_max_attempts=7,
+        public_url="https://pay.example.com",
+        twilio_timeout_seconds=90,
+        dispatcher_sending_grace_seconds=60,
+        twilio_messaging_service_sid="MG1",
+        dispatcher_max_attempts=7,
     )
     policy = worker.policy_from(settings)
     assert policy.status_callback_url == "https://pay.example.com/webhooks/twilio/status"

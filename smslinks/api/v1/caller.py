@@ -55,34 +55,42 @@ def request_hash(method: str, path: str, body: str) -> str:
 
 def _stored(session: Session, api_key_id: int, key: str) -> ApiIdempotentResponse | None:
     return session.exec(
-        select(ApiIdempotentResponse).where(ApiIdempotentResponse.api_key_id == api_key_id,
-                                            ApiIdempotentResponse.key == key)
+        select(ApiIdempotentResponse).where(
+            ApiIdempotentResponse.api_key_id == api_key_id, ApiIdempotentResponse.key == key
+        )
     ).first()
 
 
 def _forget_old_answers(session: Session, api_key_id: int) -> None:
-    session.execute(sa.delete(ApiIdempotentResponse).where(
-        ApiIdempotentResponse.api_key_id == api_key_id,
-        ApiIdempotentResponse.created_at < utcnow() - KEPT_FOR))
+    session.execute(
+        sa.delete(ApiIdempotentResponse).where(
+            ApiIdempotentResponse.api_key_id == api_key_id, ApiIdempotentResponse.created_at < utcnow() - KEPT_FOR
+        )
+    )
 
 
 def _replay(stored: ApiIdempotentResponse, fingerprint: str) -> JSONResponse:
     if stored.request_hash != fingerprint:
         return problem(422, KEY_REUSED, {"Idempotency-Key": KEY_REUSED})
-    return JSONResponse(json.loads(stored.body), status_code=stored.status_code,
-                        headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(
+        json.loads(stored.body), status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+    )
 
 
 def once(
-    who: Caller, idempotency_key: str | None, fingerprint: str, action: Callable[[Session, Employee], dict],
+    who: Caller,
+    idempotency_key: str | None,
+    fingerprint: str,
+    action: Callable[[Session, Employee], dict],
     status_code: int = 200,
 ) -> JSONResponse:
     """Run action in one transaction and answer with what it returns (JSON-ready). With an
     Idempotency-Key, the first answer is stored in that transaction and a repeat within 24 hours
     gets it back; refusals are not stored (a corrected request may use the same key)."""
     if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
-        return problem(422, "Idempotency-Key must be 1 to 255 characters.",
-                       {"Idempotency-Key": "Use 1 to 255 characters."})
+        return problem(
+            422, "Idempotency-Key must be 1 to 255 characters.", {"Idempotency-Key": "Use 1 to 255 characters."}
+        )
     try:
         with session_scope() as session:
             if idempotency_key and (stored := _stored(session, who.api_key_id, idempotency_key)):
@@ -90,10 +98,15 @@ def once(
             body = action(session, who.employee(session))
             if idempotency_key:
                 _forget_old_answers(session, who.api_key_id)
-                session.add(ApiIdempotentResponse(
-                    api_key_id=who.api_key_id, key=idempotency_key, request_hash=fingerprint,
-                    status_code=status_code, body=json.dumps(body),
-                ))
+                session.add(
+                    ApiIdempotentResponse(
+                        api_key_id=who.api_key_id,
+                        key=idempotency_key,
+                        request_hash=fingerprint,
+                        status_code=status_code,
+                        body=json.dumps(body),
+                    )
+                )
                 session.flush()
     except IntegrityError:
         # The same key raced us and committed first: its answer is the answer.

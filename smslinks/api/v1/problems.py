@@ -15,8 +15,14 @@ from smslinks.core.sending import TextAlreadyWaiting
 
 MEDIA_TYPE = "application/problem+json"
 TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-    409: "Conflict", 422: "Unprocessable content", 429: "Too many requests",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Unprocessable content",
+    429: "Too many requests",
 }
 UNAUTHORIZED = "Send a live API key as Authorization: Bearer <key> (Settings > API keys)."
 
@@ -27,7 +33,9 @@ class Unauthorized(Exception):
 
 def problem(status: int, detail: str, errors: dict[str | None, str] | None = None, headers=None) -> JSONResponse:
     body = Problem(
-        title=TITLES.get(status, "Error"), status=status, detail=detail,
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
         errors=[{"field": field, "message": message} for field, message in (errors or {}).items()],
     )
     return JSONResponse(body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers)

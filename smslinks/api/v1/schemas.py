@@ -1,7 +1,7 @@
 """Bodies of /api/v1: what other systems send and get back. Money in integer cents, dates
 YYYY-MM-DD, times UTC with Z; the caller's ids are external_id, ours are opaque strings."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -23,7 +23,7 @@ ExternalId = Annotated[str, Field(pattern=EXTERNAL_ID_PATTERN, max_length=100, e
 Cents = Annotated[int, Field(ge=-(10**12), le=10**12)]
 UtcTime = Annotated[
     datetime,
-    PlainSerializer(lambda at: at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"), return_type=str),
+    PlainSerializer(lambda at: at.astimezone(UTC).isoformat().replace("+00:00", "Z"), return_type=str),
 ]
 
 
@@ -138,9 +138,12 @@ class VoidIn(_In):
 
 
 class TextLinkIn(_In):
-    to: Text = Field(max_length=40, description="E.164; a number of the customer or service location, or a new "
-                     "Mobile number (saved to the customer, with consent recorded as given to this API key)",
-                     examples=["+15125550104"])
+    to: Text = Field(
+        max_length=40,
+        description="E.164; a number of the customer or service location, or a new "
+        "Mobile number (saved to the customer, with consent recorded as given to this API key)",
+        examples=["+15125550104"],
+    )
     pay_by: Literal["card", "ach"] = "card"
 
 

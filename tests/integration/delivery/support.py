@@ -39,19 +39,26 @@ class DeliveryEnv:
         return Session(self.engine, expire_on_commit=False)
 
     def sms(self, timeout: float = CLIENT_TIMEOUT_SECONDS) -> TwilioSms:
-        return TwilioSms(SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN, base_url=self.sandbox_url, timeout=timeout)
+        return TwilioSms(
+            SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN, base_url=self.sandbox_url, timeout=timeout
+        )
 
     def email(self) -> SmtpEmail:
         return SmtpEmail("127.0.0.1", self.smtp_port, sender="invoices@smslinks.test", starttls=False, timeout=5)
 
     def dispatcher(self, clock: Clock | None = None, **policy) -> Dispatcher:
         defaults = dict(
-            max_attempts=3, retry_base_seconds=0, sending_grace_seconds=10,
+            max_attempts=3,
+            retry_base_seconds=0,
+            sending_grace_seconds=10,
             status_callback_url=self.settings.twilio_status_callback_url,
         )
         return Dispatcher(
-            self.engine, sms=self.sms(), email=self.email(),
-            policy=DispatchPolicy(**{**defaults, **policy}), clock=clock or Clock(),
+            self.engine,
+            sms=self.sms(),
+            email=self.email(),
+            policy=DispatchPolicy(**{**defaults, **policy}),
+            clock=clock or Clock(),
         )
 
     def sandbox_messages_to(self, number: str) -> list:
@@ -64,8 +71,13 @@ class DeliveryEnv:
 def enqueue(env: DeliveryEnv, business: Business, to: str, channel: str = "sms", **kwargs) -> int:
     with env.session() as session:
         message = outbox.enqueue(
-            session, business_id=business.id, channel=channel, to_address=to,
-            body=kwargs.pop("body", f"Your invoice from {business.name}: https://pay.example.com/pay/{secrets.token_urlsafe(8)}"),
+            session,
+            business_id=business.id,
+            channel=channel,
+            to_address=to,
+            body=kwargs.pop(
+                "body", f"Your invoice from {business.name}: https://pay.example.com/pay/{secrets.token_urlsafe(8)}"
+            ),
             **kwargs,
         )
         session.commit()

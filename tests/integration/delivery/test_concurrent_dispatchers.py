@@ -21,8 +21,13 @@ MESSAGES = 1000
 def test_two_concurrent_dispatchers_send_a_thousand_texts_exactly_once(env, business, delivery_db_url):
     with env.session() as session:
         for n in range(MESSAGES):
-            outbox.enqueue(session, business_id=business.id, channel="sms", to_address=f"+1512555{1000 + n:04d}",
-                           body=f"Text number {n}")
+            outbox.enqueue(
+                session,
+                business_id=business.id,
+                channel="sms",
+                to_address=f"+1512555{1000 + n:04d}",
+                body=f"Text number {n}",
+            )
         session.commit()
     # A sandbox that only records (no callbacks): this test is about claiming.
     recorder = build_app(step_seconds=None)

@@ -4,14 +4,20 @@ import httpx
 
 from smslinks.core.channels import TransientFailure
 from smslinks.providers.email import SmtpEmail
-from tests.integration.delivery.support import enqueue, load
 from smslinks.sandbox.runner import free_port
+from tests.integration.delivery.support import enqueue, load
 
 
 def test_an_email_reaches_the_mail_sink_and_its_page(env, business):
     link = "https://pay.example.com/pay/abc123"
-    message_id = enqueue(env, business, "maria@example.net", channel="email", subject="Invoice 10042",
-                         body=f"Hello Maria,\n\nPay invoice 10042 here: {link}\n")
+    message_id = enqueue(
+        env,
+        business,
+        "maria@example.net",
+        channel="email",
+        subject="Invoice 10042",
+        body=f"Hello Maria,\n\nPay invoice 10042 here: {link}\n",
+    )
     assert env.dispatcher().run_once() == 1
     sent = load(env, message_id)
     assert sent.status == "sent" and sent.provider_id.startswith("<")

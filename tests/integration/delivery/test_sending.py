@@ -42,7 +42,9 @@ def test_21211_fails_the_text_with_a_readable_reason(env, business):
     env.dispatcher().run_once()
     failed = load(env, message_id)
     assert (failed.status, failed.error_code, failed.failure_reason) == (
-        "failed", "21211", "The phone number is not valid."
+        "failed",
+        "21211",
+        "The phone number is not valid.",
     )
     assert env.sandbox_messages_to("+15125550001") == []
 
@@ -151,7 +153,9 @@ def test_line_type_lookup_through_lookup_v2(env):
 
 
 def test_the_factory_builds_the_sandbox_adapter_from_settings(env):
-    provider = sms_provider(env.settings.model_copy(update={"sandbox_twilio_port": int(env.sandbox_url.rsplit(":", 1)[1])}))
+    provider = sms_provider(
+        env.settings.model_copy(update={"sandbox_twilio_port": int(env.sandbox_url.rsplit(":", 1)[1])})
+    )
     assert provider.line_type("+15125550134") == "mobile"
     try:
         provider.send(to="+15125550001", body="hello", from_="+15125559001")

@@ -17,8 +17,16 @@ STATUS = "/webhooks/twilio/status"
 INBOUND = "/webhooks/twilio/inbound"
 
 
-def post(env, path: str, params: dict, *, token: str = SANDBOX_TWILIO_AUTH_TOKEN, signed_params: dict | None = None,
-         signed_url: str | None = None, signature: str | None = None) -> httpx.Response:
+def post(
+    env,
+    path: str,
+    params: dict,
+    *,
+    token: str = SANDBOX_TWILIO_AUTH_TOKEN,
+    signed_params: dict | None = None,
+    signed_url: str | None = None,
+    signature: str | None = None,
+) -> httpx.Response:
     """POST a form the way Twilio does; the signature covers the public URL and the form."""
     url = env.settings.backend_url + path
     if signature is None:
@@ -39,9 +47,15 @@ def sent_message(env, business) -> OutboundMessage:
 
 def status_params(message: OutboundMessage, status: str, **extra) -> dict:
     return {
-        "AccountSid": SANDBOX_TWILIO_ACCOUNT_SID, "ApiVersion": "2010-04-01", "MessageSid": message.provider_id,
-        "SmsSid": message.provider_id, "MessageStatus": status, "SmsStatus": status, "To": CUSTOMER,
-        "From": "+15125559001", **extra,
+        "AccountSid": SANDBOX_TWILIO_ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "MessageSid": message.provider_id,
+        "SmsSid": message.provider_id,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "To": CUSTOMER,
+        "From": "+15125559001",
+        **extra,
     }
 
 
@@ -92,9 +106,15 @@ def test_out_of_order_and_duplicated_callbacks_end_delivered(env, sent_message):
 
 def inbound_params(business, body: str) -> dict:
     return {
-        "AccountSid": SANDBOX_TWILIO_ACCOUNT_SID, "ApiVersion": "2010-04-01", "MessageSid": "SM" + secrets.token_hex(16),
-        "SmsStatus": "received", "From": CUSTOMER, "To": business.default_sending_number, "Body": body,
-        "NumMedia": "0", "NumSegments": "1",
+        "AccountSid": SANDBOX_TWILIO_ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "SmsStatus": "received",
+        "From": CUSTOMER,
+        "To": business.default_sending_number,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
     }
 
 

@@ -17,11 +17,12 @@ run: setup
 test: lint browsers segment-calculator
 	$(BIN)/python -m pytest tests
 
-# ruff: lint rules and formatting (pyproject.toml); CI runs this before the tests.
+# ruff (lint rules, formatting) and mypy (the modules pyproject.toml lists); CI runs this before the tests.
 LINTED := smslinks tests bench alembic rxconfig.py
 lint: setup
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 
 unit: setup segment-calculator
 	$(BIN)/python -m pytest tests/unit

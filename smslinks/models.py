@@ -732,3 +732,32 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     delivered_at: datetime | None = at_field(default=None)
     created_at: datetime = created_at_field()
+
+
+# --- refunds -----------------------------------------------------------------------------------
+
+
+class RefundStatus(StrEnum):
+    REQUESTED = "requested"  # written before Stripe is asked; holds the amount against a second refund
+    PENDING = "pending"  # Stripe accepted it; a bank (ACH) refund waits for the bank
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PaymentRefund(SQLModel, table=True):
+    """Money sent back on a payment: from the office page, or reported by Stripe (dashboard refunds)."""
+
+    __tablename__ = "payment_refund"
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    amount_cents: int
+    reason: str = Field(max_length=300)
+    status: str = Field(default=RefundStatus.REQUESTED, max_length=10)
+    # Sent to Stripe as the Idempotency-Key; also what makes a double click refund once.
+    idempotency_key: str = Field(max_length=80, unique=True)
+    stripe_refund_id: str | None = Field(default=None, max_length=64, unique=True)
+    failure_reason: str | None = Field(default=None, max_length=300)
+    employee_id: int | None = Field(default=None, foreign_key="employee.id")  # None: made in Stripe
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()

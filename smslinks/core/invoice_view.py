@@ -9,9 +9,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts
+from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts, refunds
 from smslinks.core.errors import NotAllowed
-from smslinks.core.permissions import Permission, effective_permissions
+from smslinks.core.permissions import Permission, effective_permissions, has_permission
 from smslinks.core.sending import describe_send_time
 from smslinks.models import (
     Business,
@@ -28,8 +28,10 @@ from smslinks.models import (
     Payment,
     PaymentLink,
     PaymentMethod,
+    PaymentRefund,
     PaymentStatus,
     PhoneNumber,
+    RefundStatus,
     utcnow,
 )
 
@@ -124,6 +126,8 @@ class PaymentRow:
     at: str
     note: str  # why it failed, or what was refunded or disputed
     problem: bool
+    refundable: str  # "$50.00" still refundable by this employee; "" when nothing or not allowed
+    refunds: list[str]  # "$50.00 refunded Dec 3, 2026 1:05 PM CST: Customer overcharged"
 
 
 def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDetail:
@@ -276,10 +280,36 @@ def payments(session: Session, employee: Employee, invoice_id: int) -> list[Paym
     rows = session.exec(
         select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.created_at).desc())
     ).all()
-    return [_payment_row(payment, zone) for payment in rows]
+    may_refund = has_permission(session, employee, Permission.REFUND_PAYMENTS)
+    return [
+        _payment_row(payment, zone, refunds.refundable_cents(session, payment) if may_refund else 0, session)
+        for payment in rows
+    ]
 
 
-def _payment_row(payment: Payment, zone: str) -> PaymentRow:
+_REFUND_WORDS = {
+    RefundStatus.REQUESTED: "refund being sent",
+    RefundStatus.PENDING: "refund Pending at the bank",
+    RefundStatus.SUCCEEDED: "refunded",
+    RefundStatus.FAILED: "refund failed",
+}
+
+
+def _refund_lines(session: Session, payment_id: int, zone: str) -> list[str]:
+    rows = session.exec(
+        select(PaymentRefund).where(PaymentRefund.payment_id == payment_id).order_by(col(PaymentRefund.id))
+    ).all()
+    lines = []
+    for refund in rows:
+        line = f"{display.money(refund.amount_cents)} {_REFUND_WORDS[RefundStatus(refund.status)]}"
+        line += f" {display.moment(refund.updated_at, zone)}: {refund.reason}"
+        if refund.status == RefundStatus.FAILED and refund.failure_reason:
+            line += f" ({refund.failure_reason})"
+        lines.append(line)
+    return lines
+
+
+def _payment_row(payment: Payment, zone: str, refundable: int, session: Session) -> PaymentRow:
     status = PaymentStatus(payment.status)
     notes = []
     if status is PaymentStatus.FAILED:
@@ -298,6 +328,8 @@ def _payment_row(payment: Payment, zone: str) -> PaymentRow:
         at=display.moment(payment.updated_at, zone),
         note=" · ".join(notes),
         problem=status in (PaymentStatus.FAILED, PaymentStatus.DISPUTED),
+        refundable=display.money(refundable) if refundable > 0 else "",
+        refunds=_refund_lines(session, payment.id, zone),
     )
 
 

@@ -111,7 +111,7 @@ def parse_refund_amount(text: str | None, refundable: int) -> int:
 def _clean_reason(reason: str | None) -> str:
     text = " ".join((reason or "").split())
     if not text:
-        raise RefundRefused("Say why you are refunding: the customer's receipt and the audit trail keep it.", "reason")
+        raise RefundRefused("Say why you are refunding: it is kept with the refund and in the audit trail.", "reason")
     if len(text) > MAX_REASON:
         raise RefundRefused(f"Keep the reason under {MAX_REASON} characters.", "reason")
     return text
@@ -409,4 +409,34 @@ def _notify_customer(session: Session, invoice: Invoice, payment: Payment, refun
         invoice_id=invoice.id,
         actor=audit.SYSTEM_ACTOR,
         idempotency_key=f"{NOTICE_KEY_PREFIX}{refund.id}",
+    )
+
+
+# --- the office's dialog -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefundForm:
+    payment_id: int
+    label: str  # "$250.00 · Visa •••• 4242"
+    refundable: str  # "$250.00"
+    refundable_cents: int
+
+
+def refund_form(session: Session, employee: Employee, payment_id: int) -> RefundForm:
+    """What the Refund dialog opens with, for a payment this employee may refund."""
+    require_permission(session, employee, Permission.REFUND_PAYMENTS)
+    payment = session.get(Payment, payment_id)
+    if payment is None:
+        raise NotFound("That payment does not exist or is not yours to see.")
+    invoices.get_for_staff(session, employee, payment.invoice_id)
+    refundable = refundable_cents(session, payment)
+    if refundable <= 0:
+        raise RefundRefused("Nothing is left to refund on this payment.")
+    method = payment.method_detail or ("Bank account" if payment.method == PaymentMethod.ACH else "Card")
+    return RefundForm(
+        payment_id=payment.id,
+        label=f"{display.money(payment.amount_cents)} · {method}",
+        refundable=display.money(refundable),
+        refundable_cents=refundable,
     )

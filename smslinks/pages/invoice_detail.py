@@ -3,7 +3,14 @@
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import bank_payment_pending, invoice_totals, location_zone, not_allowed, status_badge
+from smslinks.pages.components import (
+    bank_payment_pending,
+    field_label,
+    invoice_totals,
+    location_zone,
+    not_allowed,
+    status_badge,
+)
 from smslinks.pages.invoice_editor import invoice_actions
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
@@ -15,7 +22,7 @@ from smslinks.pages.send_dialog import (
     sms_invoice_button,
     text_dialog,
 )
-from smslinks.state.invoice_detail import InvoiceDetailState, OfficeSendState
+from smslinks.state.invoice_detail import InvoiceDetailState, OfficeSendState, RefundState
 
 State = InvoiceDetailState
 invoice = State.invoice
@@ -223,11 +230,86 @@ def _payment(row) -> rx.Component:
             row["note"] != "",
             rx.text(row["note"], size="2", color=rx.cond(row["problem"].to(bool), "var(--red-11)", "var(--gray-11)")),
         ),
+        rx.foreach(row["refunds"].to(list[str]), lambda line: rx.text(line, size="2", color="var(--gray-11)")),
+        rx.cond(
+            row["refundable"] != "",
+            rx.button(
+                rx.icon("undo-2", size=14),
+                "Refund",
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                on_click=RefundState.start(row["id"]),
+                aria_label="Refund " + row["amount"].to(str),
+            ),
+        ),
         spacing="1",
         width="100%",
         padding_y="0.4rem",
         border_bottom="1px solid var(--gray-a4)",
         data_testid="payment-row",
+    )
+
+
+def _error(message) -> rx.Component:
+    return rx.cond(message, rx.text(message, size="1", color="var(--red-11)", role="alert"))
+
+
+def _refund_dialog() -> rx.Component:
+    R = RefundState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Refund payment"),
+            rx.dialog.description(
+                R.payment_label, ". Up to ", R.refundable, " can be refunded.", size="2", color="var(--gray-11)"
+            ),
+            rx.form(
+                rx.vstack(
+                    field_label("Amount to refund", "refund-amount"),
+                    rx.input(
+                        id="refund-amount",
+                        name="amount",
+                        placeholder=R.refundable,
+                        input_mode="decimal",
+                        width="100%",
+                        auto_focus=True,
+                    ),
+                    rx.text("Leave empty to refund all of it.", size="1", color="var(--gray-11)"),
+                    _error(R.errors["amount"]),
+                    field_label("Reason", "refund-reason"),
+                    rx.text_area(
+                        id="refund-reason",
+                        name="reason",
+                        placeholder="e.g. Charged twice for the same visit",
+                        max_length=300,
+                        width="100%",
+                    ),
+                    _error(R.errors["reason"]),
+                    rx.text(
+                        "The money goes back to the customer's card or bank account, and the customer is told by "
+                        "text or email. The invoice's balance goes up by the amount refunded.",
+                        size="2",
+                        color="var(--gray-11)",
+                    ),
+                    _error(R.errors["form"]),
+                    rx.flex(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Refund", color_scheme="red", type="submit", loading=R.busy),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                    margin_top="1rem",
+                ),
+                on_submit=R.submit,
+                reset_on_submit=False,
+            ),
+            max_width="460px",
+        ),
+        open=R.open,
+        on_open_change=R.set_open,
     )
 
 
@@ -260,6 +342,7 @@ def _content() -> rx.Component:
         ),
         text_dialog(OfficeSendState),
         email_dialog(OfficeSendState),
+        _refund_dialog(),
     )
 
 

@@ -1,12 +1,13 @@
 """The invoice page: detail, payment links and message timeline, kept live while it is open."""
 
+import asyncio
 import dataclasses
 from typing import ClassVar
 
 import reflex as rx
 
 from smslinks import routes
-from smslinks.core import invoice_view
+from smslinks.core import invoice_view, payments, refunds
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission
 from smslinks.core.sending import Via
@@ -92,3 +93,70 @@ class OfficeSendState(SendInvoiceState, SessionState):
 
     def _after_send(self):
         return InvoiceDetailState.refresh
+
+
+class RefundState(SessionState):
+    """The Refund dialog on a payment. One idempotency key per opening: repeated clicks refund once."""
+
+    open: bool = False
+    payment_label: str = ""
+    refundable: str = ""
+    errors: dict[str, str] = {}
+    busy: bool = False
+    _payment_id: int = 0
+    _key: str = ""
+
+    @rx.event
+    def start(self, payment_id: int):
+        with session_scope() as session:
+            try:
+                employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.REFUND_PAYMENTS)
+                form = refunds.refund_form(session, employee, route_id(str(payment_id)) or 0)
+            except DomainError as error:
+                return self._refuse(error)
+        self._payment_id, self._key = form.payment_id, refunds.new_idempotency_key()
+        self.payment_label, self.refundable = form.label, form.refundable
+        self.errors, self.busy, self.open = {}, False, True
+
+    @rx.event
+    def set_open(self, value: bool):
+        if not self.busy:
+            self.open = value
+
+    def _refund(self, amount: str, reason: str) -> refunds.RefundOutcome:
+        with session_scope() as session:
+            employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.REFUND_PAYMENTS)
+            return refunds.refund_payment(
+                session,
+                payments.default_gateway(),
+                employee,
+                self._payment_id,
+                amount_text=amount,
+                reason=reason,
+                idempotency_key=self._key,
+            )
+
+    @rx.event
+    async def submit(self, form: dict):
+        if self.busy or not self._payment_id:
+            return
+        self.busy, self.errors = True, {}
+        yield
+        try:
+            # Stripe is called off the event loop, which serves every other page (the SDK times out).
+            outcome = await asyncio.to_thread(self._refund, str(form.get("amount", "")), str(form.get("reason", "")))
+        except refunds.RefundRefused as refused:
+            self.errors = {refused.field or "form": refused.message}
+            return
+        except DomainError as error:
+            yield self._refuse(error)
+            return
+        finally:
+            self.busy = False
+        self.open = outcome.status == "failed"
+        if outcome.status == "failed":
+            self.errors = {"form": outcome.message}
+            self._key = refunds.new_idempotency_key()  # a new attempt is a new refund
+        else:
+            yield rx.toast.success(outcome.message)
+        yield InvoiceDetailState.refresh

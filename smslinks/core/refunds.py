@@ -137,9 +137,9 @@ def refund_payment(
 ) -> RefundOutcome:
     """Refund a card or bank payment in full or in part. Commits; Stripe is called between two
     short transactions, never while the invoice row is locked."""
-    refund = _request(session, employee, payment_id, amount_text, reason, idempotency_key)
-    if refund.status != RefundStatus.REQUESTED or refund.stripe_refund_id is not None:
-        return _outcome(refund)  # a repeated click: this refund was already asked for
+    refund, created = _request(session, employee, payment_id, amount_text, reason, idempotency_key)
+    if not created:
+        return _outcome(refund)  # a repeated click: whoever wrote the row asks Stripe, once
     intent_id = session.get(Payment, refund.payment_id).stripe_payment_intent_id
     refund_id, amount, key = refund.id, refund.amount_cents, refund.idempotency_key
     session.commit()
@@ -156,8 +156,8 @@ def refund_payment(
 
 def _request(
     session: Session, employee: Employee, payment_id: int, amount_text: str | None, reason: str | None, key: str
-) -> PaymentRefund:
-    """Under the invoice lock: the refund row for this key, found or written (requested)."""
+) -> tuple[PaymentRefund, bool]:
+    """Under the invoice lock: the refund row for this key, found, or written (requested) and True."""
     require_permission(session, employee, Permission.REFUND_PAYMENTS)
     payment = session.get(Payment, payment_id)
     if payment is None:
@@ -168,7 +168,7 @@ def _request(
     if existing is not None:
         if existing.payment_id != payment.id:
             raise RefundRefused("This refund form is out of date. Close it and try again.")
-        return existing
+        return existing, False
     session.refresh(payment)
     if payment.stripe_payment_intent_id is None:
         raise RefundRefused("Only card and bank payments made online can be refunded here.")
@@ -189,7 +189,7 @@ def _request(
         session.flush()
     except IntegrityError:  # the same key from another process (SQLite has no row lock to wait on)
         session.rollback()
-        return session.exec(select(PaymentRefund).where(PaymentRefund.idempotency_key == key)).one()
+        return session.exec(select(PaymentRefund).where(PaymentRefund.idempotency_key == key)).one(), False
     audit.record(
         session,
         "refund.requested",
@@ -201,7 +201,7 @@ def _request(
         amount_cents=amount,
         reason=reason_text,
     )
-    return refund
+    return refund, True
 
 
 def _settle_from_stripe(session: Session, refund_id: int, result: RefundResult) -> PaymentRefund:

@@ -114,6 +114,10 @@ WAITING_STATUSES = (MessageStatus.SCHEDULED, MessageStatus.QUEUED, MessageStatus
 class PaymentMethod(StrEnum):
     CARD = "card"
     ACH = "ach"
+    # Recorded by the office (money received outside Stripe):
+    CASH = "cash"
+    CHECK = "check"
+    OTHER = "other"
 
 
 class PaymentStatus(StrEnum):
@@ -122,6 +126,7 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
     REFUNDED = "refunded"
     DISPUTED = "disputed"  # the customer's bank took the money back (card dispute, ACH return)
+    VOIDED = "voided"  # a recorded (cash, check, other) payment entered by mistake; kept, counts nothing
 
 
 class Business(SQLModel, table=True):
@@ -454,6 +459,10 @@ class Payment(SQLModel, table=True):
     refunded_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     disputed_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     payment_link_id: int | None = Field(default=None, foreign_key="payment_link.id")
+    # Recorded payments (cash, check, other): the day it was received, the office's note, who recorded it.
+    received_on: date | None = Field(default=None)
+    note: str | None = Field(default=None, max_length=300)
+    recorded_by_id: int | None = Field(default=None, foreign_key="employee.id")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts, refunds
 from smslinks.core.errors import NotAllowed
 from smslinks.core.permissions import Permission, effective_permissions, has_permission
+from smslinks.core.recorded_payments import METHOD_WORDS, RECORDED_METHODS
 from smslinks.core.sending import describe_send_time
 from smslinks.models import (
     Business,
@@ -128,6 +129,7 @@ class PaymentRow:
     problem: bool
     refundable: str  # "$50.00" still refundable by this employee; "" when nothing or not allowed
     refunds: list[str]  # "$50.00 refunded Dec 3, 2026 1:05 PM CST: Customer overcharged"
+    can_void: bool  # a cash, check or other payment recorded here, and this employee may edit invoices
 
 
 def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDetail:
@@ -269,7 +271,7 @@ def revoke_links(session: Session, employee: Employee, invoice_id: int) -> int:
 
 # ---------------------------------------------------------------- payments
 
-_METHOD_WORDS = {PaymentMethod.CARD: "Card", PaymentMethod.ACH: "Bank account (ACH)"}
+_METHOD_WORDS = {PaymentMethod.CARD: "Card", PaymentMethod.ACH: "Bank account (ACH)", **METHOD_WORDS}
 
 
 def payments(session: Session, employee: Employee, invoice_id: int) -> list[PaymentRow]:
@@ -281,8 +283,15 @@ def payments(session: Session, employee: Employee, invoice_id: int) -> list[Paym
         select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.created_at).desc())
     ).all()
     may_refund = has_permission(session, employee, Permission.REFUND_PAYMENTS)
+    may_edit = has_permission(session, employee, Permission.EDIT_INVOICES)
     return [
-        _payment_row(payment, zone, refunds.refundable_cents(session, payment) if may_refund else 0, session)
+        _payment_row(
+            payment,
+            zone,
+            refunds.refundable_cents(session, payment) if may_refund else 0,
+            session,
+            may_void=may_edit and payment.method in RECORDED_METHODS and payment.status == PaymentStatus.SUCCEEDED,
+        )
         for payment in rows
     ]
 
@@ -309,9 +318,15 @@ def _refund_lines(session: Session, payment_id: int, zone: str) -> list[str]:
     return lines
 
 
-def _payment_row(payment: Payment, zone: str, refundable: int, session: Session) -> PaymentRow:
+def _payment_row(payment: Payment, zone: str, refundable: int, session: Session, *, may_void: bool) -> PaymentRow:
     status = PaymentStatus(payment.status)
     notes = []
+    if payment.received_on is not None:
+        notes.append(f"Received {display.day(payment.received_on)}")
+    if payment.note:
+        notes.append(payment.note)
+    if status is PaymentStatus.VOIDED:
+        notes.append(payment.failure_reason or "Voided")
     if status is PaymentStatus.FAILED:
         notes.append(payment.failure_reason or "The payment did not go through.")
     if status is PaymentStatus.PROCESSING:
@@ -330,6 +345,7 @@ def _payment_row(payment: Payment, zone: str, refundable: int, session: Session)
         problem=status in (PaymentStatus.FAILED, PaymentStatus.DISPUTED),
         refundable=display.money(refundable) if refundable > 0 else "",
         refunds=_refund_lines(session, payment.id, zone),
+        can_void=may_void,
     )
 
 

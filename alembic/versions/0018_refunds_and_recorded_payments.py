@@ -1,4 +1,5 @@
-"""payment refunds: one row per refund, from the office page or reported by Stripe
+"""payment refunds (one row per refund, from the office page or reported by Stripe) and payments
+recorded by the office (cash, check, other: the day received, a note, who recorded it)
 
 Revision ID: 0018
 Revises: 0017
@@ -44,9 +45,19 @@ def upgrade() -> None:
     with op.batch_alter_table("payment_refund", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_payment_refund_invoice_id"), ["invoice_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_payment_refund_payment_id"), ["payment_id"], unique=False)
+    with op.batch_alter_table("payment", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("received_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("note", sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column("recorded_by_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key("fk_payment_recorded_by_id_employee", "employee", ["recorded_by_id"], ["id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("payment", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_payment_recorded_by_id_employee", type_="foreignkey")
+        batch_op.drop_column("recorded_by_id")
+        batch_op.drop_column("note")
+        batch_op.drop_column("received_on")
     with op.batch_alter_table("payment_refund", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_refund_payment_id"))
         batch_op.drop_index(batch_op.f("ix_payment_refund_invoice_id"))

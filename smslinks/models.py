@@ -114,6 +114,10 @@ WAITING_STATUSES = (MessageStatus.SCHEDULED, MessageStatus.QUEUED, MessageStatus
 class PaymentMethod(StrEnum):
     CARD = "card"
     ACH = "ach"
+    # Recorded by the office (money received outside Stripe):
+    CASH = "cash"
+    CHECK = "check"
+    OTHER = "other"
 
 
 class PaymentStatus(StrEnum):
@@ -122,6 +126,7 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
     REFUNDED = "refunded"
     DISPUTED = "disputed"  # the customer's bank took the money back (card dispute, ACH return)
+    VOIDED = "voided"  # a recorded (cash, check, other) payment entered by mistake; kept, counts nothing
 
 
 class Business(SQLModel, table=True):
@@ -454,6 +459,10 @@ class Payment(SQLModel, table=True):
     refunded_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     disputed_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     payment_link_id: int | None = Field(default=None, foreign_key="payment_link.id")
+    # Recorded payments (cash, check, other): the day it was received, the office's note, who recorded it.
+    received_on: date | None = Field(default=None)
+    note: str | None = Field(default=None, max_length=300)
+    recorded_by_id: int | None = Field(default=None, foreign_key="employee.id")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
@@ -732,3 +741,32 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     delivered_at: datetime | None = at_field(default=None)
     created_at: datetime = created_at_field()
+
+
+# --- refunds -----------------------------------------------------------------------------------
+
+
+class RefundStatus(StrEnum):
+    REQUESTED = "requested"  # written before Stripe is asked; holds the amount against a second refund
+    PENDING = "pending"  # Stripe accepted it; a bank (ACH) refund waits for the bank
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PaymentRefund(SQLModel, table=True):
+    """Money sent back on a payment: from the office page, or reported by Stripe (dashboard refunds)."""
+
+    __tablename__ = "payment_refund"
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    amount_cents: int
+    reason: str = Field(max_length=300)
+    status: str = Field(default=RefundStatus.REQUESTED, max_length=10)
+    # Sent to Stripe as the Idempotency-Key; also what makes a double click refund once.
+    idempotency_key: str = Field(max_length=80, unique=True)
+    stripe_refund_id: str | None = Field(default=None, max_length=64, unique=True)
+    failure_reason: str | None = Field(default=None, max_length=300)
+    employee_id: int | None = Field(default=None, foreign_key="employee.id")  # None: made in Stripe
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()

@@ -9,9 +9,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts
+from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts, refunds
 from smslinks.core.errors import NotAllowed
-from smslinks.core.permissions import Permission, effective_permissions
+from smslinks.core.permissions import Permission, effective_permissions, has_permission
+from smslinks.core.recorded_payments import METHOD_WORDS, RECORDED_METHODS
 from smslinks.core.sending import describe_send_time
 from smslinks.models import (
     Business,
@@ -28,8 +29,10 @@ from smslinks.models import (
     Payment,
     PaymentLink,
     PaymentMethod,
+    PaymentRefund,
     PaymentStatus,
     PhoneNumber,
+    RefundStatus,
     utcnow,
 )
 
@@ -124,6 +127,9 @@ class PaymentRow:
     at: str
     note: str  # why it failed, or what was refunded or disputed
     problem: bool
+    refundable: str  # "$50.00" still refundable by this employee; "" when nothing or not allowed
+    refunds: list[str]  # "$50.00 refunded Dec 3, 2026 1:05 PM CST: Customer overcharged"
+    can_void: bool  # a cash, check or other payment recorded here, and this employee may edit invoices
 
 
 def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDetail:
@@ -265,7 +271,7 @@ def revoke_links(session: Session, employee: Employee, invoice_id: int) -> int:
 
 # ---------------------------------------------------------------- payments
 
-_METHOD_WORDS = {PaymentMethod.CARD: "Card", PaymentMethod.ACH: "Bank account (ACH)"}
+_METHOD_WORDS = {PaymentMethod.CARD: "Card", PaymentMethod.ACH: "Bank account (ACH)", **METHOD_WORDS}
 
 
 def payments(session: Session, employee: Employee, invoice_id: int) -> list[PaymentRow]:
@@ -276,12 +282,51 @@ def payments(session: Session, employee: Employee, invoice_id: int) -> list[Paym
     rows = session.exec(
         select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.created_at).desc())
     ).all()
-    return [_payment_row(payment, zone) for payment in rows]
+    may_refund = has_permission(session, employee, Permission.REFUND_PAYMENTS)
+    may_edit = has_permission(session, employee, Permission.EDIT_INVOICES)
+    return [
+        _payment_row(
+            payment,
+            zone,
+            refunds.refundable_cents(session, payment) if may_refund else 0,
+            session,
+            may_void=may_edit and payment.method in RECORDED_METHODS and payment.status == PaymentStatus.SUCCEEDED,
+        )
+        for payment in rows
+    ]
 
 
-def _payment_row(payment: Payment, zone: str) -> PaymentRow:
+_REFUND_WORDS = {
+    RefundStatus.REQUESTED: "refund being sent",
+    RefundStatus.PENDING: "refund Pending at the bank",
+    RefundStatus.SUCCEEDED: "refunded",
+    RefundStatus.FAILED: "refund failed",
+}
+
+
+def _refund_lines(session: Session, payment_id: int, zone: str) -> list[str]:
+    rows = session.exec(
+        select(PaymentRefund).where(PaymentRefund.payment_id == payment_id).order_by(col(PaymentRefund.id))
+    ).all()
+    lines = []
+    for refund in rows:
+        line = f"{display.money(refund.amount_cents)} {_REFUND_WORDS[RefundStatus(refund.status)]}"
+        line += f" {display.moment(refund.updated_at, zone)}: {refund.reason}"
+        if refund.status == RefundStatus.FAILED and refund.failure_reason:
+            line += f" ({refund.failure_reason})"
+        lines.append(line)
+    return lines
+
+
+def _payment_row(payment: Payment, zone: str, refundable: int, session: Session, *, may_void: bool) -> PaymentRow:
     status = PaymentStatus(payment.status)
     notes = []
+    if payment.received_on is not None:
+        notes.append(f"Received {display.day(payment.received_on)}")
+    if payment.note:
+        notes.append(payment.note)
+    if status is PaymentStatus.VOIDED:
+        notes.append(payment.failure_reason or "Voided")
     if status is PaymentStatus.FAILED:
         notes.append(payment.failure_reason or "The payment did not go through.")
     if status is PaymentStatus.PROCESSING:
@@ -298,6 +343,9 @@ def _payment_row(payment: Payment, zone: str) -> PaymentRow:
         at=display.moment(payment.updated_at, zone),
         note=" · ".join(notes),
         problem=status in (PaymentStatus.FAILED, PaymentStatus.DISPUTED),
+        refundable=display.money(refundable) if refundable > 0 else "",
+        refunds=_refund_lines(session, payment.id, zone),
+        can_void=may_void,
     )
 
 

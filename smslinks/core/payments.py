@@ -56,6 +56,7 @@ from smslinks.providers.stripe_payments import (
     GatewayUnavailable,
     Intent,
     PaymentDeclined,
+    RefundResult,
     intent_from_dict,
 )
 
@@ -85,6 +86,10 @@ class PaymentGateway(Protocol):
     def update_intent(self, intent_id: str, *, amount_cents: int, payment_method: str | None = None) -> Intent: ...
 
     def confirm_intent(self, intent_id: str, *, idempotency_key: str, mandate: dict | None = None) -> Intent: ...
+
+    def create_refund(
+        self, payment_intent_id: str, *, amount_cents: int, metadata: dict[str, str], idempotency_key: str
+    ) -> RefundResult: ...
 
     def parse_event(self, payload: bytes, signature: str | None) -> GatewayEvent: ...
 
@@ -533,7 +538,7 @@ def _record_mandate(
 # --- applying Stripe's word (confirm answers and webhooks alike) ---------------------------------
 
 
-def _settle(session: Session, invoice: Invoice, payment: Payment, **changes: object) -> None:
+def settle_payment(session: Session, invoice: Invoice, payment: Payment, **changes: object) -> None:
     """Change a payment and move the invoice's amount paid and status with it."""
     before = payment.collected_cents
     for name, value in changes.items():
@@ -617,7 +622,7 @@ def _succeeded(
     payment = payment or _new_payment(session, invoice, intent)
     if payment.status != PaymentStatus.PROCESSING:
         return payment  # already applied (succeeded, refunded, disputed) or a late contradiction
-    _settle(
+    settle_payment(
         session,
         invoice,
         payment,
@@ -655,7 +660,7 @@ def _failed(
         payment = _new_payment(session, invoice, intent)
     if payment is None or payment.status != PaymentStatus.PROCESSING:
         return payment  # a card decline (audited where it was confirmed) or a late contradiction
-    _settle(
+    settle_payment(
         session,
         invoice,
         payment,
@@ -700,7 +705,7 @@ def _processing(session: Session, invoice: Invoice, intent: Intent, record: Stri
     return payment
 
 
-def _charge_payment(session: Session, charge: dict) -> tuple[Invoice, Payment] | None:
+def charge_payment(session: Session, charge: dict) -> tuple[Invoice, Payment] | None:
     """The payment a Stripe charge belongs to (created from the charge if its success event is late)."""
     intent_id = charge.get("payment_intent")
     if not intent_id:
@@ -720,38 +725,16 @@ def _charge_payment(session: Session, charge: dict) -> tuple[Invoice, Payment] |
     return invoice, payment
 
 
-def _apply_refund(session: Session, charge: dict) -> None:
-    found = _charge_payment(session, charge)
-    if found is None:
-        return
-    invoice, payment = found
-    refunded = max(payment.refunded_cents, int(charge.get("amount_refunded") or 0))
-    if refunded == payment.refunded_cents:
-        return
-    status = PaymentStatus.REFUNDED if refunded >= payment.amount_cents else payment.status
-    _settle(session, invoice, payment, refunded_cents=refunded, status=status)
-    audit.record(
-        session,
-        "payment.refunded",
-        "payment",
-        payment.id,
-        business_id=invoice.business_id,
-        refunded_cents=refunded,
-        balance_cents=invoice.balance_cents,
-    )
-    webhooks.record_payment_event(session, invoice, payment, "payment.refunded")
-
-
 def _apply_dispute(session: Session, dispute: dict) -> None:
     charge = {"payment_intent": dispute.get("payment_intent"), "amount": dispute.get("amount", 0)}
-    found = _charge_payment(session, charge)
+    found = charge_payment(session, charge)
     if found is None:
         return
     invoice, payment = found
     disputed = min(payment.amount_cents, max(payment.disputed_cents, int(dispute.get("amount") or 0)))
     if disputed == payment.disputed_cents:
         return
-    _settle(
+    settle_payment(
         session,
         invoice,
         payment,
@@ -771,6 +754,7 @@ def _apply_dispute(session: Session, dispute: dict) -> None:
     )
 
 
+_REFUND_EVENTS = ("charge.refunded", "charge.refund.updated", "refund.updated")
 _INTENT_EVENTS = {
     "payment_intent.succeeded": False,
     "payment_intent.processing": False,
@@ -803,8 +787,13 @@ def apply_event(session: Session, event: GatewayEvent) -> bool:
         if invoice is not None and str(invoice.business_id) == intent.metadata.get(BUSINESS_KEY):
             invoice = lock_invoice(session, invoice.id)
             apply_intent(session, invoice, intent, failed=_INTENT_EVENTS[event.type])
-    elif event.type == "charge.refunded":
-        _apply_refund(session, event.object)
+    elif event.type in _REFUND_EVENTS:
+        from smslinks.core import refunds  # refunds builds on this module
+
+        if event.type == "charge.refunded":
+            refunds.apply_charge_refunded(session, event.object)
+        else:
+            refunds.apply_refund_updated(session, event.object)
     elif event.type == "charge.dispute.created":
         _apply_dispute(session, event.object)
     return True

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     VOID_INVOICES = "Void invoices"
     SCHEDULE_JOBS = "Schedule jobs"
     EXPORT_DATA = "Export payments and messages"
+    REFUND_PAYMENTS = "Refund payments"
 
 
 # What each permission lets a person do, as shown next to its switch in Settings > Employees.
@@ -39,6 +40,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.VOID_INVOICES: "Void an invoice: its links stop working and its waiting texts are canceled.",
     Permission.SCHEDULE_JOBS: "Schedule jobs and assign them to technicians.",
     Permission.EXPORT_DATA: "Download payments and messages as CSV files (Settings > Export), e.g. for the books.",
+    Permission.REFUND_PAYMENTS: "Send a card or bank payment back to the customer, in full or in part.",
 }
 
 # A CSV import creates and changes customers and invoices: whoever may do both by hand may import.
@@ -54,9 +56,14 @@ _OFFICE = {
 
 ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS},
-    Role.MANAGER: frozenset(_OFFICE | {Permission.VOID_INVOICES, Permission.SCHEDULE_JOBS, Permission.EXPORT_DATA}),
+    Role.MANAGER: frozenset(
+        _OFFICE
+        | {Permission.VOID_INVOICES, Permission.SCHEDULE_JOBS, Permission.EXPORT_DATA, Permission.REFUND_PAYMENTS}
+    ),
     Role.OFFICE_EMPLOYEE: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
-    Role.ACCOUNTANT: frozenset(_OFFICE | {Permission.VOID_INVOICES, Permission.EXPORT_DATA}),
+    Role.ACCOUNTANT: frozenset(
+        _OFFICE | {Permission.VOID_INVOICES, Permission.EXPORT_DATA, Permission.REFUND_PAYMENTS}
+    ),
     # Bookkeepers reconcile; texting customers is an explicit grant for them.
     Role.BOOKKEEPER: frozenset(
         {

@@ -18,6 +18,7 @@ STATUS_COLORS = {
     "pending": "amber",  # an open invoice with a bank payment on its way
     "succeeded": "green",
     "refunded": "gray",
+    "voided": "gray",
     "disputed": "red",
     "in_progress": "amber",
     "completed": "green",

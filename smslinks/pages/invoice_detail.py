@@ -3,7 +3,14 @@
 import reflex as rx
 
 from smslinks import routes
-from smslinks.pages.components import bank_payment_pending, invoice_totals, location_zone, not_allowed, status_badge
+from smslinks.pages.components import (
+    bank_payment_pending,
+    field_label,
+    invoice_totals,
+    location_zone,
+    not_allowed,
+    status_badge,
+)
 from smslinks.pages.invoice_editor import invoice_actions
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
@@ -15,7 +22,13 @@ from smslinks.pages.send_dialog import (
     sms_invoice_button,
     text_dialog,
 )
-from smslinks.state.invoice_detail import InvoiceDetailState, OfficeSendState
+from smslinks.state.invoice_detail import (
+    InvoiceDetailState,
+    OfficeSendState,
+    RecordPaymentState,
+    RefundState,
+    VoidPaymentState,
+)
 
 State = InvoiceDetailState
 invoice = State.invoice
@@ -223,6 +236,31 @@ def _payment(row) -> rx.Component:
             row["note"] != "",
             rx.text(row["note"], size="2", color=rx.cond(row["problem"].to(bool), "var(--red-11)", "var(--gray-11)")),
         ),
+        rx.foreach(row["refunds"].to(list[str]), lambda line: rx.text(line, size="2", color="var(--gray-11)")),
+        rx.cond(
+            row["refundable"] != "",
+            rx.button(
+                rx.icon("undo-2", size=14),
+                "Refund",
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                on_click=RefundState.start(row["id"]),
+                aria_label="Refund " + row["amount"].to(str),
+            ),
+        ),
+        rx.cond(
+            row["can_void"].to(bool),
+            rx.button(
+                rx.icon("ban", size=14),
+                "Void",
+                variant="soft",
+                color_scheme="red",
+                size="1",
+                on_click=VoidPaymentState.start(row["id"]),
+                aria_label="Void " + row["amount"].to(str) + " " + row["method"].to(str),
+            ),
+        ),
         spacing="1",
         width="100%",
         padding_y="0.4rem",
@@ -231,9 +269,194 @@ def _payment(row) -> rx.Component:
     )
 
 
+def _error(message) -> rx.Component:
+    return rx.cond(message, rx.text(message, size="1", color="var(--red-11)", role="alert"))
+
+
+def _refund_dialog() -> rx.Component:
+    R = RefundState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Refund payment"),
+            rx.dialog.description(
+                R.payment_label, ". Up to ", R.refundable, " can be refunded.", size="2", color="var(--gray-11)"
+            ),
+            rx.form(
+                rx.vstack(
+                    field_label("Amount to refund", "refund-amount"),
+                    rx.input(
+                        id="refund-amount",
+                        name="amount",
+                        placeholder=R.refundable,
+                        input_mode="decimal",
+                        width="100%",
+                        auto_focus=True,
+                    ),
+                    rx.text("Leave empty to refund all of it.", size="1", color="var(--gray-11)"),
+                    _error(R.errors["amount"]),
+                    field_label("Reason", "refund-reason"),
+                    rx.text_area(
+                        id="refund-reason",
+                        name="reason",
+                        placeholder="e.g. Charged twice for the same visit",
+                        max_length=300,
+                        width="100%",
+                    ),
+                    _error(R.errors["reason"]),
+                    rx.text(
+                        "The money goes back to the customer's card or bank account, and the customer is told by "
+                        "text or email. The invoice's balance goes up by the amount refunded.",
+                        size="2",
+                        color="var(--gray-11)",
+                    ),
+                    _error(R.errors["form"]),
+                    rx.flex(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Refund", color_scheme="red", type="submit", loading=R.busy),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                    margin_top="1rem",
+                ),
+                on_submit=R.submit,
+                reset_on_submit=False,
+            ),
+            max_width="460px",
+        ),
+        open=R.open,
+        on_open_change=R.set_open,
+    )
+
+
+def _record_dialog() -> rx.Component:
+    P = RecordPaymentState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Record payment"),
+            rx.dialog.description(
+                "Money received outside online payments. The balance drops by the amount.",
+                size="2",
+                color="var(--gray-11)",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.text("Method", weight="medium", size="2", id="record-method-label"),
+                    rx.radio_group.root(
+                        rx.hstack(
+                            rx.radio_group.item(value="check", id="record-check"),
+                            rx.el.label("Check", html_for="record-check"),
+                            rx.radio_group.item(value="cash", id="record-cash"),
+                            rx.el.label("Cash", html_for="record-cash"),
+                            rx.radio_group.item(value="other", id="record-other"),
+                            rx.el.label("Other", html_for="record-other"),
+                            spacing="2",
+                            align="center",
+                        ),
+                        value=P.method,
+                        on_change=P.set_method,
+                        aria_labelledby="record-method-label",
+                    ),
+                    _error(P.errors["method"]),
+                    rx.cond(
+                        P.method == "check",
+                        rx.vstack(
+                            field_label("Check number", "record-check-number"),
+                            rx.input(id="record-check-number", name="check_number", max_length=30, width="100%"),
+                            _error(P.errors["check_number"]),
+                            spacing="2",
+                            width="100%",
+                        ),
+                    ),
+                    field_label("Amount", "record-amount"),
+                    rx.input(
+                        id="record-amount",
+                        name="amount",
+                        placeholder=invoice["balance"],
+                        input_mode="decimal",
+                        width="100%",
+                    ),
+                    _error(P.errors["amount"]),
+                    field_label("Received on", "record-date"),
+                    rx.input(id="record-date", name="received_on", type="date", default_value=P.today, width="100%"),
+                    _error(P.errors["received_on"]),
+                    field_label("Note (optional)", "record-note"),
+                    rx.text_area(id="record-note", name="note", max_length=300, width="100%"),
+                    _error(P.errors["note"]),
+                    _error(P.errors["form"]),
+                    rx.flex(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Record payment", type="submit"),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                    margin_top="1rem",
+                ),
+                on_submit=P.submit,
+                reset_on_submit=False,
+            ),
+            max_width="460px",
+        ),
+        open=P.open,
+        on_open_change=P.set_open,
+    )
+
+
+def _void_payment_dialog() -> rx.Component:
+    V = VoidPaymentState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Void this payment?"),
+            rx.alert_dialog.description(
+                "For a payment recorded by mistake. It stays listed with your reason, counts for nothing, and "
+                "the balance is due again.",
+            ),
+            rx.form(
+                rx.vstack(
+                    field_label("Reason", "void-payment-reason"),
+                    rx.text_area(id="void-payment-reason", name="reason", max_length=300, width="100%"),
+                    _error(V.error),
+                    rx.flex(
+                        rx.alert_dialog.cancel(
+                            rx.button("Keep payment", variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button("Void payment", color_scheme="red", type="submit"),
+                        spacing="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                    margin_top="1rem",
+                ),
+                on_submit=V.submit,
+                reset_on_submit=False,
+            ),
+            max_width="460px",
+        ),
+        open=V.open,
+        on_open_change=V.set_open,
+    )
+
+
 def _payments() -> rx.Component:
     return _section(
         "Payments",
+        rx.cond(
+            State.may_record & (invoice["status"] == "open"),
+            rx.button(
+                rx.icon("plus", size=14),
+                "Record payment",
+                variant="soft",
+                size="2",
+                on_click=RecordPaymentState.start,
+            ),
+        ),
         rx.cond(
             State.payments.length() == 0,
             rx.text("No payments yet.", size="2", color="var(--gray-11)"),
@@ -260,6 +483,9 @@ def _content() -> rx.Component:
         ),
         text_dialog(OfficeSendState),
         email_dialog(OfficeSendState),
+        _refund_dialog(),
+        _record_dialog(),
+        _void_payment_dialog(),
     )
 
 

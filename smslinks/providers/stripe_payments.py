@@ -17,6 +17,8 @@ from smslinks.config import Settings, get_settings
 LIVE_STRIPE_JS_URL = "https://js.stripe.com/v3/"
 # Seconds a signed event stays acceptable (Stripe's own default): replays of old events are refused.
 SIGNATURE_TOLERANCE = 300
+# Seconds any one request to Stripe may take (the SDK's own default is 80).
+REQUEST_TIMEOUT_SECONDS = 20
 
 
 class GatewayError(Exception):
@@ -56,6 +58,25 @@ class Intent:
     error_message: str | None = None
     next_action: str | None = None  # e.g. "use_stripe_sdk", "verify_with_microdeposits"
     verification_url: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    """What the app needs to know of a Stripe Refund."""
+
+    id: str
+    status: str  # succeeded | pending | requires_action | failed | canceled
+    amount_cents: int
+    failure_reason: str | None = None
+
+
+def refund_from_dict(data: dict) -> RefundResult:
+    return RefundResult(
+        id=str(data["id"]),
+        status=str(data.get("status") or "pending"),
+        amount_cents=int(data["amount"]),
+        failure_reason=data.get("failure_reason"),
+    )
 
 
 @dataclass(frozen=True)
@@ -112,9 +133,14 @@ class StripePayments:
         self.js_url = f"{base}/js.stripe.com/v3/" if base else LIVE_STRIPE_JS_URL
         options = {"base_addresses": {"api": base}} if base else {}
         # Retries are safe: every call that creates or moves money carries an idempotency key.
-        self._client = stripe.StripeClient(secret_key, max_network_retries=2, **options)
+        self._client = stripe.StripeClient(
+            secret_key,
+            max_network_retries=2,
+            http_client=stripe.RequestsClient(timeout=REQUEST_TIMEOUT_SECONDS),
+            **options,
+        )
 
-    def _call(self, method, *args, **kwargs) -> Intent:
+    def _call(self, method, *args, read=intent_from_dict, **kwargs):
         try:
             result = method(*args, **kwargs)
         except stripe.CardError as error:
@@ -123,7 +149,18 @@ class StripePayments:
             raise GatewayError(_message(error), error.code, error.http_status) from None
         except stripe.StripeError as error:
             raise GatewayUnavailable(_message(error), error.code, error.http_status) from None
-        return intent_from_dict(result.to_dict(recursive=True))
+        return read(result.to_dict(recursive=True))
+
+    def create_refund(
+        self, payment_intent_id: str, *, amount_cents: int, metadata: dict[str, str], idempotency_key: str
+    ) -> RefundResult:
+        """Send amount_cents of a PaymentIntent's charge back to the customer's card or bank."""
+        return self._call(
+            self._client.v1.refunds.create,
+            params={"payment_intent": payment_intent_id, "amount": amount_cents, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+            read=refund_from_dict,
+        )
 
     def create_intent(
         self, *, amount_cents: int, method_types: list[str], metadata: dict[str, str], idempotency_key: str

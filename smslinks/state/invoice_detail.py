@@ -1,16 +1,18 @@
 """The invoice page: detail, payment links and message timeline, kept live while it is open."""
 
+import asyncio
 import dataclasses
 from typing import ClassVar
 
 import reflex as rx
 
 from smslinks import routes
-from smslinks.core import invoice_view
+from smslinks.core import display, invoice_view, payments, recorded_payments, refunds
 from smslinks.core.errors import DomainError, NotFound
-from smslinks.core.permissions import Permission
+from smslinks.core.permissions import Permission, has_permission
 from smslinks.core.sending import Via
 from smslinks.db import session_scope
+from smslinks.models import Business
 from smslinks.state.invoice_editor import InvoiceActionsState
 from smslinks.state.live_invoice import LiveInvoiceState
 from smslinks.state.send_invoice import SendInvoiceState
@@ -30,6 +32,7 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
     payments: list[dict] = []
     loaded: bool = False
     refused: str = ""
+    may_record: bool = False
 
     def _fill(self, session, employee, invoice_id: int) -> None:
         detail = invoice_view.detail(session, employee, invoice_id)
@@ -45,6 +48,7 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
         self.link = dataclasses.asdict(invoice_view.link_summary(session, employee, invoice_id))
         self.timeline = [dataclasses.asdict(entry) for entry in invoice_view.timeline(session, employee, invoice_id)]
         self.payments = [dataclasses.asdict(row) for row in invoice_view.payments(session, employee, invoice_id)]
+        self.may_record = has_permission(session, employee, Permission.EDIT_INVOICES)
         self._live_invoice_id = invoice_id
         self._live_version = invoice_view.changed_at(session, employee, invoice_id)
         self.refused, self.loaded = "", True
@@ -92,3 +96,156 @@ class OfficeSendState(SendInvoiceState, SessionState):
 
     def _after_send(self):
         return InvoiceDetailState.refresh
+
+
+class RefundState(SessionState):
+    """The Refund dialog on a payment. One idempotency key per opening: repeated clicks refund once."""
+
+    open: bool = False
+    payment_label: str = ""
+    refundable: str = ""
+    errors: dict[str, str] = {}
+    busy: bool = False
+    _payment_id: int = 0
+    _key: str = ""
+
+    @rx.event
+    def start(self, payment_id: int):
+        with session_scope() as session:
+            try:
+                employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.REFUND_PAYMENTS)
+                form = refunds.refund_form(session, employee, route_id(str(payment_id)) or 0)
+            except DomainError as error:
+                return self._refuse(error)
+        self._payment_id, self._key = form.payment_id, refunds.new_idempotency_key()
+        self.payment_label, self.refundable = form.label, form.refundable
+        self.errors, self.busy, self.open = {}, False, True
+
+    @rx.event
+    def set_open(self, value: bool):
+        if not self.busy:
+            self.open = value
+
+    def _refund(self, amount: str, reason: str) -> refunds.RefundOutcome:
+        with session_scope() as session:
+            employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.REFUND_PAYMENTS)
+            return refunds.refund_payment(
+                session,
+                payments.default_gateway(),
+                employee,
+                self._payment_id,
+                amount_text=amount,
+                reason=reason,
+                idempotency_key=self._key,
+            )
+
+    @rx.event
+    async def submit(self, form: dict):
+        if self.busy or not self._payment_id:
+            return
+        self.busy, self.errors = True, {}
+        yield
+        try:
+            # Stripe is called off the event loop, which serves every other page (the SDK times out).
+            outcome = await asyncio.to_thread(self._refund, str(form.get("amount", "")), str(form.get("reason", "")))
+        except refunds.RefundRefused as refused:
+            self.errors = {refused.field or "form": refused.message}
+            return
+        except DomainError as error:
+            yield self._refuse(error)
+            return
+        finally:
+            self.busy = False
+        self.open = outcome.status == "failed"
+        if outcome.status == "failed":
+            self.errors = {"form": outcome.message}
+            self._key = refunds.new_idempotency_key()  # a new attempt is a new refund
+        else:
+            yield rx.toast.success(outcome.message)
+        yield InvoiceDetailState.refresh
+
+
+class RecordPaymentState(SessionState):
+    """ "Record payment": cash, a check or another way, received outside Stripe."""
+
+    open: bool = False
+    method: str = "check"
+    today: str = ""
+    errors: dict[str, str] = {}
+
+    @rx.event
+    def start(self):
+        with session_scope() as session:
+            try:
+                employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.EDIT_INVOICES)
+                self.today = recorded_payments.business_today(session.get(Business, employee.business_id)).isoformat()
+            except DomainError as error:
+                return self._refuse(error)
+        self.method, self.errors, self.open = "check", {}, True
+
+    @rx.event
+    def set_open(self, value: bool):
+        self.open = value
+
+    @rx.event
+    def set_method(self, value: str):
+        self.method = value
+
+    @rx.event
+    async def submit(self, form: dict):
+        detail = await self.get_state(InvoiceDetailState)
+        entered = recorded_payments.RecordedPaymentForm(
+            method=self.method,
+            amount=str(form.get("amount", "")),
+            received_on=str(form.get("received_on", "")),
+            check_number=str(form.get("check_number", "")),
+            note=str(form.get("note", "")),
+        )
+        with session_scope() as session:
+            try:
+                employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.EDIT_INVOICES)
+                payment = recorded_payments.record_payment(session, employee, detail._live_invoice_id, entered)
+                message = f"Recorded {payment.method_detail}: {display.money(payment.amount_cents)}."
+            except recorded_payments.RecordRefused as refused:
+                self.errors = refused.fields
+                return
+            except DomainError as error:
+                return self._refuse(error)
+        self.open, self.errors = False, {}
+        return [rx.toast.success(message), InvoiceDetailState.refresh]
+
+
+class VoidPaymentState(SessionState):
+    """Void a recorded payment entered by mistake, with a reason."""
+
+    open: bool = False
+    error: str = ""
+    _payment_id: int = 0
+
+    @rx.event
+    def start(self, payment_id: int):
+        with session_scope() as session:
+            try:
+                self._authorize(session, Permission.VIEW_INVOICES, Permission.EDIT_INVOICES)
+            except DomainError as error:
+                return self._refuse(error)
+        self._payment_id = route_id(str(payment_id)) or 0
+        self.error, self.open = "", True
+
+    @rx.event
+    def set_open(self, value: bool):
+        self.open = value
+
+    @rx.event
+    def submit(self, form: dict):
+        with session_scope() as session:
+            try:
+                employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.EDIT_INVOICES)
+                recorded_payments.void_payment(session, employee, self._payment_id, str(form.get("reason", "")))
+            except recorded_payments.RecordRefused as refused:
+                self.error = refused.message
+                return
+            except DomainError as error:
+                return self._refuse(error)
+        self.open = False
+        return [rx.toast.success("Payment voided. The balance is due again."), InvoiceDetailState.refresh]

@@ -4,7 +4,7 @@
 import itertools
 from dataclasses import replace
 
-from smslinks.providers.stripe_payments import GatewayError, Intent, PaymentDeclined
+from smslinks.providers.stripe_payments import GatewayError, Intent, PaymentDeclined, RefundResult
 
 # Payment method ids the double understands, like Stripe's test cards and bank accounts.
 CARD_OK = "pm_card_visa"
@@ -153,6 +153,15 @@ class StripeDouble:
                 error_message="The customer's account has insufficient funds.",
             )
         )
+
+    def create_refund(self, payment_intent_id, *, amount_cents, metadata, idempotency_key):
+        """Stripe's refund: a card's succeeds at once, a bank account's waits (pending)."""
+        self._check("refund", payment_intent_id)
+        self.refunds = getattr(self, "refunds", [])
+        status = "pending" if self.intents[payment_intent_id].method_type == "us_bank_account" else "succeeded"
+        refund = RefundResult(id=f"re_{next(self._ids)}", status=status, amount_cents=amount_cents)
+        self.refunds.append((refund, dict(metadata), idempotency_key))
+        return refund
 
     def forget(self, intent_id: str) -> None:
         """As when the sandbox Stripe restarts: the intent no longer exists."""

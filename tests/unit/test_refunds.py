@@ -1,0 +1,217 @@
+import pytest
+from sqlmodel import select
+
+from smslinks.core import payments, refunds
+from smslinks.core.errors import NotAllowed, NotFound
+from smslinks.core.refunds import RefundRefused
+from smslinks.models import (
+    Business,
+    InvoiceStatus,
+    OutboundMessage,
+    Payment,
+    PaymentRefund,
+    PaymentStatus,
+    RefundStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+    utcnow,
+)
+from smslinks.providers.stripe_payments import GatewayEvent
+from tests import factories
+from tests.unit.stripe_double import BANK
+from tests.unit.test_payments import _actions, _card, _connect_bank, _event, _pay_bank, paying, stripe  # noqa: F401
+
+
+@pytest.fixture
+def paid(session, stripe, paying):  # noqa: F811
+    """The $250 invoice paid by card, an accountant (who may refund by default) and the payment."""
+    business, invoice, _link, token = paying
+    _card(session, stripe, token)
+    accountant = factories.employee(session, business, role="Accountant")
+    session.add(
+        WebhookEndpoint(
+            business_id=business.id, url="https://hooks.example.net/x", events="payment.refunded", secret="whsec_x"
+        )
+    )
+    session.commit()
+    return invoice, accountant, session.exec(select(Payment)).one()
+
+
+def _refund(session, stripe, employee, payment, amount=None, reason="Customer overcharged", key="k-1"):  # noqa: F811
+    return refunds.refund_payment(
+        session, stripe, employee, payment.id, amount_text=amount, reason=reason, idempotency_key=key
+    )
+
+
+def _notices(session):
+    return session.exec(
+        select(OutboundMessage).where(OutboundMessage.idempotency_key.startswith(refunds.NOTICE_KEY_PREFIX))
+    ).all()
+
+
+def _refund_webhooks(session):
+    return session.exec(select(WebhookEvent).where(WebhookEvent.type == "payment.refunded")).all()
+
+
+def test_partial_refund_reopens_the_balance_tells_the_customer_and_fires_the_webhook_once(session, stripe, paid):  # noqa: F811
+    invoice, accountant, payment = paid
+    outcome = _refund(session, stripe, accountant, payment, amount="50.00")
+    assert outcome.status == "succeeded" and outcome.amount_cents == 5_000
+    assert "Refunded $50.00" in outcome.message
+    [(result, metadata, key)] = stripe.refunds
+    assert result.amount_cents == 5_000 and key == "k-1"
+    refund = session.exec(select(PaymentRefund)).one()
+    assert metadata == {refunds.REFUND_KEY: str(refund.id)}
+    assert (refund.status, refund.stripe_refund_id, refund.employee_id) == ("succeeded", result.id, accountant.id)
+    session.refresh(payment)
+    assert payment.refunded_cents == 5_000 and payment.status == PaymentStatus.SUCCEEDED
+    assert invoice.status == InvoiceStatus.OPEN and invoice.balance_cents == 5_000
+    [notice] = _notices(session)
+    assert notice.channel == "sms" and notice.to_address == "+15125550134"  # where the receipt went
+    assert "refunded $50.00" in notice.body
+    assert len(_refund_webhooks(session)) == 1
+    assert {"refund.requested", "payment.refunded", "invoice.reopened"} <= set(_actions(session))
+    # Stripe's own charge.refunded for the same refund, matched by our id in its metadata: nothing more.
+    charge = {
+        "id": "ch_1",
+        "payment_intent": payment.stripe_payment_intent_id,
+        "amount": 25_000,
+        "amount_refunded": 5_000,
+        "refunds": {"data": [{"id": result.id, "amount": 5_000, "status": "succeeded", "metadata": metadata}]},
+    }
+    payments.apply_event(session, GatewayEvent("evt_same", "charge.refunded", utcnow(), charge))
+    session.refresh(payment)
+    assert payment.refunded_cents == 5_000 and len(_refund_webhooks(session)) == 1 and len(_notices(session)) == 1
+
+
+def test_a_full_refund_marks_the_payment_refunded_and_nothing_more_can_be_refunded(session, stripe, paid):  # noqa: F811
+    invoice, accountant, payment = paid
+    _refund(session, stripe, accountant, payment)  # blank amount: everything refundable
+    session.refresh(payment)
+    assert payment.status == PaymentStatus.REFUNDED and invoice.balance_cents == 25_000
+    with pytest.raises(RefundRefused, match="Only a payment that went through|Nothing is left"):
+        _refund(session, stripe, accountant, payment, key="k-2")
+
+
+def test_more_than_is_refundable_is_refused_beside_the_amount_and_writes_nothing(session, stripe, paid):  # noqa: F811
+    _invoice, accountant, payment = paid
+    _refund(session, stripe, accountant, payment, amount="200")
+    with pytest.raises(RefundRefused) as refused:
+        _refund(session, stripe, accountant, payment, amount="50.01", key="k-2")
+    assert refused.value.field == "amount" and "At most $50.00" in refused.value.message
+    session.rollback()
+    assert len(session.exec(select(PaymentRefund)).all()) == 1 and len(stripe.refunds) == 1
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason", "field"),
+    [
+        ("abc", "x", "amount"),
+        ("0", "x", "amount"),
+        ("1.001", "x", "amount"),
+        ("5", "   ", "reason"),
+        ("5", "y" * 301, "reason"),
+    ],
+)
+def test_bad_input_is_refused_beside_its_field(session, stripe, paid, amount, reason, field):  # noqa: F811
+    _invoice, accountant, payment = paid
+    with pytest.raises(RefundRefused) as refused:
+        _refund(session, stripe, accountant, payment, amount=amount, reason=reason)
+    assert refused.value.field == field
+    assert not getattr(stripe, "refunds", []) and session.exec(select(PaymentRefund)).first() is None
+
+
+def test_the_same_key_refunds_once(session, stripe, paid):  # noqa: F811
+    _invoice, accountant, payment = paid
+    first = _refund(session, stripe, accountant, payment, amount="10")
+    again = _refund(session, stripe, accountant, payment, amount="10")
+    assert first.status == again.status == "succeeded" and len(stripe.refunds) == 1
+    session.refresh(payment)
+    assert payment.refunded_cents == 1_000
+
+
+def test_only_employees_with_the_permission_may_refund_and_only_their_business(session, stripe, paid):  # noqa: F811
+    invoice, _accountant, payment = paid
+    business = session.get(Business, invoice.business_id)
+    with pytest.raises(NotAllowed, match="Refund payments"):
+        _refund(session, stripe, factories.employee(session, business, role="Office employee"), payment)
+    stranger = factories.employee(session, factories.business(session, name="Other Co"), role="Administrator")
+    with pytest.raises(NotFound):
+        _refund(session, stripe, stranger, payment)
+    assert not getattr(stripe, "refunds", [])
+
+
+def test_stripe_refusing_leaves_a_failed_refund_and_the_payment_untouched(session, stripe, paid):  # noqa: F811
+    invoice, accountant, payment = paid
+    stripe.unreachable = True
+    outcome = _refund(session, stripe, accountant, payment, amount="20")
+    assert outcome.status == "failed" and "Could not connect to Stripe" in outcome.message
+    session.refresh(payment)
+    assert payment.refunded_cents == 0 and invoice.status == InvoiceStatus.PAID
+    assert session.exec(select(PaymentRefund)).one().status == RefundStatus.FAILED
+    assert not _notices(session) and not _refund_webhooks(session)
+    stripe.unreachable = False
+    assert _refund(session, stripe, accountant, payment, amount="20", key="k-2").status == "succeeded"
+
+
+def test_a_bank_refund_is_pending_until_stripe_reports_it(session, stripe, paying):  # noqa: F811
+    business, invoice, _link, token = paying
+    _connect_bank(session, stripe, token, BANK)
+    _pay_bank(session, stripe, token)
+    payments.apply_event(session, _event(stripe.settle("pi_1")))
+    payment = session.exec(select(Payment)).one()
+    manager = factories.employee(session, business, role="Manager")
+    outcome = _refund(session, stripe, manager, payment, amount="100")
+    assert outcome.status == "pending" and "Pending" in outcome.message
+    assert invoice.status == InvoiceStatus.PAID and not _notices(session)
+    with pytest.raises(RefundRefused, match=r"At most \$150.00"):
+        _refund(session, stripe, manager, payment, amount="150.01", key="k-2")  # the pending $100 is held
+    session.rollback()
+    [(result, metadata, _key)] = stripe.refunds
+    update = {"id": result.id, "payment_intent": "pi_1", "amount": 10_000, "status": "succeeded", "metadata": metadata}
+    for _ in range(2):  # a replayed event (another id) changes nothing more
+        payments.apply_event(session, GatewayEvent(f"evt_{_}", "charge.refund.updated", utcnow(), update))
+    session.refresh(payment)
+    assert payment.refunded_cents == 10_000 and invoice.balance_cents == 10_000
+    assert len(_notices(session)) == 1 and "to your bank account" in _notices(session)[0].body
+
+
+def test_a_refund_made_in_stripes_dashboard_shows_the_same_way_once(session, stripe, paid):  # noqa: F811
+    invoice, _accountant, payment = paid
+    charge = {
+        "id": "ch_1",
+        "payment_intent": payment.stripe_payment_intent_id,
+        "amount": 25_000,
+        "amount_refunded": 7_500,
+        "refunds": {"data": [{"id": "re_dash", "amount": 7_500, "status": "succeeded", "reason": "duplicate"}]},
+    }
+    payments.apply_event(session, GatewayEvent("evt_d", "charge.refunded", utcnow(), charge))
+    payments.apply_event(session, GatewayEvent("evt_d2", "charge.refunded", utcnow(), charge))  # same news again
+    refund = session.exec(select(PaymentRefund)).one()
+    assert (refund.amount_cents, refund.reason, refund.employee_id) == (7_500, "Refunded in Stripe (duplicate)", None)
+    session.refresh(payment)
+    assert payment.refunded_cents == 7_500 and invoice.balance_cents == 7_500
+    assert len(_refund_webhooks(session)) == 1 and len(_notices(session)) == 1
+
+
+def test_a_refund_event_without_its_list_counts_only_the_amount_not_yet_known(session, stripe, paid):  # noqa: F811
+    invoice, accountant, payment = paid
+    _refund(session, stripe, accountant, payment, amount="10")
+    charge = {
+        "id": "ch_1",
+        "payment_intent": payment.stripe_payment_intent_id,
+        "amount": 25_000,
+        "amount_refunded": 3_000,
+    }
+    payments.apply_event(session, GatewayEvent("evt_n", "charge.refunded", utcnow(), charge))
+    session.refresh(payment)
+    assert payment.refunded_cents == 3_000 and invoice.balance_cents == 3_000
+    assert len(session.exec(select(PaymentRefund)).all()) == 2 and len(_refund_webhooks(session)) == 2
+
+
+def test_refund_permission_defaults():
+    from smslinks.core.permissions import ROLE_DEFAULTS, Permission
+    from smslinks.models import Role
+
+    allowed = {role for role, granted in ROLE_DEFAULTS.items() if Permission.REFUND_PAYMENTS in granted}
+    assert allowed == {Role.ADMINISTRATOR, Role.MANAGER, Role.ACCOUNTANT}

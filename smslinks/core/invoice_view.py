@@ -276,12 +276,16 @@ def payments(session: Session, employee: Employee, invoice_id: int) -> list[Paym
     rows = session.exec(
         select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.created_at).desc())
     ).all()
-    return [_payment_row(payment, zone) for payment in rows]
+    tipped = {p.tip_employee_id for p in rows if p.tip_employee_id}
+    names = dict(session.exec(select(Employee.id, Employee.name).where(col(Employee.id).in_(tipped))).all())
+    return [_payment_row(payment, zone, names.get(payment.tip_employee_id)) for payment in rows]
 
 
-def _payment_row(payment: Payment, zone: str) -> PaymentRow:
+def _payment_row(payment: Payment, zone: str, tipped: str | None = None) -> PaymentRow:
     status = PaymentStatus(payment.status)
     notes = []
+    if payment.tip_cents:
+        notes.append(f"Tip {display.money(payment.tip_cents)} for {tipped or 'the business (no technician)'}")
     if status is PaymentStatus.FAILED:
         notes.append(payment.failure_reason or "The payment did not go through.")
     if status is PaymentStatus.PROCESSING:

@@ -295,8 +295,8 @@ def _tip_choice(t: _Words, view: dict, tip_options: list[dict]) -> str:
         el(
             "div",
             {"class": "pay-tip-options"},
-            _tip_button("tip-none", True, t("tip_none")),
             *percents,
+            _tip_button("tip-none", True, t("tip_none")),
             _tip_button("tip-custom", False, t("tip_custom")),
         ),
     )

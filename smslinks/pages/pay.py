@@ -307,8 +307,8 @@ def _tip_choice() -> rx.Component:
         rx.el.div(
             rx.el.span(tr("tip_title"), id="tip-title", class_name="pay-label"),
             rx.el.div(
-                _tip_button("none", "tip-none", tr("tip_none")),
                 rx.foreach(PayState.tip_options, _tip_option),
+                _tip_button("none", "tip-none", tr("tip_none")),
                 _tip_button("custom", "tip-custom", tr("tip_custom")),
                 class_name="pay-tip-options",
             ),

@@ -11,8 +11,17 @@ from smslinks import demo
 from smslinks.core import accounts, online_payments
 from smslinks.models import Business, Employee, Invoice, InvoiceStatus, Location
 from tests import factories
-from tests.e2e.conftest import demo_settings, screenshot, sign_in
-from tests.e2e.test_pay import _fill_card, _intent_json, _invoice, _new_invoice, _open, _payments
+from tests.e2e.conftest import SCREENSHOTS, demo_settings, screenshot, sign_in
+from tests.e2e.test_pay import (
+    _SNAPSHOT_AT_TAKEOVER,
+    _fill_card,
+    _intent_json,
+    _invoice,
+    _new_invoice,
+    _open,
+    _payments,
+    _takeover_snapshot,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -120,11 +129,27 @@ def test_a_custom_tip_is_checked_then_charged(phone, live_app, tips_on):
     assert _invoice(live_app, invoice_id).amount_paid_cents == 28_696
 
 
+def test_the_server_drawn_tips_are_the_tips_react_draws(phone, live_app, tips_on):
+    _invoice_id, token, _job_id, _technician_id = _job_invoice(live_app)
+    phone.add_init_script(_SNAPSHOT_AT_TAKEOVER)
+    _open(phone, token)
+    snapshot = _takeover_snapshot(phone)
+    assert "text Add a tip for your technician?" in snapshot["drawn"]
+    assert snapshot["drawn"] == snapshot["react"]
+
+
 def test_no_tip_is_offered_while_the_business_does_not_ask(phone, live_app):
     _invoice_id, token, _job_id, _technician_id = _job_invoice(live_app)
     _open(phone, token)
     expect(phone.get_by_role("button", name="Pay $286.96")).to_be_visible()
     expect(phone.get_by_text("Add a tip for your technician?")).to_have_count(0)
+
+
+def _tips_in_view(page: Page, name: str) -> None:
+    """The Tips section as the screen shows it (a full-page shot would put the sticky save bar on it)."""
+    page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def test_admin_asks_for_tips_and_sets_the_percentages(desktop, live_app, settings_restored):
@@ -148,7 +173,7 @@ def test_admin_asks_for_tips_and_sets_the_percentages(desktop, live_app, setting
     expect(desktop.locator("#tip-percent-error")).to_have_text(online_payments.TIP_PERCENTS_DIFFERENT)
     with live_app.session() as session:
         assert accounts.payment_settings(session, business_id).tips_enabled is False  # nothing saved yet
-    screenshot(desktop, "settings-tips-error-desktop")
+    _tips_in_view(desktop, "settings-tips-error-desktop")
 
     desktop.get_by_label("Tip choice 2").fill("18")
     desktop.get_by_role("button", name="Save").click()
@@ -164,4 +189,4 @@ def test_admin_asks_for_tips_and_sets_the_percentages(desktop, live_app, setting
         )
     desktop.reload()
     expect(desktop.get_by_label("Tip choice 2")).to_have_value("18")
-    screenshot(desktop, "settings-tips-desktop")
+    _tips_in_view(desktop, "settings-tips-desktop")

@@ -166,6 +166,11 @@ class PaymentSettings(SQLModel, table=True):
     sms_per_recipient_daily_limit: int = Field(default=3)
     link_valid_days: int = Field(default=30)
     updated_at: datetime = created_at_field()
+    # Tips on the pay page: off unless the business asks; three percentages of the invoice total.
+    tips_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    tip_percent_1: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
+    tip_percent_2: int = Field(default=15, sa_column_kwargs={"server_default": "15"})
+    tip_percent_3: int = Field(default=20, sa_column_kwargs={"server_default": "20"})
 
 
 class Employee(SQLModel, table=True):
@@ -465,6 +470,10 @@ class Payment(SQLModel, table=True):
     recorded_by_id: int | None = Field(default=None, foreign_key="employee.id")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    # Charged with the payment but never part of the invoice: amount_cents is what pays the invoice.
+    tip_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The technician the tip goes to (the invoice's job's technician when the payment was made).
+    tip_employee_id: int | None = Field(default=None, foreign_key="employee.id")
 
     @property
     def collected_cents(self) -> int:
@@ -584,6 +593,8 @@ class StripePaymentIntent(SQLModel, table=True):
     verification_url: str | None = Field(default=None, max_length=500)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    # The tip included in the intent's amount on the last attempt (not part of the invoice's money).
+    tip_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AchMandate(SQLModel, table=True):

@@ -128,7 +128,8 @@ def first_screen(request: Request, lang: str) -> str:
     if view.screen is not Screen.PAY:
         return pay_html.page(lang, None)
     tab = "ach" if request.query_params.get("m") == "ach" else "card"
-    return pay_html.page(lang, pay_page.present(view, lang), pay_page.present_lines(view), tab)
+    presented = pay_page.present(view, lang)
+    return pay_html.page(lang, presented, pay_page.present_lines(view), tab, pay_page.present_tips(view))
 
 
 def pay_page_html(request: Request) -> Response:

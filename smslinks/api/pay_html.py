@@ -270,7 +270,39 @@ def _ach_panel(t: _Words, chosen: str) -> str:
     )
 
 
-def _payment_form(t: _Words, view: dict, tab: str) -> str:
+def _tip_button(choice_id: str, pressed: bool, *children: str) -> str:
+    attributes = {"type": "button", "id": choice_id, "aria-pressed": "true" if pressed else "false", "class": "pay-tip"}
+    return el("button", attributes, *children)
+
+
+def _tip_choice(t: _Words, view: dict, tip_options: list[dict]) -> str:
+    """pages/pay.py's _tip_choice with "No tip" chosen (what every visit starts with)."""
+    if not view.get("tips"):
+        return ""
+    percents = (
+        _tip_button(
+            option["id"],
+            False,
+            el("span", {}, text(option["percent"])),
+            el("span", {"class": "pay-tip-amount"}, text(option["amount"])),
+        )
+        for option in tip_options
+    )
+    return el(
+        "div",
+        {"role": "group", "aria-labelledby": "tip-title", "class": "pay-field pay-tips"},
+        el("span", {"id": "tip-title", "class": "pay-label"}, t("tip_title")),
+        el(
+            "div",
+            {"class": "pay-tip-options"},
+            *percents,
+            _tip_button("tip-none", True, t("tip_none")),
+            _tip_button("tip-custom", False, t("tip_custom")),
+        ),
+    )
+
+
+def _payment_form(t: _Words, view: dict, tab: str, tip_options: list[dict]) -> str:
     card, ach = bool(view["card"]), bool(view["ach"])
     chosen = tab if (tab == "card" and card) or (tab == "ach" and ach) else ("card" if card else "ach")
     amount = ""
@@ -290,6 +322,7 @@ def _payment_form(t: _Words, view: dict, tab: str) -> str:
         {"aria-labelledby": "pay-methods-title", "class": "pay-panel"},
         el("h2", {"id": "pay-methods-title", "class": "pay-visually-hidden"}, t("pay_methods")),
         amount,
+        _tip_choice(t, view, tip_options) if card or ach else "",
         el("div", {"role": "tablist", "aria-label": pay_text.t(t.lang, "pay_methods"), "class": "pay-tabs"}, tabs),
         _card_panel(t, view, chosen) if card else "",
         _ach_panel(t, chosen) if ach else "",
@@ -308,14 +341,21 @@ def _loading(t: _Words) -> str:
     )
 
 
-def page(lang: str, view: dict | None, lines: list[dict] | None = None, tab: str = "card") -> str:
-    """The pay screen (a <main>) for a payable invoice's view (core.pay_page.present), else (view
-    None) the loading placeholder (a <div>, as pages/pay.py draws it)."""
+def page(
+    lang: str,
+    view: dict | None,
+    lines: list[dict] | None = None,
+    tab: str = "card",
+    tip_options: list[dict] | None = None,
+) -> str:
+    """The pay screen (a <main>) for a payable invoice's view (core.pay_page.present, its tips from
+    present_tips), else (view None) the loading placeholder (a <div>, as pages/pay.py draws it)."""
     t = _Words(pay_text.language(lang))
     if view is None:
         container, body, business = "div", _loading(t), ""
     else:
-        body = _summary(t, view) + _payment_form(t, view, tab) + _details(t, view, lines or []) + _help_line(t, view)
+        form = _payment_form(t, view, tab, tip_options or [])
+        body = _summary(t, view) + form + _details(t, view, lines or []) + _help_line(t, view)
         container, business = "main", view["business"]
     return el(
         container,

@@ -284,6 +284,8 @@ def payments(session: Session, employee: Employee, invoice_id: int) -> list[Paym
     ).all()
     may_refund = has_permission(session, employee, Permission.REFUND_PAYMENTS)
     may_edit = has_permission(session, employee, Permission.EDIT_INVOICES)
+    tipped = {p.tip_employee_id for p in rows if p.tip_employee_id}
+    names = dict(session.exec(select(Employee.id, Employee.name).where(col(Employee.id).in_(tipped))).all())
     return [
         _payment_row(
             payment,
@@ -291,6 +293,7 @@ def payments(session: Session, employee: Employee, invoice_id: int) -> list[Paym
             refunds.refundable_cents(session, payment) if may_refund else 0,
             session,
             may_void=may_edit and payment.method in RECORDED_METHODS and payment.status == PaymentStatus.SUCCEEDED,
+            tipped=names.get(payment.tip_employee_id),
         )
         for payment in rows
     ]
@@ -318,9 +321,13 @@ def _refund_lines(session: Session, payment_id: int, zone: str) -> list[str]:
     return lines
 
 
-def _payment_row(payment: Payment, zone: str, refundable: int, session: Session, *, may_void: bool) -> PaymentRow:
+def _payment_row(
+    payment: Payment, zone: str, refundable: int, session: Session, *, may_void: bool, tipped: str | None = None
+) -> PaymentRow:
     status = PaymentStatus(payment.status)
     notes = []
+    if payment.tip_cents:
+        notes.append(f"Tip {display.money(payment.tip_cents)} for {tipped or 'the business (no technician)'}")
     if payment.received_on is not None:
         notes.append(f"Received {display.day(payment.received_on)}")
     if payment.note:

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from smslinks.core import display
 from smslinks.core.errors import NotFound
@@ -17,6 +17,8 @@ from smslinks.models import (
     InvoiceStatus,
     Job,
     Location,
+    Payment,
+    PaymentStatus,
     utcnow,
 )
 
@@ -49,6 +51,7 @@ class JobDetail:
     status: str
     invoice_id: int | None  # the invoice the technician works with (see _job_invoice)
     paid: bool
+    tips: str = ""  # tips customers paid on this job's invoices credited to this technician, e.g. $43.04
 
 
 def address_line(location: Location) -> str:
@@ -121,7 +124,22 @@ def detail(session: Session, technician: Employee, job_id: int) -> JobDetail:
         status=job.status,
         invoice_id=invoice.id if invoice else None,
         paid=_is_paid(invoice),
+        tips=_tips_for(session, technician, job),
     )
+
+
+def _tips_for(session: Session, technician: Employee, job: Job) -> str:
+    """The tips this technician received on the job (succeeded payments), as money, or "" if none."""
+    cents = session.exec(
+        select(func.coalesce(func.sum(Payment.tip_cents), 0))
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(
+            Invoice.job_id == job.id,
+            Payment.tip_employee_id == technician.id,
+            Payment.status == PaymentStatus.SUCCEEDED,
+        )
+    ).one()
+    return display.money(cents) if cents else ""
 
 
 def maps_url(address: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from smslinks.core import accounts, audit, links, phones, sms_readiness
+from smslinks.core import accounts, audit, links, phones, sms_readiness, tips
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission, require_permission
 from smslinks.core.sms_text import PayBy, invoice_text, segment_info
@@ -27,6 +27,10 @@ LABELS = {
     "partial_payments_enabled": "Allow customers to pay part of the balance",
     "sms_per_recipient_daily_limit": "Texts per invoice and recipient per 24 hours",
     "link_valid_days": "Payment links expire after (days)",
+    "tips_enabled": "Ask customers for a tip",
+    "tip_percent_1": "First tip percentage",
+    "tip_percent_2": "Second tip percentage",
+    "tip_percent_3": "Third tip percentage",
 }
 SWITCHES = (
     "sms_links_enabled",
@@ -37,9 +41,15 @@ SWITCHES = (
     "card_enabled",
     "ach_enabled",
     "partial_payments_enabled",
+    "tips_enabled",
 )
 # Whole numbers and their allowed range.
-NUMBERS = {"sms_per_recipient_daily_limit": (1, 10), "link_valid_days": (1, 90)}
+TIP_PERCENTS = ("tip_percent_1", "tip_percent_2", "tip_percent_3")
+NUMBERS = {
+    "sms_per_recipient_daily_limit": (1, 10),
+    "link_valid_days": (1, 90),
+    **dict.fromkeys(TIP_PERCENTS, tips.PERCENT_RANGE),
+}
 # Only offered while "SMS invoice links" is on; switched off with it.
 SMS_DEPENDENTS = ("office_sms_enabled", "mobile_email_enabled", "mobile_sms_enabled")
 SMS_SWITCHES = ("sms_links_enabled", *SMS_DEPENDENTS)
@@ -50,7 +60,14 @@ NEEDS_A_PAYMENT_METHOD = "Accept at least one payment method (cards or ACH)."
 NUMBER_RULES = {
     "sms_per_recipient_daily_limit": "Texts per invoice and recipient per 24 hours must be a whole number from 1 to 10.",
     "link_valid_days": "Payment links must expire after a whole number of days from 1 to 90.",
+    **{
+        name: f"Each tip percentage must be a whole number from {tips.PERCENT_RANGE[0]} to {tips.PERCENT_RANGE[1]}."
+        for name in TIP_PERCENTS
+    },
 }
+TIP_PERCENTS_DIFFERENT = "The three tip percentages must be different."
+# The messages about tips (the page shows them beside the percentages).
+TIP_RULES = frozenset({NUMBER_RULES[TIP_PERCENTS[0]], TIP_PERCENTS_DIFFERENT})
 
 # The preview uses sample values; the token is shaped like a real one (22 URL-safe characters)
 # but is obviously not one, and is never stored.
@@ -168,6 +185,8 @@ def checked(
         raise DomainError(sms_readiness.ACCOUNT_NOT_ENABLED)
     if not (after["card_enabled"] or after["ach_enabled"]):
         raise DomainError(NEEDS_A_PAYMENT_METHOD)
+    if len({after[name] for name in TIP_PERCENTS}) < len(TIP_PERCENTS):
+        raise DomainError(TIP_PERCENTS_DIFFERENT)
     return after
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from smslinks.config import get_settings
-from smslinks.core import display, invoices, links, pay_text, phones, tokens, webhooks
+from smslinks.core import display, invoices, links, pay_text, phones, tips, tokens, webhooks
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
 from smslinks.core.jobs import address_line
@@ -95,6 +95,7 @@ class PayView:
     payments: list[PaymentSummary] = field(default_factory=list)
     processing: PaymentSummary | None = None
     verification_url: str = ""
+    tip_policy: tips.TipPolicy = field(default_factory=tips.TipPolicy)
 
 
 # --- throttling ---------------------------------------------------------------------------------
@@ -246,6 +247,7 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         payments=[_summary(p) for p in payments if p.status != PaymentStatus.FAILED],
         processing=_summary(processing) if processing else None,
         verification_url=waiting.verification_url if waiting else "",
+        tip_policy=tips.TipPolicy.of(settings),
     )
 
 
@@ -290,7 +292,16 @@ def present(view: PayView, lang: str) -> dict:
         "processing_amount": money(view.processing.amount_cents) if view.processing else "",
         "processing_method": view.processing.method if view.processing else "",
         "verification_url": view.verification_url,
+        "tips": view.tip_policy.enabled,
     }
+
+
+def present_tips(view: PayView) -> list[dict[str, str]]:
+    """The tip buttons besides "No tip" and "Custom": each percentage and what it adds."""
+    return [
+        {"choice": str(percent), "id": f"tip-{percent}", "percent": f"{percent}%", "amount": display.money(cents)}
+        for percent, cents in tips.options(view.tip_policy, view.total_cents)
+    ]
 
 
 def present_lines(view: PayView) -> list[dict[str, str]]:

@@ -94,6 +94,13 @@ TEXT: dict[str, dict[str, str]] = {
             "link exactly as it was sent to you."
         ),
         "loading": "Loading your invoice…",
+        "tip_title": "Add a tip for your technician?",
+        "tip_none": "No tip",
+        "tip_custom": "Custom",
+        "tip_custom_label": "Tip amount",
+        "tip_line": "Includes a {tip} tip for your technician.",
+        "tip_invalid": "Enter a tip in dollars, like 5.00.",
+        "tip_too_large": "A tip can be at most {total}.",
         # Refusals (core/payments.PaymentRefused codes)
         "amount_invalid": "Enter an amount in dollars, like 25.00.",
         "amount_too_small": "The smallest payment is $1.00.",
@@ -192,6 +199,13 @@ TEXT: dict[str, dict[str, str]] = {
             "el enlace tal como se lo enviaron."
         ),
         "loading": "Cargando su factura…",
+        "tip_title": "¿Desea dejar propina a su técnico?",
+        "tip_none": "Sin propina",
+        "tip_custom": "Otra",
+        "tip_custom_label": "Monto de la propina",
+        "tip_line": "Incluye {tip} de propina para su técnico.",
+        "tip_invalid": "Escriba la propina en dólares, por ejemplo 5.00.",
+        "tip_too_large": "La propina puede ser como máximo {total}.",
         "amount_invalid": "Ingrese un monto en dólares, por ejemplo 25.00.",
         "amount_too_small": "El pago mínimo es de $1.00.",
         "amount_too_large": "Puede pagar como máximo {balance}.",
@@ -243,20 +257,23 @@ _MANDATE = {
 }
 
 _RECEIPT_SMS = {
-    "en": "{business}: payment of {amount} received for invoice #{number}. Balance: {balance}. Thank you! {stop}",
-    "es": "{business}: recibimos su pago de {amount} de la factura #{number}. Saldo: {balance}. ¡Gracias! {stop}",
+    "en": "{business}: payment of {amount} received for invoice #{number}{tip}. Balance: {balance}. Thank you! {stop}",
+    "es": "{business}: recibimos su pago de {amount} de la factura #{number}{tip}. Saldo: {balance}. ¡Gracias! {stop}",
 }
+# Said after the invoice number when the payment carried a tip (kept apart from the invoice's money).
+_RECEIPT_TIP = {"en": " (plus a {tip} tip)", "es": " (más {tip} de propina)"}
+_RECEIPT_TIP_LINE = {"en": "Tip: {tip}\n", "es": "Propina: {tip}\n"}
 _RECEIPT_STOP = {"en": "Reply STOP to opt out.", "es": "Responda STOP para no recibir mensajes."}
 _RECEIPT_SUBJECT = {"en": "Receipt for invoice #{number}", "es": "Recibo de la factura #{number}"}
 _RECEIPT_EMAIL = {
     "en": (
         "Thank you for your payment.\n\n"
-        "Invoice #{number}\nAmount paid: {amount}\nPaid with: {method}\nDate: {date}\nBalance: {balance}\n\n"
+        "Invoice #{number}\nAmount paid: {amount}\n{tip}Paid with: {method}\nDate: {date}\nBalance: {balance}\n\n"
         "Questions? Call {business} at {phone}.\n\n{business}"
     ),
     "es": (
         "Gracias por su pago.\n\n"
-        "Factura #{number}\nMonto pagado: {amount}\nPagado con: {method}\nFecha: {date}\nSaldo: {balance}\n\n"
+        "Factura #{number}\nMonto pagado: {amount}\n{tip}Pagado con: {method}\nFecha: {date}\nSaldo: {balance}\n\n"
         "¿Preguntas? Llame a {business} al {phone}.\n\n{business}"
     ),
 }
@@ -308,11 +325,18 @@ def mandate_text(lang: str, *, business: str, phone: str, amount_cents: int, num
     )
 
 
-def receipt_sms(lang: str, *, business: str, number: str, amount_cents: int, balance_cents: int) -> str:
+def _tip(words: dict[str, str], lang: str, tip_cents: int) -> str:
+    return words[lang].format(tip=display.money(tip_cents)) if tip_cents > 0 else ""
+
+
+def receipt_sms(
+    lang: str, *, business: str, number: str, amount_cents: int, balance_cents: int, tip_cents: int = 0
+) -> str:
     lang = language(lang)
     return _RECEIPT_SMS[lang].format(
         business=business,
         number=number,
+        tip=_tip(_RECEIPT_TIP, lang, tip_cents),
         amount=display.money(amount_cents),
         balance=display.money(balance_cents),
         stop=_RECEIPT_STOP[lang],
@@ -329,10 +353,12 @@ def receipt_email(
     balance_cents: int,
     method: str,
     on: date,
+    tip_cents: int = 0,
 ) -> tuple[str, str]:
     """(subject, body)"""
     lang = language(lang)
     body = _RECEIPT_EMAIL[lang].format(
+        tip=_tip(_RECEIPT_TIP_LINE, lang, tip_cents),
         business=business,
         phone=phone,
         number=number,

@@ -31,6 +31,7 @@ from smslinks.core import (
     pay_text,
     phones,
     receipts,
+    tips,
     webhooks,
 )
 from smslinks.core.accounts import payment_settings
@@ -40,6 +41,7 @@ from smslinks.models import (
     Business,
     Invoice,
     InvoiceStatus,
+    Job,
     OutboundMessage,
     Payment,
     PaymentMethod,
@@ -120,6 +122,7 @@ class Outcome:
     message: str = ""  # declined: Stripe's words
     code: str | None = None
     receipt_channel: str | None = None
+    tip_cents: int = 0  # charged on top of amount_cents, not part of the invoice
 
 
 # --- amounts and locking ------------------------------------------------------------------------
@@ -173,6 +176,15 @@ def _payable(session: Session, invoice: Invoice, method: PaymentMethod, amount_t
     if payable <= 0:
         raise PaymentRefused("already_processing")
     return parse_amount(amount_text, payable, settings.partial_payments_enabled)
+
+
+def _tip(session: Session, invoice: Invoice, choice: tips.TipChoice | None) -> int:
+    """The tip this attempt adds (computed from the invoice total), or PaymentRefused."""
+    policy = tips.TipPolicy.of(payment_settings(session, invoice.business_id))
+    try:
+        return tips.tip_cents(policy, invoice.total_cents, choice)
+    except tips.TipRefused as refused:
+        raise PaymentRefused(refused.code, **refused.values) from None
 
 
 def _payable_while_in_flight(session: Session, invoice: Invoice, settings: PaymentSettings) -> int:
@@ -250,12 +262,14 @@ def _start(
     method: PaymentMethod,
     amount_text: str | None,
     language: str,
+    tip: tips.TipChoice | None = None,
 ) -> tuple[int, StripePaymentIntent, Intent]:
     """Phase one of every attempt, committed on its own: the intent exists and we know its id
     before anything is confirmed, so money can never move on an intent we have no record of."""
     invoice, link_id = pay_page.usable_invoice(session, token, client)
     invoice = lock_invoice(session, invoice.id)
     amount = _payable(session, invoice, method, amount_text)
+    amount += _tip(session, invoice, tip)
     try:
         record, intent = _ensure_intent(session, gateway, invoice, amount, link_id=link_id, language=language)
     except GatewayError as error:
@@ -269,15 +283,24 @@ def _start(
 
 
 def _relock(
-    session: Session, invoice_id: int, record: StripePaymentIntent, method: PaymentMethod, amount_text: str | None
-) -> tuple[Invoice, int]:
-    """Phase two starts by locking again and re-checking: another tab may have paid meanwhile."""
+    session: Session,
+    invoice_id: int,
+    record: StripePaymentIntent,
+    method: PaymentMethod,
+    amount_text: str | None,
+    tip: tips.TipChoice | None = None,
+) -> tuple[Invoice, int, int]:
+    """Phase two starts by locking again and re-checking: another tab may have paid meanwhile.
+    Returns the invoice, the amount that pays it and the tip charged on top; the intent's record
+    remembers both (the webhook tells them apart by it)."""
     invoice = lock_invoice(session, invoice_id)
     amount = _payable(session, invoice, method, amount_text)
+    tip_cents = _tip(session, invoice, tip)
     session.refresh(record)
     if not record.active:
         raise PaymentRefused("session_reset")
-    return invoice, amount
+    record.method, record.amount_cents, record.tip_cents = method.value, amount, tip_cents
+    return invoice, amount, tip_cents
 
 
 # --- cards --------------------------------------------------------------------------------------
@@ -292,16 +315,18 @@ def pay_by_card(
     payment_method: str,
     amount_text: str | None = None,
     language: str = "en",
+    tip: tips.TipChoice | None = None,
 ) -> Outcome:
     """Charge a card (a Stripe PaymentMethod made by Stripe.js in the browser) for the balance or the
     partial amount. 3-D Secure comes back as requires_action with the client secret for Stripe.js."""
     if not payment_method or not payment_method.startswith("pm_") or len(payment_method) > 100:
         raise PaymentRefused("declined")
-    invoice_id, record, _intent = _start(session, gateway, token, client, PaymentMethod.CARD, amount_text, language)
-    invoice, amount = _relock(session, invoice_id, record, PaymentMethod.CARD, amount_text)
-    record.method, record.amount_cents = PaymentMethod.CARD.value, amount
+    invoice_id, record, _intent = _start(
+        session, gateway, token, client, PaymentMethod.CARD, amount_text, language, tip
+    )
+    invoice, amount, tip_cents = _relock(session, invoice_id, record, PaymentMethod.CARD, amount_text, tip)
     try:
-        gateway.update_intent(record.stripe_id, amount_cents=amount, payment_method=payment_method)
+        gateway.update_intent(record.stripe_id, amount_cents=amount + tip_cents, payment_method=payment_method)
         intent = gateway.confirm_intent(record.stripe_id, idempotency_key=_attempt_key(record))
     except PaymentDeclined as declined:
         return _declined(session, invoice, record, declined.code, declined.message)
@@ -380,6 +405,7 @@ def _after_confirm(session: Session, invoice: Invoice, record: StripePaymentInte
             method=payment.method_detail or "",
             balance_cents=max(0, invoice.balance_cents),
             receipt_channel=_receipt_channel(session, payment),
+            tip_cents=payment.tip_cents,
         )
     if intent.status == "requires_action" and intent.next_action == "verify_with_microdeposits":
         record.verification_url = intent.verification_url
@@ -412,16 +438,16 @@ def prepare_bank_payment(
     client: str,
     amount_text: str | None = None,
     language: str = "en",
+    tip: tips.TipChoice | None = None,
 ) -> str:
     """The intent's client secret, for Stripe.js collectBankAccountForPaymentIntent in the browser."""
-    invoice_id, record, intent = _start(session, gateway, token, client, PaymentMethod.ACH, amount_text, language)
-    invoice, amount = _relock(session, invoice_id, record, PaymentMethod.ACH, amount_text)
-    if intent.amount_cents != amount:
+    invoice_id, record, intent = _start(session, gateway, token, client, PaymentMethod.ACH, amount_text, language, tip)
+    _invoice, amount, tip_cents = _relock(session, invoice_id, record, PaymentMethod.ACH, amount_text, tip)
+    if intent.amount_cents != amount + tip_cents:
         try:
-            intent = gateway.update_intent(record.stripe_id, amount_cents=amount)
+            intent = gateway.update_intent(record.stripe_id, amount_cents=amount + tip_cents)
         except GatewayError as error:
             raise PaymentRefused("unavailable") from error
-    record.method, record.amount_cents = PaymentMethod.ACH.value, amount
     session.add(record)
     return intent.client_secret
 
@@ -452,6 +478,7 @@ def pay_by_bank(
     user_agent: str,
     amount_text: str | None = None,
     language: str = "en",
+    tip: tips.TipChoice | None = None,
 ) -> Outcome:
     """Debit the connected bank account once the customer accepted the mandate. The evidence (exact
     text and its version, IP, user agent, time) is committed before Stripe is asked to debit."""
@@ -459,7 +486,7 @@ def pay_by_bank(
         raise PaymentRefused("mandate_required")
     invoice, link_id = pay_page.usable_invoice(session, token, client)
     invoice = lock_invoice(session, invoice.id)
-    amount = _payable(session, invoice, PaymentMethod.ACH, amount_text)
+    amount = _payable(session, invoice, PaymentMethod.ACH, amount_text) + _tip(session, invoice, tip)
     record = active_intent(session, invoice.id)
     if record is None:
         raise PaymentRefused("bank_not_connected")
@@ -472,11 +499,10 @@ def pay_by_bank(
     mandate = _record_mandate(session, invoice, record, link_id, amount, language, ip_address, user_agent)
     session.commit()
 
-    invoice, amount = _relock(session, invoice.id, record, PaymentMethod.ACH, amount_text)
-    record.method, record.amount_cents = PaymentMethod.ACH.value, amount
+    invoice, amount, tip_cents = _relock(session, invoice.id, record, PaymentMethod.ACH, amount_text, tip)
     try:
-        if intent.amount_cents != amount:
-            gateway.update_intent(record.stripe_id, amount_cents=amount)
+        if intent.amount_cents != amount + tip_cents:
+            gateway.update_intent(record.stripe_id, amount_cents=amount + tip_cents)
         intent = gateway.confirm_intent(
             record.stripe_id,
             idempotency_key=_attempt_key(record),
@@ -579,9 +605,12 @@ def _new_payment(session: Session, invoice: Invoice, intent: Intent) -> Payment:
         )
         else PaymentMethod.CARD
     )
+    tip_cents = _intent_tip(record, intent)
     payment = Payment(
         invoice_id=invoice.id,
-        amount_cents=intent.amount_cents,
+        amount_cents=intent.amount_cents - tip_cents,
+        tip_cents=tip_cents,
+        tip_employee_id=_technician(session, invoice) if tip_cents else None,
         method=method.value,
         status=PaymentStatus.PROCESSING,
         stripe_payment_intent_id=intent.id,
@@ -591,6 +620,17 @@ def _new_payment(session: Session, invoice: Invoice, intent: Intent) -> Payment:
     session.add(payment)
     session.flush()
     return payment
+
+
+def _intent_tip(record: StripePaymentIntent | None, intent: Intent) -> int:
+    """The part of the intent's amount that is a tip (never the invoice's money)."""
+    return min(record.tip_cents, intent.amount_cents) if record is not None else 0
+
+
+def _technician(session: Session, invoice: Invoice) -> int | None:
+    """Who a tip on this invoice goes to: its job's technician, if it has a job."""
+    job = session.get(Job, invoice.job_id) if invoice.job_id else None
+    return job.technician_id if job else None
 
 
 def apply_intent(session: Session, invoice: Invoice, intent: Intent, *, failed: bool = False) -> Payment | None:
@@ -627,7 +667,7 @@ def _succeeded(
         invoice,
         payment,
         status=PaymentStatus.SUCCEEDED,
-        amount_cents=intent.amount_cents,
+        amount_cents=intent.amount_cents - payment.tip_cents,
         method_detail=intent.method_detail or payment.method_detail,
     )
     if record is not None:
@@ -640,6 +680,7 @@ def _succeeded(
         business_id=invoice.business_id,
         actor=audit.CUSTOMER_ACTOR,
         amount_cents=payment.amount_cents,
+        tip_cents=payment.tip_cents,
         method=payment.method,
         payment_intent=intent.id,
     )

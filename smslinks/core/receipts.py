@@ -74,6 +74,7 @@ def send(session: Session, invoice: Invoice, payment: Payment, *, language: str)
                 number=invoice.number,
                 amount_cents=payment.amount_cents,
                 balance_cents=max(0, invoice.balance_cents),
+                tip_cents=payment.tip_cents,
             )
             subject = None
         else:
@@ -86,6 +87,7 @@ def send(session: Session, invoice: Invoice, payment: Payment, *, language: str)
                 balance_cents=max(0, invoice.balance_cents),
                 method=payment.method_detail or payment.method,
                 on=payment.updated_at.date(),
+                tip_cents=payment.tip_cents,
             )
         outbox.enqueue(
             session,

@@ -377,6 +377,61 @@ def _link_rules() -> rx.Component:
     )
 
 
+def _tip_percent(index: int) -> rx.Component:
+    field_id = f"tip-percent-{index + 1}"
+    return rx.vstack(
+        field_label(f"Tip choice {index + 1}", field_id),
+        rx.hstack(
+            rx.input(
+                id=field_id,
+                type="number",
+                min=1,
+                max=50,
+                value=State.tip_percents[index],
+                on_change=lambda text: State.set_tip_percent(index, text),
+                aria_describedby="tip-percent-help",
+                width="5.5rem",
+                size="2",
+            ),
+            rx.text("%", size="2", color_scheme="gray"),
+            align="center",
+            spacing="2",
+        ),
+        spacing="1",
+    )
+
+
+def _tips() -> rx.Component:
+    return _section(
+        "Tips",
+        _switch_row(
+            "tips_enabled",
+            "Ask customers for a tip",
+            "The pay page offers three tip percentages of the invoice total, a custom tip and no tip. "
+            "Tips are charged with the payment, kept apart from the invoice and credited to the job's technician.",
+        ),
+        rx.cond(
+            State.switches["tips_enabled"],
+            rx.vstack(
+                rx.flex(*[_tip_percent(index) for index in range(3)], spacing="6", wrap="wrap"),
+                rx.text(
+                    "Each from 1 to 50%, all three different.",
+                    id="tip-percent-help",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    State.tip_error != "",
+                    rx.text(State.tip_error, size="2", color="var(--red-11)", id="tip-percent-error", role="alert"),
+                ),
+                spacing="2",
+                padding_left=_NESTED_INDENT,
+            ),
+        ),
+        description="Let customers thank the technician who did the work.",
+    )
+
+
 def _save_bar() -> rx.Component:
     return save_bar(
         State.has_changes | (State.save_error != ""), UNSAVED, State.discard, State.save, error=State.save_error
@@ -393,6 +448,7 @@ def _content() -> rx.Component:
         _payment_options(),
         _payment_methods(),
         _link_rules(),
+        _tips(),
         _save_bar(),
         spacing="4",
         width="100%",

@@ -259,6 +259,71 @@ def _amount_choice() -> rx.Component:
     )
 
 
+def _tip_button(choice, button_id, *children) -> rx.Component:
+    return rx.el.button(
+        *children,
+        type="button",
+        id=button_id,
+        aria_pressed=PayState.tip_choice == choice,
+        on_click=PayState.choose_tip(choice),
+        class_name="pay-tip",
+    )
+
+
+def _tip_option(option) -> rx.Component:
+    return _tip_button(
+        option["choice"],
+        option["id"],
+        rx.el.span(option["percent"]),
+        rx.el.span(option["amount"], class_name="pay-tip-amount"),
+    )
+
+
+def _custom_tip() -> rx.Component:
+    return rx.el.div(
+        rx.el.label(tr("tip_custom_label"), html_for="tip-custom-amount", class_name="pay-label"),
+        rx.el.div(
+            rx.el.span("$", aria_hidden="true"),
+            rx.el.input(
+                id="tip-custom-amount",
+                name="tip",
+                type="text",
+                input_mode="decimal",
+                auto_complete="off",
+                default_value=PayState.tip_custom,
+                on_blur=PayState.set_tip_custom,
+                class_name="pay-input pay-amount-input",
+            ),
+            class_name="pay-amount-field",
+        ),
+        class_name="pay-field",
+    )
+
+
+def _tip_choice() -> rx.Component:
+    """Drawn the same way by api/pay_html.py (the first screen), with "No tip" chosen."""
+    return rx.cond(
+        PayState.view["tips"].to(bool),
+        rx.el.div(
+            rx.el.span(tr("tip_title"), id="tip-title", class_name="pay-label"),
+            rx.el.div(
+                rx.foreach(PayState.tip_options, _tip_option),
+                _tip_button("none", "tip-none", tr("tip_none")),
+                _tip_button("custom", "tip-custom", tr("tip_custom")),
+                class_name="pay-tip-options",
+            ),
+            rx.cond(PayState.tip_choice == "custom", _custom_tip()),
+            role="group",
+            aria_labelledby="tip-title",
+            class_name="pay-field pay-tips",
+        ),
+    )
+
+
+def _tip_included() -> rx.Component:
+    return rx.cond(PayState.tip_label != "", rx.el.p(tr("tip_line", tip=PayState.tip_label), class_name="pay-hint"))
+
+
 def _pay_button(**props) -> rx.Component:
     return rx.el.button(
         rx.cond(PayState.busy, tr("paying"), tr("pay_button", amount=PayState.pay_label)),
@@ -300,6 +365,7 @@ def _card_panel() -> rx.Component:
             class_name="pay-field",
         ),
         _error(),
+        _tip_included(),
         _pay_button(type="button", on_click=PayState.pay_card, id="pay-card"),
         id="panel-card",
         role="tabpanel",
@@ -362,6 +428,7 @@ def _bank_confirm() -> rx.Component:
             class_name="pay-field",
         ),
         _error(),
+        _tip_included(),
         _pay_button(type="submit", id="pay-bank"),
         on_submit=PayState.pay_bank,
         reset_on_submit=False,
@@ -387,6 +454,7 @@ def _payment_form() -> rx.Component:
     return rx.el.section(
         rx.el.h2(tr("pay_methods"), id="pay-methods-title", class_name="pay-visually-hidden"),
         _amount_choice(),
+        rx.cond(card | ach, _tip_choice()),
         rx.el.div(
             rx.cond(card, _tab("tab_card", "card")),
             rx.cond(ach, _tab("tab_ach", "ach")),
@@ -458,6 +526,7 @@ def _confirmed_screen() -> rx.Component:
             _symbol("good"),
             rx.el.h1(tr("confirmed_title"), class_name="pay-title", id="confirmed-title"),
             _text("confirmed_body", amount=PayState.result["amount"], method=PayState.result["method"]),
+            rx.cond(PayState.result["tip"].to(str) != "", _text("tip_line", tip=PayState.result["tip"])),
             rx.match(
                 PayState.result["receipt"].to(str),
                 ("sms", _text("receipt_sms")),

@@ -238,6 +238,18 @@ def _invoice() -> rx.Component:
             ),
         ),
         bank_payment_pending(invoice),
+        rx.cond(
+            job["tips"] != "",
+            rx.callout(
+                rx.text("Tips for you on this job: ", rx.text(job["tips"], weight="bold", as_="span")),
+                icon="heart-handshake",
+                color_scheme="teal",
+                size="2",
+                width="100%",
+                role="status",
+                id="job-tips",
+            ),
+        ),
         rx.vstack(rx.foreach(State.lines, _line), spacing="0", width="100%", role="list", aria_label="Lines"),
         invoice_totals(invoice),
         edit_draft_button(invoice),

@@ -23,6 +23,10 @@ class OnlinePaymentsState(SettingsState):
     switches: dict[str, bool] = {}
     daily_limit: str = ""
     valid_days: str = ""
+    # The three tip percentages as typed, in the order customers see them.
+    tip_percents: list[str] = []
+    # A tip rule the last save broke, shown beside the percentages (also in the save bar).
+    tip_error: str = ""
     has_changes: bool = False
     save_error: str = ""
     account_enabled: bool = False
@@ -36,7 +40,8 @@ class OnlinePaymentsState(SettingsState):
     _saved: dict = {}
 
     def _draft(self) -> dict:
-        return {**self.switches, DAILY_LIMIT: self.daily_limit, VALID_DAYS: self.valid_days}
+        percents = dict(zip(online_payments.TIP_PERCENTS, self.tip_percents, strict=True))
+        return {**self.switches, DAILY_LIMIT: self.daily_limit, VALID_DAYS: self.valid_days, **percents}
 
     def _changes(self) -> dict:
         return {name: value for name, value in self._draft().items() if value != self._saved.get(name)}
@@ -45,9 +50,10 @@ class OnlinePaymentsState(SettingsState):
         self.switches = {name: page.values[name] for name in online_payments.SWITCHES}
         self.daily_limit = str(page.values[DAILY_LIMIT])
         self.valid_days = str(page.values[VALID_DAYS])
+        self.tip_percents = [str(page.values[name]) for name in online_payments.TIP_PERCENTS]
         self._saved = self._draft()
         self.has_changes = False
-        self.save_error = ""
+        self.save_error = self.tip_error = ""
         self.account_enabled = page.account_enabled
         self.sending_blocker = page.sending_blocker or ""
         self.prerequisites = [dataclasses.asdict(p) for p in page.prerequisites]
@@ -59,7 +65,7 @@ class OnlinePaymentsState(SettingsState):
 
     def _edited(self) -> None:
         self.has_changes = bool(self._changes())
-        self.save_error = ""
+        self.save_error = self.tip_error = ""
 
     def _business(self, session: Session) -> Business:
         """The business of the signed-in editor, who must manage online payments."""
@@ -88,14 +94,17 @@ class OnlinePaymentsState(SettingsState):
             return self._refuse(error)
         self._edited()
 
-    def _set_number(self, field: str, text: str):
+    def _set_number(self, field: str, text: str, index: int | None = None):
         """Keep what was typed (checked on save, so a half-typed number is not refused)."""
         try:
             with session_scope() as session:
                 self._business(session)
         except DomainError as error:
             return self._refuse(error)
-        setattr(self, field, str(text)[:6])
+        if index is None:
+            setattr(self, field, str(text)[:6])
+        else:
+            self.tip_percents = [str(text)[:6] if i == index else value for i, value in enumerate(self.tip_percents)]
         self._edited()
 
     @rx.event
@@ -105,6 +114,12 @@ class OnlinePaymentsState(SettingsState):
     @rx.event
     def set_valid_days(self, text: str):
         return self._set_number("valid_days", text)
+
+    @rx.event
+    def set_tip_percent(self, index: int, text: str):
+        if index not in range(len(online_payments.TIP_PERCENTS)):
+            return None
+        return self._set_number("tip_percents", text, index)
 
     @rx.event
     def save(self):
@@ -118,6 +133,7 @@ class OnlinePaymentsState(SettingsState):
         except DomainError as error:
             # The draft stays as it is, so nothing typed is lost.
             self.save_error = error.message
+            self.tip_error = error.message if error.message in online_payments.TIP_RULES else ""
             return
         self._show(page)
         return rx.toast.success("Online payment settings saved.")

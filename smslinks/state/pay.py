@@ -8,7 +8,7 @@ import json
 import reflex as rx
 
 from smslinks.config import get_settings
-from smslinks.core import display, pay_page, pay_text, payments
+from smslinks.core import display, pay_page, pay_text, payments, tips
 from smslinks.core.errors import DomainError
 from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
@@ -35,6 +35,8 @@ class PayState(rx.State):
     _error: tuple[str, dict] | None = None
     _watching: bool = False  # a follower was asked for
     _watch_running: bool = False  # one follower per page, however often a client asks
+    _tip_policy: tips.TipPolicy = tips.TipPolicy()
+    _total_cents: int = 0
 
     lang: str = pay_text.DEFAULT_LANGUAGE
     screen: str = "loading"
@@ -47,6 +49,10 @@ class PayState(rx.State):
     partial: bool = False  # the customer chose "Pay another amount"
     amount_text: str = ""
     pay_label: str = ""  # the amount the button will collect, e.g. $120.00
+    tip_options: list[dict[str, str]] = []  # the offered percentages (present_tips)
+    tip_choice: str = tips.NONE  # "none", "custom" or a percentage; the server prices it
+    tip_custom: str = ""  # typed dollars for a custom tip
+    tip_label: str = ""  # the tip included in pay_label, e.g. $43.04 (empty for none)
     busy: bool = False
     error: str = ""
     bank: str = ""  # "STRIPE TEST BANK •••• 6789" once connected
@@ -66,6 +72,8 @@ class PayState(rx.State):
         self.view = pay_page.present(view, self.lang) | {"minutes": get_settings().pay_link_lockout_minutes}
         self.lines = pay_page.present_lines(view)
         self.history = pay_page.present_payments(view, self.lang)
+        self.tip_options = pay_page.present_tips(view)
+        self._tip_policy, self._total_cents = view.tip_policy, view.total_cents
         previous = self.screen
         # The confirmation stays until the customer moves on (it also follows a partial payment).
         if self.screen != "confirmed" or view.screen not in (Screen.PAY, Screen.PAID):
@@ -89,14 +97,16 @@ class PayState(rx.State):
         balance = int(self.view.get("balance_cents") or 0)
         try:
             amount = payments.parse_amount(self._amount(), balance, self.partial)
-        except PaymentRefused as refused:
+            tip = tips.tip_cents(self._tip_policy, self._total_cents, self._tip())
+        except (PaymentRefused, tips.TipRefused) as refused:
             if explain:
                 self._fail(refused.code, **refused.values)
-            self.pay_label = ""
+            self.pay_label = self.tip_label = ""
             return
-        self.pay_label = display.money(amount)
+        self.pay_label = display.money(amount + tip)
+        self.tip_label = display.money(tip) if tip else ""
         if self.bank:
-            self.mandate = self._mandate_text(amount)
+            self.mandate = self._mandate_text(amount + tip)
 
     def _mandate_text(self, amount_cents: int) -> str:
         return pay_text.mandate_text(
@@ -110,6 +120,9 @@ class PayState(rx.State):
 
     def _amount(self) -> str | None:
         return self.amount_text if self.partial else None
+
+    def _tip(self) -> tips.TipChoice:
+        return tips.TipChoice(self.tip_choice, self.tip_custom if self.tip_choice == tips.CUSTOM else "")
 
     def _fail(self, key: str, **values):
         self._error = (key, values)
@@ -153,11 +166,12 @@ class PayState(rx.State):
         self.busy = False
         if outcome.status == "succeeded":
             self.result = {
-                "amount": display.money(outcome.amount_cents),
+                "amount": display.money(outcome.amount_cents + outcome.tip_cents),
                 "method": outcome.method,
                 "balance": display.money(outcome.balance_cents),
                 "has_balance": outcome.balance_cents > 0,
                 "receipt": outcome.receipt_channel or "",
+                "tip": display.money(outcome.tip_cents) if outcome.tip_cents else "",
             }
             self.screen = "confirmed"
             return self._reload()
@@ -183,6 +197,7 @@ class PayState(rx.State):
         if self.router.url.query_parameters.get("m") == "ach":
             self.tab = "ach"
         self.result, self.bank, self.busy, self.partial, self.amount_text = {}, "", False, False, ""
+        self.tip_choice, self.tip_custom = tips.NONE, ""
         self._clear_error()
         self.screen = "loading"
         view = await asyncio.to_thread(_open_link, self._token, self._client(), self.router.headers.host, True)
@@ -228,6 +243,21 @@ class PayState(rx.State):
         self._refresh_amount(explain=True)
 
     @rx.event
+    def choose_tip(self, choice: str):
+        offered = {tips.NONE, tips.CUSTOM, *(option["choice"] for option in self.tip_options)}
+        if self.busy or choice not in offered:
+            return
+        self.tip_choice = choice
+        self._clear_error()
+        self._refresh_amount()
+
+    @rx.event
+    def set_tip_custom(self, text: str):
+        self.tip_custom = str(text)[:20]
+        self._clear_error()
+        self._refresh_amount(explain=True)
+
+    @rx.event
     def pay_card(self):
         if self.busy or self.screen != Screen.PAY:
             return None
@@ -252,6 +282,7 @@ class PayState(rx.State):
                     payment_method=str(result["id"])[:100],
                     amount_text=self._amount(),
                     language=self.lang,
+                    tip=self._tip(),
                 )
             except DomainError as error:
                 return self._refused(error)
@@ -292,6 +323,7 @@ class PayState(rx.State):
                     client=self._client(),
                     amount_text=self._amount(),
                     language=self.lang,
+                    tip=self._tip(),
                 )
             except DomainError as error:
                 return self._refused(error)
@@ -338,6 +370,7 @@ class PayState(rx.State):
                     user_agent=self.router.headers.user_agent,
                     amount_text=self._amount(),
                     language=self.lang,
+                    tip=self._tip(),
                 )
             except DomainError as error:
                 return self._refused(error)

@@ -105,3 +105,15 @@ def test_the_document_puts_the_first_screen_before_the_apps_scripts(tmp_path):
     assert html.count("<title>") == 1 and "<title>Pague su factura</title>" in html
     drawn = html.index('<div id="pay-ssr"><div lang="es" class="pay"')
     assert drawn < html.index(pay_document.TAKEOVER_JS) < html.index("<script>window.router()</script>")
+
+
+def test_tips_are_drawn_with_no_tip_chosen_only_when_the_business_asks():
+    options = [{"choice": "15", "id": "tip-15", "percent": "15%", "amount": "$37.50"}]
+    html = pay_html.page("en", VIEW | {"tips": True}, LINES, tip_options=options)
+    assert 'id="tip-none" aria-pressed="true" class="pay-tip">No tip</button>' in html
+    assert (
+        'id="tip-15" aria-pressed="false" class="pay-tip"><span>15%</span><span class="pay-tip-amount">$37.50' in html
+    )
+    assert html.index("Add a tip for your technician?") < html.index('role="tablist"')
+    assert "tip-none" not in pay_html.page("en", VIEW | {"tips": False}, LINES, tip_options=options)
+    assert "tip-none" not in pay_html.page("en", VIEW | {"tips": True, "card": False, "ach": False}, LINES)

@@ -1,7 +1,7 @@
 """tips: the business's tip settings, and tips charged with payments
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-03 13:00:00
 
 A tip is charged with a payment but kept apart from the invoice's money (payment.tip_cents), and

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts
+from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts, reminders
 from smslinks.core.errors import NotAllowed
 from smslinks.core.permissions import Permission, effective_permissions
 from smslinks.core.sending import describe_send_time
@@ -373,6 +373,8 @@ def _entry(
 
 
 def _kind_of(message: OutboundMessage, is_text: bool) -> str:
+    if (n := reminders.reminder_number(message)) is not None:
+        return f"Reminder {n}"
     if receipts.is_receipt(message):
         return "Receipt text" if is_text else "Receipt email"
     return "Text" if is_text else "Email"

@@ -375,6 +375,8 @@ def _entry(
 def _kind_of(message: OutboundMessage, is_text: bool) -> str:
     if (n := reminders.reminder_number(message)) is not None:
         return f"Reminder {n}"
+    if (message.idempotency_key or "").startswith("relink-"):
+        return "New link the customer asked for, texted"
     if receipts.is_receipt(message):
         return "Receipt text" if is_text else "Receipt email"
     return "Text" if is_text else "Email"

@@ -5,6 +5,7 @@ import reflex as rx
 from smslinks import routes
 from smslinks.pages.components import bank_payment_pending, invoice_totals, location_zone, not_allowed, status_badge
 from smslinks.pages.invoice_editor import invoice_actions
+from smslinks.pages.invoice_reminders import invoice_reminders
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import (
@@ -248,6 +249,7 @@ def _content() -> rx.Component:
         rx.grid(
             rx.vstack(
                 _lines(),
+                invoice_reminders(),
                 _timeline(),
                 spacing="4",
                 width="100%",

@@ -42,8 +42,8 @@ def test_a_reminder_is_due_at_9_am_at_the_service_location_n_days_after_the_firs
 def test_the_reminder_text_is_fixed_names_the_invoice_and_says_how_to_stop():
     text = reminders.reminder_text("Test Plumbing", "10031", 33_207, "https://pay.example/p/abc")
     assert text == (
-        "Test Plumbing: a reminder that invoice #10031 for $332.07 is still open. "
-        "Pay securely: https://pay.example/p/abc Reply STOP to opt out."
+        "Test Plumbing reminder: invoice #10031 for $332.07 is still due. "
+        "Pay: https://pay.example/p/abc Reply STOP to opt out."
     )
 
 
@@ -141,7 +141,7 @@ def test_a_due_reminder_is_queued_once_with_a_fresh_link_and_the_next_is_planned
     assert world.run_at(due + timedelta(minutes=2)) == 0  # a second pass finds nothing due
     [reminder] = world.reminder_texts()
     assert reminder.to_address == "+15125550108"
-    assert reminder.body.startswith("Test Plumbing: a reminder that invoice #10031 for $332.07 is still open.")
+    assert reminder.body.startswith("Test Plumbing reminder: invoice #10031 for $332.07 is still due.")
     assert reminder.payment_link_id is not None
     plan = world.plan()
     assert plan.sent == 1

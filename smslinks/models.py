@@ -171,6 +171,9 @@ class PaymentSettings(SQLModel, table=True):
     tip_percent_1: int = Field(default=10, sa_column_kwargs={"server_default": "10"})
     tip_percent_2: int = Field(default=15, sa_column_kwargs={"server_default": "15"})
     tip_percent_3: int = Field(default=20, sa_column_kwargs={"server_default": "20"})
+    # Payment reminders (Settings > Online Payments > Reminders): days after the first text.
+    reminders_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    reminder_days: str = Field(default="3,7,14", max_length=40, sa_column_kwargs={"server_default": "3,7,14"})
 
 
 class Employee(SQLModel, table=True):
@@ -779,5 +782,30 @@ class PaymentRefund(SQLModel, table=True):
     stripe_refund_id: str | None = Field(default=None, max_length=64, unique=True)
     failure_reason: str | None = Field(default=None, max_length=300)
     employee_id: int | None = Field(default=None, foreign_key="employee.id")  # None: made in Stripe
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+# --- Payment reminders: one schedule per texted invoice, due rows found by their indexed due time ---
+
+
+class InvoiceReminder(SQLModel, table=True):
+    """The reminder plan of one invoice, made when it is first texted. The workers claim rows whose
+    next_reminder_at has come (SKIP LOCKED on PostgreSQL, a conditional UPDATE on SQLite); a stopped
+    or paused plan has no next_reminder_at, so the due index holds only live plans. Each reminder's
+    outbox row carries the idempotency key "reminder-<invoice>-<n>": no reminder goes twice."""
+
+    __tablename__ = "invoice_reminder"
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    invoice_id: int = Field(foreign_key="invoice.id", unique=True)
+    to_address: str = Field(max_length=20)  # the number the invoice was last texted to
+    first_text_at: datetime = at_field()
+    sent: int = Field(default=0)  # reminders sent so far
+    next_reminder_at: datetime | None = at_field(default=None, index=True)
+    paused_at: datetime | None = at_field(default=None)
+    paused_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    stopped_at: datetime | None = at_field(default=None)
+    stop_reason: str | None = Field(default=None, max_length=300)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()

@@ -11,6 +11,7 @@ import threading
 
 from smslinks.config import Settings, get_settings
 from smslinks.core.dispatch import Dispatcher, DispatchPolicy
+from smslinks.core.reminders import ReminderScheduler
 from smslinks.core.webhook_sender import WebhookPolicy, WebhookSender
 from smslinks.db import get_engine
 from smslinks.providers import email_provider, sms_provider
@@ -72,8 +73,15 @@ def run_worker() -> None:
         name="webhooks",
     )
     webhooks.start()
+    reminders = threading.Thread(
+        target=ReminderScheduler(get_engine()).run_forever,
+        args=(stop, settings.dispatcher_poll_seconds),
+        name="reminders",
+    )
+    reminders.start()
     build_dispatcher(settings).run_forever(stop, settings.dispatcher_poll_seconds)
     webhooks.join()
+    reminders.join()
     log.info("outbox worker stopped")
 
 
@@ -87,6 +95,9 @@ async def inprocess_dispatcher() -> None:
     await asyncio.gather(
         _inprocess_loop("dispatcher", build_dispatcher(settings).run_once, settings.dispatcher_poll_seconds),
         _inprocess_loop("webhook sender", build_webhook_sender(settings).run_once, settings.dispatcher_poll_seconds),
+        _inprocess_loop(
+            "reminder scheduler", ReminderScheduler(get_engine()).run_once, settings.dispatcher_poll_seconds
+        ),
     )
 
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from smslinks.core import audit, consent, outbox, phones
+from smslinks.core import audit, consent, outbox, phones, reminders
 from smslinks.core.sms_text import Encoding, segment_info, smart_encode
 from smslinks.models import (
     Business,
@@ -361,6 +361,7 @@ def receive(
     if question is not None:
         keyword = classify_answer(body)
     reply = _apply(session, business, from_number, body, keyword, question, provider_id, now)
+    reminders.stop_for_reply(session, business.id, from_number, now)
     audit.record(
         session,
         "sms.reply_received",

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts, refunds
+from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts, refunds, reminders
 from smslinks.core.errors import NotAllowed
 from smslinks.core.permissions import Permission, effective_permissions, has_permission
 from smslinks.core.recorded_payments import METHOD_WORDS, RECORDED_METHODS
@@ -428,6 +428,10 @@ def _entry(
 
 
 def _kind_of(message: OutboundMessage, is_text: bool) -> str:
+    if (n := reminders.reminder_number(message)) is not None:
+        return f"Reminder {n}"
+    if (message.idempotency_key or "").startswith("relink-"):
+        return "New link the customer asked for, texted"
     if receipts.is_receipt(message):
         return "Receipt text" if is_text else "Receipt email"
     return "Text" if is_text else "Email"

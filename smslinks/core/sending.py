@@ -32,6 +32,7 @@ from smslinks.core import (
     links,
     outbox,
     phones,
+    reminders,
     sms_readiness,
     sms_text,
 )
@@ -825,6 +826,7 @@ def _write_text(
         via=via,
     )
     _audit_link(session, employee, invoice, link.id, message.id, Channel.SMS, pay_by, via)
+    reminders.on_text_sent(session, invoice, target.e164, now)
     session.flush()  # a racing request with the same key fails here, inside the caller's try
     return _result(message, location.time_zone, now, repeated=False)
 

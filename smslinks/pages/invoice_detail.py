@@ -12,6 +12,7 @@ from smslinks.pages.components import (
     status_badge,
 )
 from smslinks.pages.invoice_editor import invoice_actions
+from smslinks.pages.invoice_reminders import invoice_reminders
 from smslinks.pages.layout import loading, staff_page
 from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import (
@@ -471,6 +472,7 @@ def _content() -> rx.Component:
         rx.grid(
             rx.vstack(
                 _lines(),
+                invoice_reminders(),
                 _timeline(),
                 spacing="4",
                 width="100%",

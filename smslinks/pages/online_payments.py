@@ -7,8 +7,10 @@ from smslinks.core.sms_readiness import ACCOUNT_NOT_ENABLED
 from smslinks.core.sms_text import OPT_OUT_LINE
 from smslinks.pages.components import UNSAVED, field_label, save_bar
 from smslinks.pages.layout import loading, page_header, staff_page
+from smslinks.pages.reminder_settings import reminders_section
 from smslinks.pages.settings import settings_frame
 from smslinks.state.online_payments import OnlinePaymentsState as State
+from smslinks.state.reminders import ReminderSettingsState
 
 SMS_OFF = ~State.account_enabled
 _NESTED_INDENT = rx.breakpoints(initial="1rem", sm="2.75rem")
@@ -450,11 +452,12 @@ def _content() -> rx.Component:
         _link_rules(),
         _tips(),
         _save_bar(),
+        reminders_section(),
         spacing="4",
         width="100%",
     )
 
 
-@staff_page(routes.SETTINGS_ONLINE_PAYMENTS, "Online Payments", on_load=[State.load])
+@staff_page(routes.SETTINGS_ONLINE_PAYMENTS, "Online Payments", on_load=[State.load, ReminderSettingsState.load])
 def online_payments() -> rx.Component:
     return settings_frame(routes.SETTINGS_ONLINE_PAYMENTS, rx.cond(State.loaded, _content(), loading()))

@@ -616,10 +616,26 @@ def _closed_screen(title_key: str, body_key: str, call_key: str = "call_for_help
     )
 
 
+def _new_link() -> rx.Component:
+    """ "Text me a new link": it goes to the number the expired link was sent to, never one typed here."""
+    return rx.cond(
+        PayState.relink_sent,
+        rx.el.p(tr("relink_sent"), role="status", class_name="pay-body"),
+        rx.el.button(
+            tr("relink_button"),
+            on_click=PayState.request_new_link,
+            disabled=PayState.busy,
+            type="button",
+            class_name="pay-button",
+        ),
+    )
+
+
 def _expired_screen() -> rx.Component:
     return rx.fragment(
         _closed_screen("expired_title", "expired_body", "expired_call"),
         rx.cond(_view("phone") == "", _text("expired_generic")),
+        rx.el.section(_new_link(), class_name="pay-panel"),
     )
 
 

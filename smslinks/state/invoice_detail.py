@@ -15,6 +15,7 @@ from smslinks.db import session_scope
 from smslinks.models import Business
 from smslinks.state.invoice_editor import InvoiceActionsState
 from smslinks.state.live_invoice import LiveInvoiceState
+from smslinks.state.reminders import InvoiceRemindersState
 from smslinks.state.send_invoice import SendInvoiceState
 from smslinks.state.session import NotSignedIn, SessionState, route_id
 
@@ -66,7 +67,11 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
             except DomainError as error:
                 self._live_invoice_id, self.invoice, self.refused, self.loaded = 0, {}, error.message, True
                 return [self._refuse(error)] if isinstance(error, NotSignedIn) else []
-        return [OfficeSendState.prepare(invoice_id), InvoiceActionsState.prepare(invoice_id)]
+        return [
+            OfficeSendState.prepare(invoice_id),
+            InvoiceActionsState.prepare(invoice_id),
+            InvoiceRemindersState.load,
+        ]
 
     @rx.event
     def load(self):

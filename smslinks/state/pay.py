@@ -8,7 +8,7 @@ import json
 import reflex as rx
 
 from smslinks.config import get_settings
-from smslinks.core import display, pay_page, pay_text, payments, tips
+from smslinks.core import display, fresh_link, pay_page, pay_text, payments, tips
 from smslinks.core.errors import DomainError
 from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
@@ -27,6 +27,11 @@ def _script(function: str, argument: dict) -> str:
 def _open_link(token: str, client: str, host: str, visit: bool) -> pay_page.PayView:
     with session_scope() as session:
         return pay_page.open_link(session, token, client=client, host=host, visit=visit)
+
+
+def _request_new_link(token: str, client: str) -> None:
+    with session_scope() as session:
+        fresh_link.request_new_link(session, token, client=client)
 
 
 class PayState(rx.State):
@@ -59,6 +64,7 @@ class PayState(rx.State):
     holder: str = ""
     mandate: str = ""
     result: dict = {}
+    relink_sent: bool = False  # "Text me a new link" was asked for (the same answer whatever happened)
 
     # --- helpers (not callable from the browser) ---
 
@@ -198,10 +204,19 @@ class PayState(rx.State):
             self.tab = "ach"
         self.result, self.bank, self.busy, self.partial, self.amount_text = {}, "", False, False, ""
         self.tip_choice, self.tip_custom = tips.NONE, ""
+        self.relink_sent = False
         self._clear_error()
         self.screen = "loading"
         view = await asyncio.to_thread(_open_link, self._token, self._client(), self.router.headers.host, True)
         return self._show(view)
+
+    @rx.event
+    async def request_new_link(self):
+        """The expired-link page's "Text me a new link": core decides, by the link's own token."""
+        self.busy = True
+        yield
+        await asyncio.to_thread(_request_new_link, self._token, self._client())
+        self.busy, self.relink_sent = False, True
 
     @rx.event
     def stripe_started(self, result: dict):

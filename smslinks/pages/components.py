@@ -22,6 +22,7 @@ STATUS_COLORS = {
     "in_progress": "amber",
     "completed": "green",
     "canceled": "red",
+    "received": "violet",  # a customer's reply
 }
 
 

@@ -27,6 +27,7 @@ LABELS = {
     "partial_payments_enabled": "Allow customers to pay part of the balance",
     "sms_per_recipient_daily_limit": "Texts per invoice and recipient per 24 hours",
     "link_valid_days": "Payment links expire after (days)",
+    "email_when_text_fails": "Email the link when a text can't be delivered",
 }
 SWITCHES = (
     "sms_links_enabled",
@@ -37,6 +38,7 @@ SWITCHES = (
     "card_enabled",
     "ach_enabled",
     "partial_payments_enabled",
+    "email_when_text_fails",
 )
 # Whole numbers and their allowed range.
 NUMBERS = {"sms_per_recipient_daily_limit": (1, 10), "link_valid_days": (1, 90)}

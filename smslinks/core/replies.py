@@ -62,6 +62,7 @@ class ThreadEntry:
 
 @dataclass(frozen=True)
 class Thread:
+    business_name: str  # what every answer starts with
     number: str
     number_display: str
     customer: str
@@ -85,6 +86,15 @@ def unread_count(session: Session, employee: Employee) -> int:
         .select_from(InboundMessage)
         .where(InboundMessage.business_id == employee.business_id, InboundMessage.read_at.is_(None))
     ).one()
+
+
+def activity(session: Session, employee: Employee) -> tuple[int, int]:
+    """(unread replies, newest reply id): what pages watch to refresh when a reply arrives."""
+    unread = unread_count(session, employee)
+    newest = session.exec(
+        select(sa.func.max(InboundMessage.id)).where(InboundMessage.business_id == employee.business_id)
+    ).one()
+    return unread, newest or 0
 
 
 def threads(session: Session, employee: Employee) -> list[ThreadRow]:
@@ -164,6 +174,7 @@ def thread(session: Session, employee: Employee, number: str, now: datetime | No
         (m.created_at, _sent_entry(m, senders, zone)) for m in sent
     ]
     return Thread(
+        business_name=business.name,
         number=number,
         number_display=phones.display(number),
         customer=customer.name if customer else "",
@@ -226,10 +237,19 @@ def check_answer(business_name: str, text: str) -> str:
     return body
 
 
-def answer(session: Session, employee: Employee, number: str, text: str) -> OutboundMessage:
+def new_answer_key() -> str:
+    """Chosen when the answer box opens: the same key twice (a double click) sends once."""
+    return f"{ANSWER_KEY_PREFIX}{uuid.uuid4().hex}"
+
+
+def answer(session: Session, employee: Employee, number: str, text: str, key: str | None = None) -> OutboundMessage:
     """Queue staff's answer to the number, tied to the invoice the thread is about."""
     business = _business(session, employee)
     replies = _replies(session, business.id, number)
+    key = key if key and key.startswith(ANSWER_KEY_PREFIX) and len(key) <= 64 else new_answer_key()
+    earlier = session.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key == key)).first()
+    if earlier is not None and earlier.business_id == business.id and earlier.to_address == number:
+        return earlier
     body = check_answer(business.name, text)
     if consent.opted_out_at(session, business.id, number) is not None:
         raise DomainError(OPTED_OUT)
@@ -243,7 +263,7 @@ def answer(session: Session, employee: Employee, number: str, text: str) -> Outb
         from_address=business.default_sending_number,
         employee=employee,
         via="office",
-        idempotency_key=f"{ANSWER_KEY_PREFIX}{uuid.uuid4().hex}",
+        idempotency_key=key,
     )
     _close(session, business.id, number, utcnow())  # answered: read, and done until the next reply
     audit.record(session, "sms.reply_answered", "phone", number, business_id=business.id, employee=employee)

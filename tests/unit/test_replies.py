@@ -229,3 +229,11 @@ def test_replies_show_in_the_invoice_timeline_with_what_they_did(session, busine
         "STOP",
         "Opted out: no more texts to this number.",
     )
+
+
+def test_the_same_answer_key_sends_once(session, business, office):
+    receive(session, business, "question")
+    key = replies.new_answer_key()
+    first = replies.answer(session, office, NUMBER, "Yes", key=key)
+    assert replies.answer(session, office, NUMBER, "Yes", key=key).id == first.id
+    assert replies.activity(session, office) == (0, stored(session)[-1].id)

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from smslinks.core import accounts, delivery, invoice_view, links, outbox
+from smslinks.core import accounts, delivery, invoice_view, links, online_payments, outbox
 from smslinks.models import EmailAddress, MessageStatus, OutboundMessage
 from tests import factories
 
@@ -119,3 +119,10 @@ def test_a_text_without_a_link_never_falls_back(session, invoice):
 
 def test_the_setting_is_on_by_default(session, business):
     assert accounts.payment_settings(session, business.id).email_when_text_fails is True
+
+
+def test_the_setting_is_one_switch_in_online_payments(session, business):
+
+    admin = factories.employee(session, business, role="Administrator")
+    assert online_payments.save(session, admin, {"email_when_text_fails": False}) == ["email_when_text_fails"]
+    assert accounts.payment_settings(session, business.id).email_when_text_fails is False

@@ -11,7 +11,7 @@ import re
 
 from sqlmodel import Session, select
 
-from smslinks.core import accounts, audit, email_text, outbox
+from smslinks.core import accounts, audit, email_text, outbox, sending
 from smslinks.core.sms_text import PayBy
 from smslinks.models import (
     Business,
@@ -24,7 +24,6 @@ from smslinks.models import (
     OutboundMessage,
 )
 
-VIA_AUTOMATIC = "automatic"
 KEY_PREFIX = "text-failed-"
 # Twilio errors that say the number cannot get the text (not the account's or the customer's choice).
 CANNOT_ARRIVE = frozenset({"21211", "21612", "21614", "30003", "30004", "30005", "30006", "30007", "30008"})
@@ -85,7 +84,7 @@ def email_instead(session: Session, message: OutboundMessage) -> OutboundMessage
         payment_link_id=message.payment_link_id,
         actor=audit.SYSTEM_ACTOR,
         idempotency_key=key,
-        via=VIA_AUTOMATIC,
+        via=sending.Via.AUTOMATIC,
     )
     reason = why(message.failure_reason or "the carrier gave no reason.")
     session.flush()

@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
-from smslinks.core import accounts, delivery, invoice_view, links, online_payments, outbox
-from smslinks.models import EmailAddress, MessageStatus, OutboundMessage
+from smslinks.core import accounts, delivery, invoice_view, links, online_payments, outbox, send_time, sending
+from smslinks.models import EmailAddress, MessageStatus, OutboundMessage, utcnow
 from tests import factories
 
 NUMBER = "+15125550134"
@@ -126,3 +126,13 @@ def test_the_setting_is_one_switch_in_online_payments(session, business):
     admin = factories.employee(session, business, role="Administrator")
     assert online_payments.save(session, admin, {"email_when_text_fails": False}) == ["email_when_text_fails"]
     assert accounts.payment_settings(session, business.id).email_when_text_fails is False
+
+
+def test_the_email_passes_the_send_time_checks_unless_the_setting_is_turned_off_meanwhile(session, business, invoice):
+    sent_text(session, invoice)
+    fail(session, "30006")
+    [email] = emails(session)
+    assert send_time.verdicts(session, [email], utcnow()) == {}
+    accounts.payment_settings(session, business.id).email_when_text_fails = False
+    [verdict] = send_time.verdicts(session, [email], utcnow()).values()
+    assert verdict.cancel == f"Not sent: {sending.FALLBACK_OFF}"

@@ -165,6 +165,8 @@ class PaymentSettings(SQLModel, table=True):
     partial_payments_enabled: bool = Field(default=False)
     sms_per_recipient_daily_limit: int = Field(default=3)
     link_valid_days: int = Field(default=30)
+    # When a text fails for good (not an opt-out), email the same link to a customer who has an email.
+    email_when_text_fails: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     updated_at: datetime = created_at_field()
     # Tips on the pay page: off unless the business asks; three percentages of the invoice total.
     tips_enabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
@@ -809,3 +811,29 @@ class InvoiceReminder(SQLModel, table=True):
     stop_reason: str | None = Field(default=None, max_length=300)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+# --- Replies inbox: every inbound text, matched to its customer and the invoice last texted ---
+
+
+class InboundMessage(SQLModel, table=True):
+    """A text a customer sent to a business's number, as received (STOP/START/HELP included).
+
+    customer_id and invoice_id are matched when it arrives: the customer whose record holds the
+    number, the invoice last texted to it. A thread is one number's replies to one business."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (sa.Index("ix_inbound_message_thread", "business_id", "from_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    from_number: str = Field(max_length=20)  # E.164
+    to_number: str = Field(default="", max_length=20)
+    body: str = Field(sa_type=sa.Text)
+    provider_id: str | None = Field(default=None, max_length=64, unique=True)  # Twilio's MessageSid
+    keyword: str = Field(default="none", max_length=12)  # inbound.Keyword
+    action: str = Field(default="", max_length=200)  # what the reply did ("Opted out: ...")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
+    received_at: datetime = created_at_field()
+    read_at: datetime | None = at_field(default=None)
+    done_at: datetime | None = at_field(default=None)

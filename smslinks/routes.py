@@ -28,6 +28,8 @@ SETTINGS_WEBHOOKS = "/settings/integrations/webhooks"
 # Data in and out: CSV exports for the books, CSV import of customers and invoices.
 SETTINGS_EXPORT = "/settings/data/export"
 SETTINGS_IMPORT = "/settings/data/import"
+# Customers' replies to texts, for office staff (?number=+1... opens a thread).
+INBOX = "/inbox"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

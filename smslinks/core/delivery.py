@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, consent, invoices, webhooks
+from smslinks.core import audit, consent, invoices, text_fallback, webhooks
 from smslinks.models import MessageStatus, MessageStatusEvent, OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,8 @@ def transition_many(
         invoices.touch(session, message.invoice_id)
         if status in WEBHOOK_STATUSES:
             webhooks.record_message_event(session, message, now)
+        if status in FAILURES:
+            text_fallback.email_instead(session, message)
     return moved
 
 

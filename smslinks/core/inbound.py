@@ -21,12 +21,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from smslinks.core import audit, consent, outbox, phones, reminders
+from smslinks.core import audit, consent, invoices, outbox, phones, reminders
 from smslinks.core.sms_text import Encoding, segment_info, smart_encode
 from smslinks.models import (
     Business,
     Channel,
+    InboundMessage,
+    Invoice,
+    Location,
     OutboundMessage,
+    PhoneNumber,
     ProcessedWebhookEvent,
     SmsOptOutQuestion,
     utcnow,
@@ -362,6 +366,7 @@ def receive(
         keyword = classify_answer(body)
     reply = _apply(session, business, from_number, body, keyword, question, provider_id, now)
     reminders.stop_for_reply(session, business.id, from_number, now)
+    _store(session, business.id, from_number, to_number, body, provider_id, keyword, reply, now)
     audit.record(
         session,
         "sms.reply_received",
@@ -405,6 +410,86 @@ def _apply(
     if keyword is Keyword.AMBIGUOUS and question is None:
         return _ask(session, business, e164, body, provider_id, now)
     return None
+
+
+# --- keeping the reply for the Inbox ---------------------------------------------------------------
+
+OPTED_OUT_ACTION = "Opted out: no more texts to this number."
+ALREADY_OUT_ACTION = "Already opted out: no texts go to this number."
+OPTED_IN_ACTION = "Opted back in: texts to this number can resume."
+KEPT_ACTION = "Answered the question: keeps getting texts."
+HELP_ACTION = "Asked for help: answered with the business's phone and email."
+ASKED_ACTION = "Asked whether they meant stop: no answer within 5 minutes opts the number out."
+
+
+def _action(keyword: Keyword, reply: str | None) -> str:
+    """What the reply did, in the office's words ("" for an ordinary message)."""
+    if keyword is Keyword.OPT_OUT:
+        return OPTED_OUT_ACTION if reply else ALREADY_OUT_ACTION
+    if keyword is Keyword.OPT_IN:
+        return OPTED_IN_ACTION if reply and reply.endswith(OPTED_IN) else (KEPT_ACTION if reply else "")
+    if keyword is Keyword.HELP:
+        return HELP_ACTION
+    if keyword is Keyword.AMBIGUOUS and reply:
+        return ASKED_ACTION
+    return ""
+
+
+def match(session: Session, business_id: int, e164: str) -> tuple[int | None, int | None]:
+    """(customer id, invoice id) of a number: the invoice last texted to it, and the customer whose
+    record (or service location) holds the number, that invoice's customer first when several do."""
+    invoice_id = session.exec(
+        select(OutboundMessage.invoice_id)
+        .where(
+            OutboundMessage.business_id == business_id,
+            OutboundMessage.to_address == e164,
+            OutboundMessage.channel == Channel.SMS.value,
+            OutboundMessage.invoice_id.is_not(None),
+        )
+        .order_by(OutboundMessage.id.desc())
+        .limit(1)
+    ).first()
+    invoice = session.get(Invoice, invoice_id) if invoice_id is not None else None
+    owners = session.exec(
+        select(sa.func.coalesce(PhoneNumber.customer_id, Location.customer_id))
+        .select_from(PhoneNumber)
+        .outerjoin(Location, Location.id == PhoneNumber.location_id)
+        .where(PhoneNumber.business_id == business_id, PhoneNumber.e164 == e164)
+        .order_by(PhoneNumber.id)
+    ).all()
+    if invoice is not None and (invoice.customer_id in owners or not owners):
+        return invoice.customer_id, invoice.id
+    return (owners[0] if owners else None), invoice_id
+
+
+def _store(
+    session: Session,
+    business_id: int,
+    from_number: str,
+    to_number: str,
+    body: str,
+    provider_id: str | None,
+    keyword: Keyword,
+    reply: str | None,
+    now: datetime,
+) -> InboundMessage:
+    customer_id, invoice_id = match(session, business_id, from_number)
+    message = InboundMessage(
+        business_id=business_id,
+        from_number=from_number[:20],
+        to_number=(to_number or "")[:20],
+        body=body or "",
+        provider_id=provider_id[:64] if provider_id else None,
+        keyword=keyword.value,
+        action=_action(keyword, reply),
+        customer_id=customer_id,
+        invoice_id=invoice_id,
+        received_at=now,
+    )
+    session.add(message)
+    invoices.touch(session, invoice_id)  # open invoice pages show the reply
+    session.flush()
+    return message
 
 
 TWILIO_INBOUND = "twilio-inbound"  # ProcessedWebhookEvent.provider for inbound texts

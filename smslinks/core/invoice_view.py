@@ -9,7 +9,19 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, display, invoices, jobs, links, locations, phones, receipts, refunds, reminders
+from smslinks.core import (
+    audit,
+    display,
+    invoices,
+    jobs,
+    links,
+    locations,
+    phones,
+    receipts,
+    refunds,
+    reminders,
+    text_fallback,
+)
 from smslinks.core.errors import NotAllowed
 from smslinks.core.permissions import Permission, effective_permissions, has_permission
 from smslinks.core.recorded_payments import METHOD_WORDS, RECORDED_METHODS
@@ -20,6 +32,7 @@ from smslinks.models import (
     Customer,
     EmailAddress,
     Employee,
+    InboundMessage,
     InvoiceLine,
     InvoiceStatus,
     Location,
@@ -114,8 +127,9 @@ class TimelineEntry:
     status: str
     status_line: str  # "Delivered Nov 24, 2026 3:06 PM CST"; a held text: "Requested ..."
     history: str  # "Queued 3:05 PM · Sent 3:05 PM · Delivered 3:06 PM"
-    note: str  # when a held text will go, or why it failed
+    note: str  # when a held text will go, or why it failed; what a STOP/START/HELP reply did
     problem: bool
+    body: str = ""  # a customer's reply (texts sent are not shown: they carry link tokens)
 
 
 @dataclass(frozen=True)
@@ -385,10 +399,34 @@ def timeline(session: Session, employee: Employee, invoice_id: int, now: datetim
             else {}
         )
     now = now or utcnow()
-    return [
-        _entry(message, events.get(message.id, []), senders, business.time_zone, location.time_zone, now)
+    sent = [
+        (
+            message.created_at,
+            _entry(message, events.get(message.id, []), senders, business.time_zone, location.time_zone, now),
+        )
         for message in messages
     ]
+    replies = [(reply.received_at, _reply_entry(reply, business.time_zone)) for reply in _replies(session, invoice.id)]
+    return [entry for _, entry in sorted(sent + replies, key=lambda pair: pair[0], reverse=True)]
+
+
+def _replies(session: Session, invoice_id: int) -> list[InboundMessage]:
+    return list(session.exec(select(InboundMessage).where(InboundMessage.invoice_id == invoice_id)).all())
+
+
+def _reply_entry(reply: InboundMessage, zone: str) -> TimelineEntry:
+    return TimelineEntry(
+        id=-reply.id,  # texts sent have positive ids
+        channel="reply",
+        title=f"Reply from {phones.display(reply.from_number)}",
+        sent_by="Customer",
+        status="received",
+        status_line=f"Received {display.moment(reply.received_at, zone)}",
+        history="",
+        note=reply.action,
+        problem=False,
+        body=reply.body,
+    )
 
 
 def _entry(
@@ -412,6 +450,7 @@ def _entry(
         note = message.failure_reason or (
             f"The carrier reported error {message.error_code}." if message.error_code else "Not delivered."
         )
+    note = note or text_fallback.note(message, events)
     sender = senders.get(message.sent_by_employee_id)
     return TimelineEntry(
         id=message.id,

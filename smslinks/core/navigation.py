@@ -46,6 +46,7 @@ def nav_items(permissions: frozenset[Permission]) -> list[NavItem]:
     if Permission.VIEW_INVOICES in permissions:
         items.append(NavItem("Invoices", routes.INVOICES, "receipt"))
         items.append(NavItem("Customers", routes.CUSTOMERS, "users"))
+        items.append(NavItem("Inbox", routes.INBOX, "inbox"))
     if Permission.SCHEDULE_JOBS in permissions:
         items.append(NavItem("Jobs", routes.JOBS, "calendar"))
     if Permission.VIEW_ASSIGNED_JOBS in permissions:

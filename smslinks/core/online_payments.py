@@ -31,6 +31,7 @@ LABELS = {
     "tip_percent_1": "First tip percentage",
     "tip_percent_2": "Second tip percentage",
     "tip_percent_3": "Third tip percentage",
+    "email_when_text_fails": "Email the link when a text can't be delivered",
 }
 SWITCHES = (
     "sms_links_enabled",
@@ -42,6 +43,7 @@ SWITCHES = (
     "ach_enabled",
     "partial_payments_enabled",
     "tips_enabled",
+    "email_when_text_fails",
 )
 # Whole numbers and their allowed range.
 TIP_PERCENTS = ("tip_percent_1", "tip_percent_2", "tip_percent_3")

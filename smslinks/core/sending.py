@@ -67,6 +67,8 @@ class Via(StrEnum):
 
     OFFICE = "office"
     MOBILE = "mobile"
+    # Sent by the app itself (core/text_fallback.py), never a door a person can choose.
+    AUTOMATIC = "automatic"
 
 
 # Texts go out between 8 AM and 9 PM in the service location's time zone (TCPA quiet hours).
@@ -81,6 +83,7 @@ OFFICE_SMS_OFF = f"Sending SMS invoice links from the office is turned off in {_
 MOBILE_SMS_OFF = f"Sending SMS invoice links via Mobile is turned off in {_SETTINGS_PAGE}."
 OFFICE_EMAIL_OFF = f"Sending email invoice links from the office is turned off in {_SETTINGS_PAGE}."
 MOBILE_EMAIL_OFF = f"Sending email invoice links in Mobile is turned off in {_SETTINGS_PAGE}."
+FALLBACK_OFF = f"Emailing the link when a text can't be delivered is turned off in {_SETTINGS_PAGE}."
 TEXT_KIND_UNAVAILABLE = "SMS payment links for membership payments or statement payments are not available."
 EMAIL_KIND_UNAVAILABLE = "Email payment links for membership payments or statement payments are not available."
 DRAFT = "Finalize the invoice before sending it."
@@ -265,6 +268,8 @@ def channel_blocker(business: Business, settings: PaymentSettings, channel: Chan
     """Why the business does not allow pay links by this channel from this door right now (the
     account, its registration, the settings), or None. Checked at the send and again when it goes."""
     office = Via(via) is Via.OFFICE
+    if Via(via) is Via.AUTOMATIC:
+        return None if Channel(channel) is Channel.EMAIL and settings.email_when_text_fails else FALLBACK_OFF
     if Channel(channel) is Channel.SMS:
         if blocker := sms_readiness.account_blocker(business):
             return blocker

@@ -8,6 +8,7 @@ from smslinks.pages import (  # noqa: F401
     exports,
     home,
     imports,
+    inbox,
     invite,
     invoice_detail,
     invoice_editor,

@@ -23,6 +23,7 @@ STATUS_COLORS = {
     "in_progress": "amber",
     "completed": "green",
     "canceled": "red",
+    "received": "violet",  # a customer's reply
 }
 
 

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.app import default_overlay_component
 
 from smslinks import routes
+from smslinks.state.inbox import InboxState
 from smslinks.state.session import SessionState
 
 BRAND_COLOR = "teal"
@@ -25,6 +26,22 @@ def staff_frame(*children: rx.Component) -> rx.Component:
     )
 
 
+def _unread_badge(item) -> rx.Component:
+    """Replies nobody has opened yet, beside Inbox (kept live by InboxState.watch)."""
+    return rx.cond(
+        (item["label"] == "Inbox") & (InboxState.unread > 0),
+        rx.badge(
+            InboxState.unread,
+            color_scheme="red",
+            variant="solid",
+            radius="full",
+            size="1",
+            aria_label=InboxState.unread.to_string() + " unread",
+            data_testid="inbox-unread",
+        ),
+    )
+
+
 def _nav_link(item) -> rx.Component:
     return rx.cond(
         item["label"] == "Settings",
@@ -38,6 +55,7 @@ def _nav_link(item) -> rx.Component:
             rx.hstack(
                 rx.icon(item["icon"], size=16),
                 rx.text(item["label"], class_name="hide-on-phone"),
+                _unread_badge(item),
                 spacing="2",
                 align="center",
             ),
@@ -130,7 +148,7 @@ def staff_page(
         @rx.page(
             route=route,
             title=f"{title} · smslinks",
-            on_load=[SessionState.check_signed_in, *(on_load or [])],
+            on_load=[SessionState.check_signed_in, *(on_load or []), InboxState.watch],
         )
         def page() -> rx.Component:
             return staff_frame(

@@ -1,4 +1,4 @@
-"""Every text and email sent for an invoice, with its status, drawn for the office invoice page and
+"""Every text and email sent for an invoice, with its status, and the customer's replies, drawn for the office invoice page and
 the technician's job page alike (both fill a list of core.invoice_view.TimelineEntry dicts)."""
 
 import reflex as rx
@@ -8,9 +8,14 @@ from smslinks.pages.components import status_badge
 
 def _entry(entry) -> rx.Component:
     is_text = entry["channel"] == "sms"
+    is_reply = entry["channel"] == "reply"
     return rx.hstack(
         rx.center(
-            rx.icon(rx.cond(is_text, "message-square-text", "mail"), size=16),
+            rx.cond(
+                is_reply,
+                rx.icon("message-square-reply", size=16),
+                rx.icon(rx.cond(is_text, "message-square-text", "mail"), size=16),
+            ),
             width="32px",
             height="32px",
             border_radius="50%",
@@ -27,13 +32,29 @@ def _entry(entry) -> rx.Component:
                 wrap="wrap",
             ),
             rx.text(entry["sent_by"], " · ", entry["status_line"], size="2", color="var(--gray-11)"),
+            rx.cond(
+                entry["body"] != "",
+                rx.text(
+                    "“",
+                    entry["body"],
+                    "”",
+                    size="2",
+                    white_space="pre-wrap",
+                    word_break="break-word",
+                    data_testid="reply-body",
+                ),
+            ),
             rx.cond(entry["history"] != "", rx.text(entry["history"], size="1", color="var(--gray-10)")),
             rx.cond(
                 entry["note"] != "",
                 rx.text(
                     entry["note"],
                     size="2",
-                    color=rx.cond(entry["problem"].to(bool), "var(--red-11)", "var(--amber-11)"),
+                    color=rx.cond(
+                        entry["problem"].to(bool),
+                        "var(--red-11)",
+                        rx.cond(is_reply, "var(--violet-11)", "var(--amber-11)"),
+                    ),
                 ),
             ),
             spacing="1",

@@ -179,6 +179,12 @@ def _payment_options() -> rx.Component:
             "Enable sending email invoice links in desktop via Office",
             "Office staff can email an invoice link from the invoice page.",
         ),
+        _switch_row(
+            "email_when_text_fails",
+            "Email the link when a text can't be delivered",
+            "When a text cannot reach the number (a landline, a phone out of service, a carrier block), the same "
+            "link goes to the customer's email address, if they have one. Never after a STOP.",
+        ),
         description="How invoice links reach customers.",
     )
 

@@ -92,13 +92,13 @@ def test_parse_role_and_permission_accept_people_spellings():
 
 def test_navigation_follows_permissions():
     office = frozenset({Permission.VIEW_INVOICES, Permission.SEND_INVOICE_SMS})
-    assert [i.label for i in nav_items(office)] == ["Invoices", "Customers"]
+    assert [i.label for i in nav_items(office)] == ["Invoices", "Customers", "Inbox"]
     assert home_route(office) == "/invoices"
     tech = frozenset({Permission.VIEW_ASSIGNED_JOBS})
     assert [i.label for i in nav_items(tech)] == ["My jobs"]
     assert home_route(tech) == "/tech"
     admin = frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS}
-    assert [i.label for i in nav_items(admin)] == ["Invoices", "Customers", "Jobs", "Settings"]
+    assert [i.label for i in nav_items(admin)] == ["Invoices", "Customers", "Inbox", "Jobs", "Settings"]
 
 
 def test_settings_panel_shows_only_the_sections_a_person_may_use():

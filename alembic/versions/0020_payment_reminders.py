@@ -1,7 +1,7 @@
 """payment reminders: the settings and one reminder plan per texted invoice
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-03 13:00:00
 
 The workers find due plans by the indexed next_reminder_at (stopped and paused plans have none).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0017"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

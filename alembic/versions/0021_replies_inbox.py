@@ -1,7 +1,7 @@
 """replies inbox: inbound texts stored and matched; email the link when a text cannot arrive
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-03 13:00:00
 
 Every inbound text is a row matched to its customer and the invoice last texted to its number;
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0017"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

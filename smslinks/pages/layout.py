@@ -36,7 +36,7 @@ def _unread_badge(item) -> rx.Component:
             variant="solid",
             radius="full",
             size="1",
-            aria_label=InboxState.unread.to_string() + " unread",
+            aria_label=f"{InboxState.unread} unread",
             data_testid="inbox-unread",
         ),
     )

@@ -424,6 +424,7 @@ def invoice_data(session: Session, invoice: Invoice) -> dict:
     customer = session.get(Customer, invoice.customer_id)
     data = {
         "id": invoice.id,
+        "external_id": invoice.external_id,  # the caller's own id, when the REST API or an import gave one
         "number": invoice.number,
         "status": invoice.status,
         "kind": invoice.kind,
@@ -438,8 +439,6 @@ def invoice_data(session: Session, invoice: Invoice) -> dict:
         "customer": {"id": customer.id, "name": customer.name} if customer else None,
         "updated_at": utc_text(invoice.updated_at),
     }
-    if hasattr(invoice, "external_id"):  # the caller's own id, where the REST API stored one
-        data["external_id"] = invoice.external_id
     return data
 
 

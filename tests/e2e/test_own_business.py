@@ -181,7 +181,7 @@ def _admin_switches_texting_on_and_adds_staff(page: Page) -> tuple[str, str]:
     expect(page.get_by_role("tabpanel", name="Credit Card").get_by_test_id("sms-preview-text")).to_contain_text(
         "Pecan Street Heating & Air"
     )
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("You have unsaved changes")).to_have_count(0)
 
     page.get_by_role("navigation", name="Settings sections").get_by_role("link", name="Employees").click()

@@ -90,7 +90,7 @@ def test_admin_renames_the_business_watching_the_sms_preview_and_a_bad_phone_is_
     phone = desktop.get_by_label("Phone", exact=True)
     saved_phone = phone.input_value()
     phone.fill("555")
-    desktop.get_by_role("button", name="Save").click()
+    desktop.get_by_role("button", name="Save", exact=True).click()
     expect(desktop.locator("#company-phone-error")).to_be_visible()
     expect(desktop.get_by_text("Fix the fields marked in red, then save.")).to_be_visible()
     assert_fits(desktop, "company-profile-bad-phone-desktop")
@@ -100,7 +100,7 @@ def test_admin_renames_the_business_watching_the_sms_preview_and_a_bad_phone_is_
     # Fixed, it saves: the new name, with an audit row naming the change.
     phone.fill(saved_phone)
     expect(desktop.locator("#company-phone-error")).to_have_count(0)
-    desktop.get_by_role("button", name="Save").click()
+    desktop.get_by_role("button", name="Save", exact=True).click()
     expect(desktop.get_by_text("Company profile saved.")).to_be_visible()
     expect(desktop.get_by_text("You have unsaved changes")).to_have_count(0)
     with live_app.session() as session:

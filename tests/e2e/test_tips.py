@@ -165,18 +165,18 @@ def test_admin_asks_for_tips_and_sets_the_percentages(desktop, live_app, setting
     expect(desktop.get_by_label("Tip choice 3")).to_have_value("20")
 
     desktop.get_by_label("Tip choice 2").fill("60")
-    desktop.get_by_role("button", name="Save").click()
+    desktop.get_by_role("button", name="Save", exact=True).click()
     rule = "Each tip percentage must be a whole number from 1 to 50."
     expect(desktop.locator("#tip-percent-error")).to_have_text(rule)
     desktop.get_by_label("Tip choice 2").fill("10")
-    desktop.get_by_role("button", name="Save").click()
+    desktop.get_by_role("button", name="Save", exact=True).click()
     expect(desktop.locator("#tip-percent-error")).to_have_text(online_payments.TIP_PERCENTS_DIFFERENT)
     with live_app.session() as session:
         assert accounts.payment_settings(session, business_id).tips_enabled is False  # nothing saved yet
     _tips_in_view(desktop, "settings-tips-error-desktop")
 
     desktop.get_by_label("Tip choice 2").fill("18")
-    desktop.get_by_role("button", name="Save").click()
+    desktop.get_by_role("button", name="Save", exact=True).click()
     expect(desktop.get_by_text("Online payment settings saved.")).to_be_visible()
     expect(desktop.locator("#tip-percent-error")).to_have_count(0)
     with live_app.session() as session:

@@ -102,11 +102,12 @@ def top_bar() -> rx.Component:
             rx.link(
                 rx.hstack(
                     rx.icon("message-square-text", size=22, color=f"var(--{BRAND_COLOR}-9)"),
-                    rx.text("smslinks", size="5", weight="bold"),
+                    rx.text("smslinks", size="5", weight="bold", class_name="brand-word"),
                     spacing="2",
                     align="center",
                 ),
                 href=routes.HOME,
+                aria_label="smslinks",
                 underline="none",
                 color="var(--gray-12)",
             ),

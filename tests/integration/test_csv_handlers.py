@@ -3,6 +3,7 @@ the websocket: each checks who is asking and what they may do, every time."""
 
 import asyncio
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -15,6 +16,12 @@ from smslinks.models import AuditEvent, Customer
 from smslinks.state.exports import ExportState
 from smslinks.state.imports import ImportState
 from tests import factories
+
+
+def _run(coroutine):
+    """In a thread of its own: after the browser tests, Playwright's event loop runs in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def _state(state_class, token: str = ""):
@@ -39,7 +46,7 @@ def _events(generator) -> list:
     async def drain():
         return [event async for event in generator]
 
-    return asyncio.run(drain())
+    return _run(drain())
 
 
 def _audits(action: str) -> int:
@@ -92,7 +99,7 @@ def test_import_is_refused_to_those_who_may_not_change_customers_and_invoices(to
     ImportState.load.fn(state)
     assert 'You need the "Manage customers" permission' in state.refusal
     template = imports.template_csv(date.today()).encode()
-    assert "Manage customers" in str(asyncio.run(ImportState.upload.fn(state, [_Upload("t.csv", template)])))
+    assert "Manage customers" in str(_run(ImportState.upload.fn(state, [_Upload("t.csv", template)])))
     assert state.stage == "choose" and state.rows_total == 0
     assert "Manage customers" in str(ImportState.download_template.fn(state))
 
@@ -102,7 +109,7 @@ def test_an_upload_is_read_and_sent_to_be_checked_but_nothing_is_written(tokens)
     ImportState.load.fn(state)
     assert state.loaded and state.refusal == ""
     template = imports.template_csv(date.today()).encode()
-    follow_up = asyncio.run(ImportState.upload.fn(state, [_Upload("template.csv", template)]))
+    follow_up = _run(ImportState.upload.fn(state, [_Upload("template.csv", template)]))
     assert "check" in str(follow_up)
     assert (state.stage, state.file_name, state.rows_total, state.unusable) == ("checking", "template.csv", 4, "")
     with session_scope() as session:
@@ -111,8 +118,8 @@ def test_an_upload_is_read_and_sent_to_be_checked_but_nothing_is_written(tokens)
 
 def test_an_unusable_upload_says_why(tokens):
     state = _state(ImportState, tokens["Administrator"])
-    asyncio.run(ImportState.upload.fn(state, [_Upload("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x81\x8d\x8f\x90\x9d")]))
+    _run(ImportState.upload.fn(state, [_Upload("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x81\x8d\x8f\x90\x9d")]))
     assert state.stage == "choose" and state.unusable.startswith("This file is not text.")
     big = b"customer_external_id\n" + b"C-1\n" * (2 * 1024 * 1024)
-    asyncio.run(ImportState.upload.fn(state, [_Upload("huge.csv", big)]))
+    _run(ImportState.upload.fn(state, [_Upload("huge.csv", big)]))
     assert state.unusable.startswith("This file is over 5 MB.")

@@ -83,14 +83,14 @@ def test_an_admin_creates_a_key_and_another_system_texts_an_invoice_with_it(desk
 
     client = httpx.Client(base_url=live_app.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     customer = client.put(
-        "/api/v1/customers/E2E-C-1",
+        "/api/v1/customers/KEYS-C-1",
         json={
             "name": "Avery Apiwright",
             "phones": [{"number": "+15125550163", "type": "mobile", "label": "cell"}],
             "emails": ["avery@example.com"],
             "locations": [
                 {
-                    "external_id": "E2E-L-1",
+                    "external_id": "KEYS-L-1",
                     "address_line1": "12 Congress Ave",
                     "city": "Austin",
                     "state": "TX",
@@ -100,11 +100,11 @@ def test_an_admin_creates_a_key_and_another_system_texts_an_invoice_with_it(desk
         },
     )
     assert customer.status_code in (200, 201), customer.text
-    _daytime(live_app, "E2E-L-1")
+    _daytime(live_app, "KEYS-L-1")
     invoice = client.put(
-        "/api/v1/invoices/E2E-INV-1",
+        "/api/v1/invoices/KEYS-INV-1",
         json={
-            "customer_external_id": "E2E-C-1",
+            "customer_external_id": "KEYS-C-1",
             "kind": "job",
             "status": "open",
             "due_on": (date.today() + timedelta(days=30)).isoformat(),
@@ -115,15 +115,15 @@ def test_an_admin_creates_a_key_and_another_system_texts_an_invoice_with_it(desk
     assert (invoice.json()["status"], invoice.json()["balance_cents"]) == ("open", 18900)
 
     sent = client.post(
-        "/api/v1/invoices/E2E-INV-1/text-link",
+        "/api/v1/invoices/KEYS-INV-1/text-link",
         json={"to": "+15125550163", "pay_by": "card"},
         headers={"Idempotency-Key": "e2e-text-1"},
     )
 
     assert sent.status_code == 201, sent.text
     assert sent.json()["confirmation"] == "Text queued to (512) 555-0163"
-    assert _message_status(client, "E2E-INV-1", "delivered") == "delivered"
-    pay_url = client.get("/api/v1/invoices/E2E-INV-1").json()["pay_url"]
+    assert _message_status(client, "KEYS-INV-1", "delivered") == "delivered"
+    pay_url = client.get("/api/v1/invoices/KEYS-INV-1").json()["pay_url"]
     assert pay_url == sent.json()["pay_url"] and "/pay/" in pay_url
 
     desktop.reload()
@@ -135,7 +135,7 @@ def test_an_admin_creates_a_key_and_another_system_texts_an_invoice_with_it(desk
     desktop.get_by_role("alertdialog").get_by_role("button", name="Revoke").click()
     expect(desktop.get_by_text(f'The key "{KEY_NAME}" is revoked')).to_be_visible()
     expect(row).to_contain_text("Revoked")
-    refused = client.get("/api/v1/invoices/E2E-INV-1")
+    refused = client.get("/api/v1/invoices/KEYS-INV-1")
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
 

@@ -68,7 +68,8 @@ class ChargeForm:
     """What the office's Charge saved card dialog opens with."""
 
     card: str  # "Visa •••• 4242, saved Dec 3 with the customer's consent"
-    balance: str  # what a blank amount charges
+    balance: str  # "$1,286.96": what a blank amount charges
+    amount: str  # "1286.96": the amount field's starting value
 
 
 # --- the card on file ------------------------------------------------------------------------------
@@ -618,6 +619,7 @@ def charge_form(session: Session, employee: Employee, invoice_id: int) -> Charge
     return ChargeForm(
         card=f"{label(card)}, saved {saved} with the customer's consent",
         balance=display.money(invoice.balance_cents),
+        amount=f"{invoice.balance_cents // 100}.{invoice.balance_cents % 100:02d}",
     )
 
 

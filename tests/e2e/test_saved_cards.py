@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from smslinks import demo
 from smslinks.core import links, outbox
-from smslinks.models import Invoice, InvoiceLine, InvoiceStatus, OutboundMessage, SavedCard
-from tests.e2e.conftest import assert_fits, sign_in
-from tests.e2e.test_pay import _fill_card, _invoice, _new_invoice, _open
+from smslinks.models import Invoice, InvoiceLine, InvoiceStatus, OutboundMessage, SavedCard, utcnow
+from tests.e2e.conftest import PHONE, assert_fits, sign_in
+from tests.e2e.test_pay import _SNAPSHOT_AT_TAKEOVER, _fill_card, _invoice, _new_invoice, _open, _takeover_snapshot
 
 pytestmark = pytest.mark.e2e
 
@@ -164,3 +164,52 @@ def test_the_charge_dialog_fits_a_phone_and_office_staff_without_the_permission_
     dialog = phone.get_by_role("dialog", name="Charge saved card")
     expect(dialog.get_by_label("Amount to charge")).to_have_value("286.96")
     assert_fits(phone, "charge-saved-card-dialog-phone", full_page=False)
+
+
+def _card_on_record(live_app, invoice_id: int) -> None:
+    """A saved card with consent for the invoice's customer, as the pay page records one (drawn only:
+    nothing here charges it)."""
+    with live_app.session() as session:
+        invoice = session.get(Invoice, invoice_id)
+        session.add(
+            SavedCard(
+                business_id=invoice.business_id,
+                customer_id=invoice.customer_id,
+                stripe_customer_id="cus_drawn_only",
+                stripe_payment_method_id=f"pm_drawn_only_{invoice_id}",
+                brand="Visa",
+                last4="4242",
+                exp_month=12,
+                exp_year=2034,
+                consent_text=CONSENT,
+                consented_at=utcnow(),
+            )
+        )
+        session.commit()
+
+
+def test_the_server_drawn_saved_card_is_the_one_react_draws_and_a_tick_before_takeover_is_kept(
+    browser, base_url, live_app
+):
+    invoice_id, token, _mobile = _new_invoice(live_app)
+    _card_on_record(live_app, invoice_id)
+    context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.add_init_script(_SNAPSHOT_AT_TAKEOVER)
+        _open(page, token)
+        snapshot = _takeover_snapshot(page)
+        assert snapshot["drawn"] == snapshot["react"]
+        assert any("pay-saved-card" in line for line in snapshot["react"])
+
+        held = []
+        page.route(re.compile(r"/assets/_pay_\.__token_\._index-[^/]+\.js$"), lambda route: held.append(route))
+        page.goto(f"/pay/{token}", wait_until="domcontentloaded")
+        page.get_by_label(CONSENT).check()
+        expect(page.locator("#pay-ssr")).to_have_count(1)  # still the server-drawn page
+        for route in held:
+            route.continue_()
+        expect(page.locator("#pay-ssr")).to_have_count(0, timeout=15_000)
+        expect(page.get_by_label(CONSENT)).to_be_checked()
+    finally:
+        context.close()

@@ -259,6 +259,8 @@ class Customer(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    # The Stripe Customer a saved card is attached to (made when the customer first saves one).
+    stripe_customer_id: str | None = Field(default=None, max_length=64)
 
 
 class EmailAddress(SQLModel, table=True):
@@ -600,6 +602,10 @@ class StripePaymentIntent(SQLModel, table=True):
     updated_at: datetime = created_at_field()
     # The tip included in the intent's amount on the last attempt (not part of the invoice's money).
     tip_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # A charge of a saved card (off session): the card, and the employee who charged it (None: the
+    # customer, in one tap on the pay page).
+    saved_card_id: int | None = Field(default=None, foreign_key="saved_card.id")
+    charged_by_employee_id: int | None = Field(default=None, foreign_key="employee.id")
 
 
 class AchMandate(SQLModel, table=True):
@@ -837,3 +843,34 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = created_at_field()
     read_at: datetime | None = at_field(default=None)
     done_at: datetime | None = at_field(default=None)
+
+
+# --- Saved cards: a card kept on file for a customer, with the consent the customer gave ---
+
+
+class SavedCard(SQLModel, table=True):
+    """A card the customer chose to save on the pay page, attached to their Stripe Customer. It
+    belongs to the customer, not to an invoice; it may be charged only while it carries the consent
+    (the exact words shown, when, from which address and browser) and has not been removed."""
+
+    __tablename__ = "saved_card"
+    id: int | None = Field(default=None, primary_key=True)
+    business_id: int = Field(foreign_key="business.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    stripe_customer_id: str = Field(max_length=64)
+    stripe_payment_method_id: str = Field(max_length=64, unique=True)
+    brand: str = Field(max_length=20)
+    last4: str = Field(max_length=4)
+    exp_month: int
+    exp_year: int
+    consent_text: str = Field(default="", sa_type=sa.Text)
+    consent_language: str = Field(default="en", max_length=5)
+    consented_at: datetime | None = at_field(default=None)
+    consent_ip: str = Field(default="", max_length=64)
+    consent_user_agent: str = Field(default="", max_length=500)
+    # Where the consent was given: the link opened and the invoice it paid.
+    payment_link_id: int | None = Field(default=None, foreign_key="payment_link.id")
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id")
+    removed_at: datetime | None = at_field(default=None)
+    removed_by: str | None = Field(default=None, max_length=160)  # "customer", an employee, or why
+    created_at: datetime = created_at_field()

@@ -209,6 +209,39 @@ def _tab(t: _Words, key: str, tab: str, chosen: str) -> str:
     )
 
 
+def _saved_card(t: _Words, view: dict) -> str:
+    """pages/pay.py's _saved_card: one tap pays with the customer's saved card."""
+    if not view.get("saved_card"):
+        return ""
+    return el(
+        "div",
+        {"role": "group", "aria-labelledby": "saved-card-label", "class": "pay-field pay-saved-card"},
+        el("span", {"id": "saved-card-label", "class": "pay-label"}, t("saved_card_title")),
+        el(
+            "button",
+            {
+                "type": "button",
+                "id": "pay-saved-card",
+                "aria-busy": "false",
+                "aria-describedby": "saved-card-hint",
+                "class": "pay-button",
+            },
+            t("saved_card_pay", card=view["saved_card"]),
+        ),
+        el("p", {"id": "saved-card-hint", "class": "pay-hint"}, t("saved_card_hint", amount=view["balance"])),
+        el("button", {"type": "button", "id": "remove-saved-card", "class": "pay-text-button"}, t("saved_card_remove")),
+    )
+
+
+def _save_card_choice(t: _Words, view: dict) -> str:
+    return el(
+        "label",
+        {"for": "pay-save-card", "class": "pay-check"},
+        el("input", {"type": "checkbox", "name": "save_card", "id": "pay-save-card", "class": "pay-checkbox"}),
+        el("span", {}, t("save_card", business=view["business"])),
+    )
+
+
 def _card_panel(t: _Words, view: dict, chosen: str) -> str:
     return el(
         "div",
@@ -220,13 +253,19 @@ def _card_panel(t: _Words, view: dict, chosen: str) -> str:
             "class": "pay-tabpanel",
         },
         el("p", {"class": "pay-intro"}, t("card_intro")),
+        _saved_card(t, view),
         el(
             "div",
             {"role": "group", "aria-labelledby": "card-label", "class": "pay-field"},
-            el("span", {"id": "card-label", "class": "pay-label"}, t("card_details")),
+            el(
+                "span",
+                {"id": "card-label", "class": "pay-label"},
+                t("other_card") if view.get("saved_card") else t("card_details"),
+            ),
             el("div", {"id": "card-element", "class": "pay-card-element"}),
             el("p", {"class": "pay-hint"}, t("card_loading")),
         ),
+        _save_card_choice(t, view),
         _alert(),
         _pay_button(t, view["balance"], type="button", id="pay-card"),
     )

@@ -1,7 +1,7 @@
 // Inlined after the server-drawn pay page (#pay-ssr, see pay_html.py). The app's React page renders
 // hidden behind it (pay.css: #pay-ssr ~ .pay); once React draws a real screen (its <main>, which
 // replaces the loading placeholder) the server-drawn copy goes, before the next frame. A button
-// pressed or text typed before then is handed on to React's copy (same ids): nothing is lost.
+// pressed, text typed or a box ticked before then is handed on to React's copy (same ids): nothing is lost.
 (() => {
   const drawn = document.getElementById("pay-ssr");
   if (!drawn) return;
@@ -16,11 +16,17 @@
   });
   const takeOver = () => {
     const focused = drawn.contains(document.activeElement) ? document.activeElement.id : "";
-    const typed = [...drawn.querySelectorAll("input[id]")].filter((input) => input.value);
+    const inputs = [...drawn.querySelectorAll("input[id]")];
+    const typed = inputs.filter((input) => input.type !== "checkbox" && input.value);
+    const ticked = inputs.filter((input) => input.type === "checkbox" && input.checked);
     drawn.remove();
     for (const input of typed) {
       const twin = document.getElementById(input.id);
       if (twin && !twin.value) twin.value = input.value;
+    }
+    for (const box of ticked) {
+      const twin = document.getElementById(box.id);
+      if (twin && !twin.checked) twin.click(); // React's copy learns of it as a tick of its own
     }
     if (focused) document.getElementById(focused)?.focus();
     if (pressed) document.getElementById(pressed)?.click();

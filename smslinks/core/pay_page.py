@@ -96,6 +96,7 @@ class PayView:
     processing: PaymentSummary | None = None
     verification_url: str = ""
     tip_policy: tips.TipPolicy = field(default_factory=tips.TipPolicy)
+    saved_card: str = ""  # "Visa •••• 4242": the customer's card to pay with in one tap
 
 
 # --- throttling ---------------------------------------------------------------------------------
@@ -248,7 +249,14 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         processing=_summary(processing) if processing else None,
         verification_url=waiting.verification_url if waiting else "",
         tip_policy=tips.TipPolicy.of(settings),
+        saved_card=_saved_card(session, invoice) if screen is Screen.PAY and settings.card_enabled else "",
     )
+
+
+def _saved_card(session: Session, invoice: Invoice) -> str:
+    from smslinks.core import saved_cards  # saved cards build on payments, which builds on this module
+
+    return saved_cards.pay_page_label(session, invoice)
 
 
 def _summary(payment: Payment) -> PaymentSummary:
@@ -293,6 +301,7 @@ def present(view: PayView, lang: str) -> dict:
         "processing_method": view.processing.method if view.processing else "",
         "verification_url": view.verification_url,
         "tips": view.tip_policy.enabled,
+        "saved_card": view.saved_card,
     }
 
 

@@ -53,6 +53,7 @@ from smslinks.models import (
 )
 from smslinks.providers import stripe_payments
 from smslinks.providers.stripe_payments import (
+    CardOnFile,
     GatewayError,
     GatewayEvent,
     GatewayUnavailable,
@@ -80,14 +81,38 @@ class PaymentGateway(Protocol):
     js_url: str
 
     def create_intent(
-        self, *, amount_cents: int, method_types: list[str], metadata: dict[str, str], idempotency_key: str
+        self,
+        *,
+        amount_cents: int,
+        method_types: list[str],
+        metadata: dict[str, str],
+        idempotency_key: str,
+        customer: str | None = None,
+        payment_method: str | None = None,
     ) -> Intent: ...
 
     def retrieve_intent(self, intent_id: str) -> Intent | None: ...
 
-    def update_intent(self, intent_id: str, *, amount_cents: int, payment_method: str | None = None) -> Intent: ...
+    def update_intent(
+        self,
+        intent_id: str,
+        *,
+        amount_cents: int,
+        payment_method: str | None = None,
+        save_for_customer: str | None = None,
+    ) -> Intent: ...
 
-    def confirm_intent(self, intent_id: str, *, idempotency_key: str, mandate: dict | None = None) -> Intent: ...
+    def confirm_intent(
+        self, intent_id: str, *, idempotency_key: str, mandate: dict | None = None, off_session: bool = False
+    ) -> Intent: ...
+
+    def cancel_intent(self, intent_id: str) -> None: ...
+
+    def create_customer(self, *, name: str, metadata: dict[str, str], idempotency_key: str) -> str: ...
+
+    def attach_card(self, payment_method: str, *, customer: str) -> CardOnFile: ...
+
+    def detach_card(self, payment_method: str) -> None: ...
 
     def create_refund(
         self, payment_intent_id: str, *, amount_cents: int, metadata: dict[str, str], idempotency_key: str
@@ -162,7 +187,7 @@ def lock_invoice(session: Session, invoice_id: int) -> Invoice:
     ).one()
 
 
-def _payable(session: Session, invoice: Invoice, method: PaymentMethod, amount_text: str | None) -> int:
+def payable_amount(session: Session, invoice: Invoice, method: PaymentMethod, amount_text: str | None) -> int:
     """The amount this attempt may collect now, or PaymentRefused."""
     settings: PaymentSettings = payment_settings(session, invoice.business_id)
     enabled = settings.card_enabled if method is PaymentMethod.CARD else settings.ach_enabled
@@ -172,13 +197,13 @@ def _payable(session: Session, invoice: Invoice, method: PaymentMethod, amount_t
         raise pay_page.LinkNotUsable(pay_page.Screen.VOID)
     if invoice.balance_cents <= 0:
         raise PaymentRefused("nothing_due")
-    payable = _payable_while_in_flight(session, invoice, settings)
+    payable = payable_while_in_flight(session, invoice, settings)
     if payable <= 0:
         raise PaymentRefused("already_processing")
     return parse_amount(amount_text, payable, settings.partial_payments_enabled)
 
 
-def _tip(session: Session, invoice: Invoice, choice: tips.TipChoice | None) -> int:
+def tip_amount(session: Session, invoice: Invoice, choice: tips.TipChoice | None) -> int:
     """The tip this attempt adds (computed from the invoice total), or PaymentRefused."""
     policy = tips.TipPolicy.of(payment_settings(session, invoice.business_id))
     try:
@@ -187,7 +212,7 @@ def _tip(session: Session, invoice: Invoice, choice: tips.TipChoice | None) -> i
         raise PaymentRefused(refused.code, **refused.values) from None
 
 
-def _payable_while_in_flight(session: Session, invoice: Invoice, settings: PaymentSettings) -> int:
+def payable_while_in_flight(session: Session, invoice: Invoice, settings: PaymentSettings) -> int:
     in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
     return invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled)
 
@@ -233,7 +258,7 @@ def _ensure_intent(
                 raise PaymentRefused("nothing_due")
             # A debit on its way (its Payment follows it): a remainder, if any, gets an intent of its own.
             settings = payment_settings(session, invoice.business_id)
-            if intent.status == "processing" and _payable_while_in_flight(session, invoice, settings) <= 0:
+            if intent.status == "processing" and payable_while_in_flight(session, invoice, settings) <= 0:
                 raise PaymentRefused("already_processing")
         _retire(session, record)  # spent, canceled, or unknown to Stripe (e.g. a restarted sandbox)
     record = StripePaymentIntent(
@@ -268,8 +293,8 @@ def _start(
     before anything is confirmed, so money can never move on an intent we have no record of."""
     invoice, link_id = pay_page.usable_invoice(session, token, client)
     invoice = lock_invoice(session, invoice.id)
-    amount = _payable(session, invoice, method, amount_text)
-    amount += _tip(session, invoice, tip)
+    amount = payable_amount(session, invoice, method, amount_text)
+    amount += tip_amount(session, invoice, tip)
     try:
         record, intent = _ensure_intent(session, gateway, invoice, amount, link_id=link_id, language=language)
     except GatewayError as error:
@@ -294,8 +319,8 @@ def _relock(
     Returns the invoice, the amount that pays it and the tip charged on top; the intent's record
     remembers both (the webhook tells them apart by it)."""
     invoice = lock_invoice(session, invoice_id)
-    amount = _payable(session, invoice, method, amount_text)
-    tip_cents = _tip(session, invoice, tip)
+    amount = payable_amount(session, invoice, method, amount_text)
+    tip_cents = tip_amount(session, invoice, tip)
     session.refresh(record)
     if not record.active:
         raise PaymentRefused("session_reset")
@@ -316,9 +341,11 @@ def pay_by_card(
     amount_text: str | None = None,
     language: str = "en",
     tip: tips.TipChoice | None = None,
+    save_for_customer: str | None = None,
 ) -> Outcome:
     """Charge a card (a Stripe PaymentMethod made by Stripe.js in the browser) for the balance or the
-    partial amount. 3-D Secure comes back as requires_action with the client secret for Stripe.js."""
+    partial amount. 3-D Secure comes back as requires_action with the client secret for Stripe.js.
+    save_for_customer: the Stripe Customer the card is being saved on (core/saved_cards.py)."""
     if not payment_method or not payment_method.startswith("pm_") or len(payment_method) > 100:
         raise PaymentRefused("declined")
     invoice_id, record, _intent = _start(
@@ -326,7 +353,12 @@ def pay_by_card(
     )
     invoice, amount, tip_cents = _relock(session, invoice_id, record, PaymentMethod.CARD, amount_text, tip)
     try:
-        gateway.update_intent(record.stripe_id, amount_cents=amount + tip_cents, payment_method=payment_method)
+        gateway.update_intent(
+            record.stripe_id,
+            amount_cents=amount + tip_cents,
+            payment_method=payment_method,
+            save_for_customer=save_for_customer,
+        )
         intent = gateway.confirm_intent(record.stripe_id, idempotency_key=_attempt_key(record))
     except PaymentDeclined as declined:
         return _declined(session, invoice, record, declined.code, declined.message)
@@ -404,7 +436,7 @@ def _after_confirm(session: Session, invoice: Invoice, record: StripePaymentInte
             amount_cents=payment.amount_cents,
             method=payment.method_detail or "",
             balance_cents=max(0, invoice.balance_cents),
-            receipt_channel=_receipt_channel(session, payment),
+            receipt_channel=receipt_channel(session, payment),
             tip_cents=payment.tip_cents,
         )
     if intent.status == "requires_action" and intent.next_action == "verify_with_microdeposits":
@@ -420,7 +452,7 @@ def _after_confirm(session: Session, invoice: Invoice, record: StripePaymentInte
     return _declined(session, invoice, record, intent.error_code, intent.error_message)
 
 
-def _receipt_channel(session: Session, payment: Payment) -> str | None:
+def receipt_channel(session: Session, payment: Payment) -> str | None:
     message = session.exec(
         select(OutboundMessage).where(OutboundMessage.idempotency_key == f"{receipts.RECEIPT_KEY_PREFIX}{payment.id}")
     ).first()
@@ -486,7 +518,7 @@ def pay_by_bank(
         raise PaymentRefused("mandate_required")
     invoice, link_id = pay_page.usable_invoice(session, token, client)
     invoice = lock_invoice(session, invoice.id)
-    amount = _payable(session, invoice, PaymentMethod.ACH, amount_text) + _tip(session, invoice, tip)
+    amount = payable_amount(session, invoice, PaymentMethod.ACH, amount_text) + tip_amount(session, invoice, tip)
     record = active_intent(session, invoice.id)
     if record is None:
         raise PaymentRefused("bank_not_connected")

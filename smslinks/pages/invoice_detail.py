@@ -24,6 +24,7 @@ from smslinks.pages.send_dialog import (
     text_dialog,
 )
 from smslinks.state.invoice_detail import (
+    ChargeSavedCardState,
     InvoiceDetailState,
     OfficeSendState,
     RecordPaymentState,
@@ -274,46 +275,37 @@ def _error(message) -> rx.Component:
     return rx.cond(message, rx.text(message, size="1", color="var(--red-11)", role="alert"))
 
 
-def _refund_dialog() -> rx.Component:
-    R = RefundState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Refund payment"),
-            rx.dialog.description(
-                R.payment_label, ". Up to ", R.refundable, " can be refunded.", size="2", color="var(--gray-11)"
-            ),
+def payment_dialog(
+    title: str,
+    description: list,
+    fields: list[rx.Component],
+    on_submit,
+    *,
+    is_open,
+    on_open_change,
+    submit_label: str,
+    error,
+    submit_color: str | None = None,
+    busy=False,
+    cancel_label: str = "Cancel",
+    alert: bool = False,
+) -> rx.Component:
+    """The frame every payment dialog on this page shares: title, description, the form's fields,
+    the form-wide error, Cancel and the submit button. alert: a confirmation (role alertdialog)."""
+    kit = rx.alert_dialog if alert else rx.dialog
+    close = rx.alert_dialog.cancel if alert else rx.dialog.close
+    submit_props = {"color_scheme": submit_color} if submit_color else {}
+    return kit.root(
+        kit.content(
+            kit.title(title),
+            kit.description(*description, size="2", color="var(--gray-11)"),
             rx.form(
                 rx.vstack(
-                    field_label("Amount to refund", "refund-amount"),
-                    rx.input(
-                        id="refund-amount",
-                        name="amount",
-                        placeholder=R.refundable,
-                        input_mode="decimal",
-                        width="100%",
-                        auto_focus=True,
-                    ),
-                    rx.text("Leave empty to refund all of it.", size="1", color="var(--gray-11)"),
-                    _error(R.errors["amount"]),
-                    field_label("Reason", "refund-reason"),
-                    rx.text_area(
-                        id="refund-reason",
-                        name="reason",
-                        placeholder="e.g. Charged twice for the same visit",
-                        max_length=300,
-                        width="100%",
-                    ),
-                    _error(R.errors["reason"]),
-                    rx.text(
-                        "The money goes back to the customer's card or bank account, and the customer is told by "
-                        "text or email. The invoice's balance goes up by the amount refunded.",
-                        size="2",
-                        color="var(--gray-11)",
-                    ),
-                    _error(R.errors["form"]),
+                    *fields,
+                    _error(error),
                     rx.flex(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Refund", color_scheme="red", type="submit", loading=R.busy),
+                        close(rx.button(cancel_label, variant="soft", color_scheme="gray", type="button")),
+                        rx.button(submit_label, type="submit", loading=busy, **submit_props),
                         spacing="3",
                         justify="end",
                         width="100%",
@@ -322,126 +314,165 @@ def _refund_dialog() -> rx.Component:
                     width="100%",
                     margin_top="1rem",
                 ),
-                on_submit=R.submit,
+                on_submit=on_submit,
                 reset_on_submit=False,
             ),
             max_width="460px",
         ),
-        open=R.open,
+        open=is_open,
+        on_open_change=on_open_change,
+    )
+
+
+def _note(text) -> rx.Component:
+    return rx.text(text, size="2", color="var(--gray-11)")
+
+
+def _refund_dialog() -> rx.Component:
+    R = RefundState
+    return payment_dialog(
+        "Refund payment",
+        [R.payment_label, ". Up to ", R.refundable, " can be refunded."],
+        [
+            field_label("Amount to refund", "refund-amount"),
+            rx.input(
+                id="refund-amount",
+                name="amount",
+                placeholder=R.refundable,
+                input_mode="decimal",
+                width="100%",
+                auto_focus=True,
+            ),
+            rx.text("Leave empty to refund all of it.", size="1", color="var(--gray-11)"),
+            _error(R.errors["amount"]),
+            field_label("Reason", "refund-reason"),
+            rx.text_area(
+                id="refund-reason",
+                name="reason",
+                placeholder="e.g. Charged twice for the same visit",
+                max_length=300,
+                width="100%",
+            ),
+            _error(R.errors["reason"]),
+            _note(
+                "The money goes back to the customer's card or bank account, and the customer is told by "
+                "text or email. The invoice's balance goes up by the amount refunded."
+            ),
+        ],
+        R.submit,
+        is_open=R.open,
         on_open_change=R.set_open,
+        submit_label="Refund",
+        error=R.errors["form"],
+        submit_color="red",
+        busy=R.busy,
     )
 
 
 def _record_dialog() -> rx.Component:
     P = RecordPaymentState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Record payment"),
-            rx.dialog.description(
-                "Money received outside online payments. The balance drops by the amount.",
-                size="2",
-                color="var(--gray-11)",
+    return payment_dialog(
+        "Record payment",
+        ["Money received outside online payments. The balance drops by the amount."],
+        [
+            rx.text("Method", weight="medium", size="2", id="record-method-label"),
+            rx.radio_group.root(
+                rx.hstack(
+                    rx.radio_group.item(value="check", id="record-check"),
+                    rx.el.label("Check", html_for="record-check"),
+                    rx.radio_group.item(value="cash", id="record-cash"),
+                    rx.el.label("Cash", html_for="record-cash"),
+                    rx.radio_group.item(value="other", id="record-other"),
+                    rx.el.label("Other", html_for="record-other"),
+                    spacing="2",
+                    align="center",
+                ),
+                value=P.method,
+                on_change=P.set_method,
+                aria_labelledby="record-method-label",
             ),
-            rx.form(
+            _error(P.errors["method"]),
+            rx.cond(
+                P.method == "check",
                 rx.vstack(
-                    rx.text("Method", weight="medium", size="2", id="record-method-label"),
-                    rx.radio_group.root(
-                        rx.hstack(
-                            rx.radio_group.item(value="check", id="record-check"),
-                            rx.el.label("Check", html_for="record-check"),
-                            rx.radio_group.item(value="cash", id="record-cash"),
-                            rx.el.label("Cash", html_for="record-cash"),
-                            rx.radio_group.item(value="other", id="record-other"),
-                            rx.el.label("Other", html_for="record-other"),
-                            spacing="2",
-                            align="center",
-                        ),
-                        value=P.method,
-                        on_change=P.set_method,
-                        aria_labelledby="record-method-label",
-                    ),
-                    _error(P.errors["method"]),
-                    rx.cond(
-                        P.method == "check",
-                        rx.vstack(
-                            field_label("Check number", "record-check-number"),
-                            rx.input(id="record-check-number", name="check_number", max_length=30, width="100%"),
-                            _error(P.errors["check_number"]),
-                            spacing="2",
-                            width="100%",
-                        ),
-                    ),
-                    field_label("Amount", "record-amount"),
-                    rx.input(
-                        id="record-amount",
-                        name="amount",
-                        placeholder=invoice["balance"],
-                        input_mode="decimal",
-                        width="100%",
-                    ),
-                    _error(P.errors["amount"]),
-                    field_label("Received on", "record-date"),
-                    rx.input(id="record-date", name="received_on", type="date", default_value=P.today, width="100%"),
-                    _error(P.errors["received_on"]),
-                    field_label("Note (optional)", "record-note"),
-                    rx.text_area(id="record-note", name="note", max_length=300, width="100%"),
-                    _error(P.errors["note"]),
-                    _error(P.errors["form"]),
-                    rx.flex(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        rx.button("Record payment", type="submit"),
-                        spacing="3",
-                        justify="end",
-                        width="100%",
-                    ),
+                    field_label("Check number", "record-check-number"),
+                    rx.input(id="record-check-number", name="check_number", max_length=30, width="100%"),
+                    _error(P.errors["check_number"]),
                     spacing="2",
                     width="100%",
-                    margin_top="1rem",
                 ),
-                on_submit=P.submit,
-                reset_on_submit=False,
             ),
-            max_width="460px",
-        ),
-        open=P.open,
+            field_label("Amount", "record-amount"),
+            rx.input(
+                id="record-amount", name="amount", placeholder=invoice["balance"], input_mode="decimal", width="100%"
+            ),
+            _error(P.errors["amount"]),
+            field_label("Received on", "record-date"),
+            rx.input(id="record-date", name="received_on", type="date", default_value=P.today, width="100%"),
+            _error(P.errors["received_on"]),
+            field_label("Note (optional)", "record-note"),
+            rx.text_area(id="record-note", name="note", max_length=300, width="100%"),
+            _error(P.errors["note"]),
+        ],
+        P.submit,
+        is_open=P.open,
         on_open_change=P.set_open,
+        submit_label="Record payment",
+        error=P.errors["form"],
     )
 
 
 def _void_payment_dialog() -> rx.Component:
     V = VoidPaymentState
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Void this payment?"),
-            rx.alert_dialog.description(
-                "For a payment recorded by mistake. It stays listed with your reason, counts for nothing, and "
-                "the balance is due again.",
-            ),
-            rx.form(
-                rx.vstack(
-                    field_label("Reason", "void-payment-reason"),
-                    rx.text_area(id="void-payment-reason", name="reason", max_length=300, width="100%"),
-                    _error(V.error),
-                    rx.flex(
-                        rx.alert_dialog.cancel(
-                            rx.button("Keep payment", variant="soft", color_scheme="gray", type="button")
-                        ),
-                        rx.button("Void payment", color_scheme="red", type="submit"),
-                        spacing="3",
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="2",
-                    width="100%",
-                    margin_top="1rem",
-                ),
-                on_submit=V.submit,
-                reset_on_submit=False,
-            ),
-            max_width="460px",
-        ),
-        open=V.open,
+    return payment_dialog(
+        "Void this payment?",
+        [
+            "For a payment recorded by mistake. It stays listed with your reason, counts for nothing, and "
+            "the balance is due again."
+        ],
+        [
+            field_label("Reason", "void-payment-reason"),
+            rx.text_area(id="void-payment-reason", name="reason", max_length=300, width="100%"),
+        ],
+        V.submit,
+        is_open=V.open,
         on_open_change=V.set_open,
+        submit_label="Void payment",
+        error=V.error,
+        submit_color="red",
+        cancel_label="Keep payment",
+        alert=True,
+    )
+
+
+def _charge_saved_card_dialog() -> rx.Component:
+    C = ChargeSavedCardState
+    return payment_dialog(
+        "Charge saved card",
+        [C.card, "."],
+        [
+            field_label("Amount to charge", "charge-amount"),
+            rx.input(
+                id="charge-amount",
+                name="amount",
+                default_value=C.amount,
+                input_mode="decimal",
+                width="100%",
+                auto_focus=True,
+            ),
+            rx.text("The invoice's balance is ", C.balance, ".", size="1", color="var(--gray-11)"),
+            _error(C.errors["amount"]),
+            _note(
+                "The card is charged now, without the customer present, as they agreed when they saved it. "
+                "They get a receipt; if the bank declines, nothing is sent to them and you see why here."
+            ),
+        ],
+        C.submit,
+        is_open=C.open,
+        on_open_change=C.set_open,
+        submit_label="Charge card",
+        error=C.errors["form"],
+        busy=C.busy,
     )
 
 
@@ -456,6 +487,21 @@ def _payments() -> rx.Component:
                 variant="soft",
                 size="2",
                 on_click=RecordPaymentState.start,
+            ),
+        ),
+        rx.cond(
+            State.saved_card != "",
+            rx.vstack(
+                rx.text("Card on file: ", State.saved_card, size="2", color="var(--gray-11)"),
+                rx.button(
+                    rx.icon("credit-card", size=14),
+                    "Charge saved card",
+                    variant="soft",
+                    size="2",
+                    on_click=ChargeSavedCardState.start,
+                ),
+                spacing="1",
+                width="100%",
             ),
         ),
         rx.cond(
@@ -488,6 +534,7 @@ def _content() -> rx.Component:
         _refund_dialog(),
         _record_dialog(),
         _void_payment_dialog(),
+        _charge_saved_card_dialog(),
     )
 
 

@@ -349,11 +349,66 @@ def _tab(key: str, tab: str) -> rx.Component:
     )
 
 
+def _saved_card() -> rx.Component:
+    """The customer's saved card: one tap pays with it; it can be removed. api/pay_html.py draws the same."""
+    return rx.el.div(
+        rx.el.span(tr("saved_card_title"), id="saved-card-label", class_name="pay-label"),
+        rx.el.button(
+            rx.cond(PayState.busy, tr("paying"), tr("saved_card_pay", card=_view("saved_card"))),
+            type="button",
+            id="pay-saved-card",
+            disabled=PayState.busy,
+            aria_busy=PayState.busy,
+            aria_describedby="saved-card-hint",
+            on_click=PayState.pay_saved_card,
+            class_name="pay-button",
+        ),
+        rx.el.p(tr("saved_card_hint", amount=PayState.pay_label), id="saved-card-hint", class_name="pay-hint"),
+        rx.el.button(
+            tr("saved_card_remove"),
+            type="button",
+            id="remove-saved-card",
+            disabled=PayState.busy,
+            on_click=PayState.remove_saved_card,
+            class_name="pay-text-button",
+        ),
+        role="group",
+        aria_labelledby="saved-card-label",
+        class_name="pay-field pay-saved-card",
+    )
+
+
+def _save_card_choice() -> rx.Component:
+    """Unticked unless the customer ticks it: the words are stored as their consent (core/saved_cards.py)."""
+    return rx.el.label(
+        rx.el.input(
+            type="checkbox",
+            name="save_card",
+            id="pay-save-card",
+            default_checked=False,
+            on_change=PayState.set_save_card,
+            class_name="pay-checkbox",
+        ),
+        rx.el.span(tr("save_card", business=_view("business"))),
+        html_for="pay-save-card",
+        class_name="pay-check",
+    )
+
+
 def _card_panel() -> rx.Component:
     return rx.el.div(
         rx.el.p(tr("card_intro"), class_name="pay-intro"),
+        rx.cond(_view("saved_card") != "", _saved_card()),
+        rx.cond(
+            PayState.saved_card_removed,
+            rx.el.p(tr("saved_card_removed"), role="status", class_name="pay-hint"),
+        ),
         rx.el.div(
-            rx.el.span(tr("card_details"), id="card-label", class_name="pay-label"),
+            rx.el.span(
+                rx.cond(_view("saved_card") != "", tr("other_card"), tr("card_details")),
+                id="card-label",
+                class_name="pay-label",
+            ),
             rx.el.div(id="card-element", class_name="pay-card-element"),
             rx.cond(
                 PayState.card_failed,
@@ -364,6 +419,7 @@ def _card_panel() -> rx.Component:
             aria_labelledby="card-label",
             class_name="pay-field",
         ),
+        _save_card_choice(),
         _error(),
         _tip_included(),
         _pay_button(type="button", on_click=PayState.pay_card, id="pay-card"),

@@ -80,6 +80,28 @@ def refund_from_dict(data: dict) -> RefundResult:
 
 
 @dataclass(frozen=True)
+class CardOnFile:
+    """A card PaymentMethod attached to a Stripe Customer."""
+
+    id: str
+    brand: str  # "Visa"
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+def card_from_dict(data: dict) -> CardOnFile:
+    card = data.get("card") or {}
+    return CardOnFile(
+        id=str(data["id"]),
+        brand=str(card.get("brand") or "card").replace("_", " ").title(),
+        last4=str(card.get("last4") or ""),
+        exp_month=int(card.get("exp_month") or 0),
+        exp_year=int(card.get("exp_year") or 0),
+    )
+
+
+@dataclass(frozen=True)
 class GatewayEvent:
     id: str
     type: str
@@ -163,18 +185,51 @@ class StripePayments:
         )
 
     def create_intent(
-        self, *, amount_cents: int, method_types: list[str], metadata: dict[str, str], idempotency_key: str
+        self,
+        *,
+        amount_cents: int,
+        method_types: list[str],
+        metadata: dict[str, str],
+        idempotency_key: str,
+        customer: str | None = None,
+        payment_method: str | None = None,
     ) -> Intent:
+        """A new intent; with a customer and one of their saved cards, ready to charge off session."""
+        params: dict = {
+            "amount": amount_cents,
+            "currency": "usd",
+            "payment_method_types": method_types,
+            "metadata": metadata,
+        }
+        if customer:
+            params["customer"] = customer
+        if payment_method:
+            params |= {"payment_method": payment_method, "expand": ["payment_method"]}
         return self._call(
-            self._client.v1.payment_intents.create,
-            params={
-                "amount": amount_cents,
-                "currency": "usd",
-                "payment_method_types": method_types,
-                "metadata": metadata,
-            },
-            options={"idempotency_key": idempotency_key},
+            self._client.v1.payment_intents.create, params=params, options={"idempotency_key": idempotency_key}
         )
+
+    def create_customer(self, *, name: str, metadata: dict[str, str], idempotency_key: str) -> str:
+        """A Stripe Customer (its id) for one of the business's customers, to keep saved cards on."""
+        return self._call(
+            self._client.v1.customers.create,
+            params={"name": name[:256], "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+            read=lambda data: str(data["id"]),
+        )
+
+    def attach_card(self, payment_method: str, *, customer: str) -> CardOnFile:
+        """Keep a card on the customer: the bank may decline it here already."""
+        return self._call(
+            self._client.v1.payment_methods.attach,
+            payment_method,
+            params={"customer": customer},
+            read=card_from_dict,
+        )
+
+    def detach_card(self, payment_method: str) -> None:
+        """Take a card off its customer: it can never be charged again."""
+        self._call(self._client.v1.payment_methods.detach, payment_method, read=lambda data: None)
 
     def retrieve_intent(self, intent_id: str) -> Intent | None:
         """The intent, or None when Stripe no longer knows it (e.g. a sandbox server restarted)."""
@@ -187,17 +242,32 @@ class StripePayments:
                 return None
             raise
 
-    def update_intent(self, intent_id: str, *, amount_cents: int, payment_method: str | None = None) -> Intent:
+    def update_intent(
+        self,
+        intent_id: str,
+        *,
+        amount_cents: int,
+        payment_method: str | None = None,
+        save_for_customer: str | None = None,
+    ) -> Intent:
+        """With save_for_customer, the card is kept on that Stripe Customer for charges off session."""
         params: dict = {"amount": amount_cents, "expand": ["payment_method"]}
         if payment_method:
             params["payment_method"] = payment_method
+        if save_for_customer:
+            params |= {"customer": save_for_customer, "setup_future_usage": "off_session"}
         return self._call(self._client.v1.payment_intents.update, intent_id, params=params)
 
-    def confirm_intent(self, intent_id: str, *, idempotency_key: str, mandate: dict | None = None) -> Intent:
+    def confirm_intent(
+        self, intent_id: str, *, idempotency_key: str, mandate: dict | None = None, off_session: bool = False
+    ) -> Intent:
         """Confirm on the server. Cards that need 3-D Secure come back as requires_action for Stripe.js;
-        a bank debit carries the customer's online acceptance of the mandate."""
+        a bank debit carries the customer's online acceptance of the mandate; a saved card charged
+        while the customer is away (off_session) is declined rather than sent to authenticate."""
         params: dict = {"expand": ["payment_method"]}
-        if mandate:
+        if off_session:
+            params["off_session"] = True
+        elif mandate:
             params["mandate_data"] = {
                 "customer_acceptance": {
                     "type": "online",

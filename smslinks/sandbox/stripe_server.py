@@ -6,7 +6,8 @@ Stripe's own shapes:
 
 - Stripe.js `createPaymentMethod({type: "card", card})` (the fake only tokenizes), with Stripe's
   "incomplete" messages, and labelled inputs in the fake card form;
-- server-side confirmation the way Stripe allows it: `use_stripe_sdk`, `mandate_data`, and a new
+- server-side confirmation the way Stripe allows it: `use_stripe_sdk`, `mandate_data`, `off_session`
+  (a saved card that needs 3-D Secure is declined), `setup_future_usage` on an update, and a new
   payment method after a decline (localstripe refused to confirm again);
 - US bank accounts (ACH): a sandbox stand-in for Stripe's bank connection dialog behind
   `collectBankAccountForPaymentIntent`, `us_bank_account` payment methods with Stripe's test
@@ -142,6 +143,8 @@ async def update_intent(request: web.Request) -> web.Response:
     if "payment_method" in data:
         _use_new_payment_method(intent, data.pop("payment_method"))
     data.pop("payment_method_types", None)  # localstripe keeps no list of types
+    if "setup_future_usage" in data:  # a card saved with this payment: kept as Stripe shows it
+        intent.setup_future_usage = data.pop("setup_future_usage")
     if "amount" in data:
         amount = try_convert_to_int(data["amount"])
         if not isinstance(amount, int) or amount <= 0:
@@ -159,6 +162,7 @@ async def confirm_intent(request: web.Request) -> web.Response:
     mandate_data = data.pop("mandate_data", None)
     data.pop("use_stripe_sdk", None)
     data.pop("return_url", None)
+    off_session = str(data.pop("off_session", "")).lower() == "true"
     if data:
         raise UserError(400, "Received unknown parameters: " + ", ".join(data))
     intent = _intent(request.match_info["id"])
@@ -167,6 +171,13 @@ async def confirm_intent(request: web.Request) -> web.Response:
     if intent.status != "requires_confirmation":
         raise _unexpected_state(intent, "confirm")
     method = PaymentMethod._api_retrieve(intent.payment_method)
+    if off_session and method._requires_authentication():
+        # As on Stripe: nobody is there to authenticate, so a charge that needs it is declined.
+        raise UserError(
+            402,
+            "Your card was declined. This transaction requires authentication.",
+            {"code": "authentication_required", "decline_code": "authentication_required"},
+        )
     if method.type == "us_bank_account":
         if not mandate_data:
             raise UserError(

@@ -8,7 +8,7 @@ import json
 import reflex as rx
 
 from smslinks.config import get_settings
-from smslinks.core import display, fresh_link, pay_page, pay_text, payments, tips
+from smslinks.core import display, fresh_link, pay_page, pay_text, payments, saved_cards, tips
 from smslinks.core.errors import DomainError
 from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
@@ -32,6 +32,52 @@ def _open_link(token: str, client: str, host: str, visit: bool) -> pay_page.PayV
 def _request_new_link(token: str, client: str) -> None:
     with session_scope() as session:
         fresh_link.request_new_link(session, token, client=client)
+
+
+def _pay_by_card(
+    gateway: payments.PaymentGateway,
+    token: str,
+    consent: saved_cards.Consent | None,
+    *,
+    client: str,
+    payment_method: str,
+    amount_text: str | None,
+    language: str,
+    tip: tips.TipChoice,
+) -> Outcome:
+    """A new card; kept on file for the customer when they ticked the box (consent is then given)."""
+    with session_scope() as session:
+        if consent is None:
+            return payments.pay_by_card(
+                session,
+                gateway,
+                token,
+                client=client,
+                payment_method=payment_method,
+                amount_text=amount_text,
+                language=language,
+                tip=tip,
+            )
+        return saved_cards.pay_by_card_and_save(
+            session,
+            gateway,
+            token,
+            client=client,
+            payment_method=payment_method,
+            consent=consent,
+            amount_text=amount_text,
+            tip=tip,
+        )
+
+
+def _pay_with_saved_card(gateway: payments.PaymentGateway, token: str, **choice) -> Outcome:
+    with session_scope() as session:
+        return saved_cards.pay_with_saved_card(session, gateway, token, key=saved_cards.new_idempotency_key(), **choice)
+
+
+def _remove_saved_card(gateway: payments.PaymentGateway, token: str, client: str) -> None:
+    with session_scope() as session:
+        saved_cards.remove_by_customer(session, gateway, token, client=client)
 
 
 class PayState(rx.State):
@@ -65,6 +111,8 @@ class PayState(rx.State):
     mandate: str = ""
     result: dict = {}
     relink_sent: bool = False  # "Text me a new link" was asked for (the same answer whatever happened)
+    save_card: bool = False  # "Save this card for future invoices from <business>" is ticked
+    saved_card_removed: bool = False
 
     # --- helpers (not callable from the browser) ---
 
@@ -154,7 +202,7 @@ class PayState(rx.State):
             return self._reload()
         if isinstance(error, PaymentRefused):
             self._fail(error.code, **error.values)
-            if error.code in ("nothing_due", "already_processing"):
+            if error.code in ("nothing_due", "already_processing", "saved_card_gone"):
                 return self._reload()
             return None
         self._fail("unavailable")
@@ -204,7 +252,7 @@ class PayState(rx.State):
             self.tab = "ach"
         self.result, self.bank, self.busy, self.partial, self.amount_text = {}, "", False, False, ""
         self.tip_choice, self.tip_custom = tips.NONE, ""
-        self.relink_sent = False
+        self.relink_sent = self.save_card = self.saved_card_removed = False
         self._clear_error()
         self.screen = "loading"
         view = await asyncio.to_thread(_open_link, self._token, self._client(), self.router.headers.host, True)
@@ -281,27 +329,73 @@ class PayState(rx.State):
         return rx.call_script("import('/pay.js').then(m => m.cardMethod())", callback=PayState.submit_card)
 
     @rx.event
-    def submit_card(self, result: dict):
+    def set_save_card(self, checked: bool):
+        self.save_card = checked is True
+
+    @rx.event
+    async def submit_card(self, result: dict):
         result = result or {}
         if "id" not in result:
             error = result.get("error") or {}
             self._fail("stripe", code=error.get("code"), message=error.get("message") or None)
             return None
-        with session_scope() as session:
-            try:
-                outcome = payments.pay_by_card(
-                    session,
-                    self._gateway(),
-                    self._token,
-                    client=self._client(),
-                    payment_method=str(result["id"])[:100],
-                    amount_text=self._amount(),
-                    language=self.lang,
-                    tip=self._tip(),
-                )
-            except DomainError as error:
-                return self._refused(error)
+        consent = None
+        if self.save_card:
+            consent = saved_cards.Consent(self.lang, self._client(), self.router.headers.user_agent)
+        try:
+            # Stripe is called off the event loop, which serves every other page (the SDK times out).
+            outcome = await asyncio.to_thread(
+                _pay_by_card,
+                self._gateway(),
+                self._token,
+                consent,
+                client=self._client(),
+                payment_method=str(result["id"])[:100],
+                amount_text=self._amount(),
+                language=self.lang,
+                tip=self._tip(),
+            )
+        except DomainError as error:
+            return self._refused(error)
         return self._outcome(outcome)
+
+    @rx.event
+    async def pay_saved_card(self):
+        """ "Pay with Visa •••• 4242": the customer's saved card, for what the page's button shows."""
+        if self.busy or self.screen != Screen.PAY or not self.view.get("saved_card"):
+            return
+        self.busy = True
+        self._clear_error()
+        yield
+        try:
+            outcome = await asyncio.to_thread(
+                _pay_with_saved_card,
+                self._gateway(),
+                self._token,
+                client=self._client(),
+                amount_text=self._amount(),
+                language=self.lang,
+                tip=self._tip(),
+            )
+        except DomainError as error:
+            yield self._refused(error)
+            return
+        yield self._outcome(outcome)
+
+    @rx.event
+    async def remove_saved_card(self):
+        if self.busy or not self.view.get("saved_card"):
+            return
+        self.busy = True
+        self._clear_error()
+        yield
+        try:
+            await asyncio.to_thread(_remove_saved_card, self._gateway(), self._token, self._client())
+        except DomainError as error:
+            yield self._refused(error)
+            return
+        self.busy, self.saved_card_removed = False, True
+        yield self._reload()
 
     @rx.event
     def card_action_done(self, result: dict):

@@ -61,7 +61,7 @@ class StripeDouble:
         self._check("retrieve", intent_id)
         return self.intents.get(intent_id)
 
-    def update_intent(self, intent_id, *, amount_cents, payment_method=None):
+    def update_intent(self, intent_id, *, amount_cents, payment_method=None, save_for_customer=None):
         self._check("update", intent_id)
         intent = self.intents[intent_id]
         if intent.status in ("processing", "succeeded", "canceled"):

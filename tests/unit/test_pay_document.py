@@ -117,3 +117,13 @@ def test_tips_are_drawn_with_no_tip_chosen_only_when_the_business_asks():
     assert html.index("Add a tip for your technician?") < html.index('role="tablist"')
     assert "tip-none" not in pay_html.page("en", VIEW | {"tips": False}, LINES, tip_options=options)
     assert "tip-none" not in pay_html.page("en", VIEW | {"tips": True, "card": False, "ach": False}, LINES)
+
+
+def test_the_save_card_box_starts_unticked_and_a_saved_card_is_offered_in_one_tap():
+    html = pay_html.page("en", VIEW, LINES)
+    assert '<input type="checkbox" name="save_card" id="pay-save-card" class="pay-checkbox">' in html
+    assert "Save this card for future invoices from Joe's &lt;Plumbing&gt; &amp; Sons" in html
+    assert "pay-saved-card" not in html
+    saved = pay_html.page("es", VIEW | {"saved_card": "Visa •••• 4242"}, LINES)
+    assert ">Pagar con Visa •••• 4242</button>" in saved and "Eliminar tarjeta guardada" in saved
+    assert "O pague con otra tarjeta" in saved

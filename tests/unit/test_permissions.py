@@ -188,3 +188,9 @@ def test_permissions_remembered_within_a_transaction_follow_every_change(session
     assert has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)  # this transaction's answer stands
     session.rollback()
     assert not has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)
+
+
+def test_charging_saved_cards_is_given_by_default_to_whoever_may_refund():
+    may_charge = {role for role, granted in ROLE_DEFAULTS.items() if Permission.CHARGE_SAVED_CARDS in granted}
+    assert may_charge == {Role.ADMINISTRATOR, Role.MANAGER, Role.ACCOUNTANT}
+    assert may_charge == {role for role, granted in ROLE_DEFAULTS.items() if Permission.REFUND_PAYMENTS in granted}

@@ -24,6 +24,7 @@ class Permission(StrEnum):
     SCHEDULE_JOBS = "Schedule jobs"
     EXPORT_DATA = "Export payments and messages"
     REFUND_PAYMENTS = "Refund payments"
+    VIEW_INSIGHTS = "View insights"
 
 
 # What each permission lets a person do, as shown next to its switch in Settings > Employees.
@@ -41,6 +42,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.SCHEDULE_JOBS: "Schedule jobs and assign them to technicians.",
     Permission.EXPORT_DATA: "Download payments and messages as CSV files (Settings > Export), e.g. for the books.",
     Permission.REFUND_PAYMENTS: "Send a card or bank payment back to the customer, in full or in part.",
+    Permission.VIEW_INSIGHTS: "See Insights: time to pay, what became of the links, delivery problems, what is owed.",
 }
 
 # A CSV import creates and changes customers and invoices: whoever may do both by hand may import.
@@ -58,11 +60,18 @@ ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS},
     Role.MANAGER: frozenset(
         _OFFICE
-        | {Permission.VOID_INVOICES, Permission.SCHEDULE_JOBS, Permission.EXPORT_DATA, Permission.REFUND_PAYMENTS}
+        | {
+            Permission.VOID_INVOICES,
+            Permission.SCHEDULE_JOBS,
+            Permission.EXPORT_DATA,
+            Permission.REFUND_PAYMENTS,
+            Permission.VIEW_INSIGHTS,
+        }
     ),
     Role.OFFICE_EMPLOYEE: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
     Role.ACCOUNTANT: frozenset(
-        _OFFICE | {Permission.VOID_INVOICES, Permission.EXPORT_DATA, Permission.REFUND_PAYMENTS}
+        _OFFICE
+        | {Permission.VOID_INVOICES, Permission.EXPORT_DATA, Permission.REFUND_PAYMENTS, Permission.VIEW_INSIGHTS}
     ),
     # Bookkeepers reconcile; texting customers is an explicit grant for them.
     Role.BOOKKEEPER: frozenset(

@@ -73,12 +73,16 @@ COLLECTED_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentSt
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # A failed text's reason in plain words, by Twilio error code (core.delivery has the long sentences).
 FAILURE_KINDS = {
-    "landline": ("Landline or cannot get texts", ("21614", "30006")),
-    "unreachable": ("Phone unreachable or number not in service", ("30003", "30005", "21211", "21612")),
-    "filtered": ("Filtered or blocked by the carrier", ("30004", "30007", "30022", "30032", "30034")),
-    "opted_out": ("Opted out (replied STOP)", ("21610",)),
+    "landline": ("Landline or cannot get texts", "Landline", ("21614", "30006")),
+    "unreachable": ("Phone unreachable or number not in service", "Unreachable", ("30003", "30005", "21211", "21612")),
+    "filtered": (
+        "Filtered or blocked by the carrier",
+        "Carrier filtered",
+        ("30004", "30007", "30022", "30032", "30034"),
+    ),
+    "opted_out": ("Opted out (replied STOP)", "Opted out", ("21610",)),
 }
-OTHER_FAILURE = ("other", "Other reasons")
+OTHER_FAILURE = ("other", "Other reasons", "Other")
 # The order of the delivery problems table's rows.
 FAILURE_KEYS = (*FAILURE_KINDS, OTHER_FAILURE[0])
 AGE_BUCKETS = (
@@ -105,6 +109,13 @@ class Table:
     title: str
     columns: tuple[str, ...]
     rows: list[list[str]]
+    money_columns: tuple[int, ...] = ()  # dollars like 1234.50 in the CSV, $1,234.50 on the page
+
+    def shown_rows(self) -> list[list[str]]:
+        return [
+            [f"${float(cell):,.2f}" if index in self.money_columns else cell for index, cell in enumerate(row)]
+            for row in self.rows
+        ]
 
 
 @dataclass
@@ -239,7 +250,9 @@ def _stats_table(title: str, column: str, groups: dict[str, list[float]]) -> tup
     for label, values in groups.items():
         median, p75 = _median_p75(values)
         rows.append([label, str(len(values)), duration_words(median), duration_words(p75)])
-        chart.append({"name": label, "hours": _hours(median or 0), "p75": _hours(p75 or 0)})
+        chart.append(
+            {"name": label[:3] if label in WEEKDAYS else label, "hours": _hours(median or 0), "p75": _hours(p75 or 0)}
+        )
     return Table(title, (column, "Paid", "Median", "75th percentile"), rows), chart
 
 
@@ -318,7 +331,7 @@ def funnel_table(session: Session, business: Business, date_range: DateRange) ->
 
 
 def _failure_kind():
-    whens = [(OutboundMessage.error_code.in_(codes), key) for key, (_, codes) in FAILURE_KINDS.items()]
+    whens = [(OutboundMessage.error_code.in_(codes), key) for key, (_, _, codes) in FAILURE_KINDS.items()]
     return sa.case(*whens, else_=OTHER_FAILURE[0])
 
 
@@ -333,6 +346,10 @@ def _failed_texts(business: Business, date_range: DateRange):
 
 def failure_label(kind: str) -> str:
     return FAILURE_KINDS[kind][0] if kind in FAILURE_KINDS else OTHER_FAILURE[1]
+
+
+def short_failure_label(kind: str) -> str:
+    return FAILURE_KINDS[kind][1] if kind in FAILURE_KINDS else OTHER_FAILURE[2]
 
 
 def delivery_problems_table(session: Session, business: Business, date_range: DateRange) -> Table:
@@ -402,7 +419,8 @@ def aging(session: Session, business: Business, today: date) -> tuple[Table, int
     rows = [
         [label, str(found.get(label, (0, 0))[0]), dollars(found.get(label, (0, 0))[1])] for label, *_ in AGE_BUCKETS
     ]
-    return Table("Open balances by age, today", ("Age", "Invoices", "Balance"), rows), sum(c for _, c in found.values())
+    owed = sum(cents for _, cents in found.values())
+    return Table("Open balances by age, today", ("Age", "Invoices", "Balance"), rows, (2,)), owed
 
 
 def days_sales_outstanding(session: Session, business: Business, date_range: DateRange, owed_cents: int) -> str:
@@ -439,7 +457,7 @@ def payments_by_method_table(session: Session, business: Business, date_range: D
         [words, str(found.get(method.value, (0, 0))[0]), dollars(found.get(method.value, (0, 0))[1])]
         for method, words in METHOD_WORDS.items()
     ]
-    return Table("Payments by method", ("Method", "Payments", "Collected"), rows)
+    return Table("Payments by method", ("Method", "Payments", "Collected"), rows, (2,))
 
 
 # ---------------------------------------------------------------- 5. reminders
@@ -490,7 +508,11 @@ def build(session: Session, business: Business, date_range: DateRange, today: da
         for stage, text, email in zip(FUNNEL_STAGES, funnel.rows[:half], funnel.rows[half:], strict=True)
     ]
     problems = delivery_problems_table(session, business, date_range)
-    result.tables["delivery_problems"], result.charts["delivery_problems"] = problems, _points(problems, 1, "texts")
+    result.tables["delivery_problems"] = problems
+    result.charts["delivery_problems"] = [
+        {"name": short_failure_label(key), "texts": int(row[1])}
+        for key, row in zip(FAILURE_KEYS, problems.rows, strict=True)
+    ]
     owed_table, owed_cents = aging(session, business, today)
     result.tables["aging"], result.charts["aging"] = owed_table, _points(owed_table, 2, "dollars", float)
     result.days_sales_outstanding = days_sales_outstanding(session, business, date_range, owed_cents)
@@ -505,6 +527,11 @@ def build(session: Session, business: Business, date_range: DateRange, today: da
 def insights_for(session: Session, employee: Employee, date_range: DateRange, today: date) -> Insights:
     require_permission(session, employee, Permission.VIEW_INSIGHTS)
     return build(session, session.get(Business, employee.business_id), date_range, today)
+
+
+def failed_table_for(session: Session, employee: Employee, date_range: DateRange, kind: str) -> Table:
+    require_permission(session, employee, Permission.VIEW_INSIGHTS)
+    return failed_text_invoices(session, session.get(Business, employee.business_id), date_range, kind)
 
 
 def _table(session: Session, business: Business, name: str, date_range: DateRange, today: date, kind: str) -> Table:
@@ -536,3 +563,8 @@ def csv_download(
     rows = exports.write_csv(out, table.columns, table.rows)
     filename = f"{name.replace('_', '-')}-{date_range.start.isoformat()}-to-{date_range.end.isoformat()}.csv"
     return exports.Download(filename, out.getvalue().encode("utf-8"), rows)
+
+
+def quick_ranges(today: date) -> dict[str, DateRange]:
+    """The page's range buttons: the last 30 days (what it opens with), then the exports' ranges."""
+    return {"Last 30 days": DateRange(today - timedelta(days=29), today), **exports.quick_ranges(today)}

@@ -319,7 +319,8 @@ def test_accountants_see_insights_and_download_a_table_technicians_do_not(sessio
     page = insights.insights_for(session, accountant, DECEMBER, TODAY)
     download = insights.csv_download(session, accountant, "failed_texts", DECEMBER, TODAY, "landline")
 
-    assert page.charts["delivery_problems"][0] == {"name": "Landline or cannot get texts", "texts": 1}
+    assert page.charts["delivery_problems"][0] == {"name": "Landline", "texts": 1}
+    assert page.tables["aging"].shown_rows()[0] == ["Not yet due", "1", "$100.00"]
     assert download.filename == "failed-texts-2026-12-01-to-2026-12-31.csv"
     rows = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
     assert rows[0] == ["Invoice id", "Invoice", "Customer", "To", "Sent", "Error code"]

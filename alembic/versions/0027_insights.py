@@ -21,6 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _OPEN = sa.text("status = 'open'")
+_LINK_LEFT = sa.text("payment_link_id IS NOT NULL AND status IN ('sent', 'delivered', 'undelivered')")
 
 
 def upgrade() -> None:
@@ -48,6 +49,14 @@ def upgrade() -> None:
         "ix_invoice_issued", "invoice", ["business_id", "issued_on"], postgresql_include=["status", "total_cents"]
     )
     op.create_index("ix_outbound_message_business_created", "outbound_message", ["business_id", "created_at"])
+    op.create_index(
+        "ix_outbound_message_links_sent",
+        "outbound_message",
+        ["invoice_id", "channel", "created_at"],
+        postgresql_include=["send_after"],
+        postgresql_where=_LINK_LEFT,
+        sqlite_where=_LINK_LEFT,
+    )
     op.create_index("ix_payment_created_at", "payment", ["created_at"])
     op.create_index("ix_payment_link", "payment", ["payment_link_id"])
     op.create_index("ix_stripe_payment_intent_link", "stripe_payment_intent", ["payment_link_id"])
@@ -70,6 +79,7 @@ def downgrade() -> None:
     op.drop_index("ix_stripe_payment_intent_link", table_name="stripe_payment_intent")
     op.drop_index("ix_payment_link", table_name="payment")
     op.drop_index("ix_payment_created_at", table_name="payment")
+    op.drop_index("ix_outbound_message_links_sent", table_name="outbound_message")
     op.drop_index("ix_outbound_message_business_created", table_name="outbound_message")
     op.drop_index("ix_invoice_issued", table_name="invoice")
     op.drop_index("ix_invoice_open_balances", table_name="invoice")

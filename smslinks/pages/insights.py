@@ -93,7 +93,9 @@ def _table(name: str, rows=None) -> rx.Component:
     )
 
 
-def _bar_chart(name: str, *bars: rx.Component, layout: str = "horizontal", height: int = 220) -> rx.Component:
+def _bar_chart(
+    name: str, *bars: rx.Component, layout: str = "horizontal", height: int = 220, legend: bool = False
+) -> rx.Component:
     axes = (
         [
             rx.recharts.x_axis(type_="number", allow_decimals=False, **_AXIS),
@@ -106,6 +108,7 @@ def _bar_chart(name: str, *bars: rx.Component, layout: str = "horizontal", heigh
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         *axes,
         rx.recharts.graphing_tooltip(),
+        *([rx.recharts.legend(icon_size=10)] if legend else []),
         *bars,
         data=State.charts[name],
         layout=layout,
@@ -147,9 +150,12 @@ def _time_to_pay() -> rx.Component:
     return _section(
         "Time to pay",
         "From the first link sent (or the day issued, when none went) to paid in full, for invoices paid in "
-        "these days. Bars: median hours.",
+        "these days, in hours.",
         _bar_chart(
-            "time_to_pay", _bar("hours", "Median (hours)", "grass"), _bar("p75", "75th percentile (hours)", "gray")
+            "time_to_pay",
+            _bar("hours", "Median (hours)", "grass"),
+            _bar("p75", "75th percentile (hours)", "gray"),
+            legend=True,
         ),
         _table("time_to_pay"),
         _subheading("Texted invoices by weekday of the first text", "by_weekday"),
@@ -168,7 +174,12 @@ def _funnel() -> rx.Component:
         "visit whose page ran on the phone or computer counts as opened. Emails count as delivered when the mail "
         "server took them.",
         _bar_chart(
-            "funnel", _bar("Text", "Text", "grass"), _bar("Email", "Email", "blue"), layout="vertical", height=260
+            "funnel",
+            _bar("Text", "Text", "grass"),
+            _bar("Email", "Email", "blue"),
+            layout="vertical",
+            height=280,
+            legend=True,
         ),
         _table("funnel"),
         csv="funnel",
@@ -279,7 +290,7 @@ def _owed() -> rx.Component:
     return _section(
         "What is owed",
         "Open balances today, by days past their due date.",
-        _bar_chart("aging", _bar("dollars", "Balance ($)", "amber")),
+        _bar_chart("aging", _bar("dollars", "Balance ($)", "amber"), layout="vertical"),
         _table("aging"),
         rx.flex(
             rx.text("Days sales outstanding: ", size="2"),

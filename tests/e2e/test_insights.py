@@ -1,6 +1,7 @@
 """Insights, as an accountant uses it: a range of days, charts that follow it, a table as CSV."""
 
 import csv
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from smslinks.models import (
     Business,
     Invoice,
     InvoiceStatus,
+    LinkOpen,
     Location,
     MessageStatus,
     OutboundMessage,
@@ -24,32 +26,30 @@ from tests.e2e.conftest import DESKTOP, assert_fits, sign_in
 pytestmark = pytest.mark.e2e
 
 NUMBER = "INS-1"
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
 
 
-@pytest.fixture
-def texted_two_months_ago(live_app):
-    """An invoice texted 60 days ago and paid 5 hours later: outside the last 30 days."""
+def _texted_invoice(live_app, number: str, paid_at, sent) -> tuple[int, int, str]:
+    """An invoice (paid at paid_at, or open) whose link was texted and delivered at sent."""
     with live_app.session() as session:
         business = session.exec(select(Business).where(Business.name == demo.BUSINESS_NAME)).one()
         location = session.exec(select(Location).where(Location.business_id == business.id)).first()
-        paid_at = utcnow() - timedelta(days=60)
         invoice = Invoice(
             business_id=business.id,
-            number=NUMBER,
+            number=number,
             customer_id=location.customer_id,
             location_id=location.id,
-            status=InvoiceStatus.PAID,
-            issued_on=paid_at.date(),
-            due_on=paid_at.date() + timedelta(days=30),
+            status=InvoiceStatus.PAID if paid_at else InvoiceStatus.OPEN,
+            issued_on=sent.date(),
+            due_on=sent.date() + timedelta(days=30),
             total_cents=12_000,
             subtotal_cents=12_000,
-            amount_paid_cents=12_000,
+            amount_paid_cents=12_000 if paid_at else 0,
             paid_at=paid_at,
         )
         session.add(invoice)
         session.flush()
-        link, _ = links.mint(session, invoice)
-        sent = paid_at - timedelta(hours=5)
+        link, token = links.mint(session, invoice)
         session.add(
             OutboundMessage(
                 business_id=business.id,
@@ -65,13 +65,33 @@ def texted_two_months_ago(live_app):
             )
         )
         session.commit()
-        invoice_id = invoice.id
-    yield
+        return invoice.id, link.id, token
+
+
+def _remove(live_app, invoice_id: int) -> None:
     with live_app.session() as session:
+        links_of = select(PaymentLink.id).where(col(PaymentLink.invoice_id) == invoice_id)
+        session.exec(delete(LinkOpen).where(col(LinkOpen.payment_link_id).in_(links_of)))
         session.exec(delete(OutboundMessage).where(col(OutboundMessage.invoice_id) == invoice_id))
         session.exec(delete(PaymentLink).where(col(PaymentLink.invoice_id) == invoice_id))
         session.exec(delete(Invoice).where(col(Invoice.id) == invoice_id))
         session.commit()
+
+
+@pytest.fixture
+def texted_two_months_ago(live_app):
+    """An invoice texted 60 days ago and paid 5 hours later: outside the last 30 days."""
+    paid_at = utcnow() - timedelta(days=60)
+    invoice_id, _, _ = _texted_invoice(live_app, NUMBER, paid_at, paid_at - timedelta(hours=5))
+    yield
+    _remove(live_app, invoice_id)
+
+
+@pytest.fixture
+def texted_today(live_app):
+    invoice_id, link_id, token = _texted_invoice(live_app, "INS-2", None, utcnow() - timedelta(minutes=5))
+    yield link_id, token
+    _remove(live_app, invoice_id)
 
 
 def _texted_count(page: Page) -> int:
@@ -116,6 +136,9 @@ def test_insights_fit_a_phone(live_app, phone):
     phone.goto("/insights")
     expect(phone.get_by_role("heading", name="What is owed")).to_be_visible()
     assert_fits(phone, "insights-phone")
+    assert_fits(phone, "insights-phone-top", full_page=False)
+    phone.get_by_role("heading", name="Delivery problems").scroll_into_view_if_needed()
+    assert_fits(phone, "insights-phone-delivery-problems", full_page=False)
 
 
 def test_a_technician_is_refused(live_app, phone):
@@ -124,3 +147,48 @@ def test_a_technician_is_refused(live_app, phone):
     phone.goto("/insights")
     expect(phone.get_by_text('You need the "View insights" permission to do this.').first).to_be_visible()
     expect(phone.get_by_role("heading", name="Time to pay")).to_have_count(0)
+
+
+def _opened_by_a_person(page: Page) -> str:
+    funnel = page.get_by_role("table").filter(has_text="Opened by a person")
+    return (
+        funnel.get_by_role("row")
+        .filter(has_text="Text")
+        .filter(has_text="Opened by a person")
+        .get_by_role("cell")
+        .nth(2)
+    )
+
+
+def _opens(live_app, link_id: int, count: int) -> list[bool]:
+    """The link's visits, oldest first, once there are `count` of them (on_load comes after the page)."""
+    for _ in range(100):
+        with live_app.session() as session:
+            opens = session.exec(
+                select(LinkOpen).where(LinkOpen.payment_link_id == link_id).order_by(LinkOpen.id)
+            ).all()
+        if len(opens) >= count:
+            return [o.by_person for o in opens]
+        time.sleep(0.2)
+    return [o.by_person for o in opens]
+
+
+def test_a_customer_opening_the_link_counts_and_a_link_preview_does_not(
+    live_app, browser, base_url, desktop, texted_today
+):
+    link_id, token = texted_today
+    sign_in(desktop, "accountant@example.com")
+    desktop.goto("/insights")
+    before = int(_opened_by_a_person(desktop).inner_text())
+
+    preview = browser.new_context(base_url=base_url)  # headless Chromium: what a scanner drives
+    preview.new_page().goto(f"/pay/{token}")
+    assert _opens(live_app, link_id, 2) == [False, False]
+    preview.close()
+    customer = browser.new_context(base_url=base_url, user_agent=IPHONE, viewport={"width": 390, "height": 844})
+    customer.new_page().goto(f"/pay/{token}")
+    assert _opens(live_app, link_id, 4) == [False, False, False, True]
+    customer.close()
+
+    desktop.reload()
+    expect(_opened_by_a_person(desktop)).to_have_text(str(before + 1))

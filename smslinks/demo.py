@@ -10,7 +10,7 @@ its address (demo data loaded before zones followed addresses had them all in Ce
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -409,6 +409,9 @@ def _invoice(session, business, customer, location, job, number, kind, status, i
     invoice.total_cents = subtotal + invoice.tax_cents
     if status == InvoiceStatus.PAID:
         invoice.amount_paid_cents = invoice.total_cents
+        # Paid a few days after it was issued (never in the future), for Insights' time to pay.
+        paid_at = datetime.combine(issued_on + timedelta(days=int(number) % 9), time(16, int(number) % 60), UTC)
+        invoice.paid_at = min(paid_at, datetime.now(UTC))
         session.add(
             Payment(
                 invoice_id=invoice.id,

@@ -397,6 +397,18 @@ class Invoice(SQLModel, table=True):
         sa.UniqueConstraint("business_id", "external_id", name="uq_invoice_external_id"),
         # The REST API's list: changed since, paged by (updated_at, id).
         sa.Index("ix_invoice_changes", "business_id", "updated_at", "id"),
+        # Insights: invoices paid in a range of days, and what is owed by age (from the index alone).
+        sa.Index("ix_invoice_paid_at", "business_id", "paid_at"),
+        sa.Index(
+            "ix_invoice_open_balances",
+            "business_id",
+            "due_on",
+            postgresql_include=["total_cents", "amount_paid_cents"],
+            postgresql_where=sa.text("status = 'open'"),
+            sqlite_where=sa.text("status = 'open'"),
+        ),
+        # Insights: sales issued in a range (days sales outstanding) from the index alone.
+        sa.Index("ix_invoice_issued", "business_id", "issued_on", postgresql_include=["status", "total_cents"]),
     )
     id: int | None = Field(default=None, primary_key=True)
     business_id: int = Field(foreign_key="business.id", index=True)
@@ -415,6 +427,8 @@ class Invoice(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+    # When it was last paid in full (None while a balance is left): Insights' time to pay.
+    paid_at: datetime | None = at_field(default=None)
 
     @property
     def balance_cents(self) -> int:
@@ -459,6 +473,11 @@ class PaymentLink(SQLModel, table=True):
 
 
 class Payment(SQLModel, table=True):
+    # Insights: payments made in a range of days.
+    __table_args__ = (
+        sa.Index("ix_payment_created_at", "created_at"),
+        sa.Index("ix_payment_link", "payment_link_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount_cents: int
@@ -496,6 +515,9 @@ _WAITING_TEXT = (
 )
 
 
+_LINK_LEFT = "payment_link_id IS NOT NULL AND status IN ('sent', 'delivered', 'undelivered')"
+
+
 class OutboundMessage(SQLModel, table=True):
     """A text or an email to a customer; also the dispatcher's durable outbox row."""
 
@@ -503,6 +525,18 @@ class OutboundMessage(SQLModel, table=True):
     # While a pay-link text to a number waits (or is going out), a second send for the same invoice
     # and number is refused: two requests racing past that check meet here.
     __table_args__ = (
+        # Insights and exports: a business's messages queued in a range of days.
+        sa.Index("ix_outbound_message_business_created", "business_id", "created_at"),
+        # Insights' time to pay: an invoice's first pay link that left, by channel, from the index alone.
+        sa.Index(
+            "ix_outbound_message_links_sent",
+            "invoice_id",
+            "channel",
+            "created_at",
+            postgresql_include=["send_after"],
+            postgresql_where=sa.text(_LINK_LEFT),
+            sqlite_where=sa.text(_LINK_LEFT),
+        ),
         sa.Index(
             "ux_outbound_message_one_waiting_text",
             "invoice_id",
@@ -586,6 +620,8 @@ class StripePaymentIntent(SQLModel, table=True):
     the idempotency key (the SDK's retries of it return the same intent), and the row keeps both."""
 
     __tablename__ = "stripe_payment_intent"
+    # Insights' funnel: was a payment started from this link?
+    __table_args__ = (sa.Index("ix_stripe_payment_intent_link", "payment_link_id"),)
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     stripe_id: str = Field(max_length=64, unique=True)
@@ -874,3 +910,20 @@ class SavedCard(SQLModel, table=True):
     removed_at: datetime | None = at_field(default=None)
     removed_by: str | None = Field(default=None, max_length=160)  # "customer", an employee, or why
     created_at: datetime = created_at_field()
+
+
+# --- Insights: every visit to a pay link, to tell people from link scanners ---
+
+
+class LinkOpen(SQLModel, table=True):
+    """One visit to a pay link. by_person is true only when the page's script ran (its on_load) and the
+    user agent is not a known link scanner or preview bot; the server-drawn first screen, which any
+    scanner fetches, logs a visit that is not a person's."""
+
+    __tablename__ = "link_open"
+    __table_args__ = (sa.Index("ix_link_open_link", "payment_link_id", "by_person"),)
+    id: int | None = Field(default=None, primary_key=True)
+    payment_link_id: int = Field(foreign_key="payment_link.id")
+    opened_at: datetime = created_at_field()
+    user_agent: str = Field(default="", max_length=300)
+    by_person: bool

@@ -30,6 +30,8 @@ SETTINGS_EXPORT = "/settings/data/export"
 SETTINGS_IMPORT = "/settings/data/import"
 # Customers' replies to texts, for office staff (?number=+1... opens a thread).
 INBOX = "/inbox"
+# Figures for administrators, managers and accountants.
+INSIGHTS = "/insights"
 
 # Starlette routes (smslinks/api) that providers call.
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"

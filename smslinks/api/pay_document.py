@@ -30,7 +30,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from smslinks import routes
 from smslinks.api import pay_html
-from smslinks.core import pay_page, pay_text, payments
+from smslinks.core import insights, pay_page, pay_text, payments
 from smslinks.core.pay_page import Screen
 from smslinks.db import session_scope
 
@@ -124,6 +124,8 @@ def first_screen(request: Request, lang: str) -> str:
     """The invoice when it can be paid, else the loading placeholder."""
     token = str(request.path_params["token"])[:100]
     with session_scope() as session:
+        # What link scanners and previews fetch: a visit, never a person's open (see core.insights).
+        insights.log_open(session, token, request.headers.get("user-agent", ""), ran_script=False)
         view = pay_page.open_link(session, token, client=client_ip(request), host=request.headers.get("host", ""))
     if view.screen is not Screen.PAY:
         return pay_html.page(lang, None)

@@ -49,6 +49,8 @@ def nav_items(permissions: frozenset[Permission]) -> list[NavItem]:
         items.append(NavItem("Inbox", routes.INBOX, "inbox"))
     if Permission.SCHEDULE_JOBS in permissions:
         items.append(NavItem("Jobs", routes.JOBS, "calendar"))
+    if Permission.VIEW_INSIGHTS in permissions:
+        items.append(NavItem("Insights", routes.INSIGHTS, "chart_column"))
     if Permission.VIEW_ASSIGNED_JOBS in permissions:
         items.append(NavItem("My jobs", routes.TECH_JOBS, "wrench"))
     if settings_sections(permissions):

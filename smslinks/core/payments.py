@@ -607,10 +607,12 @@ def settle_payment(session: Session, invoice: Invoice, payment: Payment, **chang
     invoice.amount_paid_cents += payment.collected_cents - before
     if invoice.status == InvoiceStatus.OPEN and invoice.balance_cents <= 0:
         invoice.status = InvoiceStatus.PAID
+        invoice.paid_at = payment.updated_at
         audit.record(session, "invoice.paid", "invoice", invoice.id, business_id=invoice.business_id)
         webhooks.record_invoice_event(session, invoice, "invoice.paid")
     elif invoice.status == InvoiceStatus.PAID and invoice.balance_cents > 0:
         invoice.status = InvoiceStatus.OPEN
+        invoice.paid_at = None
         audit.record(
             session,
             "invoice.reopened",

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     EXPORT_DATA = "Export payments and messages"
     REFUND_PAYMENTS = "Refund payments"
     CHARGE_SAVED_CARDS = "Charge saved cards"
+    VIEW_INSIGHTS = "View insights"
 
 
 # What each permission lets a person do, as shown next to its switch in Settings > Employees.
@@ -43,6 +44,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.EXPORT_DATA: "Download payments and messages as CSV files (Settings > Export), e.g. for the books.",
     Permission.REFUND_PAYMENTS: "Send a card or bank payment back to the customer, in full or in part.",
     Permission.CHARGE_SAVED_CARDS: "Charge a card a customer saved, with their consent, for an invoice's balance.",
+    Permission.VIEW_INSIGHTS: "See Insights: time to pay, what became of the links, delivery problems, what is owed.",
 }
 
 # A CSV import creates and changes customers and invoices: whoever may do both by hand may import.
@@ -66,12 +68,19 @@ ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
             Permission.EXPORT_DATA,
             Permission.REFUND_PAYMENTS,
             Permission.CHARGE_SAVED_CARDS,
+            Permission.VIEW_INSIGHTS,
         }
     ),
     Role.OFFICE_EMPLOYEE: frozenset(_OFFICE | {Permission.SCHEDULE_JOBS}),
     Role.ACCOUNTANT: frozenset(
         _OFFICE
-        | {Permission.VOID_INVOICES, Permission.EXPORT_DATA, Permission.REFUND_PAYMENTS, Permission.CHARGE_SAVED_CARDS}
+        | {
+            Permission.VOID_INVOICES,
+            Permission.EXPORT_DATA,
+            Permission.REFUND_PAYMENTS,
+            Permission.CHARGE_SAVED_CARDS,
+            Permission.VIEW_INSIGHTS,
+        }
     ),
     # Bookkeepers reconcile; texting customers is an explicit grant for them.
     Role.BOOKKEEPER: frozenset(

@@ -9,6 +9,7 @@ from smslinks.pages import (  # noqa: F401
     home,
     imports,
     inbox,
+    insights,
     invite,
     invoice_detail,
     invoice_editor,

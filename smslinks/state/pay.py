@@ -8,7 +8,7 @@ import json
 import reflex as rx
 
 from smslinks.config import get_settings
-from smslinks.core import display, fresh_link, pay_page, pay_text, payments, saved_cards, tips
+from smslinks.core import display, fresh_link, insights, pay_page, pay_text, payments, saved_cards, tips
 from smslinks.core.errors import DomainError
 from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
@@ -24,8 +24,10 @@ def _script(function: str, argument: dict) -> str:
     return f"import('/pay.js').then(m => m.{function}({json.dumps(argument)}))"
 
 
-def _open_link(token: str, client: str, host: str, visit: bool) -> pay_page.PayView:
+def _open_link(token: str, client: str, host: str, visit: bool, user_agent: str | None = None) -> pay_page.PayView:
     with session_scope() as session:
+        if user_agent is not None:  # on_load: the page's script ran (Insights tells people from scanners)
+            insights.log_open(session, token, user_agent, ran_script=True)
         return pay_page.open_link(session, token, client=client, host=host, visit=visit)
 
 
@@ -255,7 +257,9 @@ class PayState(rx.State):
         self.relink_sent = self.save_card = self.saved_card_removed = False
         self._clear_error()
         self.screen = "loading"
-        view = await asyncio.to_thread(_open_link, self._token, self._client(), self.router.headers.host, True)
+        view = await asyncio.to_thread(
+            _open_link, self._token, self._client(), self.router.headers.host, True, self.router.headers.user_agent
+        )
         return self._show(view)
 
     @rx.event

@@ -98,7 +98,7 @@ def test_navigation_follows_permissions():
     assert [i.label for i in nav_items(tech)] == ["My jobs"]
     assert home_route(tech) == "/tech"
     admin = frozenset(Permission) - {Permission.VIEW_ASSIGNED_JOBS}
-    assert [i.label for i in nav_items(admin)] == ["Invoices", "Customers", "Inbox", "Jobs", "Settings"]
+    assert [i.label for i in nav_items(admin)] == ["Invoices", "Customers", "Inbox", "Jobs", "Insights", "Settings"]
 
 
 def test_settings_panel_shows_only_the_sections_a_person_may_use():

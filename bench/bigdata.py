@@ -17,8 +17,8 @@ _LAST = "ARRAY[" + ",".join(f"'{n}'" for n in demo._LAST) + "]"
 _SEED_SQL = [
     # Customers: name from first x last x a number, so prefixes are realistic and not unique.
     f"""
-    INSERT INTO customer (business_id, name, search_name, created_at)
-    SELECT %(business_id)s, n.name, lower(n.name), now()
+    INSERT INTO customer (business_id, name, search_name, created_at, updated_at)
+    SELECT %(business_id)s, n.name, lower(n.name), now(), now()
     FROM (
         SELECT ({_FIRST})[1 + mod(g, 50)] || ' ' || ({_LAST})[1 + mod(g / 50, 50)] || ' ' || g AS name
         FROM generate_series(1, %(customers)s) AS g

@@ -14,6 +14,7 @@ from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
 from smslinks.db import session_scope
 from smslinks.models import utcnow
+from smslinks.state.off_loop import core_with_provider
 
 WATCH_SECONDS = 3
 WATCH_LIMIT_SECONDS = 30 * 60
@@ -280,37 +281,39 @@ class PayState(rx.State):
         self._clear_error()
         return rx.call_script("import('/pay.js').then(m => m.cardMethod())", callback=PayState.submit_card)
 
+    # Handlers that reach Stripe are async and wait for it in a provider thread (state/off_loop.py).
+
     @rx.event
-    def submit_card(self, result: dict):
+    async def submit_card(self, result: dict):
         result = result or {}
         if "id" not in result:
             error = result.get("error") or {}
             self._fail("stripe", code=error.get("code"), message=error.get("message") or None)
             return None
-        with session_scope() as session:
-            try:
-                outcome = payments.pay_by_card(
-                    session,
-                    self._gateway(),
-                    self._token,
-                    client=self._client(),
-                    payment_method=str(result["id"])[:100],
-                    amount_text=self._amount(),
-                    language=self.lang,
-                    tip=self._tip(),
-                )
-            except DomainError as error:
-                return self._refused(error)
+        try:
+            outcome = await core_with_provider(
+                payments.pay_by_card,
+                self._gateway(),
+                self._token,
+                client=self._client(),
+                payment_method=str(result["id"])[:100],
+                amount_text=self._amount(),
+                language=self.lang,
+                tip=self._tip(),
+            )
+        except DomainError as error:
+            return self._refused(error)
         return self._outcome(outcome)
 
     @rx.event
-    def card_action_done(self, result: dict):
+    async def card_action_done(self, result: dict):
         error = (result or {}).get("error")
-        with session_scope() as session:
-            try:
-                outcome = payments.finish_card_action(session, self._gateway(), self._token, client=self._client())
-            except DomainError as refused:
-                return self._refused(refused)
+        try:
+            outcome = await core_with_provider(
+                payments.finish_card_action, self._gateway(), self._token, client=self._client()
+            )
+        except DomainError as refused:
+            return self._refused(refused)
         if outcome.status == "declined" and error:
             outcome = Outcome(
                 status="declined",
@@ -320,7 +323,7 @@ class PayState(rx.State):
         return self._outcome(outcome)
 
     @rx.event
-    def connect_bank(self, form: dict):
+    async def connect_bank(self, form: dict):
         if self.busy:
             return None
         self.holder = str(form.get("holder", "")).strip()[:120]
@@ -329,34 +332,34 @@ class PayState(rx.State):
             return None
         self.busy = True
         self._clear_error()
-        with session_scope() as session:
-            try:
-                secret = payments.prepare_bank_payment(
-                    session,
-                    self._gateway(),
-                    self._token,
-                    client=self._client(),
-                    amount_text=self._amount(),
-                    language=self.lang,
-                    tip=self._tip(),
-                )
-            except DomainError as error:
-                return self._refused(error)
+        try:
+            secret = await core_with_provider(
+                payments.prepare_bank_payment,
+                self._gateway(),
+                self._token,
+                client=self._client(),
+                amount_text=self._amount(),
+                language=self.lang,
+                tip=self._tip(),
+            )
+        except DomainError as error:
+            return self._refused(error)
         argument = self._stripe_setup() | {"clientSecret": secret, "name": self.holder}
         return rx.call_script(_script("collectBank", argument), callback=PayState.bank_collected)
 
     @rx.event
-    def bank_collected(self, result: dict):
+    async def bank_collected(self, result: dict):
         self.busy = False
         error = (result or {}).get("error")
         if error:
             self._fail("stripe", code=error.get("code"), message=error.get("message") or None)
             return None
-        with session_scope() as session:
-            try:
-                bank = payments.connected_bank(session, self._gateway(), self._token, client=self._client())
-            except DomainError as refused:
-                return self._refused(refused)
+        try:
+            bank = await core_with_provider(
+                payments.connected_bank, self._gateway(), self._token, client=self._client()
+            )
+        except DomainError as refused:
+            return self._refused(refused)
         self.bank = bank or ""
         self._refresh_amount()
         return None
@@ -368,27 +371,26 @@ class PayState(rx.State):
         self._clear_error()
 
     @rx.event
-    def pay_bank(self, form: dict):
+    async def pay_bank(self, form: dict):
         if self.busy or not self.bank:
             return None
         self.busy = True
         self._clear_error()
-        with session_scope() as session:
-            try:
-                outcome = payments.pay_by_bank(
-                    session,
-                    self._gateway(),
-                    self._token,
-                    client=self._client(),
-                    accepted=form.get("mandate") in ("on", True, "true"),
-                    ip_address=self._client(),
-                    user_agent=self.router.headers.user_agent,
-                    amount_text=self._amount(),
-                    language=self.lang,
-                    tip=self._tip(),
-                )
-            except DomainError as error:
-                return self._refused(error)
+        try:
+            outcome = await core_with_provider(
+                payments.pay_by_bank,
+                self._gateway(),
+                self._token,
+                client=self._client(),
+                accepted=form.get("mandate") in ("on", True, "true"),
+                ip_address=self._client(),
+                user_agent=self.router.headers.user_agent,
+                amount_text=self._amount(),
+                language=self.lang,
+                tip=self._tip(),
+            )
+        except DomainError as error:
+            return self._refused(error)
         self.bank = ""
         return self._outcome(outcome)
 

@@ -5,9 +5,13 @@ Several of either may run at once: claims are atomic, so no row is sent twice.
 """
 
 import asyncio
+import fcntl
+import hashlib
 import logging
 import signal
+import tempfile
 import threading
+from pathlib import Path
 
 from smslinks.config import Settings, get_settings
 from smslinks.core.dispatch import Dispatcher, DispatchPolicy
@@ -21,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # One in-process pass sends at most this many messages before giving the event loop a turn.
 INPROCESS_BATCH = 20
+# How often a backend worker checks whether the one that sends has stopped (and takes over).
+SENDING_TURN_RETRY_SECONDS = 5.0
 
 
 def policy_from(settings: Settings) -> DispatchPolicy:
@@ -88,10 +94,35 @@ def run_worker() -> None:
 async def inprocess_dispatcher() -> None:
     """A Reflex lifespan task: the app backend sends texts and webhooks without a separate worker
     process. The database and provider calls are blocking, so each pass runs in a thread; texts and
-    webhooks have a loop each, so a slow webhook receiver never holds up a text."""
+    webhooks have a loop each, so a slow webhook receiver never holds up a text. Of the backend's
+    workers on one machine, one sends at a time (`smslinks worker` processes add more senders)."""
     settings = get_settings()
     if not settings.inprocess_dispatcher:
         return
+    # One backend worker per machine and database sends; closing the file gives its turn up.
+    with open(sending_turn_path(settings.database_url), "a") as turn:
+        while not _take_turn(turn):
+            await asyncio.sleep(SENDING_TURN_RETRY_SECONDS)
+        await _inprocess_loops(settings)
+
+
+def sending_turn_path(database_url: str) -> Path:
+    """The lock file whose holder is the app's in-process sender on this machine. Each idle loop asks
+    the database for work every poll: the app's other workers keep that CPU for the pages."""
+    name = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"smslinks-inprocess-sender-{name}.lock"
+
+
+def _take_turn(turn) -> bool:
+    """The operating system frees the lock when its holder ends, however it ends."""
+    try:
+        fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+async def _inprocess_loops(settings: Settings) -> None:
     await asyncio.gather(
         _inprocess_loop("dispatcher", build_dispatcher(settings).run_once, settings.dispatcher_poll_seconds),
         _inprocess_loop("webhook sender", build_webhook_sender(settings).run_once, settings.dispatcher_poll_seconds),

@@ -66,6 +66,7 @@ class Visit:
     hydrated: float | None = None  # the first delta (the hydrate snapshot) arrived
     loaded: float | None = None  # the delta carrying the invoice (or the closed screen) arrived
     view: dict = field(default_factory=dict)
+    paid: float | None = None  # pay_by_card: seconds from submitting the card to the confirmation
     states: dict[str, dict] = field(default_factory=dict)  # the client's copy of the state tree
     frontend_events: list[str] = field(default_factory=list)  # e.g. _call_script (Stripe.js)
     error: str | None = None
@@ -88,7 +89,8 @@ class PayPageClient:
         )
         self._sio.on("event", self._on_event, namespace=EVENT_PATH)
         self._loaded = asyncio.Event()
-        self._started = 0.0
+        self._paid = asyncio.Event()
+        self._started = self._submitted = 0.0
 
     def _router_data(self) -> dict:
         # withRouterData in state.js: the location, plus the route's params as query.
@@ -122,6 +124,20 @@ class PayPageClient:
             self.visit.error = f"{type(error).__name__}: {error}"
         return self.visit
 
+    async def pay_by_card(self, payment_method: str, timeout: float = 60) -> Visit:
+        """What the browser sends once Stripe.js made the card's PaymentMethod (pay.js cardMethod's
+        callback), then wait for the confirmation screen."""
+        submit = self._event(
+            f"{self.frontend.state_name}{PAY_STATE_SUFFIX}.submit_card", {"result": {"id": payment_method}}
+        )
+        self._submitted = time.perf_counter()
+        try:
+            await self._sio.emit("event", submit, namespace=EVENT_PATH)
+            await asyncio.wait_for(self._paid.wait(), timeout)
+        except Exception as error:  # noqa: BLE001 - a failed payment is a figure, not a crash
+            self.visit.error = f"paying: {type(error).__name__}: {error}"
+        return self.visit
+
     async def close(self) -> None:
         await self._sio.disconnect()
 
@@ -131,6 +147,9 @@ class PayPageClient:
         for state_name, changes in (update.get("delta") or {}).items():
             self.visit.states.setdefault(state_name, {}).update(changes)
             view = changes.get("view" + FIELD_MARKER)
+            if state_name.endswith(PAY_STATE_SUFFIX) and changes.get("screen" + FIELD_MARKER) == "confirmed":
+                self.visit.paid = time.perf_counter() - self._submitted
+                self._paid.set()
             if state_name.endswith(PAY_STATE_SUFFIX) and view and view.get("screen") not in (None, "loading"):
                 self.visit.view = view
                 if self.visit.loaded is None:

@@ -368,9 +368,9 @@ def pay_by_card(
 
 
 def finish_card_action(session: Session, gateway: PaymentGateway, token: str, *, client: str) -> Outcome:
-    """After Stripe.js ran 3-D Secure: read the intent's real state from Stripe (never the browser's word)."""
+    """After Stripe.js ran 3-D Secure: read the intent's real state from Stripe (never the browser's word).
+    Stripe is asked before the invoice is locked; what it said is applied under the lock."""
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
-    invoice = lock_invoice(session, invoice.id)
     record = active_intent(session, invoice.id)
     if record is None:
         raise PaymentRefused("session_reset")
@@ -379,6 +379,10 @@ def finish_card_action(session: Session, gateway: PaymentGateway, token: str, *,
     except GatewayError as error:
         raise PaymentRefused("unavailable") from error
     if intent is None:
+        raise PaymentRefused("session_reset")
+    invoice = lock_invoice(session, invoice.id)
+    session.refresh(record)
+    if not record.active:  # another tab started over meanwhile
         raise PaymentRefused("session_reset")
     if intent.status == "requires_action" and intent.next_action == "use_stripe_sdk":
         return _declined(session, invoice, record, "payment_intent_authentication_failure", None)
@@ -517,17 +521,19 @@ def pay_by_bank(
     if not accepted:
         raise PaymentRefused("mandate_required")
     invoice, link_id = pay_page.usable_invoice(session, token, client)
-    invoice = lock_invoice(session, invoice.id)
-    amount = payable_amount(session, invoice, PaymentMethod.ACH, amount_text) + tip_amount(session, invoice, tip)
+    payable_amount(session, invoice, PaymentMethod.ACH, amount_text)  # a refusal comes before asking Stripe
+    tip_amount(session, invoice, tip)
     record = active_intent(session, invoice.id)
     if record is None:
         raise PaymentRefused("bank_not_connected")
-    try:
+    try:  # before the invoice is locked: only the debit itself waits on Stripe under the lock
         intent = gateway.retrieve_intent(record.stripe_id)
     except GatewayError as error:
         raise PaymentRefused("unavailable") from error
     if intent is None or intent.method_type != "us_bank_account" or intent.status != "requires_confirmation":
         raise PaymentRefused("bank_not_connected")
+    invoice = lock_invoice(session, invoice.id)
+    amount = payable_amount(session, invoice, PaymentMethod.ACH, amount_text) + tip_amount(session, invoice, tip)
     mandate = _record_mandate(session, invoice, record, link_id, amount, language, ip_address, user_agent)
     session.commit()
 

@@ -17,8 +17,11 @@ from smslinks.config import Settings, get_settings
 LIVE_STRIPE_JS_URL = "https://js.stripe.com/v3/"
 # Seconds a signed event stays acceptable (Stripe's own default): replays of old events are refused.
 SIGNATURE_TOLERANCE = 300
-# Seconds any one request to Stripe may take (the SDK's own default is 80).
-REQUEST_TIMEOUT_SECONDS = 20
+# A customer (or the office) waits on the page for every Stripe call: seconds, not the SDK's 80.
+# One request may take this long, and is tried at most once more, so a call gives up within about
+# 2 x 10 s (Stripe answers in well under a second); the caller then asks Stripe what happened.
+REQUEST_TIMEOUT_SECONDS = 10
+MAX_NETWORK_RETRIES = 1
 
 
 class GatewayError(Exception):
@@ -157,7 +160,7 @@ class StripePayments:
         # Retries are safe: every call that creates or moves money carries an idempotency key.
         self._client = stripe.StripeClient(
             secret_key,
-            max_network_retries=2,
+            max_network_retries=MAX_NETWORK_RETRIES,
             http_client=stripe.RequestsClient(timeout=REQUEST_TIMEOUT_SECONDS),
             **options,
         )

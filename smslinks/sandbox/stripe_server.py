@@ -61,6 +61,9 @@ _PUBLISHABLE_PATHS = (r"^/v1/payment_methods$", r"^/v1/payment_intents/\w+/_sand
 _HOSTED_PATHS = (r"^/_sandbox/microdeposits/\w+$",)
 
 settle_seconds = 20.0
+# Seconds each confirmation waits before Stripe answers: bench/load's slow mode (a slow Stripe while
+# other customers open their pages), set with POST /_config/confirm_delay.
+confirm_delay_seconds = 0.0
 
 # localstripe pickles its whole store to /tmp/localstripe.pickle on every change, a file every
 # localstripe on the machine shares; the sandbox always starts from scratch, so it keeps none.
@@ -157,6 +160,8 @@ async def update_intent(request: web.Request) -> web.Response:
 
 async def confirm_intent(request: web.Request) -> web.Response:
     data = await localstripe.get_post_data(request) or {}
+    if confirm_delay_seconds:
+        await asyncio.sleep(confirm_delay_seconds)
     expand = data.pop("expand", None)
     payment_method = data.pop("payment_method", None)
     mandate_data = data.pop("mandate_data", None)
@@ -288,6 +293,21 @@ async def microdeposits(request: web.Request) -> web.Response:
     return web.Response(text=_MICRODEPOSIT_PAGE.format(message=message), content_type="text/html")
 
 
+async def set_confirm_delay(request: web.Request) -> web.Response:
+    """POST seconds=<float>: how long each later confirmation waits (sandbox configuration, like
+    localstripe's own /_config routes)."""
+    global confirm_delay_seconds
+    form = await request.post()
+    try:
+        seconds = float(str(form.get("seconds", "")))
+    except ValueError:
+        raise UserError(400, "seconds must be a number") from None
+    if not 0 <= seconds <= 60:
+        raise UserError(400, "seconds must be between 0 and 60")
+    confirm_delay_seconds = seconds
+    return web.json_response({"confirm_delay_seconds": seconds})
+
+
 def _stripe_js(_request: web.Request) -> web.Response:
     here = os.path.dirname(__file__)
     with open(os.path.join(os.path.dirname(localstripe.__file__), "localstripe-v3.js")) as original:
@@ -316,6 +336,7 @@ def build_app() -> web.Application:
     app.on_response_prepare.append(localstripe.add_cors_headers)
     ours = [
         ("POST", "/v1/payment_intents/{id}/confirm", confirm_intent),
+        ("POST", "/_config/confirm_delay", set_confirm_delay),
         ("POST", "/v1/payment_intents/{id}/_sandbox_attach_bank_account", attach_bank_account),
         ("POST", "/v1/payment_intents/{id}", update_intent),
         ("GET", "/js.stripe.com/v3/", _stripe_js),

@@ -1,6 +1,5 @@
 """The invoice page: detail, payment links and message timeline, kept live while it is open."""
 
-import asyncio
 import dataclasses
 from typing import ClassVar
 
@@ -15,6 +14,7 @@ from smslinks.db import session_scope
 from smslinks.models import Business
 from smslinks.state.invoice_editor import InvoiceActionsState
 from smslinks.state.live_invoice import LiveInvoiceState
+from smslinks.state.off_loop import provider_call
 from smslinks.state.reminders import InvoiceRemindersState
 from smslinks.state.send_invoice import SendInvoiceState
 from smslinks.state.session import NotSignedIn, SessionState, route_id
@@ -155,7 +155,7 @@ class RefundState(SessionState):
         yield
         try:
             # Stripe is called off the event loop, which serves every other page (the SDK times out).
-            outcome = await asyncio.to_thread(self._refund, str(form.get("amount", "")), str(form.get("reason", "")))
+            outcome = await provider_call(self._refund, str(form.get("amount", "")), str(form.get("reason", "")))
         except refunds.RefundRefused as refused:
             self.errors = {refused.field or "form": refused.message}
             return
@@ -311,8 +311,7 @@ class ChargeSavedCardState(SessionState):
         self.busy, self.errors = True, {}
         yield
         try:
-            # Stripe is called off the event loop, which serves every other page (the SDK times out).
-            outcome = await asyncio.to_thread(self._charge, str(form.get("amount", "")))
+            outcome = await provider_call(self._charge, str(form.get("amount", "")))
         except saved_cards.SavedCardRefused as refused:
             self.errors = {refused.field or "form": refused.message}
             return

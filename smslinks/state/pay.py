@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import reflex as rx
+from sqlmodel import Session
 
 from smslinks.config import get_settings
 from smslinks.core import display, fresh_link, insights, pay_page, pay_text, payments, saved_cards, tips
@@ -14,6 +15,7 @@ from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
 from smslinks.db import session_scope
 from smslinks.models import utcnow
+from smslinks.state.off_loop import core_with_provider
 
 WATCH_SECONDS = 3
 WATCH_LIMIT_SECONDS = 30 * 60
@@ -37,6 +39,7 @@ def _request_new_link(token: str, client: str) -> None:
 
 
 def _pay_by_card(
+    session: Session,
     gateway: payments.PaymentGateway,
     token: str,
     consent: saved_cards.Consent | None,
@@ -48,38 +51,31 @@ def _pay_by_card(
     tip: tips.TipChoice,
 ) -> Outcome:
     """A new card; kept on file for the customer when they ticked the box (consent is then given)."""
-    with session_scope() as session:
-        if consent is None:
-            return payments.pay_by_card(
-                session,
-                gateway,
-                token,
-                client=client,
-                payment_method=payment_method,
-                amount_text=amount_text,
-                language=language,
-                tip=tip,
-            )
-        return saved_cards.pay_by_card_and_save(
+    if consent is None:
+        return payments.pay_by_card(
             session,
             gateway,
             token,
             client=client,
             payment_method=payment_method,
-            consent=consent,
             amount_text=amount_text,
+            language=language,
             tip=tip,
         )
+    return saved_cards.pay_by_card_and_save(
+        session,
+        gateway,
+        token,
+        client=client,
+        payment_method=payment_method,
+        consent=consent,
+        amount_text=amount_text,
+        tip=tip,
+    )
 
 
-def _pay_with_saved_card(gateway: payments.PaymentGateway, token: str, **choice) -> Outcome:
-    with session_scope() as session:
-        return saved_cards.pay_with_saved_card(session, gateway, token, key=saved_cards.new_idempotency_key(), **choice)
-
-
-def _remove_saved_card(gateway: payments.PaymentGateway, token: str, client: str) -> None:
-    with session_scope() as session:
-        saved_cards.remove_by_customer(session, gateway, token, client=client)
+def _pay_with_saved_card(session: Session, gateway: payments.PaymentGateway, token: str, **choice) -> Outcome:
+    return saved_cards.pay_with_saved_card(session, gateway, token, key=saved_cards.new_idempotency_key(), **choice)
 
 
 class PayState(rx.State):
@@ -332,6 +328,8 @@ class PayState(rx.State):
         self._clear_error()
         return rx.call_script("import('/pay.js').then(m => m.cardMethod())", callback=PayState.submit_card)
 
+    # Handlers that reach Stripe are async and wait for it in a provider thread (state/off_loop.py).
+
     @rx.event
     def set_save_card(self, checked: bool):
         self.save_card = checked is True
@@ -347,8 +345,7 @@ class PayState(rx.State):
         if self.save_card:
             consent = saved_cards.Consent(self.lang, self._client(), self.router.headers.user_agent)
         try:
-            # Stripe is called off the event loop, which serves every other page (the SDK times out).
-            outcome = await asyncio.to_thread(
+            outcome = await core_with_provider(
                 _pay_by_card,
                 self._gateway(),
                 self._token,
@@ -372,7 +369,7 @@ class PayState(rx.State):
         self._clear_error()
         yield
         try:
-            outcome = await asyncio.to_thread(
+            outcome = await core_with_provider(
                 _pay_with_saved_card,
                 self._gateway(),
                 self._token,
@@ -394,7 +391,9 @@ class PayState(rx.State):
         self._clear_error()
         yield
         try:
-            await asyncio.to_thread(_remove_saved_card, self._gateway(), self._token, self._client())
+            await core_with_provider(
+                saved_cards.remove_by_customer, self._gateway(), self._token, client=self._client()
+            )
         except DomainError as error:
             yield self._refused(error)
             return
@@ -402,13 +401,14 @@ class PayState(rx.State):
         yield self._reload()
 
     @rx.event
-    def card_action_done(self, result: dict):
+    async def card_action_done(self, result: dict):
         error = (result or {}).get("error")
-        with session_scope() as session:
-            try:
-                outcome = payments.finish_card_action(session, self._gateway(), self._token, client=self._client())
-            except DomainError as refused:
-                return self._refused(refused)
+        try:
+            outcome = await core_with_provider(
+                payments.finish_card_action, self._gateway(), self._token, client=self._client()
+            )
+        except DomainError as refused:
+            return self._refused(refused)
         if outcome.status == "declined" and error:
             outcome = Outcome(
                 status="declined",
@@ -418,7 +418,7 @@ class PayState(rx.State):
         return self._outcome(outcome)
 
     @rx.event
-    def connect_bank(self, form: dict):
+    async def connect_bank(self, form: dict):
         if self.busy:
             return None
         self.holder = str(form.get("holder", "")).strip()[:120]
@@ -427,34 +427,34 @@ class PayState(rx.State):
             return None
         self.busy = True
         self._clear_error()
-        with session_scope() as session:
-            try:
-                secret = payments.prepare_bank_payment(
-                    session,
-                    self._gateway(),
-                    self._token,
-                    client=self._client(),
-                    amount_text=self._amount(),
-                    language=self.lang,
-                    tip=self._tip(),
-                )
-            except DomainError as error:
-                return self._refused(error)
+        try:
+            secret = await core_with_provider(
+                payments.prepare_bank_payment,
+                self._gateway(),
+                self._token,
+                client=self._client(),
+                amount_text=self._amount(),
+                language=self.lang,
+                tip=self._tip(),
+            )
+        except DomainError as error:
+            return self._refused(error)
         argument = self._stripe_setup() | {"clientSecret": secret, "name": self.holder}
         return rx.call_script(_script("collectBank", argument), callback=PayState.bank_collected)
 
     @rx.event
-    def bank_collected(self, result: dict):
+    async def bank_collected(self, result: dict):
         self.busy = False
         error = (result or {}).get("error")
         if error:
             self._fail("stripe", code=error.get("code"), message=error.get("message") or None)
             return None
-        with session_scope() as session:
-            try:
-                bank = payments.connected_bank(session, self._gateway(), self._token, client=self._client())
-            except DomainError as refused:
-                return self._refused(refused)
+        try:
+            bank = await core_with_provider(
+                payments.connected_bank, self._gateway(), self._token, client=self._client()
+            )
+        except DomainError as refused:
+            return self._refused(refused)
         self.bank = bank or ""
         self._refresh_amount()
         return None
@@ -466,27 +466,26 @@ class PayState(rx.State):
         self._clear_error()
 
     @rx.event
-    def pay_bank(self, form: dict):
+    async def pay_bank(self, form: dict):
         if self.busy or not self.bank:
             return None
         self.busy = True
         self._clear_error()
-        with session_scope() as session:
-            try:
-                outcome = payments.pay_by_bank(
-                    session,
-                    self._gateway(),
-                    self._token,
-                    client=self._client(),
-                    accepted=form.get("mandate") in ("on", True, "true"),
-                    ip_address=self._client(),
-                    user_agent=self.router.headers.user_agent,
-                    amount_text=self._amount(),
-                    language=self.lang,
-                    tip=self._tip(),
-                )
-            except DomainError as error:
-                return self._refused(error)
+        try:
+            outcome = await core_with_provider(
+                payments.pay_by_bank,
+                self._gateway(),
+                self._token,
+                client=self._client(),
+                accepted=form.get("mandate") in ("on", True, "true"),
+                ip_address=self._client(),
+                user_agent=self.router.headers.user_agent,
+                amount_text=self._amount(),
+                language=self.lang,
+                tip=self._tip(),
+            )
+        except DomainError as error:
+            return self._refused(error)
         self.bank = ""
         return self._outcome(outcome)
 

@@ -18,10 +18,11 @@ import reflex as rx
 from smslinks.config import get_settings
 from smslinks.core import display, invoices, phones, sending
 from smslinks.core.errors import DomainError
-from smslinks.core.sending import NewNumber, Recipient, TextAlreadyWaiting, Via
+from smslinks.core.sending import NewNumber, Recipient, SendResult, TextAlreadyWaiting, Via
 from smslinks.core.sms_text import PayBy
 from smslinks.db import session_scope
 from smslinks.models import Customer, PhoneType
+from smslinks.state.off_loop import provider_call
 from smslinks.state.session import NotSignedIn
 
 NEW = "new"  # the "Use a New Number" / "Another address" choice
@@ -242,8 +243,23 @@ class SendInvoiceState(rx.State, mixin=True):
             )
         return Recipient(phone_number_id=int(self.recipient)) if self.recipient.isdigit() else Recipient()
 
+    def _send_text(self) -> SendResult:
+        with session_scope() as session:
+            employee = self._authorize(session)
+            return sending.send_invoice_text(
+                session,
+                employee,
+                self._invoice_id,
+                self._chosen_recipient(),
+                self.pay_by,
+                self.VIA,
+                self._text_key,
+                token=self._text_token,
+                line_types=_line_type_lookup(),
+            )
+
     @rx.event
-    def send_text(self):
+    async def send_text(self):
         """Send once: the button is disabled while this runs, and the dialog's key makes any
         repeat (a double click queued behind this event, a retry) return the same message."""
         if not self.text_open or self.sending or self.waiting_notice:
@@ -251,19 +267,8 @@ class SendInvoiceState(rx.State, mixin=True):
         self.sending, self.text_error = True, ""
         yield
         try:
-            with session_scope() as session:
-                employee = self._authorize(session)
-                result = sending.send_invoice_text(
-                    session,
-                    employee,
-                    self._invoice_id,
-                    self._chosen_recipient(),
-                    self.pay_by,
-                    self.VIA,
-                    self._text_key,
-                    token=self._text_token,
-                    line_types=_line_type_lookup(),
-                )
+            # Off the event loop: the carrier lookup, when configured, asks Twilio on the way.
+            result = await provider_call(self._send_text)
         except TextAlreadyWaiting as waiting:
             self.sending, self.waiting_notice, self._waiting_message_id = False, waiting.message, waiting.message_id
             return

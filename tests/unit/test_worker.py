@@ -1,6 +1,7 @@
 """How the dispatcher is wired from settings, in the app backend and in `smslinks worker`."""
 
 import asyncio
+import fcntl
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -56,6 +57,30 @@ def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monk
     assert len(passes) > 3 and set(passes) == {worker.INPROCESS_BATCH}
     # Webhooks have a loop of their own beside the texts'.
     assert len(webhook_passes) > 3 and set(webhook_passes) == {worker.INPROCESS_BATCH}
+
+
+def test_one_backend_worker_per_machine_sends(monkeypatch, tmp_path):
+    """While another worker of the app holds the sending turn, this one only waits for it."""
+    settings = Settings(dispatcher_poll_seconds=0.01, database_url=f"sqlite:///{tmp_path / 'app.db'}")
+    passes = []
+
+    class CountingDispatcher:
+        def run_once(self, limit):
+            passes.append(limit)
+            return 0
+
+    monkeypatch.setattr(worker, "build_dispatcher", lambda settings: CountingDispatcher())
+    monkeypatch.setattr(worker, "build_webhook_sender", lambda settings: CountingDispatcher())
+    monkeypatch.setattr(worker, "get_settings", lambda: settings)
+    monkeypatch.setattr(worker, "SENDING_TURN_RETRY_SECONDS", 0.01)
+    with open(worker.sending_turn_path(settings.database_url), "a") as other_worker:
+        fcntl.flock(other_worker, fcntl.LOCK_EX)
+        with pytest.raises(TimeoutError):
+            run_for_at_most(0.5, worker.inprocess_dispatcher())
+        assert passes == []
+    with pytest.raises(TimeoutError):  # the other worker ended: this one takes over
+        run_for_at_most(0.5, worker.inprocess_dispatcher())
+    assert len(passes) > 3
 
 
 def test_the_webhook_sender_comes_from_settings():

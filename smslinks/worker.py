@@ -60,9 +60,6 @@ def run_worker() -> None:
     """`smslinks worker`: dispatch until SIGTERM or Ctrl+C."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The Twilio SDK logs every request's and answer's headers at INFO: that is most of a busy
-    # worker's CPU and of its log, and says nothing the outbox does not.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

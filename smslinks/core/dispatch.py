@@ -427,6 +427,14 @@ class Dispatcher:
         )
 
     def _failed_attempt(self, session: Session, claim: Claim, error: ProviderError, now: datetime) -> None:
+        log.warning(
+            "outbound message %s (%s, attempt %s): %s %s",
+            claim.id,
+            claim.channel,
+            claim.attempts,
+            type(error).__name__,
+            error.detail,
+        )
         if isinstance(error, UnknownOutcome):
             # Leave it "sending"; reconcile_stuck looks for it at the provider after the grace period.
             session.execute(

@@ -20,13 +20,13 @@ def sms_provider(settings: Settings | None = None) -> TwilioSms:
 def email_provider(settings: Settings | None = None) -> SmtpEmail:
     settings = settings or get_settings()
     host, port = settings.smtp_address
-    sandbox = settings.smtp_sandbox
+    username, password = settings.smtp_login or (None, None)
     return SmtpEmail(
         host,
         port,
         sender=settings.smtp_from,
-        username=None if sandbox else settings.smtp_username,
-        password=None if sandbox else settings.smtp_password,
-        starttls=settings.smtp_starttls and not sandbox,
+        username=username,
+        password=password,
+        starttls=settings.smtp_starttls and not settings.smtp_sandbox,
         timeout=settings.smtp_timeout_seconds,
     )

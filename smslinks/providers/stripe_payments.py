@@ -6,6 +6,7 @@ core/payments.py holds the rules and calls this adapter through its PaymentGatew
 """
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -13,6 +14,8 @@ from functools import lru_cache
 import stripe
 
 from smslinks.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 LIVE_STRIPE_JS_URL = "https://js.stripe.com/v3/"
 # Seconds a signed event stays acceptable (Stripe's own default): replays of old events are refused.
@@ -143,11 +146,12 @@ class StripePayments:
     def _call(self, method, *args, read=intent_from_dict, **kwargs):
         try:
             result = method(*args, **kwargs)
-        except stripe.CardError as error:
-            raise PaymentDeclined(_message(error), error.code, error.http_status) from None
-        except stripe.InvalidRequestError as error:
-            raise GatewayError(_message(error), error.code, error.http_status) from None
         except stripe.StripeError as error:
+            _log_failure(method, args, kwargs, error)
+            if isinstance(error, stripe.CardError):
+                raise PaymentDeclined(_message(error), error.code, error.http_status) from None
+            if isinstance(error, stripe.InvalidRequestError):
+                raise GatewayError(_message(error), error.code, error.http_status) from None
             raise GatewayUnavailable(_message(error), error.code, error.http_status) from None
         return read(result.to_dict(recursive=True))
 
@@ -234,6 +238,22 @@ class StripePayments:
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError):
             raise InvalidSignature() from None
+
+
+def _log_failure(method, args: tuple, kwargs: dict, error: stripe.StripeError) -> None:
+    """Which call failed, on what, and Stripe's request id and codes; never keys, client secrets or
+    card details (the parameters are not logged, only our own ids from their metadata)."""
+    params = kwargs.get("params") or {}
+    log.warning(
+        "Stripe %s failed: %s (code %s, HTTP %s, request %s) on %s %s",
+        getattr(method, "__qualname__", method),
+        type(error).__name__,
+        error.code,
+        error.http_status,
+        error.request_id,
+        args[0] if args else params.get("payment_intent", "a new object"),
+        params.get("metadata") or "",
+    )
 
 
 def _message(error: stripe.StripeError) -> str:

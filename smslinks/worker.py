@@ -10,10 +10,12 @@ import signal
 import threading
 
 from smslinks.config import Settings, get_settings
+from smslinks.core import housekeeping
 from smslinks.core.dispatch import Dispatcher, DispatchPolicy
 from smslinks.core.reminders import ReminderScheduler
 from smslinks.core.webhook_sender import WebhookPolicy, WebhookSender
-from smslinks.db import get_engine
+from smslinks.db import get_engine, session_scope
+from smslinks.models import utcnow
 from smslinks.providers import email_provider, sms_provider
 from smslinks.providers.webhook_http import HttpWebhookPoster
 
@@ -56,6 +58,24 @@ def build_webhook_sender(settings: Settings | None = None) -> WebhookSender:
     return WebhookSender(get_engine(), poster, policy)
 
 
+def prune_once(_limit: int = 0) -> int:
+    """Delete expired throttle rows, sessions, old Stripe event ids and webhook deliveries
+    (core/housekeeping says how long each is kept); returns 0, so the loops then wait PRUNE_EVERY."""
+    with session_scope() as session:
+        pruned = housekeeping.prune(session, get_settings(), utcnow())
+    log.info("pruned %s", pruned)
+    return 0
+
+
+def _prune_forever(stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            prune_once()
+        except Exception:  # e.g. the database restarting: try again next time
+            log.exception("pruning failed")
+        stop.wait(housekeeping.PRUNE_EVERY.total_seconds())
+
+
 def run_worker() -> None:
     """`smslinks worker`: dispatch until SIGTERM or Ctrl+C."""
     settings = get_settings()
@@ -76,9 +96,12 @@ def run_worker() -> None:
         name="reminders",
     )
     reminders.start()
+    pruning = threading.Thread(target=_prune_forever, args=(stop,), name="pruning")
+    pruning.start()
     build_dispatcher(settings).run_forever(stop, settings.dispatcher_poll_seconds)
     webhooks.join()
     reminders.join()
+    pruning.join()
     log.info("outbox worker stopped")
 
 
@@ -95,6 +118,7 @@ async def inprocess_dispatcher() -> None:
         _inprocess_loop(
             "reminder scheduler", ReminderScheduler(get_engine()).run_once, settings.dispatcher_poll_seconds
         ),
+        _inprocess_loop("pruning", prune_once, housekeeping.PRUNE_EVERY.total_seconds()),
     )
 
 

@@ -539,7 +539,7 @@ def _record_mandate(
             phone=phones.display(business.phone or ""),
             amount_cents=amount,
             number=invoice.number,
-            on=utcnow().date(),
+            on=display.local_day(utcnow(), business.time_zone),
         ),
         ip_address=(ip_address or "unknown")[:64],
         user_agent=(user_agent or "unknown")[:500],

@@ -121,7 +121,7 @@ class PayState(rx.State):
             phone=self.view.get("phone", ""),
             amount_cents=amount_cents,
             number=self.view.get("number", ""),
-            on=utcnow().date(),
+            on=display.local_day(utcnow(), self.view.get("time_zone", "UTC")),
         )
 
     def _amount(self) -> str | None:

@@ -33,6 +33,13 @@ integration: setup
 e2e: setup browsers
 	$(BIN)/python -m pytest tests/e2e
 
+# `make bench BENCH=pay_page ARGS="--runs 3"` runs one benchmark (bench/<BENCH>) with the PATH it needs:
+# Reflex finds bun in .tools (it cannot download its own offline). Without BENCH, lists them.
+BENCHES := $(sort $(basename $(notdir $(shell grep -l __main__ bench/*.py))) $(notdir $(patsubst %/__main__.py,%,$(wildcard bench/*/__main__.py))))
+bench: setup
+	@if [ -z "$(BENCH)" ]; then echo "make bench BENCH=<name> [ARGS=...]; benchmarks: $(BENCHES)"; \
+	else $(BIN)/python -m bench.$(BENCH) $(ARGS); fi
+
 setup: $(VENV)/.synced bun
 
 $(UV):

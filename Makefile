@@ -17,12 +17,14 @@ run: setup
 test: lint browsers segment-calculator
 	$(BIN)/python -m pytest tests
 
-# ruff (lint rules, formatting) and mypy (the modules pyproject.toml lists); CI runs this before the tests.
+# ruff (lint rules, formatting), mypy (the modules pyproject.toml lists) and import-linter (the
+# layers' contracts in pyproject.toml); CI runs this before the tests.
 LINTED := smslinks tests bench alembic rxconfig.py
 lint: setup
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 unit: setup segment-calculator
 	$(BIN)/python -m pytest tests/unit

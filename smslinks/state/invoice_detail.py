@@ -7,12 +7,13 @@ from typing import ClassVar
 import reflex as rx
 
 from smslinks import routes
-from smslinks.core import display, invoice_view, payments, recorded_payments, refunds
+from smslinks.core import display, invoice_view, recorded_payments, refunds
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission, has_permission
 from smslinks.core.sending import Via
 from smslinks.db import session_scope
 from smslinks.models import Business
+from smslinks.providers import payment_gateway
 from smslinks.state.invoice_editor import InvoiceActionsState
 from smslinks.state.live_invoice import LiveInvoiceState
 from smslinks.state.reminders import InvoiceRemindersState
@@ -136,7 +137,7 @@ class RefundState(SessionState):
             employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.REFUND_PAYMENTS)
             return refunds.refund_payment(
                 session,
-                payments.default_gateway(),
+                payment_gateway(),
                 employee,
                 self._payment_id,
                 amount_text=amount,

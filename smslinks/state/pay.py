@@ -14,6 +14,7 @@ from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
 from smslinks.db import session_scope
 from smslinks.models import utcnow
+from smslinks.providers import payment_gateway
 
 WATCH_SECONDS = 3
 WATCH_LIMIT_SECONDS = 30 * 60
@@ -72,7 +73,7 @@ class PayState(rx.State):
         return self.router.session.client_ip or "unknown"
 
     def _gateway(self) -> payments.PaymentGateway:
-        return payments.default_gateway()
+        return payment_gateway()
 
     def _show(self, view: pay_page.PayView):
         self.view = pay_page.present(view, self.lang) | {"minutes": get_settings().pay_link_lockout_minutes}

@@ -837,3 +837,12 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = created_at_field()
     read_at: datetime | None = at_field(default=None)
     done_at: datetime | None = at_field(default=None)
+
+
+def saved_id(row: SQLModel) -> int:
+    """The id of a row read from or flushed to the database (SQLModel types every id as optional,
+    since a row has none before its INSERT)."""
+    row_id = getattr(row, "id", None)
+    if row_id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row_id

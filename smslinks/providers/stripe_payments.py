@@ -42,13 +42,12 @@ class StripePayments:
         secret_key, self.publishable_key, self.webhook_secret = settings.stripe_keys
         base = settings.stripe_base_url
         self.js_url = f"{base}/js.stripe.com/v3/" if base else LIVE_STRIPE_JS_URL
-        options = {"base_addresses": {"api": base}} if base else {}
         # Retries are safe: every call that creates or moves money carries an idempotency key.
         self._client = stripe.StripeClient(
             secret_key,
             max_network_retries=2,
             http_client=stripe.RequestsClient(timeout=REQUEST_TIMEOUT_SECONDS),
-            **options,
+            base_addresses={"api": base} if base else None,
         )
 
     def _call(self, method, *args, read=intent_from_dict, **kwargs):

@@ -17,12 +17,14 @@ run: setup
 test: lint browsers segment-calculator
 	$(BIN)/python -m pytest tests
 
-# ruff (lint rules, formatting) and mypy (the modules pyproject.toml lists); CI runs this before the tests.
+# ruff (lint rules, formatting), mypy (the modules pyproject.toml lists) and import-linter (the
+# layers' contracts in pyproject.toml); CI runs this before the tests.
 LINTED := smslinks tests bench alembic rxconfig.py
 lint: setup
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 unit: setup segment-calculator
 	$(BIN)/python -m pytest tests/unit
@@ -32,6 +34,13 @@ integration: setup
 
 e2e: setup browsers
 	$(BIN)/python -m pytest tests/e2e
+
+# `make bench BENCH=pay_page ARGS="--runs 3"` runs one benchmark (bench/<BENCH>) with the PATH it needs:
+# Reflex finds bun in .tools (it cannot download its own offline). Without BENCH, lists them.
+BENCHES := $(sort $(basename $(notdir $(shell grep -l __main__ bench/*.py))) $(notdir $(patsubst %/__main__.py,%,$(wildcard bench/*/__main__.py))))
+bench: setup
+	@if [ -z "$(BENCH)" ]; then echo "make bench BENCH=<name> [ARGS=...]; benchmarks: $(BENCHES)"; \
+	else $(BIN)/python -m bench.$(BENCH) $(ARGS); fi
 
 setup: $(VENV)/.synced bun
 

@@ -7,7 +7,7 @@ the local sandbox servers started by `smslinks dev` (or by the tests) instead of
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from smslinks import routes
@@ -56,7 +56,8 @@ class Settings(BaseSettings):
 
     # Twilio: live when an account SID is given, otherwise the sandbox server.
     twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
+    # SecretStr: printed, logged or shown in a traceback's locals as '**********'.
+    twilio_auth_token: SecretStr | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_lookup_enabled: bool = False
     # A request unanswered after this many seconds has an unknown outcome (it may have reached Twilio).
@@ -66,9 +67,9 @@ class Settings(BaseSettings):
     sandbox_twilio_step_seconds: float = 1.0
 
     # Stripe: live (or Stripe test mode) when a secret key is given, otherwise localstripe.
-    stripe_secret_key: str | None = None
+    stripe_secret_key: SecretStr | None = None
     stripe_publishable_key: str | None = None
-    stripe_webhook_secret: str | None = None
+    stripe_webhook_secret: SecretStr | None = None
     sandbox_stripe_port: int = 8420
     # How long the sandbox bank takes to settle (or return) an ACH debit; Stripe takes up to 4 business days.
     sandbox_ach_settle_seconds: float = 20.0
@@ -77,7 +78,7 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_from: str = "invoices@smslinks.local"
     smtp_starttls: bool = True
     smtp_timeout_seconds: float = 30.0
@@ -107,10 +108,12 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(default=16, ge=1, le=128)
     webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
 
-    @field_validator(*(name for names, _ in SECRET_GROUPS.values() for name in names))
+    @field_validator(*(name for names, _ in SECRET_GROUPS.values() for name in names), mode="before")
     @classmethod
-    def _blank_is_unset(cls, value: str | None) -> str | None:
+    def _blank_is_unset(cls, value: str | SecretStr | None) -> str | None:
         """A variable set to "" or spaces counts as not given, never as an empty secret."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         return (value or "").strip() or None
 
     @model_validator(mode="after")
@@ -149,7 +152,7 @@ class Settings(BaseSettings):
     def twilio_credentials(self) -> tuple[str, str]:
         if self.twilio_sandbox:
             return SANDBOX_TWILIO_ACCOUNT_SID, SANDBOX_TWILIO_AUTH_TOKEN
-        return self.twilio_account_sid, self.twilio_auth_token
+        return str(self.twilio_account_sid), _revealed(self.twilio_auth_token)
 
     @property
     def twilio_base_url(self) -> str | None:
@@ -165,7 +168,11 @@ class Settings(BaseSettings):
                 SANDBOX_STRIPE_PUBLISHABLE_KEY,
                 SANDBOX_STRIPE_WEBHOOK_SECRET,
             )
-        return self.stripe_secret_key, self.stripe_publishable_key, self.stripe_webhook_secret
+        return (
+            _revealed(self.stripe_secret_key),
+            str(self.stripe_publishable_key),
+            _revealed(self.stripe_webhook_secret),
+        )
 
     @property
     def stripe_base_url(self) -> str | None:
@@ -175,7 +182,14 @@ class Settings(BaseSettings):
     def smtp_address(self) -> tuple[str, int]:
         if self.smtp_sandbox:
             return "127.0.0.1", self.sandbox_smtp_port
-        return self.smtp_host, self.smtp_port
+        return str(self.smtp_host), self.smtp_port
+
+    @property
+    def smtp_login(self) -> tuple[str, str] | None:
+        """Username and password, or None to send without logging in (always so for the sandbox)."""
+        if self.smtp_sandbox or not self.smtp_username:
+            return None
+        return self.smtp_username, _revealed(self.smtp_password)
 
     @property
     def twilio_status_callback_url(self) -> str:
@@ -189,6 +203,11 @@ class Settings(BaseSettings):
     def sandbox_twilio_url(self) -> str:
         """The Dev phone and mail sink pages live on the sandbox Twilio server."""
         return f"http://localhost:{self.sandbox_twilio_port}"
+
+
+def _revealed(secret: SecretStr | None) -> str:
+    """The secret's value, for the one call that hands it to a provider's SDK."""
+    return secret.get_secret_value() if secret is not None else ""
 
 
 def _half_set(service: str, names: tuple[str, ...], otherwise: str, given: list[str]) -> str:

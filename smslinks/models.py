@@ -927,3 +927,12 @@ class LinkOpen(SQLModel, table=True):
     opened_at: datetime = created_at_field()
     user_agent: str = Field(default="", max_length=300)
     by_person: bool
+
+
+def saved_id(row: SQLModel) -> int:
+    """The id of a row read from or flushed to the database (SQLModel types every id as optional,
+    since a row has none before its INSERT)."""
+    row_id = getattr(row, "id", None)
+    if row_id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row_id

@@ -14,10 +14,12 @@ import threading
 from pathlib import Path
 
 from smslinks.config import Settings, get_settings
+from smslinks.core import housekeeping
 from smslinks.core.dispatch import Dispatcher, DispatchPolicy
 from smslinks.core.reminders import ReminderScheduler
 from smslinks.core.webhook_sender import WebhookPolicy, WebhookSender
-from smslinks.db import get_engine
+from smslinks.db import get_engine, session_scope
+from smslinks.models import utcnow
 from smslinks.providers import email_provider, sms_provider
 from smslinks.providers.webhook_http import HttpWebhookPoster
 
@@ -62,13 +64,28 @@ def build_webhook_sender(settings: Settings | None = None) -> WebhookSender:
     return WebhookSender(get_engine(), poster, policy)
 
 
+def prune_once(_limit: int = 0) -> int:
+    """Delete expired throttle rows, sessions, old Stripe event ids and webhook deliveries
+    (core/housekeeping says how long each is kept); returns 0, so the loops then wait PRUNE_EVERY."""
+    with session_scope() as session:
+        pruned = housekeeping.prune(session, get_settings(), utcnow())
+    log.info("pruned %s", pruned)
+    return 0
+
+
+def _prune_forever(stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            prune_once()
+        except Exception:  # e.g. the database restarting: try again next time
+            log.exception("pruning failed")
+        stop.wait(housekeeping.PRUNE_EVERY.total_seconds())
+
+
 def run_worker() -> None:
     """`smslinks worker`: dispatch until SIGTERM or Ctrl+C."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The Twilio SDK logs every request's and answer's headers at INFO: that is most of a busy
-    # worker's CPU and of its log, and says nothing the outbox does not.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -85,9 +102,12 @@ def run_worker() -> None:
         name="reminders",
     )
     reminders.start()
+    pruning = threading.Thread(target=_prune_forever, args=(stop,), name="pruning")
+    pruning.start()
     build_dispatcher(settings).run_forever(stop, settings.dispatcher_poll_seconds)
     webhooks.join()
     reminders.join()
+    pruning.join()
     log.info("outbox worker stopped")
 
 
@@ -129,6 +149,7 @@ async def _inprocess_loops(settings: Settings) -> None:
         _inprocess_loop(
             "reminder scheduler", ReminderScheduler(get_engine()).run_once, settings.dispatcher_poll_seconds
         ),
+        _inprocess_loop("pruning", prune_once, housekeeping.PRUNE_EVERY.total_seconds()),
     )
 
 

@@ -30,9 +30,10 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from smslinks import routes
 from smslinks.api import pay_html
-from smslinks.core import insights, pay_page, pay_text, payments
+from smslinks.core import insights, pay_page, pay_text
 from smslinks.core.pay_page import Screen
 from smslinks.db import session_scope
+from smslinks.providers import payment_gateway
 
 TAKEOVER_JS = (Path(__file__).parent / "pay_takeover.js").read_text()
 # Where document() puts the title in the customer's language.
@@ -84,7 +85,7 @@ def _shell(path: Path, modified: float) -> Shell:
     head_end = html.index("</head>")
     body_end = html.index("<body>") + len("<body>")
     head = _neutralise_app_stylesheet(html[:head_end])
-    stripe_origin = "{0.scheme}://{0.netloc}".format(urlsplit(payments.default_gateway().js_url))
+    stripe_origin = "{0.scheme}://{0.netloc}".format(urlsplit(payment_gateway().js_url))
     additions = [
         _TITLE_SLOT,
         f"<style>{(path.parent / 'pay.css').read_text()}</style>",

@@ -5,8 +5,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from smslinks.core import payments
+from smslinks.core.payment_gateway import GatewayEvent, InvalidSignature
 from smslinks.db import session_scope
-from smslinks.providers.stripe_payments import GatewayEvent, InvalidSignature
+from smslinks.providers import payment_gateway
 
 
 def _apply(event: GatewayEvent) -> bool:
@@ -17,7 +18,7 @@ def _apply(event: GatewayEvent) -> bool:
 async def stripe_webhook(request: Request) -> JSONResponse:
     payload = await request.body()  # the raw bytes: the signature covers them exactly
     try:
-        event = payments.default_gateway().parse_event(payload, request.headers.get("stripe-signature"))
+        event = payment_gateway().parse_event(payload, request.headers.get("stripe-signature"))
     except InvalidSignature:
         return JSONResponse({"error": "invalid signature"}, status_code=400)
     applied = await run_in_threadpool(_apply, event)

@@ -2,13 +2,13 @@
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import audit, phones
 from smslinks.core.auth import hash_password, normalize_email
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission, parse_role, require_permission, set_permission
-from smslinks.models import Business, Employee, PaymentSettings, SmsRegistrationStatus
+from smslinks.models import Business, Employee, PaymentSettings, SmsRegistrationStatus, saved_id
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -22,7 +22,7 @@ def the_business(session: Session, business_id: int | None = None) -> Business:
         if business is None:
             raise NotFound(f"No business with id {business_id}.")
         return business
-    businesses = session.exec(select(Business).order_by(Business.id).limit(2)).all()
+    businesses = session.exec(select(Business).order_by(col(Business.id)).limit(2)).all()
     if not businesses:
         raise NotFound(
             "There is no business yet. Run `smslinks setup` to create it (or `smslinks demo load` for demo data)."
@@ -56,7 +56,7 @@ def create_employee(session: Session, business: Business, email: str, password: 
     if session.exec(select(Employee).where(Employee.email == email)).first():
         raise DomainError(f"An employee with the email {email} already exists.")
     employee = Employee(
-        business_id=business.id,
+        business_id=saved_id(business),
         email=email,
         name=name.strip(),
         role=parsed_role.value,

@@ -22,7 +22,17 @@ from smslinks.core import sending
 from smslinks.core.delivery import FAILURES
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.invoices import get_for_staff
-from smslinks.models import Channel, Employee, Invoice, MessageStatus, OutboundMessage, PhoneNumber, PhoneType, utcnow
+from smslinks.models import (
+    Channel,
+    Employee,
+    Invoice,
+    MessageStatus,
+    OutboundMessage,
+    PhoneNumber,
+    PhoneType,
+    saved_id,
+    utcnow,
+)
 
 RECENT = timedelta(hours=24)
 NO_SUCH_INVOICE = "No invoice with that number."
@@ -74,7 +84,7 @@ def select_invoices(
         statement = select(Invoice.number).where(Invoice.business_id == employee.business_id)
         if status:
             statement = statement.where(Invoice.status == status)
-        return list(session.exec(statement.order_by(Invoice.id).limit(limit)).all())
+        return list(session.exec(statement.order_by(col(Invoice.id)).limit(limit)).all())
     wanted = list(dict.fromkeys(n.strip().lstrip("#") for n in numbers if n.strip()))
     statuses = dict(
         session.exec(
@@ -117,17 +127,17 @@ def _send_one(session: Session, employee: Employee, number: str, pay_by: str, no
     phone = session.exec(
         select(PhoneNumber)
         .where(PhoneNumber.customer_id == invoice.customer_id, PhoneNumber.type == PhoneType.MOBILE)
-        .order_by(PhoneNumber.id)
+        .order_by(col(PhoneNumber.id))
     ).first()
     if phone is None:
         raise DomainError(NO_MOBILE)
-    if _texted_recently(session, invoice.id, phone.e164, now):
+    if _texted_recently(session, saved_id(invoice), phone.e164, now):
         raise DomainError(ALREADY_TEXTED)
     key = f"bulk:{invoice.id}:{phone.e164}:{now:%Y-%m-%d}"
     result = sending.send_invoice_text(
         session,
         employee,
-        invoice.id,
+        saved_id(invoice),
         sending.Recipient(phone_number_id=phone.id),
         pay_by,
         sending.Via.OFFICE,

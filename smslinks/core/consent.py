@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import audit, webhooks
 from smslinks.models import OutboundMessage, SmsOptOut, utcnow
@@ -27,7 +27,7 @@ def opted_out_numbers(session: Session, business_id: int, numbers: list[str]) ->
     if not numbers:
         return {}
     rows = session.exec(
-        select(SmsOptOut).where(SmsOptOut.business_id == business_id, SmsOptOut.e164.in_(numbers))
+        select(SmsOptOut).where(SmsOptOut.business_id == business_id, col(SmsOptOut.e164).in_(numbers))
     ).all()
     return {row.e164: row.opted_out_at for row in rows}
 
@@ -43,7 +43,7 @@ def opt_out(session: Session, business_id: int, e164: str, source: str, at: date
         insert(SmsOptOut)
         .values(business_id=business_id, e164=e164, source=source, opted_out_at=at or utcnow())
         .on_conflict_do_nothing(index_elements=["business_id", "e164"])
-        .returning(SmsOptOut.id)
+        .returning(col(SmsOptOut.id))
     ).first()
     if added is None:
         return False

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -57,6 +58,8 @@ from smslinks.core.delivery import (
 from smslinks.models import Business, Channel, MessageStatus, OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 OPTED_OUT_REASON = "Not sent: this number opted out of texts from the business (it replied STOP)."
 # Twilio's clock and ours may differ a little; search its list from a bit before the row was due.
@@ -340,11 +343,16 @@ class Dispatcher:
 
     def _deliver(self, claims: list[Claim]) -> list[tuple[Claim, SendReceipt | ProviderError]]:
         """Each claim with its provider's answer; up to `policy.concurrency` calls at once."""
-        if len(claims) == 1 or self.policy.concurrency <= 1:
-            return [(claim, self._attempt(claim)) for claim in claims]
+        return list(zip(claims, self._in_parallel(self._attempt, claims), strict=True))
+
+    def _in_parallel(self, call: Callable[[T], R], items: list[T]) -> list[R]:
+        """call(item) for each item, in order, up to `policy.concurrency` at once (provider calls wait
+        on the network)."""
+        if len(items) <= 1 or self.policy.concurrency <= 1:
+            return [call(item) for item in items]
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="dispatch")
-        return list(zip(claims, self._executor.map(self._attempt, claims), strict=True))
+        return list(self._executor.map(call, items))
 
     def _attempt(self, claim: Claim) -> SendReceipt | ProviderError:
         if self.clock() - claim.claimed_at > self.policy.grace / 2:
@@ -419,6 +427,14 @@ class Dispatcher:
         )
 
     def _failed_attempt(self, session: Session, claim: Claim, error: ProviderError, now: datetime) -> None:
+        log.warning(
+            "outbound message %s (%s, attempt %s): %s %s",
+            claim.id,
+            claim.channel,
+            claim.attempts,
+            type(error).__name__,
+            error.detail,
+        )
         if isinstance(error, UnknownOutcome):
             # Leave it "sending"; reconcile_stuck looks for it at the provider after the grace period.
             session.execute(
@@ -485,17 +501,23 @@ class Dispatcher:
     # --- reconciling unknown outcomes ----------------------------------------------------
 
     def reconcile_stuck(self, limit: int = 50) -> int:
-        """Settle rows left "sending" past the grace period; returns how many were settled."""
+        """Settle rows left "sending" past the grace period; returns how many were settled.
+
+        A crash leaves a whole batch behind: up to `policy.concurrency` numbers are looked up at
+        Twilio at once. Rows to one number are settled one after another, so two identical texts
+        each adopt a message of their own."""
         with self._session() as session:
             stuck = session.exec(
                 self._due(MessageStatus.SENDING, OutboundMessage.next_attempt_at, self.clock(), limit)
             ).all()
-        settled = 0
+        by_recipient: dict[str, list[OutboundMessage]] = {}
         for message_id in stuck:
-            message = self._lease(message_id)
-            if message is not None and self._settle(message):
-                settled += 1
-        return settled
+            if (message := self._lease(message_id)) is not None:
+                by_recipient.setdefault(message.to_address, []).append(message)
+        return sum(self._in_parallel(self._settle_all, list(by_recipient.values())))
+
+    def _settle_all(self, messages: list[OutboundMessage]) -> int:
+        return sum(1 for message in messages if self._settle(message))
 
     def _lease(self, message_id: int) -> OutboundMessage | None:
         """Push the row's deadline on, so only this dispatcher reconciles it now."""

@@ -14,6 +14,11 @@ def local(moment: datetime, time_zone: str) -> datetime:
     return moment.astimezone(ZoneInfo(time_zone))
 
 
+def local_day(moment: datetime, time_zone: str) -> date:
+    """The business's calendar day at `moment`: 7 PM in Chicago on Dec 3 is Dec 3, though UTC is past midnight."""
+    return local(moment, time_zone).date()
+
+
 def day(value: date) -> str:
     return f"{value:%b} {value.day}, {value:%Y}"
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks import routes
 from smslinks.config import get_settings
 from smslinks.core import tokens
 from smslinks.core.sms_text import PayBy
-from smslinks.models import Business, Employee, Invoice, InvoiceStatus, PaymentLink, utcnow
+from smslinks.models import Business, Employee, Invoice, InvoiceStatus, PaymentLink, saved_id, utcnow
 
 DEFAULT_VALID_DAYS = 30
 
@@ -61,7 +61,7 @@ def mint(
     elif len(token) < MIN_TOKEN_LENGTH:
         raise ValueError("a link token needs at least 128 random bits")
     link = PaymentLink(
-        invoice_id=invoice.id,
+        invoice_id=saved_id(invoice),
         token_hash=tokens.token_hash(token),
         created_by_employee_id=employee.id if employee else None,
         expires_at=(now or utcnow()) + timedelta(days=valid_days),
@@ -97,7 +97,7 @@ def revoke_all(session: Session, invoice: Invoice, now: datetime | None = None) 
     """Revoke every live link of the invoice; returns how many were revoked."""
     now = now or utcnow()
     live = session.exec(
-        select(PaymentLink).where(PaymentLink.invoice_id == invoice.id, PaymentLink.revoked_at.is_(None))
+        select(PaymentLink).where(PaymentLink.invoice_id == invoice.id, col(PaymentLink.revoked_at).is_(None))
     ).all()
     for link in live:
         link.revoked_at = now

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from smslinks.core import audit, invoices, sms_text
-from smslinks.models import Channel, Employee, MessageStatus, MessageStatusEvent, OutboundMessage, utcnow
+from smslinks.models import Channel, Employee, MessageStatus, MessageStatusEvent, OutboundMessage, saved_id, utcnow
 
 
 def enqueue(
@@ -32,7 +32,8 @@ def enqueue(
     if channel == Channel.SMS:
         body = sms_text.smart_encode(body)
     now = utcnow()
-    scheduled = send_after is not None and send_after > now
+    due = send_after if send_after is not None and send_after > now else now
+    scheduled = due > now
     message = OutboundMessage(
         business_id=business_id,
         invoice_id=invoice_id,
@@ -44,15 +45,15 @@ def enqueue(
         subject=subject,
         body=body,
         status=MessageStatus.SCHEDULED if scheduled else MessageStatus.QUEUED,
-        send_after=send_after if scheduled else now,
-        next_attempt_at=send_after if scheduled else now,
+        send_after=due,
+        next_attempt_at=due,
         sent_by_employee_id=employee.id if employee else None,
         idempotency_key=idempotency_key,
         via=via,
     )
     session.add(message)
     session.flush()
-    session.add(MessageStatusEvent(message_id=message.id, status=message.status))
+    session.add(MessageStatusEvent(message_id=saved_id(message), status=message.status))
     audit.record(
         session,
         f"{message.channel}.queued",

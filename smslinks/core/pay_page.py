@@ -79,6 +79,7 @@ class PayView:
     business_name: str = ""
     business_phone: str = ""  # as people write it, e.g. (512) 555-9000
     business_phone_e164: str = ""  # for tel: links
+    time_zone: str = "UTC"  # the business's: the days the page names (a mandate's date) are its days
     number: str = ""
     issued_on: date | None = None
     due_on: date | None = None
@@ -141,6 +142,7 @@ def _contact(business: Business | None) -> dict:
         "business_name": business.name,
         "business_phone": phones.display(business.phone) if business.phone else "",
         "business_phone_e164": business.phone or "",
+        "time_zone": business.time_zone,
     }
 
 
@@ -245,8 +247,8 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         card_enabled=settings.card_enabled,
         ach_enabled=settings.ach_enabled,
         partial_allowed=settings.partial_payments_enabled,
-        payments=[_summary(p) for p in payments if p.status != PaymentStatus.FAILED],
-        processing=_summary(processing) if processing else None,
+        payments=[_summary(p, business.time_zone) for p in payments if p.status != PaymentStatus.FAILED],
+        processing=_summary(processing, business.time_zone) if processing else None,
         verification_url=waiting.verification_url if waiting else "",
         tip_policy=tips.TipPolicy.of(settings),
         saved_card=_saved_card(session, invoice) if screen is Screen.PAY and settings.card_enabled else "",
@@ -259,12 +261,12 @@ def _saved_card(session: Session, invoice: Invoice) -> str:
     return saved_cards.pay_page_label(session, invoice)
 
 
-def _summary(payment: Payment) -> PaymentSummary:
+def _summary(payment: Payment, time_zone: str) -> PaymentSummary:
     return PaymentSummary(
         amount_cents=payment.amount_cents,
         method=payment.method_detail or payment.method.upper(),
         status=payment.status,
-        on=payment.created_at.date(),
+        on=display.local_day(payment.created_at, time_zone),
     )
 
 
@@ -285,6 +287,7 @@ def present(view: PayView, lang: str) -> dict:
         "phone": view.business_phone,
         "phone_href": f"tel:{view.business_phone_e164}" if view.business_phone_e164 else "",
         "number": view.number,
+        "time_zone": view.time_zone,
         "issued_on": pay_text.day(lang, view.issued_on) if view.issued_on else "",
         "due_on": pay_text.day(lang, view.due_on) if view.due_on else "",
         "address": view.service_address,

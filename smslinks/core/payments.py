@@ -17,7 +17,6 @@
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +35,15 @@ from smslinks.core import (
 )
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
+from smslinks.core.payment_gateway import (
+    GatewayError,
+    GatewayEvent,
+    GatewayUnavailable,
+    Intent,
+    PaymentDeclined,
+    PaymentGateway,
+    intent_from_dict,
+)
 from smslinks.models import (
     AchMandate,
     Business,
@@ -51,17 +59,6 @@ from smslinks.models import (
     StripePaymentIntent,
     utcnow,
 )
-from smslinks.providers import stripe_payments
-from smslinks.providers.stripe_payments import (
-    CardOnFile,
-    GatewayError,
-    GatewayEvent,
-    GatewayUnavailable,
-    Intent,
-    PaymentDeclined,
-    RefundResult,
-    intent_from_dict,
-)
 
 MIN_PAYMENT_CENTS = 100
 STRIPE = "stripe"
@@ -72,58 +69,6 @@ BUSINESS_KEY = "smslinks_business_id"
 _REUSABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
 # Stripe never moves an intent out of these; an event saying otherwise is older news arriving late.
 _FINAL_INTENT_STATUSES = frozenset({"succeeded", "canceled"})
-
-
-class PaymentGateway(Protocol):
-    """What core needs from Stripe (providers/stripe_payments.StripePayments in the app)."""
-
-    publishable_key: str
-    js_url: str
-
-    def create_intent(
-        self,
-        *,
-        amount_cents: int,
-        method_types: list[str],
-        metadata: dict[str, str],
-        idempotency_key: str,
-        customer: str | None = None,
-        payment_method: str | None = None,
-    ) -> Intent: ...
-
-    def retrieve_intent(self, intent_id: str) -> Intent | None: ...
-
-    def update_intent(
-        self,
-        intent_id: str,
-        *,
-        amount_cents: int,
-        payment_method: str | None = None,
-        save_for_customer: str | None = None,
-    ) -> Intent: ...
-
-    def confirm_intent(
-        self, intent_id: str, *, idempotency_key: str, mandate: dict | None = None, off_session: bool = False
-    ) -> Intent: ...
-
-    def cancel_intent(self, intent_id: str) -> None: ...
-
-    def create_customer(self, *, name: str, metadata: dict[str, str], idempotency_key: str) -> str: ...
-
-    def attach_card(self, payment_method: str, *, customer: str) -> CardOnFile: ...
-
-    def detach_card(self, payment_method: str) -> None: ...
-
-    def create_refund(
-        self, payment_intent_id: str, *, amount_cents: int, metadata: dict[str, str], idempotency_key: str
-    ) -> RefundResult: ...
-
-    def parse_event(self, payload: bytes, signature: str | None) -> GatewayEvent: ...
-
-
-def default_gateway() -> PaymentGateway:
-    """Stripe as configured (live keys, or the sandbox Stripe)."""
-    return stripe_payments.gateway()
 
 
 class PaymentRefused(DomainError):
@@ -577,7 +522,7 @@ def _record_mandate(
             phone=phones.display(business.phone or ""),
             amount_cents=amount,
             number=invoice.number,
-            on=utcnow().date(),
+            on=display.local_day(utcnow(), business.time_zone),
         ),
         ip_address=(ip_address or "unknown")[:64],
         user_agent=(user_agent or "unknown")[:500],

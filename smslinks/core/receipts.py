@@ -5,7 +5,7 @@ receipt goes by email instead, when there is one). Receipts are outbox rows; the
 
 from sqlmodel import Session, select
 
-from smslinks.core import audit, consent, outbox, pay_text, phones
+from smslinks.core import audit, consent, display, outbox, pay_text, phones
 from smslinks.models import (
     Business,
     Channel,
@@ -86,7 +86,7 @@ def send(session: Session, invoice: Invoice, payment: Payment, *, language: str)
                 amount_cents=payment.amount_cents,
                 balance_cents=max(0, invoice.balance_cents),
                 method=payment.method_detail or payment.method,
-                on=payment.updated_at.date(),
+                on=display.local_day(payment.updated_at, business.time_zone),
                 tip_cents=payment.tip_cents,
             )
         outbox.enqueue(

@@ -20,6 +20,7 @@ from sqlmodel import Session, func, select
 
 from smslinks.core import audit, consent, display, invoices, outbox, payments, phones, receipts, webhooks
 from smslinks.core.errors import DomainError, NotFound
+from smslinks.core.payment_gateway import GatewayError, RefundResult, refund_from_dict
 from smslinks.core.permissions import Permission, require_permission
 from smslinks.models import (
     Business,
@@ -34,7 +35,6 @@ from smslinks.models import (
     RefundStatus,
     utcnow,
 )
-from smslinks.providers.stripe_payments import GatewayError, RefundResult, refund_from_dict
 
 REFUND_KEY = "smslinks_refund_id"
 NOTICE_KEY_PREFIX = "refund-notice-"

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from smslinks.core import audit, display, invoices, pay_page, pay_text, payments, tips, webhooks
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
+from smslinks.core.payment_gateway import CardOnFile, GatewayError, Intent, PaymentDeclined
 from smslinks.core.payments import Outcome, PaymentRefused
 from smslinks.core.permissions import Permission, has_permission, require_permission
 from smslinks.models import (
@@ -39,7 +40,6 @@ from smslinks.models import (
     StripePaymentIntent,
     utcnow,
 )
-from smslinks.providers.stripe_payments import CardOnFile, GatewayError, Intent, PaymentDeclined
 
 SAVED_CARD_KEY = "smslinks_saved_card_id"
 CUSTOMER_KEY = "smslinks_customer_id"

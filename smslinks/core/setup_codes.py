@@ -9,7 +9,7 @@ are counted per client and throttled like sign-ins. Several processes may each h
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from smslinks.config import get_settings
 from smslinks.core import tokens
@@ -41,7 +41,7 @@ def issue(session: Session, now: datetime | None = None) -> str:
     """A new code (as shown: XXXX-XXXX), stored as its hash in the caller's transaction.
     Expired codes are cleared on the way."""
     now = now or utcnow()
-    session.exec(delete(SetupCode).where(SetupCode.expires_at <= now))
+    session.exec(delete(SetupCode).where(col(SetupCode.expires_at) <= now))
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     session.add(
         SetupCode(code_hash=tokens.token_hash(code), created_at=now, expires_at=now + timedelta(hours=VALID_HOURS))
@@ -84,7 +84,8 @@ def consume(session: Session, code: str, now: datetime | None = None) -> bool:
     waits for the first's delete and then finds its own code gone."""
     used = session.exec(
         delete(SetupCode).where(
-            SetupCode.code_hash == tokens.token_hash(normalized(code)), SetupCode.expires_at > (now or utcnow())
+            col(SetupCode.code_hash) == tokens.token_hash(normalized(code)),
+            col(SetupCode.expires_at) > (now or utcnow()),
         )
     ).rowcount
     session.exec(delete(SetupCode))

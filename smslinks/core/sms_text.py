@@ -164,7 +164,8 @@ def _segment_count(sizes: list[int]) -> int:
     that no longer fit. (Nor does the calculator check that they fit the second segment: only
     characters of dozens of code units, such as a letter under a pile of combining marks, could
     overflow it.) An empty text is one segment."""
-    count, used, first = 1, 0, []
+    count, used = 1, 0
+    first: list[int] = []
     for size in sizes:
         if used + size > _SEGMENT_BITS:
             used = _HEADER_BITS + (_handed_on(first) if count == 1 else 0)

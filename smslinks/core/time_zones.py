@@ -133,7 +133,8 @@ def zone_name(zone: str, at: datetime | None = None) -> str:
 
 
 def _offset_words(zone: str, at: datetime) -> str:
-    minutes = int(at.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() // 60)
+    offset = at.astimezone(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     if minutes == 0:
         return "UTC"
     hours, rest = divmod(abs(minutes), 60)

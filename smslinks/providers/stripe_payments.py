@@ -2,17 +2,33 @@
 
 The same code runs in live mode (api.stripe.com) and in sandbox mode (the local Stripe server on
 settings.stripe_base_url); only the keys and the base address differ. Nothing here decides anything:
-core/payments.py holds the rules and calls this adapter through its PaymentGateway protocol.
+core/payments.py holds the rules and calls this adapter through its port, core/payment_gateway.py
+(whose types and errors this module speaks).
 """
 
 import json
-from dataclasses import dataclass, field
+import logging
 from datetime import UTC, datetime
 from functools import lru_cache
 
 import stripe
 
 from smslinks.config import Settings, get_settings
+from smslinks.core.payment_gateway import (
+    CardOnFile,
+    GatewayError,
+    GatewayEvent,
+    GatewayUnavailable,
+    Intent,
+    InvalidSignature,
+    PaymentDeclined,
+    RefundResult,
+    card_from_dict,
+    intent_from_dict,
+    refund_from_dict,
+)
+
+log = logging.getLogger(__name__)
 
 LIVE_STRIPE_JS_URL = "https://js.stripe.com/v3/"
 # Seconds a signed event stays acceptable (Stripe's own default): replays of old events are refused.
@@ -24,131 +40,6 @@ REQUEST_TIMEOUT_SECONDS = 10
 MAX_NETWORK_RETRIES = 1
 
 
-class GatewayError(Exception):
-    """Stripe said no, or could not be reached. The message is Stripe's (English)."""
-
-    def __init__(self, message: str, code: str | None = None, http_status: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.http_status = http_status
-
-
-class PaymentDeclined(GatewayError):
-    """The card or bank refused the payment; the customer may try again."""
-
-
-class GatewayUnavailable(GatewayError):
-    """No usable answer (network, outage, bad keys): whether anything happened is unknown."""
-
-
-class InvalidSignature(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class Intent:
-    """What the app needs to know of a PaymentIntent."""
-
-    id: str
-    status: str
-    amount_cents: int
-    client_secret: str
-    metadata: dict[str, str] = field(default_factory=dict)
-    method_type: str | None = None  # "card" or "us_bank_account"
-    method_detail: str | None = None  # "Visa •••• 4242"
-    error_code: str | None = None
-    error_message: str | None = None
-    next_action: str | None = None  # e.g. "use_stripe_sdk", "verify_with_microdeposits"
-    verification_url: str | None = None
-
-
-@dataclass(frozen=True)
-class RefundResult:
-    """What the app needs to know of a Stripe Refund."""
-
-    id: str
-    status: str  # succeeded | pending | requires_action | failed | canceled
-    amount_cents: int
-    failure_reason: str | None = None
-
-
-def refund_from_dict(data: dict) -> RefundResult:
-    return RefundResult(
-        id=str(data["id"]),
-        status=str(data.get("status") or "pending"),
-        amount_cents=int(data["amount"]),
-        failure_reason=data.get("failure_reason"),
-    )
-
-
-@dataclass(frozen=True)
-class CardOnFile:
-    """A card PaymentMethod attached to a Stripe Customer."""
-
-    id: str
-    brand: str  # "Visa"
-    last4: str
-    exp_month: int
-    exp_year: int
-
-
-def card_from_dict(data: dict) -> CardOnFile:
-    card = data.get("card") or {}
-    return CardOnFile(
-        id=str(data["id"]),
-        brand=str(card.get("brand") or "card").replace("_", " ").title(),
-        last4=str(card.get("last4") or ""),
-        exp_month=int(card.get("exp_month") or 0),
-        exp_year=int(card.get("exp_year") or 0),
-    )
-
-
-@dataclass(frozen=True)
-class GatewayEvent:
-    id: str
-    type: str
-    created: datetime
-    object: dict
-
-
-def _method_detail(method: dict | None) -> tuple[str | None, str | None]:
-    if not isinstance(method, dict):
-        return None, None
-    kind = method.get("type")
-    if kind == "card":
-        card = method.get("card") or {}
-        brand = str(card.get("brand") or "card").replace("_", " ").title()
-        return kind, f"{brand} •••• {card.get('last4', '')}".strip()
-    if kind == "us_bank_account":
-        bank = method.get("us_bank_account") or {}
-        return kind, f"{bank.get('bank_name') or 'Bank account'} •••• {bank.get('last4', '')}".strip()
-    return kind, None
-
-
-def intent_from_dict(data: dict) -> Intent:
-    """An Intent from Stripe's JSON (an API answer or an event's data.object)."""
-    method_type, detail = _method_detail(data.get("payment_method"))
-    error = data.get("last_payment_error") or {}
-    if method_type is None and isinstance(error.get("payment_method"), dict):
-        method_type, detail = _method_detail(error["payment_method"])
-    next_action = data.get("next_action") or {}
-    microdeposits = next_action.get("verify_with_microdeposits") or {}
-    return Intent(
-        id=data["id"],
-        status=data["status"],
-        amount_cents=int(data["amount"]),
-        client_secret=data.get("client_secret") or "",
-        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
-        method_type=method_type,
-        method_detail=detail,
-        error_code=error.get("decline_code") or error.get("code"),
-        error_message=error.get("message"),
-        next_action=next_action.get("type"),
-        verification_url=microdeposits.get("hosted_verification_url"),
-    )
-
-
 class StripePayments:
     """The PaymentGateway core/payments.py uses, backed by stripe.StripeClient."""
 
@@ -156,23 +47,23 @@ class StripePayments:
         secret_key, self.publishable_key, self.webhook_secret = settings.stripe_keys
         base = settings.stripe_base_url
         self.js_url = f"{base}/js.stripe.com/v3/" if base else LIVE_STRIPE_JS_URL
-        options = {"base_addresses": {"api": base}} if base else {}
         # Retries are safe: every call that creates or moves money carries an idempotency key.
         self._client = stripe.StripeClient(
             secret_key,
             max_network_retries=MAX_NETWORK_RETRIES,
             http_client=stripe.RequestsClient(timeout=REQUEST_TIMEOUT_SECONDS),
-            **options,
+            base_addresses={"api": base} if base else None,
         )
 
     def _call(self, method, *args, read=intent_from_dict, **kwargs):
         try:
             result = method(*args, **kwargs)
-        except stripe.CardError as error:
-            raise PaymentDeclined(_message(error), error.code, error.http_status) from None
-        except stripe.InvalidRequestError as error:
-            raise GatewayError(_message(error), error.code, error.http_status) from None
         except stripe.StripeError as error:
+            _log_failure(method, args, kwargs, error)
+            if isinstance(error, stripe.CardError):
+                raise PaymentDeclined(_message(error), error.code, error.http_status) from None
+            if isinstance(error, stripe.InvalidRequestError):
+                raise GatewayError(_message(error), error.code, error.http_status) from None
             raise GatewayUnavailable(_message(error), error.code, error.http_status) from None
         return read(result.to_dict(recursive=True))
 
@@ -307,6 +198,22 @@ class StripePayments:
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError, TypeError):
             raise InvalidSignature() from None
+
+
+def _log_failure(method, args: tuple, kwargs: dict, error: stripe.StripeError) -> None:
+    """Which call failed, on what, and Stripe's request id and codes; never keys, client secrets or
+    card details (the parameters are not logged, only our own ids from their metadata)."""
+    params = kwargs.get("params") or {}
+    log.warning(
+        "Stripe %s failed: %s (code %s, HTTP %s, request %s) on %s %s",
+        getattr(method, "__qualname__", method),
+        type(error).__name__,
+        error.code,
+        error.http_status,
+        error.request_id,
+        args[0] if args else params.get("payment_intent", "a new object"),
+        params.get("metadata") or "",
+    )
 
 
 def _message(error: stripe.StripeError) -> str:

@@ -5,6 +5,7 @@ In sandbox mode the same client talks to smslinks/sandbox/twilio_server.py: only
 the two API domains we use (api for Messages, lookups for Lookup v2) changes.
 """
 
+import logging
 import threading
 from datetime import datetime
 
@@ -25,6 +26,11 @@ from smslinks.core.channels import (
     UnknownOutcome,
 )
 from smslinks.core.sms_text import smart_encode
+
+log = logging.getLogger(__name__)
+# The SDK logs every request's and answer's headers at INFO: most of a busy worker's CPU and log,
+# and nothing the outbox does not say. Quiet in every process that talks to Twilio (app and worker).
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 class TwilioSms:
@@ -68,7 +74,7 @@ class TwilioSms:
         try:
             message = self.client.messages.create(**params)
         except (TwilioRestException, requests.RequestException) as error:
-            raise self._classified(error) from error
+            raise self._classified(error, "sending a text") from error
         return SendReceipt(provider_id=message.sid, status=str(message.status))
 
     def messages_to(self, to: str, since: datetime) -> list[ProviderMessage]:
@@ -91,7 +97,7 @@ class TwilioSms:
                     )
                 )
         except (TwilioRestException, requests.RequestException) as error:
-            raise self._classified(error) from error
+            raise self._classified(error, "listing texts") from error
         return found
 
     def line_type(self, e164: str) -> str | None:
@@ -102,14 +108,27 @@ class TwilioSms:
         except TwilioRestException as error:
             if error.status == 404:
                 return None
-            raise self._classified(error) from error
+            raise self._classified(error, "a line-type lookup") from error
         except requests.RequestException as error:
-            raise self._classified(error) from error
+            raise self._classified(error, "a line-type lookup") from error
         if result.valid is False:
             return None
         return (result.line_type_intelligence or {}).get("type") or None
 
-    def _classified(self, error: Exception) -> ProviderError:
+    def _classified(self, error: Exception, action: str) -> ProviderError:
+        """The core's kind of failure; logged with Twilio's code and status (never the credentials)."""
+        failure = self._kind_of(error)
+        log.warning(
+            "Twilio: %s failed: %s %s (code %s, HTTP %s)",
+            action,
+            type(failure).__name__,
+            failure.detail,
+            failure.code,
+            getattr(error, "status", None),
+        )
+        return failure
+
+    def _kind_of(self, error: Exception) -> ProviderError:
         if isinstance(error, TwilioRestException):
             code = str(error.code) if error.code else None
             if error.status == 429 or error.status >= 500:

@@ -12,6 +12,7 @@ from smslinks.core.permissions import Permission, has_permission
 from smslinks.core.sending import Via
 from smslinks.db import session_scope
 from smslinks.models import Business
+from smslinks.providers import payment_gateway
 from smslinks.state.invoice_editor import InvoiceActionsState
 from smslinks.state.live_invoice import LiveInvoiceState
 from smslinks.state.off_loop import provider_call
@@ -139,7 +140,7 @@ class RefundState(SessionState):
             employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.REFUND_PAYMENTS)
             return refunds.refund_payment(
                 session,
-                payments.default_gateway(),
+                payment_gateway(),
                 employee,
                 self._payment_id,
                 amount_text=amount,
@@ -297,7 +298,7 @@ class ChargeSavedCardState(SessionState):
             employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.CHARGE_SAVED_CARDS)
             return saved_cards.charge_for_office(
                 session,
-                payments.default_gateway(),
+                payment_gateway(),
                 employee,
                 self._invoice_id,
                 amount_text=amount,

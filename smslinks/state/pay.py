@@ -15,6 +15,7 @@ from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
 from smslinks.db import session_scope
 from smslinks.models import utcnow
+from smslinks.providers import payment_gateway
 from smslinks.state.off_loop import core_with_provider
 
 WATCH_SECONDS = 3
@@ -118,7 +119,7 @@ class PayState(rx.State):
         return self.router.session.client_ip or "unknown"
 
     def _gateway(self) -> payments.PaymentGateway:
-        return payments.default_gateway()
+        return payment_gateway()
 
     def _show(self, view: pay_page.PayView):
         self.view = pay_page.present(view, self.lang) | {"minutes": get_settings().pay_link_lockout_minutes}
@@ -167,7 +168,7 @@ class PayState(rx.State):
             phone=self.view.get("phone", ""),
             amount_cents=amount_cents,
             number=self.view.get("number", ""),
-            on=utcnow().date(),
+            on=display.local_day(utcnow(), self.view.get("time_zone", "UTC")),
         )
 
     def _amount(self) -> str | None:

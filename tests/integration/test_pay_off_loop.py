@@ -95,7 +95,7 @@ async def _pay_while_another_page_opens(payer: PayState, visitor: PayState, stri
 def test_a_charge_waiting_at_stripe_does_not_hold_up_another_customers_page(two_links, monkeypatch):
     order: list[str] = []
     stripe = HeldStripe(order)
-    monkeypatch.setattr("smslinks.core.payments.default_gateway", lambda: stripe)
+    monkeypatch.setattr("smslinks.state.pay.payment_gateway", lambda: stripe)
     payer, visitor = _pay_page(two_links[0]), _pay_page(two_links[1])
     with ThreadPoolExecutor(1) as pool:  # a loop of its own (see test_pay_websocket._run)
         pool.submit(asyncio.run, _pay_while_another_page_opens(payer, visitor, stripe)).result()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import stripe
 from sqlmodel import Session, select
 
-from smslinks import db
+from smslinks import db, providers
 from smslinks.core import payments, refunds
 from smslinks.core.refunds import RefundRefused
 from smslinks.models import AuditEvent, Business, Invoice, InvoiceStatus, Payment, PaymentRefund
@@ -64,7 +64,7 @@ def test_a_refund_above_what_is_refundable_is_refused_and_stripe_is_not_asked(st
 
 def test_twenty_concurrent_clicks_refund_once(stack, session, migrated_postgres_url):  # noqa: F811
     settings, _url = stack
-    gateway_ = payments.default_gateway()
+    gateway_ = providers.payment_gateway()
     invoice, accountant, payment = _paid(stack, session, gateway_)
     engine = sa.create_engine(db.normalize_url(migrated_postgres_url), pool_size=20, max_overflow=0)
     start = threading.Barrier(20)
@@ -94,7 +94,7 @@ def test_twenty_concurrent_clicks_refund_once(stack, session, migrated_postgres_
 
 def test_twenty_concurrent_full_refunds_from_different_dialogs_refund_once(stack, session, migrated_postgres_url):  # noqa: F811
     settings, _url = stack
-    gateway_ = payments.default_gateway()
+    gateway_ = providers.payment_gateway()
     _invoice_, accountant, payment = _paid(stack, session, gateway_, total_cents=12_345)
     engine = sa.create_engine(db.normalize_url(migrated_postgres_url), pool_size=20, max_overflow=0)
     start = threading.Barrier(20)

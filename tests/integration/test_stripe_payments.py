@@ -19,7 +19,7 @@ import stripe
 import uvicorn
 from sqlmodel import Session, func, select
 
-from smslinks import db
+from smslinks import db, providers
 from smslinks.api import build_api
 from smslinks.config import SANDBOX_STRIPE_WEBHOOK_SECRET, get_settings
 from smslinks.core import links, outbox, payments
@@ -107,7 +107,7 @@ def stack(migrated_postgres_url):
 
 @pytest.fixture
 def gateway(stack):
-    return payments.default_gateway()
+    return providers.payment_gateway()
 
 
 @pytest.fixture
@@ -301,7 +301,7 @@ def test_fifty_concurrent_confirm_attempts_collect_the_balance_once(stack, sessi
     invoice, token = _invoice(session, total_cents=31_415)
     methods = [_card_method(settings) for _ in range(50)]
     engine = sa.create_engine(db.normalize_url(migrated_postgres_url), pool_size=50, max_overflow=0)
-    gateway = payments.default_gateway()
+    gateway = providers.payment_gateway()
     start = threading.Barrier(50)
 
     def attempt(method: str) -> str:
@@ -364,7 +364,7 @@ def _wait_for(check, timeout=20.0):
 
 def test_sandbox_webhooks_reach_our_endpoint_and_settle_bank_payments(settling_stack):
     settings, session = settling_stack
-    gateway = payments.default_gateway()
+    gateway = providers.payment_gateway()
     card_invoice, card_token = _invoice(session)
     outcome = payments.pay_by_card(session, gateway, card_token, client=CLIENT, payment_method=_card_method(settings))
     session.commit()
@@ -395,11 +395,11 @@ def test_an_intent_lost_by_a_restarted_sandbox_is_replaced(migrated_postgres_url
         with Session(db.get_engine(), expire_on_commit=False) as session:
             invoice, token = _invoice(session)
             with _sandbox_stripe(port, settle_seconds=3600):
-                first = payments.prepare_bank_payment(session, payments.default_gateway(), token, client=CLIENT)
+                first = payments.prepare_bank_payment(session, providers.payment_gateway(), token, client=CLIENT)
                 session.commit()
             with _sandbox_stripe(port, settle_seconds=3600):
                 outcome = payments.pay_by_card(
-                    session, payments.default_gateway(), token, client=CLIENT, payment_method=_card_method(settings)
+                    session, providers.payment_gateway(), token, client=CLIENT, payment_method=_card_method(settings)
                 )
                 session.commit()
             assert outcome.status == "succeeded"

@@ -4,7 +4,7 @@
 import itertools
 from dataclasses import replace
 
-from smslinks.providers.stripe_payments import GatewayError, Intent, PaymentDeclined, RefundResult
+from smslinks.core.payment_gateway import GatewayError, Intent, PaymentDeclined, RefundResult
 
 # Payment method ids the double understands, like Stripe's test cards and bank accounts.
 CARD_OK = "pm_card_visa"
@@ -36,7 +36,7 @@ class StripeDouble:
     def _check(self, name: str, intent_id: str = "") -> None:
         self.calls.append((name, intent_id))
         if self.unreachable:
-            from smslinks.providers.stripe_payments import GatewayUnavailable
+            from smslinks.core.payment_gateway import GatewayUnavailable
 
             raise GatewayUnavailable("Could not connect to Stripe.")
 

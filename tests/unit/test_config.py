@@ -83,6 +83,17 @@ def test_whole_groups_go_live_and_none_means_the_sandbox():
     assert all(sandbox.stripe_keys) and all(sandbox.twilio_credentials)
 
 
+def test_secrets_never_show_when_settings_are_printed_or_logged():
+    secret = {"twilio_auth_token", "stripe_secret_key", "stripe_webhook_secret", "smtp_password"}
+    given = {name: f"{name}-{SECRET}" if name in secret else name for name in SECRET_FIELDS}
+    settings = Settings(**given, smtp_host="smtp.example.com")
+    assert SECRET not in repr(settings) and SECRET not in str(settings.model_dump())
+    # Only the adapters' factories reveal them, to hand them to the SDKs.
+    assert settings.stripe_keys[0] == f"stripe_secret_key-{SECRET}"
+    assert settings.smtp_login == ("smtp_username", f"smtp_password-{SECRET}")
+    assert Settings(smtp_host="smtp.example.com").smtp_login is None
+
+
 def test_other_setting_errors_name_the_variable():
     with pytest.raises(ValidationError) as refused:
         Settings(port="three thousand")

@@ -7,6 +7,7 @@ from sqlmodel import select
 from smslinks.core import consent, links, outbox, pay_page, payments
 from smslinks.core.accounts import payment_settings
 from smslinks.core.pay_page import LinkNotUsable, Screen
+from smslinks.core.payment_gateway import GatewayEvent
 from smslinks.core.payments import PaymentRefused
 from smslinks.models import (
     AchMandate,
@@ -20,7 +21,6 @@ from smslinks.models import (
     StripePaymentIntent,
     utcnow,
 )
-from smslinks.providers.stripe_payments import GatewayEvent
 from tests import factories
 from tests.unit.stripe_double import BANK, BANK_MICRODEPOSITS, CARD_3DS, CARD_DECLINED, CARD_OK, StripeDouble
 

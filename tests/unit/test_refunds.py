@@ -3,6 +3,7 @@ from sqlmodel import select
 
 from smslinks.core import payments, refunds
 from smslinks.core.errors import NotAllowed, NotFound
+from smslinks.core.payment_gateway import GatewayEvent
 from smslinks.core.refunds import RefundRefused
 from smslinks.models import (
     Business,
@@ -16,7 +17,6 @@ from smslinks.models import (
     WebhookEvent,
     utcnow,
 )
-from smslinks.providers.stripe_payments import GatewayEvent
 from tests import factories
 from tests.unit.stripe_double import BANK
 from tests.unit.test_payments import _actions, _card, _connect_bank, _event, _pay_bank, paying, stripe  # noqa: F401

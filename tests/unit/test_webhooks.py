@@ -20,6 +20,7 @@ from smslinks.core import (
     webhooks,
 )
 from smslinks.core.errors import NotAllowed, NotFound
+from smslinks.core.payment_gateway import GatewayEvent
 from smslinks.core.webhook_sender import PostResult, WebhookPolicy, WebhookSender
 from smslinks.models import (
     AuditEvent,
@@ -29,7 +30,6 @@ from smslinks.models import (
     WebhookEvent,
     utcnow,
 )
-from smslinks.providers.stripe_payments import GatewayEvent
 from tests import factories
 from tests.unit.stripe_double import BANK, CARD_OK, StripeDouble
 

@@ -35,7 +35,7 @@ from smslinks.core import api_reads, api_sending, external_records, invoice_edit
 from smslinks.core.errors import DomainError
 from smslinks.core.external_records import Conflict, ExternalCustomer, ExternalInvoice
 from smslinks.db import session_scope
-from smslinks.models import OutboundMessage
+from smslinks.models import OutboundMessage, saved_id
 
 PathId = Annotated[str, Path(pattern=EXTERNAL_ID_PATTERN, max_length=100, description="your id for the record")]
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
@@ -216,12 +216,12 @@ def build_v1() -> FastAPI:
         def action(session, employee) -> dict:
             invoice = api_reads.invoice_for(session, employee, external_id)
             try:
-                invoice_editing.void(session, employee, invoice.id, body.reason)
+                invoice_editing.void(session, employee, saved_id(invoice), body.reason)
             except DomainError as error:
                 if type(error) is DomainError:  # already void, or a payment on it: the invoice's state
                     raise Conflict(error.message) from None
                 raise
-            voided = api_reads.invoice_by_id(session, employee, invoice.id)
+            voided = api_reads.invoice_by_id(session, employee, saved_id(invoice))
             return InvoiceOut.model_validate(voided).model_dump(mode="json")
 
         fingerprint = request_hash("POST", request.url.path, body.model_dump_json())

@@ -12,13 +12,13 @@ from fastapi import Depends
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.api.v1.problems import Unauthorized, problem
 from smslinks.config import get_settings
 from smslinks.core import api_keys
 from smslinks.db import session_scope
-from smslinks.models import ApiIdempotentResponse, Employee, utcnow
+from smslinks.models import ApiIdempotentResponse, Employee, saved_id, utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from Settings > API keys")
 IDEMPOTENCY_KEY_MAX = 255
@@ -33,7 +33,10 @@ class Caller:
     employee_id: int
 
     def employee(self, session: Session) -> Employee:
-        return session.get(Employee, self.employee_id)
+        employee = session.get(Employee, self.employee_id)
+        if employee is None:  # deleted since this request was authenticated
+            raise Unauthorized()
+        return employee
 
 
 def caller(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Caller:
@@ -46,7 +49,7 @@ def caller(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) 
             raise Unauthorized()
         key, employee = found
         api_keys.count_request(session, key, get_settings().api_rate_limit_per_minute)
-        return Caller(key.id, employee.id)
+        return Caller(saved_id(key), saved_id(employee))
 
 
 def request_hash(method: str, path: str, body: str) -> str:
@@ -64,7 +67,8 @@ def _stored(session: Session, api_key_id: int, key: str) -> ApiIdempotentRespons
 def _forget_old_answers(session: Session, api_key_id: int) -> None:
     session.execute(
         sa.delete(ApiIdempotentResponse).where(
-            ApiIdempotentResponse.api_key_id == api_key_id, ApiIdempotentResponse.created_at < utcnow() - KEPT_FOR
+            col(ApiIdempotentResponse.api_key_id) == api_key_id,
+            col(ApiIdempotentResponse.created_at) < utcnow() - KEPT_FOR,
         )
     )
 

@@ -1,12 +1,14 @@
 """Errors as RFC 9457 problem details (application/problem+json), each wrong field named."""
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from smslinks.api.v1.schemas import Problem
+from smslinks.api.v1.schemas import FieldError, Problem
 from smslinks.core.api_keys import RateLimited
 from smslinks.core.company import FieldErrors
 from smslinks.core.errors import DomainError, NotAllowed, NotFound
@@ -31,12 +33,14 @@ class Unauthorized(Exception):
     pass
 
 
-def problem(status: int, detail: str, errors: dict[str | None, str] | None = None, headers=None) -> JSONResponse:
+def problem(
+    status: int, detail: str, errors: Mapping[str, str] | Mapping[str | None, str] | None = None, headers=None
+) -> JSONResponse:
     body = Problem(
         title=TITLES.get(status, "Error"),
         status=status,
         detail=detail,
-        errors=[{"field": field, "message": message} for field, message in (errors or {}).items()],
+        errors=[FieldError(field=field, message=message) for field, message in (errors or {}).items()],
     )
     return JSONResponse(body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
@@ -97,8 +101,8 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
     methods: set[str] = set()
     for route in app.router.routes:
         match, _ = route.matches({**request.scope, "method": "GET"})
-        if match is not Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
+        if match is not Match.NONE and (route_methods := getattr(route, "methods", None)):
+            methods |= set(route_methods)
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from smslinks.db import session_scope
 from smslinks.models import Invoice
-from smslinks.state.invoice_editor import InvoiceActionsState, InvoiceEditorState
+from smslinks.state.invoice_editor import InvoiceActionsState, InvoiceEditorState, JobsState
 from tests import factories
 
 
@@ -67,3 +67,19 @@ def test_a_technician_cannot_invoice_a_job_that_is_not_theirs(two_shops, signed_
     editor.save_and_finalize()
     with session_scope() as session:
         assert len(session.exec(select(Invoice)).all()) == 1
+
+
+@pytest.mark.parametrize("state_class", [InvoiceEditorState, JobsState])
+def test_the_customer_picker_finds_only_the_business_customers_for_those_who_may_look(
+    two_shops, signed_in, state_class
+):
+    (manager_token, terry_token), _ids = two_shops
+    picker = signed_in.state(state_class, manager_token)
+    picker.search_customers({"customer_query": "garc"})
+    assert [row["label"] for row in picker.customer_results] == ["Maria Garcia"] and picker.searched
+    picker.search_customers({"customer_query": "rita"})  # another business's customer
+    assert picker.customer_results == [] and picker.searched
+
+    technician = signed_in.state(state_class, terry_token)
+    refusal = technician.search_customers({"customer_query": "maria"})
+    assert refusal is not None and technician.customer_results == [] and not technician.searched

@@ -447,7 +447,7 @@ class RefundForm:
     label: str  # "$250.00 · Visa •••• 4242"
     refundable: str  # "$250.00"
     refundable_cents: int
-    tip_note: str  # "Of that, $37.50 is the tip for Sam Rivera." ("" without a tip left to refund)
+    tip_note: str  # "Of the $287.50, $37.50 is the tip for Sam Rivera." ("" without a tip left to refund)
 
 
 def refund_form(session: Session, employee: Employee, payment_id: int) -> RefundForm:
@@ -466,13 +466,15 @@ def refund_form(session: Session, employee: Employee, payment_id: int) -> Refund
         label=f"{display.money(payment.amount_cents)} · {method}",
         refundable=display.money(invoice_part + tip),
         refundable_cents=invoice_part + tip,
-        tip_note=_tip_note(session, payment, tip),
+        tip_note=_tip_note(session, payment, invoice_part + tip, tip),
     )
 
 
-def _tip_note(session: Session, payment: Payment, tip: int) -> str:
+def _tip_note(session: Session, payment: Payment, refundable: int, tip: int) -> str:
     if tip <= 0:
         return ""
     technician = session.get(Employee, payment.tip_employee_id) if payment.tip_employee_id else None
     whose = f"the tip for {technician.name}" if technician else "the tip"
-    return f"Of that, {display.money(tip)} is {whose}."
+    if tip >= refundable:
+        return f"All of it is {whose}."
+    return f"Of the {display.money(refundable)}, {display.money(tip)} is {whose}."

@@ -241,7 +241,7 @@ def test_the_refund_dialog_offers_the_invoice_part_and_the_tip_and_names_the_tec
     _invoice, _alex, admin, _job, payment = _tipped_card_payment(session, stripe, tipping)
     form = refunds.refund_form(session, admin, payment.id)
     assert (form.refundable, form.refundable_cents) == ("$287.50", 28_750)
-    assert form.tip_note == "Of that, $37.50 is the tip for Alex Rivera."
+    assert form.tip_note == "Of the $287.50, $37.50 is the tip for Alex Rivera."
 
 
 def test_a_refund_past_the_invoice_part_reaches_the_tip_and_the_technician_keeps_the_rest(session, stripe, tipping):  # noqa: F811
@@ -259,7 +259,7 @@ def test_a_refund_past_the_invoice_part_reaches_the_tip_and_the_technician_keeps
     assert (data["refund"]["amount_cents"], data["refund"]["tip_cents"]) == (26_000, 1_000)
     assert (data["payment"]["tip_cents"], data["payment"]["tip_refunded_cents"]) == (3_750, 1_000)
     assert "$10.00 of the tip refunded" in invoice_view.payments(session, admin, invoice.id)[0].note
-    assert refunds.refund_form(session, admin, payment.id).tip_note == "Of that, $27.50 is the tip for Alex Rivera."
+    assert refunds.refund_form(session, admin, payment.id).tip_note == "All of it is the tip for Alex Rivera."
 
     _refund(session, stripe, admin, payment, key="k-2")  # the rest: all of it tip
     session.refresh(payment)

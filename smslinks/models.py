@@ -500,6 +500,8 @@ class Payment(SQLModel, table=True):
     tip_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The technician the tip goes to (the invoice's job's technician when the payment was made).
     tip_employee_id: int | None = Field(default=None, foreign_key="employee.id")
+    # The part of tip_cents given back by refunds (refunded_cents is the invoice's part only).
+    tip_refunded_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     @property
     def collected_cents(self) -> int:
@@ -819,6 +821,8 @@ class PaymentRefund(SQLModel, table=True):
     payment_id: int = Field(foreign_key="payment.id", index=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount_cents: int
+    # The part of amount_cents that gives back the payment's tip (the invoice's part goes first).
+    tip_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     reason: str = Field(max_length=300)
     status: str = Field(default=RefundStatus.REQUESTED, max_length=10)
     # Sent to Stripe as the Idempotency-Key; also what makes a double click refund once.

@@ -296,14 +296,19 @@ def payments(session: Session, employee: Employee, external_id: str) -> list[dic
     """Every payment attempt on the invoice, newest first (failed ones too)."""
     found = invoice_for(session, employee, external_id)
     rows = session.exec(select(Payment).where(Payment.invoice_id == found.id).order_by(col(Payment.id).desc())).all()
+    tipped = {p.tip_employee_id for p in rows if p.tip_employee_id}
+    names = {e.id: e.name for e in session.exec(select(Employee).where(col(Employee.id).in_(tipped)))} if tipped else {}
     return [
         {
             "id": str(p.id),
             "amount_cents": p.amount_cents,
+            "tip_cents": p.tip_cents,
+            "tip_technician": names.get(p.tip_employee_id) if p.tip_employee_id else None,
             "method": p.method,
             "method_detail": p.method_detail,
             "status": p.status,
             "refunded_cents": p.refunded_cents,
+            "tip_refunded_cents": p.tip_refunded_cents,
             "disputed_cents": p.disputed_cents,
             "failure_reason": p.failure_reason,
             "created_at": p.created_at,

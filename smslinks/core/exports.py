@@ -16,6 +16,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from smslinks.core import audit, phones
@@ -56,8 +57,11 @@ PAYMENT_COLUMNS = (
     "Method",
     "Method detail",
     "Amount",
+    "Tip",
+    "Tip for",
     "Fee",
     "Refunded",
+    "Tip refunded",
     "Status",
     "Created",
     "Succeeded",
@@ -153,6 +157,7 @@ def _words(value: str) -> str:
 
 def _payments_query(business: Business, date_range: DateRange):
     start, end = date_range.bounds(business.time_zone)
+    technician = aliased(Employee)  # who a tip is credited to
     # When a payment succeeded or failed is in the audit trail (the row keeps only its latest
     # change). Payments start in the range; their outcomes come on or after its first day.
     outcomes = (
@@ -177,7 +182,10 @@ def _payments_query(business: Business, date_range: DateRange):
             Payment.method,
             Payment.method_detail,
             Payment.amount_cents,
+            Payment.tip_cents,
+            technician.name,
             Payment.refunded_cents,
+            Payment.tip_refunded_cents,
             Payment.status,
             Payment.created_at,
             outcomes.c.succeeded_at,
@@ -188,6 +196,7 @@ def _payments_query(business: Business, date_range: DateRange):
         .join(Invoice, Invoice.id == Payment.invoice_id)
         .join(Customer, Customer.id == Invoice.customer_id)
         .outerjoin(outcomes, outcomes.c.payment_key == sa.cast(Payment.id, sa.String))
+        .outerjoin(technician, technician.id == Payment.tip_employee_id)
         .where(Invoice.business_id == business.id, Payment.created_at >= start, Payment.created_at < end)
         .order_by(Payment.created_at, Payment.id)
     )
@@ -202,7 +211,10 @@ def payment_rows(session: Session, business: Business, date_range: DateRange) ->
         method,
         detail,
         amount,
+        tip,
+        tipped,
         refunded,
+        tip_refunded,
         status,
         created,
         succeeded,
@@ -216,8 +228,11 @@ def payment_rows(session: Session, business: Business, date_range: DateRange) ->
             _METHOD_WORDS.get(method, method),
             detail or "",
             dollars(amount),
+            dollars(tip) if tip else "",
+            (tipped or "") if tip else "",
             "",  # Stripe's fee is not recorded here (it is on Stripe's balance transactions)
             dollars(refunded) if refunded else "",
+            dollars(tip_refunded) if tip_refunded else "",
             _words(status),
             _moment(created, tz),
             _moment(succeeded, tz),

@@ -91,7 +91,7 @@ def why_not(session: Session, invoice: Invoice, e164: str, now: datetime) -> str
     if session.exec(waiting.limit(1)).first() is not None:
         return "A text to this number is already waiting to go."
     limit = settings.sms_per_recipient_daily_limit
-    if e164 in sending._next_allowed_texts(session, invoice, [e164], limit, now):
+    if e164 in sending.next_allowed_texts(session, invoice, [e164], limit, now):
         return "The number has had its texts for this invoice today."
     return None
 

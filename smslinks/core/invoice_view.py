@@ -354,6 +354,8 @@ def _payment_row(
         notes.append("Bank payments take up to 4 business days.")
     if payment.refunded_cents:
         notes.append(f"{display.money(payment.refunded_cents)} refunded")
+    if payment.tip_refunded_cents:
+        notes.append(f"{display.money(payment.tip_refunded_cents)} of the tip refunded")
     if payment.disputed_cents:
         notes.append(f"{display.money(payment.disputed_cents)} taken back by the customer's bank")
     return PaymentRow(

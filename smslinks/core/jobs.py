@@ -129,9 +129,9 @@ def detail(session: Session, technician: Employee, job_id: int) -> JobDetail:
 
 
 def _tips_for(session: Session, technician: Employee, job: Job) -> str:
-    """The tips this technician received on the job (succeeded payments), as money, or "" if none."""
+    """The tips this technician keeps on the job (succeeded payments, less tips refunded), or "" if none."""
     cents = session.exec(
-        select(func.coalesce(func.sum(Payment.tip_cents), 0))
+        select(func.coalesce(func.sum(Payment.tip_cents - Payment.tip_refunded_cents), 0))
         .join(Invoice, Invoice.id == Payment.invoice_id)
         .where(
             Invoice.job_id == job.id,

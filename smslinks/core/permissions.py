@@ -123,15 +123,27 @@ def parse_permission(text: str) -> Permission:
 
 
 # Effective permissions by (employee, active, role), kept in session.info for one transaction: a
-# send asks several times. A transaction's end forgets them, and so does a grant or revocation.
+# send asks several times. A role change or deactivation is a new key; a grant or revocation forgets
+# them; so does the end of the outer transaction (commit, rollback, close), after which another
+# session's changes may be seen. A savepoint released, or a flush, keeps them.
 _REMEMBERED = "smslinks.effective_permissions"
 
 
+def _forget_permissions(session: OrmSession) -> None:
+    session.info.pop(_REMEMBERED, None)
+
+
 @event.listens_for(OrmSession, "after_transaction_end")
-def _forget_permissions(session: OrmSession, transaction) -> None:
-    # A flush ends a subtransaction (parent set, not a savepoint): the transaction goes on.
-    if transaction.parent is None or transaction.nested:
-        session.info.pop(_REMEMBERED, None)
+def _forget_at_transaction_end(session: OrmSession, transaction) -> None:
+    if transaction.parent is None:
+        _forget_permissions(session)
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_after_savepoint_rollback(session: OrmSession, previous_transaction) -> None:
+    # A savepoint rolled back may have undone a grant or revocation made inside it.
+    if previous_transaction.nested:
+        _forget_permissions(session)
 
 
 def effective_permissions(session: Session, employee: Employee) -> frozenset[Permission]:
@@ -177,4 +189,4 @@ def set_permission(session: Session, employee: Employee, permission: Permission,
         override = EmployeePermission(employee_id=employee.id, permission=permission.value)
     override.granted = granted
     session.add(override)
-    session.info.pop(_REMEMBERED, None)
+    _forget_permissions(session)

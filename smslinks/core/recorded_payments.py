@@ -160,4 +160,5 @@ def void_payment(session: Session, employee: Employee, payment_id: int, reason: 
         reason=reason_text,
         balance_cents=invoice.balance_cents,
     )
+    webhooks.record_payment_event(session, invoice, payment, "payment.voided", reason=reason_text)
     return payment

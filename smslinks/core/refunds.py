@@ -1,6 +1,10 @@
 """Refunds: sending a card or bank payment back, from the office page or reported by Stripe.
 
-- Never more than was paid, less refunds already made or in flight, less what a dispute took.
+- Never more than was charged (the invoice's part and the tip), less refunds already made or in
+  flight, less what a dispute took.
+- The invoice's part is refunded first, the tip last: a refund reaches the tip only for what goes
+  past the invoice's part still refundable. Each refund keeps its tip part (`tip_cents`); the
+  balance reopens only by the rest, and the technician's tip credit drops by the tip part.
 - The refund row is written first (requested, holding its amount) and committed before Stripe is
   asked, with the idempotency key Stripe receives and the row's id in the refund's metadata. So a
   double click or a retry finds the row instead of refunding twice, and a `charge.refunded` event
@@ -67,24 +71,37 @@ class RefundOutcome:
 # --- rules ---------------------------------------------------------------------------------------
 
 
-def _held_cents(session: Session, payment_id: int) -> int:
-    """Refunds asked for or on their way, not yet counted in the payment's refunded_cents."""
-    held = session.exec(
-        select(func.coalesce(func.sum(PaymentRefund.amount_cents), 0)).where(
-            PaymentRefund.payment_id == payment_id, PaymentRefund.status.in_([s.value for s in _HOLDING])
-        )
+def _held(session: Session, payment_id: int) -> tuple[int, int]:
+    """(all cents, tip cents) of refunds asked for or on their way, not yet counted on the payment."""
+    amount, tip = session.exec(
+        select(
+            func.coalesce(func.sum(PaymentRefund.amount_cents), 0), func.coalesce(func.sum(PaymentRefund.tip_cents), 0)
+        ).where(PaymentRefund.payment_id == payment_id, PaymentRefund.status.in_([s.value for s in _HOLDING]))
     ).one()
-    return int(held)
+    return int(amount), int(tip)
+
+
+def _refundable_parts(session: Session, payment: Payment) -> tuple[int, int]:
+    """(invoice's part, tip) still refundable on a payment; (0, 0) for one that never collected money."""
+    if payment.stripe_payment_intent_id is None:
+        return 0, 0
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+        return 0, 0
+    held, held_tip = _held(session, payment.id)
+    invoice_part = payment.amount_cents - payment.refunded_cents - payment.disputed_cents - (held - held_tip)
+    tip = payment.tip_cents - payment.tip_refunded_cents - held_tip
+    return max(0, invoice_part), max(0, tip)
 
 
 def refundable_cents(session: Session, payment: Payment) -> int:
-    """What may still be refunded on a payment (0 for one that never collected money)."""
-    if payment.stripe_payment_intent_id is None:
-        return 0
-    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
-        return 0
-    left = payment.amount_cents - payment.refunded_cents - payment.disputed_cents - _held_cents(session, payment.id)
-    return max(0, left)
+    """What may still be refunded on a payment: the invoice's part and the tip."""
+    return sum(_refundable_parts(session, payment))
+
+
+def tip_part(session: Session, payment: Payment, amount_cents: int) -> int:
+    """How much of a refund of amount_cents gives back the tip: the invoice's part goes first."""
+    invoice_part, tip = _refundable_parts(session, payment)
+    return min(tip, max(0, amount_cents - invoice_part))
 
 
 def parse_refund_amount(text: str | None, refundable: int) -> int:
@@ -180,6 +197,7 @@ def _request(
         payment_id=payment.id,
         invoice_id=payment.invoice_id,
         amount_cents=amount,
+        tip_cents=tip_part(session, payment, amount),
         reason=reason_text,
         idempotency_key=key[:80],
         employee_id=employee.id,
@@ -199,6 +217,7 @@ def _request(
         employee=employee,
         refund_id=refund.id,
         amount_cents=amount,
+        tip_cents=refund.tip_cents,
         reason=reason_text,
     )
     return refund, True
@@ -269,9 +288,13 @@ def settle(
 
 
 def _count(session: Session, invoice: Invoice, payment: Payment, refund: PaymentRefund) -> None:
-    refunded = min(payment.amount_cents, payment.refunded_cents + refund.amount_cents)
-    status = PaymentStatus.REFUNDED if refunded >= payment.amount_cents else payment.status
-    payments.settle_payment(session, invoice, payment, refunded_cents=refunded, status=status)
+    refunded = min(payment.amount_cents, payment.refunded_cents + refund.amount_cents - refund.tip_cents)
+    tip_refunded = min(payment.tip_cents, payment.tip_refunded_cents + refund.tip_cents)
+    everything = refunded >= payment.amount_cents and tip_refunded >= payment.tip_cents
+    status = PaymentStatus.REFUNDED if everything else payment.status
+    payments.settle_payment(
+        session, invoice, payment, refunded_cents=refunded, tip_refunded_cents=tip_refunded, status=status
+    )
     audit.record(
         session,
         "payment.refunded",
@@ -281,11 +304,13 @@ def _count(session: Session, invoice: Invoice, payment: Payment, refund: Payment
         actor=None if refund.employee_id else audit.SYSTEM_ACTOR,
         refund_id=refund.id,
         amount_cents=refund.amount_cents,
+        tip_cents=refund.tip_cents,
         refunded_cents=refunded,
+        tip_refunded_cents=tip_refunded,
         reason=refund.reason,
         balance_cents=invoice.balance_cents,
     )
-    webhooks.record_payment_event(session, invoice, payment, "payment.refunded")
+    webhooks.record_payment_event(session, invoice, payment, "payment.refunded", refund=webhooks.refund_data(refund))
     _notify_customer(session, invoice, payment, refund)
 
 
@@ -303,7 +328,7 @@ def apply_charge_refunded(session: Session, charge: dict) -> None:
     listed = (charge.get("refunds") or {}).get("data") or []
     for data in listed:
         _apply_stripe_refund(session, invoice, payment, data)
-    known = payment.refunded_cents + _held_cents(session, payment.id)
+    known = payment.refunded_cents + payment.tip_refunded_cents + _held(session, payment.id)[0]
     missing = int(charge.get("amount_refunded") or 0) - known
     if missing > 0 and not listed:
         refund = _dashboard_refund(session, payment, missing, f"stripe-charge-{charge.get('id')}-{known}", None)
@@ -346,6 +371,7 @@ def _dashboard_refund(session: Session, payment: Payment, amount: int, key: str,
         payment_id=payment.id,
         invoice_id=payment.invoice_id,
         amount_cents=amount,
+        tip_cents=tip_part(session, payment, amount),
         reason=f"Refunded in Stripe ({words})" if words else "Refunded in Stripe",
         idempotency_key=key[:80],
     )
@@ -421,6 +447,7 @@ class RefundForm:
     label: str  # "$250.00 · Visa •••• 4242"
     refundable: str  # "$250.00"
     refundable_cents: int
+    tip_note: str  # "Of the $287.50, $37.50 is the tip for Sam Rivera." ("" without a tip left to refund)
 
 
 def refund_form(session: Session, employee: Employee, payment_id: int) -> RefundForm:
@@ -430,13 +457,24 @@ def refund_form(session: Session, employee: Employee, payment_id: int) -> Refund
     if payment is None:
         raise NotFound("That payment does not exist or is not yours to see.")
     invoices.get_for_staff(session, employee, payment.invoice_id)
-    refundable = refundable_cents(session, payment)
-    if refundable <= 0:
+    invoice_part, tip = _refundable_parts(session, payment)
+    if invoice_part + tip <= 0:
         raise RefundRefused("Nothing is left to refund on this payment.")
     method = payment.method_detail or ("Bank account" if payment.method == PaymentMethod.ACH else "Card")
     return RefundForm(
         payment_id=payment.id,
         label=f"{display.money(payment.amount_cents)} · {method}",
-        refundable=display.money(refundable),
-        refundable_cents=refundable,
+        refundable=display.money(invoice_part + tip),
+        refundable_cents=invoice_part + tip,
+        tip_note=_tip_note(session, payment, invoice_part + tip, tip),
     )
+
+
+def _tip_note(session: Session, payment: Payment, refundable: int, tip: int) -> str:
+    if tip <= 0:
+        return ""
+    technician = session.get(Employee, payment.tip_employee_id) if payment.tip_employee_id else None
+    whose = f"the tip for {technician.name}" if technician else "the tip"
+    if tip >= refundable:
+        return f"All of it is {whose}."
+    return f"Of the {display.money(refundable)}, {display.money(tip)} is {whose}."

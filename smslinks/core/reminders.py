@@ -375,7 +375,7 @@ def _not_today(
         if not (key or "").startswith(KEY_PREFIX) and created_at.astimezone(ZoneInfo(zone)).date() == today:
             return next_morning(now, zone)
     limit = settings.sms_per_recipient_daily_limit
-    next_allowed = sending._next_allowed_texts(session, invoice, [plan.to_address], limit, now)
+    next_allowed = sending.next_allowed_texts(session, invoice, [plan.to_address], limit, now)
     if plan.to_address in next_allowed:
         return max(next_allowed[plan.to_address], next_morning(now, zone))
     return None

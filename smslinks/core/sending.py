@@ -213,7 +213,7 @@ def _every_mobile_at_daily_limit(session: Session, context: _Context, now: datet
     reason says when the first of them comes free."""
     mobiles = [phone.e164 for phone in _numbers_on_record(session, context.invoice) if phone.type == PhoneType.MOBILE]
     limit = context.settings.sms_per_recipient_daily_limit
-    next_allowed = _next_allowed_texts(session, context.invoice, mobiles, limit, now)
+    next_allowed = next_allowed_texts(session, context.invoice, mobiles, limit, now)
     if not mobiles or any(number not in next_allowed for number in mobiles):
         return None
     times = "its text" if limit == 1 else f"its {limit} texts"
@@ -405,7 +405,7 @@ def recipient_options(
     opted_out = consent.opted_out_numbers(session, business.id, numbers)
     limit = accounts.payment_settings(session, business.id).sms_per_recipient_daily_limit
     now = now or utcnow()
-    next_allowed = _next_allowed_texts(session, invoice, numbers, limit, now)
+    next_allowed = next_allowed_texts(session, invoice, numbers, limit, now)
     waiting = _waiting_texts(session, invoice, numbers)
     location = session.get(Location, invoice.location_id)
     options = []
@@ -772,10 +772,15 @@ def _recent_text_times(
     ).all()
 
 
-def _next_allowed_texts(
+def next_allowed_texts(
     session: Session, invoice: Invoice, numbers: list[str], limit: int, now: datetime
 ) -> dict[str, datetime]:
-    """{number: when the next text is possible} for the numbers at the daily limit (0 = no limit)."""
+    """When each number may next get a text for this invoice under the daily limit.
+
+    `limit` is the business's texts per invoice and number in any 24 hours (0 = no limit). Only the
+    numbers that have reached it appear, mapped to the moment the oldest of their last `limit` texts
+    turns 24 hours old; a number absent from the answer may be texted at `now`. Every door that
+    texts an invoice (the office, reminders, a new link on request) asks this one rule."""
     if limit <= 0 or not numbers:
         return {}
     window = timedelta(hours=24)
@@ -787,7 +792,7 @@ def _next_allowed_texts(
 
 def _check_daily_limit(session: Session, context: _Context, e164: str, now: datetime) -> None:
     limit = context.settings.sms_per_recipient_daily_limit
-    next_at = _next_allowed_texts(session, context.invoice, [e164], limit, now).get(e164)
+    next_at = next_allowed_texts(session, context.invoice, [e164], limit, now).get(e164)
     if next_at is not None:
         times = "text" if limit == 1 else f"{limit} texts"
         raise DomainError(

@@ -32,6 +32,7 @@ from smslinks.models import (
     OutboundMessage,
     Payment,
     PaymentLink,
+    PaymentRefund,
     PhoneNumber,
     Role,
     WebhookDelivery,
@@ -49,6 +50,7 @@ EVENT_TYPES: dict[str, str] = {
     "payment.succeeded": "A payment succeeded.",
     "payment.failed": "A bank payment failed or was returned.",
     "payment.refunded": "A payment was refunded (in part or in full).",
+    "payment.voided": "A cash, check or other payment recorded by hand was voided (entered by mistake).",
     "message.delivered": "A text reached the customer's phone (the carrier confirmed it).",
     "message.failed": "A text or email could not be sent, or a text was not delivered.",
     "link.opened": "A customer opened an invoice's pay link for the first time.",
@@ -450,8 +452,11 @@ def payment_data(payment: Payment) -> dict:
         "method": payment.method,
         "method_detail": payment.method_detail,
         "currency": CURRENCY,
-        "amount_cents": payment.amount_cents,
-        "refunded_cents": payment.refunded_cents,
+        "amount_cents": payment.amount_cents,  # what pays the invoice; a tip is charged on top of it
+        "tip_cents": payment.tip_cents,
+        "tip_employee_id": payment.tip_employee_id,  # the technician the tip is credited to
+        "refunded_cents": payment.refunded_cents,  # of amount_cents
+        "tip_refunded_cents": payment.tip_refunded_cents,  # of tip_cents
         "disputed_cents": payment.disputed_cents,
         "failure_reason": payment.failure_reason,
         "stripe_payment_intent_id": payment.stripe_payment_intent_id,
@@ -460,18 +465,29 @@ def payment_data(payment: Payment) -> dict:
     }
 
 
+def refund_data(refund: PaymentRefund) -> dict:
+    """The refund a payment.refunded event announces: its amount and the part of it that was the tip."""
+    return {
+        "id": refund.id,
+        "amount_cents": refund.amount_cents,
+        "tip_cents": refund.tip_cents,
+        "reason": refund.reason,
+        "stripe_refund_id": refund.stripe_refund_id,
+    }
+
+
 def record_invoice_event(session: Session, invoice: Invoice, type: str, **extra) -> None:
     if wants(session, invoice.business_id, type):
         record_event(session, invoice.business_id, type, {"invoice": invoice_data(session, invoice), **extra})
 
 
-def record_payment_event(session: Session, invoice: Invoice, payment: Payment, type: str) -> None:
+def record_payment_event(session: Session, invoice: Invoice, payment: Payment, type: str, **extra) -> None:
     if wants(session, invoice.business_id, type):
         record_event(
             session,
             invoice.business_id,
             type,
-            {"payment": payment_data(payment), "invoice": invoice_data(session, invoice)},
+            {"payment": payment_data(payment), "invoice": invoice_data(session, invoice), **extra},
         )
 
 

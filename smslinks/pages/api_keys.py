@@ -6,6 +6,8 @@ from smslinks import routes
 from smslinks.pages.components import field_label
 from smslinks.pages.layout import loading, page_header, staff_page
 from smslinks.pages.settings import settings_frame
+from smslinks.pages.shown_once import shown_once_panel
+from smslinks.state.api_keys import NEW_KEY_FIELD
 from smslinks.state.api_keys import ApiKeysState as State
 
 # Below 480px the table keeps one column: each key's details and button go under its name.
@@ -148,35 +150,12 @@ def _create_form() -> rx.Component:
 
 
 def _created() -> rx.Component:
-    return rx.vstack(
-        rx.callout(
-            "Copy the key now and store it in the other system's settings. It is shown only once; "
-            "if it is lost, revoke it and create another.",
-            icon="circle-check",
-            color_scheme="green",
-            width="100%",
-        ),
-        rx.text("API key", weight="medium", size="2"),
-        rx.el.div(
-            id="new-api-key",
-            style={
-                "width": "100%",
-                "font_family": "var(--code-font-family)",
-                "font_size": "var(--font-size-2)",
-                "padding": "0.6rem 0.75rem",
-                "border": "1px solid var(--gray-a6)",
-                "border_radius": "var(--radius-2)",
-                "background": "var(--gray-a2)",
-                "word_break": "break-all",
-                "user_select": "all",
-                "min_height": "2.5rem",
-            },
-        ),
-        rx.text("Send it as ", rx.code("Authorization: Bearer <key>"), ".", size="1", color_scheme="gray"),
-        rx.button(rx.icon("copy", size=14), "Copy", variant="soft", on_click=State.copy_key, type="button"),
-        rx.flex(rx.dialog.close(rx.button("Done")), justify="end", width="100%"),
-        spacing="3",
-        width="100%",
+    return shown_once_panel(
+        NEW_KEY_FIELD,
+        "API key",
+        "Copy the key now and store it in the other system's settings. It is shown only once; "
+        "if it is lost, revoke it and create another.",
+        hint=rx.text("Send it as ", rx.code("Authorization: Bearer <key>"), ".", size="1", color_scheme="gray"),
     )
 
 

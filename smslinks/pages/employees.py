@@ -6,7 +6,8 @@ from smslinks import routes
 from smslinks.pages.components import field_label
 from smslinks.pages.layout import loading, page_header, staff_page
 from smslinks.pages.settings import settings_frame
-from smslinks.state.employees import ROLES
+from smslinks.pages.shown_once import shown_once_panel
+from smslinks.state.employees import ROLES, SECRET_FIELD
 from smslinks.state.employees import EmployeesState as State
 
 
@@ -336,39 +337,16 @@ def _add_form() -> rx.Component:
 
 def _added() -> rx.Component:
     invitation = State.added_access == "invitation"
-    return rx.vstack(
-        rx.callout(
-            rx.cond(
-                invitation,
-                "Send this link to " + State.added_name + ". It works once, for 7 days, and is shown only now.",
-                "Give this temporary password to "
-                + State.added_name
-                + ". It is shown only now; they choose their own password when they first sign in.",
-            ),
-            icon="circle-check",
-            color_scheme="green",
-            width="100%",
+    return shown_once_panel(
+        SECRET_FIELD,
+        rx.cond(invitation, "Invitation link", "Temporary password"),
+        rx.cond(
+            invitation,
+            "Send this link to " + State.added_name + ". It works once, for 7 days, and is shown only now.",
+            "Give this temporary password to "
+            + State.added_name
+            + ". It is shown only now; they choose their own password when they first sign in.",
         ),
-        rx.text(rx.cond(invitation, "Invitation link", "Temporary password"), weight="medium", size="2"),
-        rx.el.div(
-            id="new-employee-secret",
-            style={
-                "width": "100%",
-                "font_family": "var(--code-font-family)",
-                "font_size": "var(--font-size-2)",
-                "padding": "0.6rem 0.75rem",
-                "border": "1px solid var(--gray-a6)",
-                "border_radius": "var(--radius-2)",
-                "background": "var(--gray-a2)",
-                "word_break": "break-all",
-                "user_select": "all",
-                "min_height": "2.5rem",
-            },
-        ),
-        rx.button(rx.icon("copy", size=14), "Copy", variant="soft", on_click=State.copy_secret, type="button"),
-        rx.flex(rx.dialog.close(rx.button("Done")), justify="end", width="100%"),
-        spacing="3",
-        width="100%",
     )
 
 

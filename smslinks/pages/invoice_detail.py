@@ -354,9 +354,13 @@ def _refund_dialog() -> rx.Component:
                 width="100%",
             ),
             _error(R.errors["reason"]),
-            _note(
+            rx.text(
                 "The money goes back to the customer's card or bank account, and the customer is told by "
-                "text or email. The invoice's balance goes up by the amount refunded."
+                "text or email. The invoice's part is refunded first and a tip last: the invoice's balance "
+                "goes up by the invoice's part only. ",
+                R.tip_note,
+                size="2",
+                color="var(--gray-11)",
             ),
         ],
         R.submit,

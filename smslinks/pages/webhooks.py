@@ -8,6 +8,8 @@ from smslinks.pages.components import status_badge
 from smslinks.pages.layout import loading, page_header, staff_page
 from smslinks.pages.profile_fields import field, hint_text
 from smslinks.pages.settings import settings_frame
+from smslinks.pages.shown_once import shown_once_panel
+from smslinks.state.webhooks import SECRET_FIELD
 from smslinks.state.webhooks import WebhooksState as State
 
 _CODE = "var(--code-font-family)"
@@ -208,34 +210,13 @@ def _secret_dialog() -> rx.Component:
             rx.dialog.description(
                 State.endpoint_url, size="2", color_scheme="gray", overflow_wrap="anywhere", margin_bottom="1rem"
             ),
-            rx.vstack(
-                rx.callout(
-                    "Copy the signing secret now: it is shown only this once. Your receiver checks each event's "
-                    "webhook-signature header with it (Standard Webhooks).",
-                    icon="key-round",
-                    color_scheme="amber",
-                    width="100%",
-                ),
-                rx.text("Signing secret", weight="medium", size="2"),
-                rx.el.div(
-                    id="webhook-secret",
-                    style={
-                        "width": "100%",
-                        "font_family": _CODE,
-                        "font_size": "var(--font-size-2)",
-                        "padding": "0.6rem 0.75rem",
-                        "border": "1px solid var(--gray-a6)",
-                        "border_radius": "var(--radius-2)",
-                        "background": "var(--gray-a2)",
-                        "word_break": "break-all",
-                        "user_select": "all",
-                        "min_height": "2.5rem",
-                    },
-                ),
-                rx.button(rx.icon("copy", size=14), "Copy", variant="soft", on_click=State.copy_secret, type="button"),
-                rx.flex(rx.dialog.close(rx.button("Done")), justify="end", width="100%"),
-                spacing="3",
-                width="100%",
+            shown_once_panel(
+                SECRET_FIELD,
+                "Signing secret",
+                "Copy the signing secret now: it is shown only this once. Your receiver checks each event's "
+                "webhook-signature header with it (Standard Webhooks).",
+                notice_icon="key-round",
+                notice_color="amber",
             ),
             max_width="520px",
         ),

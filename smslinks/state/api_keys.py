@@ -1,7 +1,5 @@
 """Settings > Integrations > API keys: the business's keys, making one (shown once), revoking one."""
 
-import json
-
 import reflex as rx
 from sqlmodel import Session
 
@@ -14,25 +12,10 @@ from smslinks.core.permissions import Permission
 from smslinks.db import session_scope
 from smslinks.models import Business, Employee
 from smslinks.state.settings import SettingsState
+from smslinks.state.shown_once import show_once
 
-# The new key goes straight from the handler into the dialog's read-only field: it is never a state
-# var, so neither the state store nor a later delta holds it.
-_SHOW_KEY = """(function put(tries) {
-  const field = document.getElementById('new-api-key');
-  if (field) { field.textContent = %s; return; }
-  if (tries < 100) setTimeout(() => put(tries + 1), 30);
-})(0)"""
-_COPY_KEY = """(function () {
-  const field = document.getElementById('new-api-key');
-  if (!field) return;
-  const range = document.createRange();
-  range.selectNodeContents(field);
-  const selection = window.getSelection();
-  selection.removeAllRanges();
-  selection.addRange(range);
-  (navigator.clipboard ? navigator.clipboard.writeText(field.textContent) : Promise.reject())
-    .catch(() => document.execCommand('copy'));
-})()"""
+# The page's read-only field that show_once fills.
+NEW_KEY_FIELD = "new-api-key"
 
 
 def _key_id(value) -> int:
@@ -113,11 +96,7 @@ class ApiKeysState(SettingsState):
         except DomainError as error:
             return self._refuse(error)
         self.creating, self.name_error, self.created_name = "created", "", new.name
-        return rx.call_script(_SHOW_KEY % json.dumps(new.key))
-
-    @rx.event
-    def copy_key(self):
-        return rx.call_script(_COPY_KEY)
+        return show_once(NEW_KEY_FIELD, new.key)
 
     @rx.event
     def ask_revoke(self, key_id: int):

@@ -2,7 +2,6 @@
 employee's permissions at a time."""
 
 import dataclasses
-import json
 
 import reflex as rx
 from sqlmodel import Session
@@ -16,27 +15,12 @@ from smslinks.core.permissions import Permission
 from smslinks.db import session_scope
 from smslinks.models import Employee, Role
 from smslinks.state.settings import SettingsState
+from smslinks.state.shown_once import show_once
 
 ROLES = [role.value for role in Role]
 NO_ERRORS = {"name": "", "email": "", "role": ""}
-# The invitation link or temporary password goes straight from the handler into the dialog's
-# read-only field: it is never a state var, so neither the state store nor a later delta holds it.
-_SHOW_SECRET = """(function put(tries) {
-  const field = document.getElementById('new-employee-secret');
-  if (field) { field.textContent = %s; return; }
-  if (tries < 100) setTimeout(() => put(tries + 1), 30);
-})(0)"""
-_COPY_SECRET = """(function () {
-  const field = document.getElementById('new-employee-secret');
-  if (!field) return;
-  const range = document.createRange();
-  range.selectNodeContents(field);
-  const selection = window.getSelection();
-  selection.removeAllRanges();
-  selection.addRange(range);
-  (navigator.clipboard ? navigator.clipboard.writeText(field.textContent) : Promise.reject())
-    .catch(() => document.execCommand('copy'));
-})()"""
+# The page's read-only field that show_once fills.
+SECRET_FIELD = "new-employee-secret"
 
 
 def _employee_id(value) -> int:
@@ -161,7 +145,7 @@ class EmployeesState(SettingsState):
         secret = added.secret
         if added.access is employees.Access.INVITATION:
             secret = get_settings().public_url.rstrip("/") + routes.invite(added.secret)
-        return rx.call_script(_SHOW_SECRET % json.dumps(secret))
+        return show_once(SECRET_FIELD, secret)
 
     @rx.event
     def new_link(self, employee_id: int):
@@ -172,10 +156,6 @@ class EmployeesState(SettingsState):
         except DomainError as error:
             return self._refuse(error)
         return self._show_added(added, f"New invitation link for {added.name}")
-
-    @rx.event
-    def copy_secret(self):
-        return rx.call_script(_COPY_SECRET)
 
     # --- Role, deactivation -----------------------------------------------------------------
 

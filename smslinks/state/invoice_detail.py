@@ -113,6 +113,7 @@ class RefundState(SessionState):
     open: bool = False
     payment_label: str = ""
     refundable: str = ""
+    tip_note: str = ""
     errors: dict[str, str] = {}
     busy: bool = False
     _payment_id: int = 0
@@ -127,7 +128,7 @@ class RefundState(SessionState):
             except DomainError as error:
                 return self._refuse(error)
         self._payment_id, self._key = form.payment_id, refunds.new_idempotency_key()
-        self.payment_label, self.refundable = form.label, form.refundable
+        self.payment_label, self.refundable, self.tip_note = form.label, form.refundable, form.tip_note
         self.errors, self.busy, self.open = {}, False, True
 
     @rx.event

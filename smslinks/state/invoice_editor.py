@@ -8,6 +8,7 @@ person's to use. Core is called outside a caught error's transaction: a refusal 
 import dataclasses
 
 import reflex as rx
+from sqlmodel import Session
 
 from smslinks import routes
 from smslinks.core import display, scheduling
@@ -45,9 +46,30 @@ def _id(value) -> int | None:
 
 
 class CustomerPickerMixin(rx.State, mixin=True):
+    """The customer picker (pages' customer_picker) of the invoice editor and of /jobs: one search
+    handler; each state says through which core door, with which permission, it finds customers
+    (`_find_customers`) and what picking one does (`pick_customer`)."""
+
     customer_query: str = ""
     customer_results: list[dict[str, str]] = []
     searched: bool = False
+
+    def _find_customers(self, session: Session, text: str) -> list:
+        """The customers whose names match, for the signed-in person (core checks they may look)."""
+        raise NotImplementedError
+
+    def _clear_picker(self) -> None:
+        self.customer_query, self.customer_results, self.searched = "", [], False
+
+    @rx.event
+    def search_customers(self, form: dict):
+        self.customer_query = str(form.get("customer_query", ""))[:100]
+        try:
+            with session_scope() as session:
+                found = self._find_customers(session, self.customer_query)
+        except DomainError as error:
+            return self._refuse(error)
+        self.customer_results, self.searched = _choices(found), True
 
 
 class InvoiceEditorState(CustomerPickerMixin, SessionState):
@@ -92,7 +114,7 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
     @rx.event
     def load(self):
         self.loaded, self.refused, self.saving = False, "", False
-        self.customer_query, self.customer_results, self.searched = "", [], False
+        self._clear_picker()
         params = self.router.url.query_parameters
         invoice_id, job_id, customer_id = (
             _id(params.get("invoice")),
@@ -120,16 +142,8 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
             self._show(form)
         self.loaded = True
 
-    @rx.event
-    def search_customers(self, form: dict):
-        self.customer_query = str(form.get("customer_query", ""))[:100]
-        try:
-            with session_scope() as session:
-                employee = self._authorize(session, Permission.EDIT_INVOICES)
-                found = editing.find_customers(session, employee, self.customer_query)
-        except DomainError as error:
-            return self._refuse(error)
-        self.customer_results, self.searched = _choices(found), True
+    def _find_customers(self, session: Session, text: str) -> list:
+        return editing.find_customers(session, self._authorize(session, Permission.EDIT_INVOICES), text)
 
     @rx.event
     def pick_customer(self, customer_id: str):
@@ -351,16 +365,8 @@ class JobsState(CustomerPickerMixin, SessionState):
             return self._refuse(error)
         self.loaded = True
 
-    @rx.event
-    def search_customers(self, form: dict):
-        self.customer_query = str(form.get("customer_query", ""))[:100]
-        try:
-            with session_scope() as session:
-                employee = self._authorize(session, Permission.SCHEDULE_JOBS)
-                found = scheduling.find_customers(session, employee, self.customer_query)
-        except DomainError as error:
-            return self._refuse(error)
-        self.customer_results, self.searched = _choices(found), True
+    def _find_customers(self, session: Session, text: str) -> list:
+        return scheduling.find_customers(session, self._authorize(session, Permission.SCHEDULE_JOBS), text)
 
     @rx.event
     def pick_customer(self, customer_id: str):
@@ -414,5 +420,5 @@ class JobsState(CustomerPickerMixin, SessionState):
         with session_scope() as session:
             self._fill(session, self._employee(session))
         self.change_customer()
-        self.customer_results, self.searched = [], False
+        self._clear_picker()
         return rx.toast.success("Job scheduled. It shows in the technician's jobs on its day.")

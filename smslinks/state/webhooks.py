@@ -5,7 +5,6 @@ signed-in person is an administrator, and core checks that the endpoint is their
 """
 
 import dataclasses
-import json
 
 import reflex as rx
 from sqlmodel import Session
@@ -15,25 +14,10 @@ from smslinks.core.errors import DomainError
 from smslinks.db import session_scope
 from smslinks.models import Employee
 from smslinks.state.settings import SettingsState
+from smslinks.state.shown_once import show_once
 
-# A signing secret goes straight from the handler into the dialog's read-only field: it is never a
-# state var, so neither the state store nor a later delta holds it.
-_SHOW_SECRET = """(function put(tries) {
-  const field = document.getElementById('webhook-secret');
-  if (field) { field.textContent = %s; return; }
-  if (tries < 100) setTimeout(() => put(tries + 1), 30);
-})(0)"""
-_COPY_SECRET = """(function () {
-  const field = document.getElementById('webhook-secret');
-  if (!field) return;
-  const range = document.createRange();
-  range.selectNodeContents(field);
-  const selection = window.getSelection();
-  selection.removeAllRanges();
-  selection.addRange(range);
-  (navigator.clipboard ? navigator.clipboard.writeText(field.textContent) : Promise.reject())
-    .catch(() => document.execCommand('copy'));
-})()"""
+# The page's read-only field that show_once fills.
+SECRET_FIELD = "webhook-secret"
 
 
 def _id(value) -> int:
@@ -142,11 +126,7 @@ class WebhooksState(SettingsState):
     def _show_secret(self, endpoint_id: int, heading: str, secret: str):
         self.dialog, self.endpoint_id, self.secret_heading = "secret", endpoint_id, heading
         self.endpoint_url = next((row["url"] for row in self.endpoints if row["id"] == endpoint_id), "")
-        return rx.call_script(_SHOW_SECRET % json.dumps(secret))
-
-    @rx.event
-    def copy_secret(self):
-        return rx.call_script(_COPY_SECRET)
+        return show_once(SECRET_FIELD, secret)
 
     @rx.event
     def close_dialog(self, open_: bool = False):

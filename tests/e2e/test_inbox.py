@@ -93,6 +93,8 @@ def test_a_reply_shows_live_in_the_inbox_and_the_answer_reaches_the_dev_phone(li
     answer = f"{demo.BUSINESS_NAME}: Yes, Friday is fine. Thank you!"
     expect(panel.get_by_test_id("thread-sent").filter(has_text=answer)).to_be_visible()
     expect(panel.get_by_text("Done", exact=True)).to_be_visible()  # answered: the thread is done
+    conversations = desktop.get_by_role("region", name="Conversations").bounding_box()
+    assert panel.bounding_box()["x"] - (conversations["x"] + conversations["width"]) >= 16  # room between them
     assert_fits(desktop, "inbox-desktop")
 
     dev_phone.reload()

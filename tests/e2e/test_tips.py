@@ -108,6 +108,43 @@ def test_a_15_percent_tip_is_charged_credited_to_the_technician_and_the_balance_
     screenshot(phone, "tech-job-tip-phone")
 
 
+def test_a_refund_past_the_invoice_part_reaches_the_tip_last(phone, desktop, live_app, tips_on):
+    invoice_id, token, job_id, _technician_id = _job_invoice(live_app)
+    _open(phone, token)
+    expect(phone.get_by_label("Card number")).to_be_visible(timeout=15_000)
+    _tip_button(phone, "15%").click()
+    _pay_and_confirm(phone, "$330.00")
+
+    sign_in(desktop, "accountant@example.com")
+    desktop.goto(f"/invoices/{invoice_id}")
+    payments = desktop.get_by_role("region", name="Payments")
+    payments.get_by_role("button", name="Refund $286.96").click(timeout=15_000)  # the payment's invoice part
+    dialog = desktop.get_by_role("dialog", name="Refund payment")
+    expect(dialog.get_by_text("Up to $330.00 can be refunded.", exact=False)).to_be_visible()
+    expect(dialog.get_by_text("the invoice's part is refunded first and a tip last", exact=False)).to_be_visible()
+    expect(dialog.get_by_text("Of the $330.00, $43.04 is the tip for Terry Technician.", exact=False)).to_be_visible()
+    screenshot(desktop, "refund-dialog-with-tip-desktop")
+    dialog.get_by_label("Amount to refund").fill("296.96")  # the invoice's $286.96 and $10.00 of the tip
+    dialog.get_by_label("Reason").fill("Job cancelled; goodwill on the tip")
+    dialog.get_by_role("button", name="Refund", exact=True).click()
+
+    expect(payments.get_by_text("$10.00 of the tip refunded", exact=False)).to_be_visible(timeout=15_000)
+    payments.get_by_role("button", name="Refund $286.96").click()  # what is left is tip
+    expect(dialog.get_by_text("Up to $33.04 can be refunded.", exact=False)).to_be_visible()
+    expect(dialog.get_by_text("All of it is the tip for Terry Technician.", exact=False)).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    invoice = _invoice(live_app, invoice_id)
+    assert invoice.status == InvoiceStatus.OPEN and invoice.balance_cents == 28_696  # reopened by the invoice part
+    expect(desktop.get_by_text("Refunded $296.96. The customer has been told.")).to_be_hidden(timeout=15_000)
+    screenshot(desktop, "invoice-refund-with-tip-desktop")
+
+    sign_in(phone, "tech@example.com")
+    phone.goto(f"/tech/jobs/{job_id}")
+    expect(phone.get_by_role("status").filter(has_text="Tips for you on this job: $33.04")).to_be_visible(
+        timeout=15_000
+    )
+
+
 def test_a_custom_tip_is_checked_then_charged(phone, live_app, tips_on):
     invoice_id, token, _job_id, technician_id = _job_invoice(live_app)
     _open(phone, token)

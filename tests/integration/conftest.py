@@ -1,8 +1,11 @@
 import pytest
+import reflex as rx
 from sqlmodel import Session
 
 from smslinks.config import get_settings
-from smslinks.db import make_engine, upgrade_to_head
+from smslinks.core import auth
+from smslinks.db import make_engine, session_scope, upgrade_to_head
+from tests import factories
 from tests.databases import fresh_database
 
 
@@ -49,3 +52,30 @@ def app_env(monkeypatch, sqlite_url):
     db.get_engine().dispose()
     db.get_engine.cache_clear()
     get_settings.cache_clear()
+
+
+class SignedIn:
+    """State handlers called as a browser calls them over the websocket, by people signed in here."""
+
+    @staticmethod
+    def tokens(emails: dict) -> dict:
+        """{key: session token} for {key: email} of employees made by tests.factories (its password)."""
+        with session_scope() as session:
+            return {
+                key: auth.sign_in(session, email, factories.PASSWORD, "test").token for key, email in emails.items()
+            }
+
+    @staticmethod
+    def state(state_class, token: str = ""):
+        """A fresh state of that class, whose browser holds this session token ("" for signed out)."""
+        root = rx.State(_reflex_internal_init=True)
+        state = root.get_substate(state_class.get_full_name().split(".")[1:])
+        state.session_token = token
+        return state
+
+
+@pytest.fixture
+def signed_in(app_env) -> SignedIn:
+    """A migrated app database (app_env) and the way in for handler tests."""
+    upgrade_to_head(app_env)
+    return SignedIn()

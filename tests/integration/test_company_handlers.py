@@ -2,36 +2,23 @@
 over the websocket: they check who is asking (and whether a business exists) every time."""
 
 import pytest
-import reflex as rx
 from sqlmodel import select
 
 from smslinks.core import auth, setup_codes
-from smslinks.db import session_scope, upgrade_to_head
+from smslinks.db import session_scope
 from smslinks.models import AuditEvent, Business, Employee
 from smslinks.state.company import CompanyState
 from smslinks.state.setup import SetupState
 from tests import factories
 
 
-def _state(state_class, token: str = ""):
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(state_class.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
 @pytest.fixture
-def people(app_env):
-    upgrade_to_head(app_env)
+def people(signed_in):
     with session_scope() as session:
         business = factories.business(session, name="Lone Star Heating & Air", email="office@lonestar.example")
         staff = {role: factories.employee(session, business, role) for role in ("Administrator", "Office employee")}
         business_id, emails = business.id, {role: person.email for role, person in staff.items()}
-    with session_scope() as session:
-        tokens = {
-            role: auth.sign_in(session, email, factories.PASSWORD, "test").token for role, email in emails.items()
-        }
-    return business_id, tokens
+    return business_id, signed_in.tokens(emails)
 
 
 def _name(business_id: int) -> str:
@@ -39,9 +26,9 @@ def _name(business_id: int) -> str:
         return session.get(Business, business_id).name
 
 
-def test_every_company_handler_refuses_an_office_user(people):
+def test_every_company_handler_refuses_an_office_user(people, signed_in):
     business_id, tokens = people
-    state = _state(CompanyState, tokens["Office employee"])
+    state = signed_in.state(CompanyState, tokens["Office employee"])
     CompanyState.load.fn(state)
     assert 'You need the "Manage company profile" permission' in state.refusal and not state.loaded
     assert "Manage company profile" in str(CompanyState.set_field.fn(state, "name", "Taken Over"))
@@ -56,17 +43,17 @@ def test_every_company_handler_refuses_an_office_user(people):
     assert _name(business_id) == "Lone Star Heating & Air"
 
 
-def test_signed_out_the_handlers_send_to_sign_in(people):
+def test_signed_out_the_handlers_send_to_sign_in(people, signed_in):
     business_id, _tokens = people
-    state = _state(CompanyState, "")
+    state = signed_in.state(CompanyState, "")
     state.draft = {"name": "Taken Over"}
     assert "/signin" in str(CompanyState.save.fn(state))
     assert _name(business_id) == "Lone Star Heating & Air"
 
 
-def test_an_admin_types_a_name_sees_the_preview_and_saves(people):
+def test_an_admin_types_a_name_sees_the_preview_and_saves(people, signed_in):
     business_id, tokens = people
-    state = _state(CompanyState, tokens["Administrator"])
+    state = signed_in.state(CompanyState, tokens["Administrator"])
     CompanyState.load.fn(state)
     assert state.loaded and state.draft["name"] == "Lone Star Heating & Air"
     CompanyState.set_field.fn(state, "name", "Lone Star Comfort Co")
@@ -83,17 +70,17 @@ def test_an_admin_types_a_name_sees_the_preview_and_saves(people):
         assert session.exec(select(AuditEvent).where(AuditEvent.action == "company.updated")).one()
 
 
-def test_an_unknown_field_is_refused(people):
+def test_an_unknown_field_is_refused(people, signed_in):
     _business_id, tokens = people
-    state = _state(CompanyState, tokens["Administrator"])
+    state = signed_in.state(CompanyState, tokens["Administrator"])
     CompanyState.load.fn(state)
     CompanyState.set_field.fn(state, "sms_links_available", "true")
     assert "sms_links_available" not in state.draft
 
 
-def test_setup_is_closed_once_a_business_exists(people):
+def test_setup_is_closed_once_a_business_exists(people, signed_in):
     _business_id, _tokens = people
-    state = _state(SetupState)
+    state = signed_in.state(SetupState)
     assert "/signin" in str(SetupState.load.fn(state))
     SetupState.submit.fn(state, {"code": "ABCD-EFGH", "name": "Taken Over"})
     assert "already has a business" in state.errors["form"]
@@ -101,11 +88,10 @@ def test_setup_is_closed_once_a_business_exists(people):
         assert [b.name for b in session.exec(select(Business)).all()] == ["Lone Star Heating & Air"]
 
 
-def test_setup_with_the_code_signs_the_administrator_in(app_env):
-    upgrade_to_head(app_env)
+def test_setup_with_the_code_signs_the_administrator_in(signed_in):
     with session_scope() as session:
         code = setup_codes.issue(session)
-    state = _state(SetupState)
+    state = signed_in.state(SetupState)
     form = {
         "code": code,
         "name": "Bluebonnet Plumbing",

@@ -7,11 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
-import reflex as rx
 from sqlmodel import func, select
 
-from smslinks.core import auth, imports
-from smslinks.db import session_scope, upgrade_to_head
+from smslinks.core import imports
+from smslinks.db import session_scope
 from smslinks.models import AuditEvent, Customer
 from smslinks.state.exports import ExportState
 from smslinks.state.imports import ImportState
@@ -24,22 +23,13 @@ def _run(coroutine):
         return thread.submit(asyncio.run, coroutine).result()
 
 
-def _state(state_class, token: str = ""):
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(state_class.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
 @pytest.fixture
-def tokens(app_env):
-    upgrade_to_head(app_env)
+def tokens(signed_in):
     roles = ("Administrator", "Accountant", "Office employee", "Technician")
     with session_scope() as session:
         business = factories.business(session)
         emails = {role: factories.employee(session, business, role).email for role in roles}
-    with session_scope() as session:
-        return {role: auth.sign_in(session, email, factories.PASSWORD, "test").token for role, email in emails.items()}
+    return signed_in.tokens(emails)
 
 
 def _events(generator) -> list:
@@ -54,8 +44,8 @@ def _audits(action: str) -> int:
         return session.exec(select(func.count()).where(AuditEvent.action == action)).one()
 
 
-def test_export_is_refused_to_those_without_the_permission(tokens):
-    state = _state(ExportState, tokens["Office employee"])
+def test_export_is_refused_to_those_without_the_permission(tokens, signed_in):
+    state = signed_in.state(ExportState, tokens["Office employee"])
     ExportState.load.fn(state)
     assert 'You need the "Export payments and messages" permission' in state.refusal and not state.loaded
     state.start, state.end = "2026-01-01", "2026-12-31"
@@ -65,8 +55,8 @@ def test_export_is_refused_to_those_without_the_permission(tokens):
     assert _audits("export.payments") == 0
 
 
-def test_an_accountant_gets_the_file_and_the_export_is_audited(tokens):
-    state = _state(ExportState, tokens["Accountant"])
+def test_an_accountant_gets_the_file_and_the_export_is_audited(tokens, signed_in):
+    state = signed_in.state(ExportState, tokens["Accountant"])
     ExportState.load.fn(state)
     assert state.loaded and state.start.endswith("-01") and state.zone == "Central Time (America/Chicago)"
     events = [str(event) for event in _events(ExportState.download.fn(state, "messages")) if event is not None]
@@ -75,8 +65,8 @@ def test_an_accountant_gets_the_file_and_the_export_is_audited(tokens):
     assert _audits("export.messages") == 1 and state.busy == ""
 
 
-def test_a_bad_range_or_kind_exports_nothing(tokens):
-    state = _state(ExportState, tokens["Accountant"])
+def test_a_bad_range_or_kind_exports_nothing(tokens, signed_in):
+    state = signed_in.state(ExportState, tokens["Accountant"])
     state.start, state.end = "2026-12-31", "2026-01-01"
     assert _events(ExportState.download.fn(state, "payments")) == []
     assert state.errors == {"end": "To: the last day comes before the first."}
@@ -94,8 +84,8 @@ class _Upload:
         return self._data if size < 0 else self._data[:size]
 
 
-def test_import_is_refused_to_those_who_may_not_change_customers_and_invoices(tokens):
-    state = _state(ImportState, tokens["Technician"])
+def test_import_is_refused_to_those_who_may_not_change_customers_and_invoices(tokens, signed_in):
+    state = signed_in.state(ImportState, tokens["Technician"])
     ImportState.load.fn(state)
     assert 'You need the "Manage customers" permission' in state.refusal
     template = imports.template_csv(date.today()).encode()
@@ -104,8 +94,8 @@ def test_import_is_refused_to_those_who_may_not_change_customers_and_invoices(to
     assert "Manage customers" in str(ImportState.download_template.fn(state))
 
 
-def test_an_upload_is_read_and_sent_to_be_checked_but_nothing_is_written(tokens):
-    state = _state(ImportState, tokens["Office employee"])
+def test_an_upload_is_read_and_sent_to_be_checked_but_nothing_is_written(tokens, signed_in):
+    state = signed_in.state(ImportState, tokens["Office employee"])
     ImportState.load.fn(state)
     assert state.loaded and state.refusal == ""
     template = imports.template_csv(date.today()).encode()
@@ -116,8 +106,8 @@ def test_an_upload_is_read_and_sent_to_be_checked_but_nothing_is_written(tokens)
         assert session.exec(select(func.count()).select_from(Customer)).one() == 0
 
 
-def test_an_unusable_upload_says_why(tokens):
-    state = _state(ImportState, tokens["Administrator"])
+def test_an_unusable_upload_says_why(tokens, signed_in):
+    state = signed_in.state(ImportState, tokens["Administrator"])
     _run(ImportState.upload.fn(state, [_Upload("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x81\x8d\x8f\x90\x9d")]))
     assert state.stage == "choose" and state.unusable.startswith("This file is not text.")
     big = b"customer_external_id\n" + b"C-1\n" * (2 * 1024 * 1024)

@@ -2,27 +2,18 @@
 call them over the websocket: each asks core again who is asking."""
 
 import pytest
-import reflex as rx
 from sqlmodel import select
 
 from smslinks.core import auth, employees
-from smslinks.db import session_scope, upgrade_to_head
+from smslinks.db import session_scope
 from smslinks.models import AuditEvent, Employee
 from smslinks.state.employees import EmployeesState
 from smslinks.state.invite import ChoosePasswordState, InviteState
 from tests import factories
 
 
-def _state(state_class, token: str):
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(state_class.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
 @pytest.fixture
-def people(app_env):
-    upgrade_to_head(app_env)
+def people(signed_in):
     with session_scope() as session:
         business = factories.business(session)
         other = factories.business(session, name="Other Co")
@@ -33,8 +24,7 @@ def people(app_env):
         }
         ids = {key: person.id for key, person in staff.items()}
         emails = {key: person.email for key, person in staff.items()}
-    with session_scope() as session:
-        tokens = {key: auth.sign_in(session, email, factories.PASSWORD, "test").token for key, email in emails.items()}
+    tokens = signed_in.tokens(emails)
     return ids, tokens
 
 
@@ -47,9 +37,9 @@ def _public_values(state) -> str:
     return repr({name: getattr(state, name) for name in state.base_vars})
 
 
-def test_people_who_do_not_manage_employees_are_refused_by_every_handler(people):
+def test_people_who_do_not_manage_employees_are_refused_by_every_handler(people, signed_in):
     ids, tokens = people
-    state = _state(EmployeesState, tokens["office"])
+    state = signed_in.state(EmployeesState, tokens["office"])
     form = {"name": "Eve", "email": "eve@example.com", "role": "Administrator", "access": "invitation"}
     assert "Manage employees" in str(EmployeesState.add.fn(state, form))
     assert "Manage employees" in str(EmployeesState.change_role.fn(state, ids["admin"], "Technician"))
@@ -70,9 +60,9 @@ def test_people_who_do_not_manage_employees_are_refused_by_every_handler(people)
     assert admin.active and admin.role == "Administrator"
 
 
-def test_another_business_is_out_of_reach(people):
+def test_another_business_is_out_of_reach(people, signed_in):
     ids, tokens = people
-    state = _state(EmployeesState, tokens["admin"])
+    state = signed_in.state(EmployeesState, tokens["admin"])
     assert "not in your business" in str(EmployeesState.change_role.fn(state, ids["stranger"], "Manager"))
     EmployeesState.ask_deactivate.fn(state, ids["stranger"])
     assert state.confirming_id == 0
@@ -83,9 +73,9 @@ def test_another_business_is_out_of_reach(people):
     assert stranger.active and stranger.role == "Technician"
 
 
-def test_the_invitation_token_reaches_the_browser_only_as_a_script_argument(people):
+def test_the_invitation_token_reaches_the_browser_only_as_a_script_argument(people, signed_in):
     _ids, tokens = people
-    state = _state(EmployeesState, tokens["admin"])
+    state = signed_in.state(EmployeesState, tokens["admin"])
     form = {"name": "Nora New", "email": "nora@example.com", "role": "Office employee", "access": "invitation"}
     answer = EmployeesState.add.fn(state, form)
     assert state.adding == "added" and state.added_name == "Nora New"
@@ -97,24 +87,24 @@ def test_the_invitation_token_reaches_the_browser_only_as_a_script_argument(peop
         assert employees.invitation(session, token).email == "nora@example.com"
 
 
-def test_a_bad_form_shows_each_fields_message_and_adds_nobody(people):
+def test_a_bad_form_shows_each_fields_message_and_adds_nobody(people, signed_in):
     _ids, tokens = people
-    state = _state(EmployeesState, tokens["admin"])
+    state = signed_in.state(EmployeesState, tokens["admin"])
     EmployeesState.add.fn(state, {"name": "", "email": "nope", "role": "Office employee", "access": "invitation"})
     assert state.add_errors["name"] == "Give the employee a name."
     assert state.add_errors["email"] == "nope is not an email address."
     assert state.adding != "added"
 
 
-def test_a_deactivated_employees_open_page_sends_them_to_sign_in(people):
+def test_a_deactivated_employees_open_page_sends_them_to_sign_in(people, signed_in):
     ids, tokens = people
     with session_scope() as session:
         employees.deactivate(session, session.get(Employee, ids["admin"]), ids["office"])
-    state = _state(EmployeesState, tokens["office"])
+    state = signed_in.state(EmployeesState, tokens["office"])
     assert "/signin" in str(EmployeesState.load.fn(state))
 
 
-def test_a_temporary_password_allows_nothing_but_choosing_a_password(people):
+def test_a_temporary_password_allows_nothing_but_choosing_a_password(people, signed_in):
     ids, tokens = people
     with session_scope() as session:
         added = employees.add_employee(
@@ -127,26 +117,26 @@ def test_a_temporary_password_allows_nothing_but_choosing_a_password(people):
         )
     with session_scope() as session:
         token = auth.sign_in(session, "ada@example.com", added.secret, "test").token
-    state = _state(EmployeesState, token)
+    state = signed_in.state(EmployeesState, token)
     assert "/account/password" in str(EmployeesState.add.fn(state, {"name": "X", "email": "x@example.com"}))
-    chooser = _state(ChoosePasswordState, token)
+    chooser = signed_in.state(ChoosePasswordState, token)
     ChoosePasswordState.choose.fn(chooser, {"password": "ada-own-password", "again": "ada-own-password"})
     assert not _employee(added.employee_id).must_change_password
     EmployeesState.load.fn(state)
     assert state.loaded
 
 
-def test_an_unknown_invitation_gets_the_one_clear_screen(people):
-    state = _state(InviteState, "")
+def test_an_unknown_invitation_gets_the_one_clear_screen(people, signed_in):
+    state = signed_in.state(InviteState, "")
     state._token = "made-up-token-made-up-token"
     InviteState.accept.fn(state, {"password": "long-enough-1", "again": "long-enough-1"})
     assert state.screen == "unusable" and state.unusable == employees.INVITATION_NOT_USABLE
     assert state.session_token == ""
 
 
-def test_a_new_invitation_link_is_shown_once_like_the_first(people):
+def test_a_new_invitation_link_is_shown_once_like_the_first(people, signed_in):
     _ids, tokens = people
-    state = _state(EmployeesState, tokens["admin"])
+    state = signed_in.state(EmployeesState, tokens["admin"])
     form = {"name": "Nora New", "email": "nora@example.com", "role": "Office employee", "access": "invitation"}
     first = str(EmployeesState.add.fn(state, form)).split("/invite/")[1][:22]
     EmployeesState.close_add.fn(state, False)

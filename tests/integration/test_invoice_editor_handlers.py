@@ -2,26 +2,16 @@
 them over the websocket: ids from the client reach nothing that is not the caller's."""
 
 import pytest
-import reflex as rx
 from sqlmodel import select
 
-from smslinks.core import auth
-from smslinks.db import session_scope, upgrade_to_head
+from smslinks.db import session_scope
 from smslinks.models import Invoice
-from smslinks.state.invoice_editor import InvoiceActionsState, InvoiceEditorState
+from smslinks.state.invoice_editor import InvoiceActionsState, InvoiceEditorState, JobsState
 from tests import factories
 
 
-def _state(state_class, token: str):
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(state_class.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
 @pytest.fixture
-def two_shops(app_env):
-    upgrade_to_head(app_env)
+def two_shops(signed_in):
     with session_scope() as session:
         ours = factories.business(session)
         theirs = factories.business(session, name="Rival Air")
@@ -32,16 +22,15 @@ def two_shops(app_env):
         mine = factories.customer(session, ours, "Maria Garcia")
         location = factories.location(session, mine)
         other_job = factories.job(session, location, None)
-        emails = (manager.email, terry.email)
+        emails = {"manager": manager.email, "terry": terry.email}
         ids = dict(rival=rival.id, rival_invoice=rival_invoice.id, mine=mine.id, other_job=other_job.id)
-    with session_scope() as session:
-        tokens = [auth.sign_in(session, e, factories.PASSWORD, "test").token for e in emails]
-    return tokens, ids
+    tokens = signed_in.tokens(emails)
+    return (tokens["manager"], tokens["terry"]), ids
 
 
-def test_another_businesss_invoice_and_customer_are_out_of_reach(two_shops):
+def test_another_businesss_invoice_and_customer_are_out_of_reach(two_shops, signed_in):
     (manager_token, _terry_token), ids = two_shops
-    actions = _state(InvoiceActionsState, manager_token)
+    actions = signed_in.state(InvoiceActionsState, manager_token)
     actions.prepare(ids["rival_invoice"])
     assert (actions.can_edit, actions.can_finalize, actions.can_void, actions.actions_invoice_id) == (
         False,
@@ -55,7 +44,7 @@ def test_another_businesss_invoice_and_customer_are_out_of_reach(two_shops):
     with session_scope() as session:
         assert session.get(Invoice, ids["rival_invoice"]).status == "open"
 
-    editor = _state(InvoiceEditorState, manager_token)
+    editor = signed_in.state(InvoiceEditorState, manager_token)
     editor.pick_customer(str(ids["rival"]))
     assert editor.customer_id == 0
     editor.pick_customer(str(ids["mine"]))
@@ -69,12 +58,28 @@ def test_another_businesss_invoice_and_customer_are_out_of_reach(two_shops):
         assert [i.id for i in session.exec(select(Invoice)).all()] == [ids["rival_invoice"]]
 
 
-def test_a_technician_cannot_invoice_a_job_that_is_not_theirs(two_shops):
+def test_a_technician_cannot_invoice_a_job_that_is_not_theirs(two_shops, signed_in):
     (_manager_token, terry_token), ids = two_shops
-    editor = _state(InvoiceEditorState, terry_token)
+    editor = signed_in.state(InvoiceEditorState, terry_token)
     editor.pick_customer(str(ids["mine"]))  # technicians pick no customers
     assert editor.customer_id == 0
     editor.customer_id, editor.job_id = ids["mine"], str(ids["other_job"])
     editor.save_and_finalize()
     with session_scope() as session:
         assert len(session.exec(select(Invoice)).all()) == 1
+
+
+@pytest.mark.parametrize("state_class", [InvoiceEditorState, JobsState])
+def test_the_customer_picker_finds_only_the_business_customers_for_those_who_may_look(
+    two_shops, signed_in, state_class
+):
+    (manager_token, terry_token), _ids = two_shops
+    picker = signed_in.state(state_class, manager_token)
+    picker.search_customers({"customer_query": "garc"})
+    assert [row["label"] for row in picker.customer_results] == ["Maria Garcia"] and picker.searched
+    picker.search_customers({"customer_query": "rita"})  # another business's customer
+    assert picker.customer_results == [] and picker.searched
+
+    technician = signed_in.state(state_class, terry_token)
+    refusal = technician.search_customers({"customer_query": "maria"})
+    assert refusal is not None and technician.customer_results == [] and not technician.searched

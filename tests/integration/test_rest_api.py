@@ -17,6 +17,7 @@ from smslinks.db import session_scope, upgrade_to_head
 from smslinks.models import (
     ApiIdempotentResponse,
     AuditEvent,
+    Business,
     Employee,
     Invoice,
     Location,
@@ -341,6 +342,31 @@ def test_changing_a_paid_invoice_answers_409(api):
         (17298, "succeeded", "Visa •••• 4242")
     ]
     assert payments[0]["created_at"].endswith("Z")
+
+
+def test_payments_carry_the_tip_its_technician_and_what_of_each_was_refunded(api):
+    body = _open_invoice(api)
+    with session_scope() as session:
+        business = session.get(Invoice, int(body["id"])).business_id
+        tech = factories.employee(session, session.get(Business, business), role="Technician", name="Sam Rivera")
+        session.add(
+            Payment(
+                invoice_id=int(body["id"]),
+                amount_cents=10_000,
+                tip_cents=1_500,
+                tip_employee_id=tech.id,
+                refunded_cents=10_000,
+                tip_refunded_cents=500,
+                method="card",
+                status="succeeded",
+                stripe_payment_intent_id="pi_tip",
+            )
+        )
+
+    [payment] = api.client.get("/api/v1/invoices/INV-1/payments").json()["data"]
+
+    assert (payment["amount_cents"], payment["tip_cents"], payment["tip_technician"]) == (10_000, 1_500, "Sam Rivera")
+    assert (payment["refunded_cents"], payment["tip_refunded_cents"]) == (10_000, 500)
 
 
 def test_void_with_an_idempotency_key(api):

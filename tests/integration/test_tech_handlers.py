@@ -13,8 +13,8 @@ from reflex_base.constants import RouteArgType
 from sqlmodel import select
 
 from smslinks import routes
-from smslinks.core import accounts, auth, jobs
-from smslinks.db import session_scope, upgrade_to_head
+from smslinks.core import accounts, jobs
+from smslinks.db import session_scope
 from smslinks.models import Invoice, OutboundMessage, PaymentLink
 from smslinks.state.tech import TechJobState, TechSendState
 from tests import factories
@@ -32,21 +32,13 @@ class Crew:
     sam_invoice: int
 
 
-def _state(state_class, token: str):
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(state_class.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
 def _on_job_page(state, job_id) -> None:
     """As the browser's router would: the page is /tech/jobs/<job_id>."""
     state.rx_router_page = PageData(path=routes.TECH_JOB, params={"job_id": str(job_id)})
 
 
 @pytest.fixture
-def crew(app_env) -> Crew:
-    upgrade_to_head(app_env)
+def crew(signed_in) -> Crew:
     rx.State.setup_dynamic_args({"job_id": RouteArgType.SINGLE})  # what the app does for the route
     with session_scope() as session:
         business = factories.business(session)
@@ -62,10 +54,9 @@ def crew(app_env) -> Crew:
             factories.phone(session, number, customer=customer)
             job = factories.job(session, location, person)
             made[person.email] = (job.id, factories.invoice(session, location, job=job).id)
-        emails = (terry.email, sam.email)
-    with session_scope() as session:
-        terry_token, sam_token = (auth.sign_in(session, e, factories.PASSWORD, "test").token for e in emails)
-    return Crew(terry_token, sam_token, *made[emails[0]], *made[emails[1]])
+        emails = {"terry": terry.email, "sam": sam.email}
+    tokens = signed_in.tokens(emails)
+    return Crew(tokens["terry"], tokens["sam"], *made[emails["terry"]], *made[emails["sam"]])
 
 
 def _send_text(state) -> list:
@@ -84,8 +75,8 @@ def _messages() -> list[OutboundMessage]:
         return session.exec(select(OutboundMessage)).all()
 
 
-def test_the_job_page_shows_the_technicians_own_job_and_invoice(crew):
-    state = _state(TechJobState, crew.terry_token)
+def test_the_job_page_shows_the_technicians_own_job_and_invoice(crew, signed_in):
+    state = signed_in.state(TechJobState, crew.terry_token)
     _on_job_page(state, crew.terry_job)
     events = TechJobState.load.fn(state)
     assert state.refused == ""
@@ -96,8 +87,8 @@ def test_the_job_page_shows_the_technicians_own_job_and_invoice(crew):
 
 
 @pytest.mark.parametrize("job_id", ["other", "999999", "abc", ""])
-def test_another_technicians_job_in_the_url_is_refused_and_shows_nothing(crew, job_id):
-    state = _state(TechJobState, crew.terry_token)
+def test_another_technicians_job_in_the_url_is_refused_and_shows_nothing(crew, job_id, signed_in):
+    state = signed_in.state(TechJobState, crew.terry_token)
     _on_job_page(state, crew.sam_job if job_id == "other" else job_id)
     TechJobState.load.fn(state)
     assert state.refused == jobs.NOT_YOURS
@@ -105,8 +96,8 @@ def test_another_technicians_job_in_the_url_is_refused_and_shows_nothing(crew, j
     assert state._live_invoice_id == 0
 
 
-def test_a_forged_invoice_id_in_prepare_is_refused(crew):
-    state = _state(TechSendState, crew.terry_token)
+def test_a_forged_invoice_id_in_prepare_is_refused(crew, signed_in):
+    state = signed_in.state(TechSendState, crew.terry_token)
     answer = TechSendState.prepare.fn(state, crew.sam_invoice)
     assert NOT_YOUR_INVOICE in str(answer)
     assert state._invoice_id == 0 and not state.text_offered and state.invoice_number == ""
@@ -114,8 +105,8 @@ def test_a_forged_invoice_id_in_prepare_is_refused(crew):
     assert not state.text_open and state.recipients == []
 
 
-def test_send_handlers_refuse_a_forged_invoice_and_write_nothing(crew):
-    state = _state(TechSendState, crew.terry_token)
+def test_send_handlers_refuse_a_forged_invoice_and_write_nothing(crew, signed_in):
+    state = signed_in.state(TechSendState, crew.terry_token)
     TechSendState.prepare.fn(state, crew.terry_invoice)
     TechSendState.open_text.fn(state)
     assert state.text_open and state.recipient != ""
@@ -130,8 +121,8 @@ def test_send_handlers_refuse_a_forged_invoice_and_write_nothing(crew):
         assert session.exec(select(PaymentLink)).all() == []
 
 
-def test_another_technician_cannot_text_this_technicians_invoice(crew):
-    state = _state(TechSendState, crew.sam_token)
+def test_another_technician_cannot_text_this_technicians_invoice(crew, signed_in):
+    state = signed_in.state(TechSendState, crew.sam_token)
     TechSendState.prepare.fn(state, crew.terry_invoice)
     state._invoice_id, state.text_open, state.recipient = crew.terry_invoice, True, "new"
     state.new_number = "(512) 555-0999"
@@ -140,8 +131,8 @@ def test_another_technician_cannot_text_this_technicians_invoice(crew):
     assert _messages() == []
 
 
-def test_a_technician_texts_their_own_invoice_through_mobile(crew):
-    state = _state(TechSendState, crew.terry_token)
+def test_a_technician_texts_their_own_invoice_through_mobile(crew, signed_in):
+    state = signed_in.state(TechSendState, crew.terry_token)
     TechSendState.prepare.fn(state, crew.terry_invoice)
     assert state.text_offered and state.text_blocker == ""
     TechSendState.open_text.fn(state)
@@ -153,8 +144,8 @@ def test_a_technician_texts_their_own_invoice_through_mobile(crew):
     assert (message.invoice_id, message.to_address) == (crew.terry_invoice, "+15125550104")
 
 
-def test_a_signed_out_technician_is_sent_to_sign_in(crew):
-    state = _state(TechJobState, "not-a-session")
+def test_a_signed_out_technician_is_sent_to_sign_in(crew, signed_in):
+    state = signed_in.state(TechJobState, "not-a-session")
     _on_job_page(state, crew.terry_job)
     answer = TechJobState.load.fn(state)
     assert "signin" in str(answer)

@@ -2,11 +2,10 @@
 each asks core again whether an administrator is asking, and about which business's endpoint."""
 
 import pytest
-import reflex as rx
 from sqlmodel import select
 
-from smslinks.core import auth, webhooks
-from smslinks.db import session_scope, upgrade_to_head
+from smslinks.core import webhooks
+from smslinks.db import session_scope
 from smslinks.models import AuditEvent, WebhookEndpoint
 from smslinks.state.webhooks import WebhooksState
 from tests import factories
@@ -14,17 +13,9 @@ from tests import factories
 ALL = list(webhooks.EVENT_TYPES)
 
 
-def _state(token: str) -> WebhooksState:
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(WebhooksState.get_full_name().split(".")[1:])
-    state.session_token = token
-    return state
-
-
 @pytest.fixture
-def people(app_env):
+def people(signed_in):
     """An administrator and a manager of one business, another business's administrator and endpoint."""
-    upgrade_to_head(app_env)
     with session_scope() as session:
         business = factories.business(session)
         other = factories.business(session, name="Other Co")
@@ -35,8 +26,7 @@ def people(app_env):
         }
         emails = {key: person.email for key, person in staff.items()}
         theirs, _ = webhooks.add_endpoint(session, staff["stranger"], "https://other.example.com/in", ALL)
-    with session_scope() as session:
-        tokens = {key: auth.sign_in(session, email, factories.PASSWORD, "test").token for key, email in emails.items()}
+    tokens = signed_in.tokens(emails)
     return tokens, theirs
 
 
@@ -49,9 +39,9 @@ def _public_values(state) -> str:
     return repr({name: getattr(state, name) for name in state.base_vars})
 
 
-def test_someone_who_is_not_an_administrator_is_refused_by_every_handler(people):
+def test_someone_who_is_not_an_administrator_is_refused_by_every_handler(people, signed_in):
     tokens, theirs = people
-    state = _state(tokens["manager"])
+    state = signed_in.state(WebhooksState, tokens["manager"])
     WebhooksState.load.fn(state)
     assert state.refusal == webhooks.NOT_ADMIN and state.endpoints == []
     state.form_url, state.form_events = "https://books.example.com/hooks", ALL
@@ -73,9 +63,9 @@ def test_someone_who_is_not_an_administrator_is_refused_by_every_handler(people)
     assert state.log == []
 
 
-def test_another_business_endpoint_is_out_of_reach(people):
+def test_another_business_endpoint_is_out_of_reach(people, signed_in):
     tokens, theirs = people
-    state = _state(tokens["admin"])
+    state = signed_in.state(WebhooksState, tokens["admin"])
     WebhooksState.load.fn(state)
     assert state.endpoints == []
     assert webhooks.NO_ENDPOINT in str(WebhooksState.open_log.fn(state, theirs))
@@ -90,9 +80,9 @@ def test_another_business_endpoint_is_out_of_reach(people):
     assert endpoint.enabled and endpoint.secret == secret_before
 
 
-def test_bad_input_shows_beside_its_field_and_writes_nothing(people):
+def test_bad_input_shows_beside_its_field_and_writes_nothing(people, signed_in):
     tokens, _theirs = people
-    state = _state(tokens["admin"])
+    state = signed_in.state(WebhooksState, tokens["admin"])
     WebhooksState.load.fn(state)
     WebhooksState.open_add.fn(state)
     WebhooksState.set_form_url.fn(state, "http://books.example.com/hooks")
@@ -104,9 +94,9 @@ def test_bad_input_shows_beside_its_field_and_writes_nothing(people):
     assert "url" not in state.errors
 
 
-def test_the_secret_goes_to_the_page_once_and_never_into_state(people):
+def test_the_secret_goes_to_the_page_once_and_never_into_state(people, signed_in):
     tokens, _theirs = people
-    state = _state(tokens["admin"])
+    state = signed_in.state(WebhooksState, tokens["admin"])
     WebhooksState.load.fn(state)
     WebhooksState.open_add.fn(state)
     WebhooksState.set_form_url.fn(state, "https://books.example.com/hooks")

@@ -194,3 +194,34 @@ def test_charging_saved_cards_is_given_by_default_to_whoever_may_refund():
     may_charge = {role for role, granted in ROLE_DEFAULTS.items() if Permission.CHARGE_SAVED_CARDS in granted}
     assert may_charge == {Role.ADMINISTRATOR, Role.MANAGER, Role.ACCOUNTANT}
     assert may_charge == {role for role, granted in ROLE_DEFAULTS.items() if Permission.REFUND_PAYMENTS in granted}
+
+
+def test_remembered_permissions_outlive_a_savepoint_and_end_with_the_outer_transaction(session):
+    business = factories.business(session)
+    bookkeeper = factories.employee(session, business, Role.BOOKKEEPER.value)
+    session.commit()
+    assert not has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)  # remembered from here on
+    with Session(session.get_bind()) as elsewhere:
+        set_permission(elsewhere, elsewhere.get(Employee, bookkeeper.id), Permission.SEND_INVOICE_SMS, True)
+        elsewhere.commit()
+    with session.begin_nested():  # e.g. one row of an import
+        factories.customer(session, business)
+    assert not has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)  # the savepoint kept the answer
+    bookkeeper.role = Role.OFFICE_EMPLOYEE.value
+    assert has_permission(session, bookkeeper, Permission.VOID_INVOICES) is False  # a new role is asked afresh
+    assert has_permission(session, bookkeeper, Permission.SCHEDULE_JOBS)
+    bookkeeper.role = Role.BOOKKEEPER.value
+    session.commit()
+    assert has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)  # the grant committed elsewhere
+
+
+def test_a_grant_undone_with_its_savepoint_is_forgotten(session):
+    business = factories.business(session)
+    bookkeeper = factories.employee(session, business, Role.BOOKKEEPER.value)
+    session.commit()
+    with pytest.raises(RuntimeError):
+        with session.begin_nested():
+            set_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS, True)
+            assert has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)
+            raise RuntimeError("the row failed")
+    assert not has_permission(session, bookkeeper, Permission.SEND_INVOICE_SMS)

@@ -1,10 +1,14 @@
+import dataclasses
+import json
+
 import pytest
 from sqlmodel import select
 
-from smslinks.core import payments, refunds
+from smslinks.core import invoice_view, jobs, payments, refunds
 from smslinks.core.errors import NotAllowed, NotFound
 from smslinks.core.payment_gateway import GatewayEvent
 from smslinks.core.refunds import RefundRefused
+from smslinks.core.tips import TipChoice
 from smslinks.models import (
     Business,
     InvoiceStatus,
@@ -18,8 +22,9 @@ from smslinks.models import (
     utcnow,
 )
 from tests import factories
-from tests.unit.stripe_double import BANK
+from tests.unit.stripe_double import BANK, CARD_OK
 from tests.unit.test_payments import _actions, _card, _connect_bank, _event, _pay_bank, paying, stripe  # noqa: F401
+from tests.unit.test_tips import tipping  # noqa: F401
 
 
 @pytest.fixture
@@ -215,3 +220,78 @@ def test_refund_permission_defaults():
 
     allowed = {role for role, granted in ROLE_DEFAULTS.items() if Permission.REFUND_PAYMENTS in granted}
     assert allowed == {Role.ADMINISTRATOR, Role.MANAGER, Role.ACCOUNTANT}
+
+
+# --- a payment with a tip: the invoice's part is refunded first, the tip last ----------------------------
+
+
+def _tipped_card_payment(session, stripe, tipping):  # noqa: F811
+    invoice, token, alex, admin, job = tipping
+    payments.pay_by_card(session, stripe, token, client="203.0.113.7", payment_method=CARD_OK, tip=TipChoice("15"))
+    session.add(
+        WebhookEndpoint(
+            business_id=invoice.business_id, url="https://hooks.example.net/t", events="payment.refunded", secret="s"
+        )
+    )
+    session.commit()
+    return invoice, alex, admin, job, session.exec(select(Payment)).one()
+
+
+def test_the_refund_dialog_offers_the_invoice_part_and_the_tip_and_names_the_technician(session, stripe, tipping):  # noqa: F811
+    _invoice, _alex, admin, _job, payment = _tipped_card_payment(session, stripe, tipping)
+    form = refunds.refund_form(session, admin, payment.id)
+    assert (form.refundable, form.refundable_cents) == ("$287.50", 28_750)
+    assert form.tip_note == "Of the $287.50, $37.50 is the tip for Alex Rivera."
+
+
+def test_a_refund_past_the_invoice_part_reaches_the_tip_and_the_technician_keeps_the_rest(session, stripe, tipping):  # noqa: F811
+    invoice, alex, admin, job, payment = _tipped_card_payment(session, stripe, tipping)
+    outcome = _refund(session, stripe, admin, payment, amount="260.00")
+    assert outcome.status == "succeeded" and stripe.refunds[0][0].amount_cents == 26_000
+    refund = session.exec(select(PaymentRefund)).one()
+    assert (refund.amount_cents, refund.tip_cents) == (26_000, 1_000)
+    session.refresh(payment)
+    assert (payment.refunded_cents, payment.tip_refunded_cents, payment.status) == (25_000, 1_000, "succeeded")
+    assert invoice.status == InvoiceStatus.OPEN and invoice.balance_cents == 25_000  # reopened by $250, not $260
+    assert jobs.detail(session, alex, job.id).tips == "$27.50"
+    [event] = _refund_webhooks(session)
+    data = json.loads(event.payload)["data"]
+    assert (data["refund"]["amount_cents"], data["refund"]["tip_cents"]) == (26_000, 1_000)
+    assert (data["payment"]["tip_cents"], data["payment"]["tip_refunded_cents"]) == (3_750, 1_000)
+    assert "$10.00 of the tip refunded" in invoice_view.payments(session, admin, invoice.id)[0].note
+    assert refunds.refund_form(session, admin, payment.id).tip_note == "All of it is the tip for Alex Rivera."
+
+    _refund(session, stripe, admin, payment, key="k-2")  # the rest: all of it tip
+    session.refresh(payment)
+    assert (payment.tip_refunded_cents, payment.status) == (3_750, PaymentStatus.REFUNDED)
+    assert invoice.balance_cents == 25_000 and jobs.detail(session, alex, job.id).tips == ""
+
+
+def test_a_refund_within_the_invoice_part_leaves_the_tip_alone(session, stripe, tipping):  # noqa: F811
+    invoice, alex, admin, job, payment = _tipped_card_payment(session, stripe, tipping)
+    _refund(session, stripe, admin, payment, amount="250")
+    session.refresh(payment)
+    assert (payment.refunded_cents, payment.tip_refunded_cents) == (25_000, 0)
+    assert session.exec(select(PaymentRefund)).one().tip_cents == 0
+    assert invoice.balance_cents == 25_000 and jobs.detail(session, alex, job.id).tips == "$37.50"
+
+
+def test_a_pending_refund_counts_toward_the_split_of_the_next_one(session, stripe, tipping):  # noqa: F811
+    _invoice, _alex, admin, _job, payment = _tipped_card_payment(session, stripe, tipping)
+    intent = stripe.intents[payment.stripe_payment_intent_id]
+    stripe.intents[intent.id] = dataclasses.replace(intent, method_type="us_bank_account")  # its refunds wait
+    _refund(session, stripe, admin, payment, amount="200")
+    _refund(session, stripe, admin, payment, amount="60", key="k-2")
+    assert [r.tip_cents for r in session.exec(select(PaymentRefund).order_by(PaymentRefund.id))] == [0, 1_000]
+    session.refresh(payment)
+    assert (payment.refunded_cents, payment.tip_refunded_cents) == (0, 0)  # nothing counts before the bank says so
+
+
+def test_a_full_refund_made_in_stripes_dashboard_gives_back_the_tip_too(session, stripe, tipping):  # noqa: F811
+    invoice, alex, _admin, job, payment = _tipped_card_payment(session, stripe, tipping)
+    charge = {"id": "ch_t", "payment_intent": payment.stripe_payment_intent_id, "amount_refunded": 28_750}
+    payments.apply_event(session, GatewayEvent("evt_t", "charge.refunded", utcnow(), charge))
+    session.refresh(payment)
+    assert session.exec(select(PaymentRefund)).one().tip_cents == 3_750
+    assert (payment.refunded_cents, payment.tip_refunded_cents, payment.status) == (25_000, 3_750, "refunded")
+    assert invoice.balance_cents == 25_000 and jobs.detail(session, alex, job.id).tips == ""

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from standardwebhooks import Webhook
 
 from smslinks.core import (
+    accounts,
     delivery,
     inbound,
     invoice_editing,
@@ -17,6 +18,8 @@ from smslinks.core import (
     outbox,
     pay_page,
     payments,
+    recorded_payments,
+    tips,
     webhooks,
 )
 from smslinks.core.errors import NotAllowed, NotFound
@@ -164,6 +167,39 @@ def test_a_refund_records_payment_refunded(session, shop):
     data = _only(session, "payment.refunded")
     assert data["payment"]["refunded_cents"] == 5_000
     assert data["invoice"]["status"] == "open" and data["invoice"]["balance_cents"] == 5_000
+
+
+def test_a_tip_is_announced_apart_from_the_invoices_money(session, shop):
+    business, admin, _invoice, token, _mobile = shop
+    settings = accounts.payment_settings(session, business.id)
+    settings.tips_enabled = True
+    _endpoint(session, admin)
+    payments.pay_by_card(
+        session, StripeDouble(), token, client=CLIENT, payment_method=CARD_OK, tip=tips.TipChoice("custom", "20")
+    )
+    session.commit()
+    payment = _only(session, "payment.succeeded")["payment"]
+    assert (payment["amount_cents"], payment["tip_cents"], payment["tip_refunded_cents"]) == (25_000, 2_000, 0)
+
+
+def test_a_recorded_payment_and_its_voiding_are_announced(session, shop):
+    business, admin, invoice, _token, _mobile = shop
+    _endpoint(session, admin)
+    today = recorded_payments.business_today(business).isoformat()
+    form = recorded_payments.RecordedPaymentForm("check", "100.00", today, "1042", "")
+    recorded = recorded_payments.record_payment(session, admin, invoice.id, form)
+    recorded_payments.void_payment(session, admin, recorded.id, "Entered twice")
+    session.commit()
+    assert _types(session) == ["payment.succeeded", "payment.voided"]
+    succeeded = _only(session, "payment.succeeded")["payment"]
+    assert (succeeded["method"], succeeded["method_detail"], succeeded["amount_cents"]) == (
+        "check",
+        "Check #1042",
+        10_000,
+    )
+    voided = _only(session, "payment.voided")
+    assert voided["payment"]["status"] == "voided" and voided["reason"] == "Entered twice"
+    assert voided["invoice"]["balance_cents"] == 25_000
 
 
 def test_voiding_records_invoice_voided_with_the_reason(session, shop):

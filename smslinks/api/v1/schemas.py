@@ -173,11 +173,14 @@ class SendOut(BaseModel):
 
 class PaymentOut(BaseModel):
     id: str
-    amount_cents: int
+    amount_cents: int = Field(description="What pays the invoice; a tip is charged on top of it.")
+    tip_cents: int = Field(description="The customer's tip, charged with the payment, not part of the invoice.")
+    tip_technician: str | None = Field(description="The technician the tip is credited to (null: the business).")
     method: str
     method_detail: str | None
     status: str
-    refunded_cents: int
+    refunded_cents: int = Field(description="Refunded of amount_cents (the invoice's part).")
+    tip_refunded_cents: int = Field(description="Refunded of tip_cents (a refund reaches the tip last).")
     disputed_cents: int
     failure_reason: str | None
     created_at: UtcTime

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from smslinks.core import audit, consent, display, invoices, outbox, payments, phones, receipts, webhooks
+from smslinks.core import audit, consent, display, invoices, outbox, payments, phones, receipts, sms_text, webhooks
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission, require_permission
 from smslinks.models import (
@@ -390,7 +390,7 @@ def _notify_customer(session: Session, invoice: Invoice, payment: Payment, refun
     amount = display.money(refund.amount_cents)
     where = "bank account" if payment.method == PaymentMethod.ACH else "card"
     body = (
-        f"{business.name}: we refunded {amount} of your payment for invoice #{invoice.number} to your {where}. "
+        f"{sms_text.plain_name(business.name)}: we refunded {amount} of your payment for invoice #{invoice.number} to your {where}. "
         "It can take 5-10 business days to show."
     )
     subject = None

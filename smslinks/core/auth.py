@@ -152,21 +152,22 @@ def end_sessions(session: Session, employee: Employee) -> int:
     return len(rows)
 
 
-def employee_for_token(session: Session, token: str) -> Employee | None:
-    """The active employee behind a session token, or None when absent, expired or revoked."""
-    if not token:
+def employee_for_token(session: Session, token: str | tokens.Hashed) -> Employee | None:
+    """The active employee behind a session token (or its hash, as the staff pages' state holds it),
+    or None when absent, expired or revoked."""
+    if (token_hash := tokens.lookup_hash(token)) is None:
         return None
-    row = session.exec(select(EmployeeSession).where(EmployeeSession.token_hash == tokens.token_hash(token))).first()
+    row = session.exec(select(EmployeeSession).where(EmployeeSession.token_hash == token_hash)).first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     employee = session.get(Employee, row.employee_id)
     return employee if employee and employee.active else None
 
 
-def sign_out(session: Session, token: str) -> None:
-    row = session.exec(
-        select(EmployeeSession).where(EmployeeSession.token_hash == tokens.token_hash(token or ""))
-    ).first()
+def sign_out(session: Session, token: str | tokens.Hashed) -> None:
+    if (token_hash := tokens.lookup_hash(token)) is None:
+        return
+    row = session.exec(select(EmployeeSession).where(EmployeeSession.token_hash == token_hash)).first()
     if row and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)

@@ -145,7 +145,7 @@ def _contact(business: Business | None) -> dict:
     }
 
 
-def usable_invoice(session: Session, token: str, client: str) -> tuple[Invoice, int]:
+def usable_invoice(session: Session, token: str | tokens.Hashed, client: str) -> tuple[Invoice, int]:
     """(invoice, link id) when the link still works; else LinkNotUsable naming the screen to show.
     Every pay-page action goes through here first: state may have changed since the page opened."""
     found = links.lookup(session, token)
@@ -154,12 +154,12 @@ def usable_invoice(session: Session, token: str, client: str) -> tuple[Invoice, 
     if found.state is LinkState.EXPIRED:
         if throttled(session, client):
             raise LinkNotUsable(Screen.THROTTLED)
-        session.add(PayLinkFailure(client=_client(client), token_hash=tokens.token_hash(token)))
+        session.add(PayLinkFailure(client=_client(client), token_hash=tokens.lookup_hash(token) or ""))
         session.commit()  # the failure counts even though the caller's work stops here
     raise LinkNotUsable(Screen(found.state.value))
 
 
-def open_link(session: Session, token: str, *, client: str, host: str, visit: bool = True) -> PayView:
+def open_link(session: Session, token: str | tokens.Hashed, *, client: str, host: str, visit: bool = True) -> PayView:
     """The page for this token (on_load and every refresh); a visit is recorded on the link."""
     try:
         invoice, link_id = usable_invoice(session, token, client)
@@ -189,7 +189,7 @@ def _first_open(session: Session, link: PaymentLink, now: datetime) -> bool:
     return opened == 1
 
 
-def _closed_view(session: Session, token: str, screen: Screen, host: str) -> PayView:
+def _closed_view(session: Session, token: str | tokens.Hashed, screen: Screen, host: str) -> PayView:
     if screen in (Screen.REVOKED, Screen.VOID):
         found = links.lookup(session, token)
         invoice = session.get(Invoice, found.invoice_id)

@@ -1,6 +1,8 @@
 """The customer pay page (/pay/[token]): no sign-in; the link token is the only key, and it opens
-one invoice. The token lives only in the backend var `_token`; every handler re-resolves it through
-core (the link may have expired, been revoked, or the invoice paid or voided meanwhile)."""
+one invoice. The state knows the token only by its hash (api/state_secrets.py hashes it on the
+websocket before Reflex keeps the page's path), held in the backend var `_token`; every handler
+re-resolves it through core (the link may have expired, been revoked, or the invoice paid or voided
+meanwhile)."""
 
 import asyncio
 import json
@@ -8,7 +10,7 @@ import json
 import reflex as rx
 
 from smslinks.config import get_settings
-from smslinks.core import display, fresh_link, pay_page, pay_text, payments, tips
+from smslinks.core import display, fresh_link, pay_page, pay_text, payments, tips, tokens
 from smslinks.core.errors import DomainError
 from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
@@ -24,18 +26,18 @@ def _script(function: str, argument: dict) -> str:
     return f"import('/pay.js').then(m => m.{function}({json.dumps(argument)}))"
 
 
-def _open_link(token: str, client: str, host: str, visit: bool) -> pay_page.PayView:
+def _open_link(token: tokens.Hashed, client: str, host: str, visit: bool) -> pay_page.PayView:
     with session_scope() as session:
         return pay_page.open_link(session, token, client=client, host=host, visit=visit)
 
 
-def _request_new_link(token: str, client: str) -> None:
+def _request_new_link(token: tokens.Hashed, client: str) -> None:
     with session_scope() as session:
         fresh_link.request_new_link(session, token, client=client)
 
 
 class PayState(rx.State):
-    _token: str = ""
+    _token: tokens.Hashed = tokens.Hashed("")
     _lang_chosen: bool = False
     _error: tuple[str, dict] | None = None
     _watching: bool = False  # a follower was asked for
@@ -197,7 +199,7 @@ class PayState(rx.State):
 
         The database work runs in a thread: a burst of customers opening links must not queue behind
         one another's queries on the event loop (each page's answer goes out as soon as it is ready)."""
-        self._token = str(self.token or "")[:100]
+        self._token = tokens.Hashed(str(self.token or "")[:100])
         if not self._lang_chosen:
             self.lang = pay_text.choose_language(self.router.headers.accept_language)
         if self.router.url.query_parameters.get("m") == "ach":

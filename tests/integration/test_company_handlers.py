@@ -16,7 +16,7 @@ from tests import factories
 def _state(state_class, token: str = ""):
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(state_class.get_full_name().split(".")[1:])
-    state.session_token = token
+    factories.sign_in_state(state, token)
     return state
 
 
@@ -117,11 +117,11 @@ def test_setup_with_the_code_signs_the_administrator_in(app_env):
         "admin_password": "long-enough-pass",
         "admin_password_again": "long-enough-pass",
     }
-    SetupState.submit.fn(state, {**form, "code": "WRONG-CODE"})
-    assert state.errors == {"code": setup_codes.WRONG_CODE} and state.session_token == ""
+    assert SetupState.submit.fn(state, {**form, "code": "WRONG-CODE"}) is None
+    assert state.errors == {"code": setup_codes.WRONG_CODE}
     answer = SetupState.submit.fn(state, form)
     assert "/settings" in str(answer) and state.errors == {}
     with session_scope() as session:
-        admin = auth.employee_for_token(session, state.session_token)
+        admin = auth.employee_for_token(session, factories.handed_over_token(answer))
         assert admin is not None and admin.email == "rosa@bluebonnet.example"
         assert session.exec(select(Employee)).one().role == "Administrator"

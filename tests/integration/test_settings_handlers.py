@@ -19,7 +19,7 @@ from tests import factories
 def _state(state_class, token: str):
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(state_class.get_full_name().split(".")[1:])
-    state.session_token = token
+    factories.sign_in_state(state, token)
     return state
 
 

@@ -17,7 +17,7 @@ ALL = list(webhooks.EVENT_TYPES)
 def _state(token: str) -> WebhooksState:
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(WebhooksState.get_full_name().split(".")[1:])
-    state.session_token = token
+    factories.sign_in_state(state, token)
     return state
 
 

@@ -20,7 +20,7 @@ STATES = PROJECT_ROOT / ".states"  # the disk state manager's pickles (no REDIS_
 
 def test_pages_and_the_api_answer_with_security_headers(live_app):
     _invoice_id, token, _mobile = _new_invoice(live_app)
-    with httpx.Client(base_url=live_app.url, timeout=30) as client:
+    with httpx.Client(base_url=live_app.url, timeout=30, follow_redirects=True) as client:
         pay = client.get(f"/pay/{token}")
         staff = client.get("/invoices")
         api = client.get("/api/v1/customers")

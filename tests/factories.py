@@ -185,6 +185,6 @@ def sign_in_state(state, token: str) -> None:
 
 
 def handed_over_token(answer) -> str:
-    """The session token a sign-in handler's answer posts to /auth/session (state.session.hand_over_session)."""
+    """The session token a sign-in handler's answer posts to /auth/session (state.session.save_session_cookie)."""
     script = answer.args[0][1]._var_value
     return re.search(r'body: "([^"]+)"', script).group(1)

@@ -10,7 +10,7 @@ from smslinks.core.navigation import home_route
 from smslinks.core.permissions import effective_permissions
 from smslinks.db import session_scope
 from smslinks.models import Employee
-from smslinks.state.session import SessionState, hand_over_session
+from smslinks.state.session import SessionState
 
 NO_ERRORS = {"password": "", "again": ""}
 
@@ -58,7 +58,7 @@ class InviteState(SessionState):
             self.screen, self.unusable = "unusable", error.message
             return
         self._token, self.errors = "", NO_ERRORS
-        return hand_over_session(signed.token, destination)
+        return self._start_session(signed.token, destination)
 
 
 class ChoosePasswordState(SessionState):

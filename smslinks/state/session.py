@@ -30,25 +30,41 @@ def route_id(value) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
 
 
-def hand_over_session(token: str, destination: str):
-    """After a sign-in: the server sets the session cookie, HttpOnly (api/session_cookie.py), and the
-    page loads afresh so that its websocket carries the cookie. The token passes through the
-    browser's script once, as the password typed a moment ago did, and is never kept in state."""
-    request = f"fetch({json.dumps(routes.AUTH_SESSION)}, {{method: 'POST', body: {json.dumps(token)}}})"
-    where = f"r.ok ? {json.dumps(destination)} : {json.dumps(routes.SIGN_IN)}"
-    return rx.call_script(f"{request}.then(r => window.location.replace({where}))")
+def save_session_cookie(token: str) -> str:
+    """A script: the server sets the session cookie, HttpOnly (api/session_cookie.py), for the next
+    pages and tabs this browser opens. The token passes through the browser's script once, as the
+    password typed a moment ago did, and is never kept in state."""
+    return f"fetch({json.dumps(routes.AUTH_SESSION)}, {{method: 'POST', body: {json.dumps(token)}}}).then(r => r.ok)"
 
 
 class SessionState(rx.State):
+    # The session this tab signed in to, by hash: its pages need no new websocket (and so no reload)
+    # to know it. Otherwise the session is the cookie the websocket brought (_session).
+    _signed_session: tokens.Hashed = tokens.Hashed("")
+    _after_sign_in: str = ""  # where a sign-in goes once the browser holds the cookie
     # What the layout shows; filled by check_signed_in.
     employee_name: str = ""
     employee_role: str = ""
     nav: list[dict[str, str]] = []
     signed_in: bool = False
 
+    def _start_session(self, token: str, destination: str):
+        """A sign-in's answer: this tab knows the session (by hash); the browser gets the cookie, then
+        goes on (a page opened before the cookie is set would ask for a sign-in again)."""
+        self._signed_session = tokens.Hashed(tokens.token_hash(token))
+        self._after_sign_in = destination
+        return rx.call_script(save_session_cookie(token), callback=SessionState.cookie_saved)
+
+    @rx.event
+    def cookie_saved(self, _saved: bool):
+        destination, self._after_sign_in = self._after_sign_in, ""
+        return rx.redirect(destination) if destination else None
+
     def _session(self) -> tokens.Hashed:
-        """This tab's session: the cookie its websocket brought, hashed before Reflex saw it
-        (api/state_secrets.py), so the state store holds no usable session token."""
+        """This tab's session: the one it signed in to, else the cookie its websocket brought, hashed
+        before Reflex saw it (api/state_secrets.py). The state store holds no usable session token."""
+        if self._signed_session.value:
+            return self._signed_session
         try:
             cookie = SimpleCookie(self.router.headers.cookie or "").get(routes.SESSION_COOKIE)
         except CookieError:
@@ -108,6 +124,7 @@ class SessionState(rx.State):
     def sign_out(self):
         with session_scope() as session:
             auth.sign_out(session, self._session())
+        self._signed_session = tokens.Hashed("")
         self.signed_in = False
         self.nav = []
         # The server clears the HttpOnly cookie; a fresh client token on reload: no page state of this
@@ -137,9 +154,9 @@ class SignInState(SessionState):
             permissions = effective_permissions(session, employee)
         self.error = ""
         if signed.must_change_password:
-            return hand_over_session(signed.token, routes.CHOOSE_PASSWORD)
+            return self._start_session(signed.token, routes.CHOOSE_PASSWORD)
         next_path = safe_next(self.router.url.query_parameters.get("next"))
-        return hand_over_session(signed.token, next_path or home_route(permissions))
+        return self._start_session(signed.token, next_path or home_route(permissions))
 
     @rx.event
     def skip_if_signed_in(self):

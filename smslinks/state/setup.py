@@ -7,7 +7,7 @@ from smslinks import routes
 from smslinks.core import auth, company
 from smslinks.core.errors import DomainError
 from smslinks.db import session_scope
-from smslinks.state.session import SessionState, hand_over_session
+from smslinks.state.session import SessionState
 
 # Form field -> longest text kept (longer input is cut before core sees it; core checks the rest).
 FIELDS = {
@@ -80,4 +80,4 @@ class SetupState(SessionState):
         self.errors = {}
         with session_scope() as session:
             signed = auth.sign_in(session, values["admin_email"], values["admin_password"], client)
-        return hand_over_session(signed.token, routes.SETTINGS)
+        return self._start_session(signed.token, routes.SETTINGS)

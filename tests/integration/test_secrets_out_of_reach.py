@@ -14,7 +14,7 @@ from smslinks.api.state_secrets import hash_pay_tokens, hashed_headers
 from smslinks.core import auth, tokens
 from smslinks.db import session_scope, upgrade_to_head
 from smslinks.state.pay import PayState
-from smslinks.state.session import SessionState
+from smslinks.state.session import SessionState, SignInState
 from tests import factories
 
 
@@ -94,15 +94,29 @@ def test_a_pay_token_in_an_events_router_data_becomes_its_hash():
     assert hash_pay_tokens("2") == "2"
 
 
+def _pickles(state) -> bytes:
+    """The state tree as a state store keeps it: each state pickled on its own."""
+    return pickle.dumps(state) + b"".join(_pickles(substate) for substate in state.substates.values())
+
+
 def test_the_states_pickles_hold_hashes_only(signed):
-    """What a state store would keep for a signed-in tab and a pay page, as the middleware hands it on."""
+    """What a state store would keep for a tab that signed in, one that came signed in, and a pay page."""
     root = rx.State(_reflex_internal_init=True)
-    staff = root.get_substate(SessionState.get_full_name().split(".")[1:])
+    signin = root.get_substate(SignInState.get_full_name().split(".")[1:])
+    answer = SignInState.submit.fn(signin, {"email": "olivia@example.com", "password": factories.PASSWORD})
+    fresh = factories.handed_over_token(answer)
+    with session_scope() as session:
+        assert signin._employee(session).email == "olivia@example.com"
+
+    other_tab = rx.State(_reflex_internal_init=True)
+    staff = other_tab.get_substate(SessionState.get_full_name().split(".")[1:])
     factories.sign_in_state(staff, signed)
     with session_scope() as session:
         assert staff._employee(session).email == "olivia@example.com"
-    pay = root.get_substate(PayState.get_full_name().split(".")[1:])
+    pay = other_tab.get_substate(PayState.get_full_name().split(".")[1:])
     pay._token = tokens.Hashed(tokens.token_hash("AbC123_-xyzXYZ0987654q"))
-    stored = pickle.dumps(root) + pickle.dumps(staff) + pickle.dumps(pay)
-    assert signed.encode() not in stored and b"AbC123_-xyzXYZ0987654q" not in stored
-    assert tokens.token_hash(signed).encode() in stored
+
+    stored = _pickles(root) + _pickles(other_tab)
+    for raw in (fresh, signed, "AbC123_-xyzXYZ0987654q"):
+        assert raw.encode() not in stored
+    assert tokens.token_hash(fresh).encode() in stored and tokens.token_hash(signed).encode() in stored

@@ -38,9 +38,10 @@ def save_session_cookie(token: str) -> str:
 
 
 class SessionState(rx.State):
-    # The session this tab signed in to, by hash: its pages need no new websocket (and so no reload)
-    # to know it. Otherwise the session is the cookie the websocket brought (_session).
+    # The session this tab signed in to, by hash, and the websocket it signed in on: its next pages
+    # need no reload to know it. Any later connection goes by the cookie it brought (_session).
     _signed_session: tokens.Hashed = tokens.Hashed("")
+    _signed_on: str = ""
     _after_sign_in: str = ""  # where a sign-in goes once the browser holds the cookie
     # What the layout shows; filled by check_signed_in.
     employee_name: str = ""
@@ -52,6 +53,7 @@ class SessionState(rx.State):
         """A sign-in's answer: this tab knows the session (by hash); the browser gets the cookie, then
         goes on (a page opened before the cookie is set would ask for a sign-in again)."""
         self._signed_session = tokens.Hashed(tokens.token_hash(token))
+        self._signed_on = self.router.session.session_id
         self._after_sign_in = destination
         return rx.call_script(save_session_cookie(token), callback=SessionState.cookie_saved)
 
@@ -61,9 +63,10 @@ class SessionState(rx.State):
         return rx.redirect(destination) if destination else None
 
     def _session(self) -> tokens.Hashed:
-        """This tab's session: the one it signed in to, else the cookie its websocket brought, hashed
-        before Reflex saw it (api/state_secrets.py). The state store holds no usable session token."""
-        if self._signed_session.value:
+        """This tab's session: the one it signed in to on this websocket, else the cookie its websocket
+        brought, hashed before Reflex saw it (api/state_secrets.py); a reload with the cookie gone is
+        signed out. The state store holds no usable session token."""
+        if self._signed_session.value and self._signed_on == self.router.session.session_id:
             return self._signed_session
         try:
             cookie = SimpleCookie(self.router.headers.cookie or "").get(routes.SESSION_COOKIE)

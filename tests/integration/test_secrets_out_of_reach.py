@@ -6,6 +6,7 @@ import pickle
 
 import pytest
 import reflex as rx
+from reflex.istate.data import SessionData
 from starlette.testclient import TestClient
 
 from smslinks import routes
@@ -14,7 +15,7 @@ from smslinks.api.state_secrets import hash_pay_tokens, hashed_headers
 from smslinks.core import auth, tokens
 from smslinks.db import session_scope, upgrade_to_head
 from smslinks.state.pay import PayState
-from smslinks.state.session import SessionState, SignInState
+from smslinks.state.session import NotSignedIn, SessionState, SignInState
 from tests import factories
 
 
@@ -105,6 +106,13 @@ def test_the_states_pickles_hold_hashes_only(signed):
     signin = root.get_substate(SignInState.get_full_name().split(".")[1:])
     answer = SignInState.submit.fn(signin, {"email": "olivia@example.com", "password": factories.PASSWORD})
     fresh = factories.handed_over_token(answer)
+    with session_scope() as session:
+        assert signin._employee(session).email == "olivia@example.com"
+    # The tab's next websocket (a reload) goes by the cookie it brings: without one, signed out.
+    signin.rx_router_session = SessionData(session_id="after-a-reload")
+    with session_scope() as session, pytest.raises(NotSignedIn):
+        signin._employee(session)
+    factories.sign_in_state(signin, fresh)
     with session_scope() as session:
         assert signin._employee(session).email == "olivia@example.com"
 

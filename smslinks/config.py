@@ -48,10 +48,15 @@ class Settings(BaseSettings):
     cors_allowed_origins: list[str] = ["*"]
 
     session_hours: int = 12
+    # Wrong passwords for one email from one address before the waits start (core.auth.check_throttle);
+    # the waits grow to at most the lockout.
     signin_max_failures: int = 5
     signin_lockout_minutes: int = 15
-    # Pay-page visits with unknown or expired tokens allowed per client before "Too many attempts".
-    pay_link_max_failures: int = 10
+    # Wrong passwords from one address for any emails within the lockout before it waits the lockout.
+    signin_address_max_failures: int = 100
+    # Unknown or expired tokens allowed per client address before its next one gets "Too many
+    # attempts" (live links always open). Sized for a carrier NAT, many phones behind one address.
+    pay_link_max_failures: int = 100
     pay_link_lockout_minutes: int = 15
 
     # Twilio: live when an account SID is given, otherwise the sandbox server.

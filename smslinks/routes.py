@@ -37,6 +37,9 @@ INSIGHTS = "/insights"
 TWILIO_STATUS_WEBHOOK = "/webhooks/twilio/status"
 TWILIO_INBOUND_WEBHOOK = "/webhooks/twilio/inbound"
 STRIPE_WEBHOOK = "/webhooks/stripe"
+# Sets (POST) and clears (DELETE) the staff session cookie, HttpOnly (smslinks/api/session_cookie.py).
+AUTH_SESSION = "/auth/session"
+SESSION_COOKIE = "smslinks_session"
 # The REST API for other systems (FastAPI, smslinks/api/v1).
 API_V1 = "/api/v1"
 

@@ -1,10 +1,14 @@
 """Small builders for test data; each returns a flushed row with an id."""
 
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 
+from reflex.istate.data import HeaderData
 from sqlmodel import Session
 
+from smslinks import routes
+from smslinks.api.state_secrets import hash_session_cookie
 from smslinks.core import accounts, invoice_editing, phones
 from smslinks.models import (
     Business,
@@ -173,3 +177,14 @@ def zone_where_local_hour_is(hour: int, now: datetime | None = None) -> str:
     if offset == 0:
         return "Etc/GMT"
     return f"Etc/GMT{'+' if offset > 0 else '-'}{abs(offset)}"
+
+
+def sign_in_state(state, token: str) -> None:
+    """A staff page's state as its websocket reaches it: the session cookie, hashed on the way in."""
+    state.rx_router_headers = HeaderData(cookie=hash_session_cookie(f"{routes.SESSION_COOKIE}={token}"))
+
+
+def handed_over_token(answer) -> str:
+    """The session token a sign-in handler's answer posts to /auth/session (state.session.save_session_cookie)."""
+    script = answer.args[0][1]._var_value
+    return re.search(r'body: "([^"]+)"', script).group(1)

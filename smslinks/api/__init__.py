@@ -13,6 +13,9 @@ from starlette.routing import Mount, Route
 from smslinks import routes
 from smslinks.api.caching import ImmutableAssets
 from smslinks.api.pay_document import pay_page_html
+from smslinks.api.security_headers import SecurityHeaders
+from smslinks.api.session_cookie import session_cookie
+from smslinks.api.state_secrets import StateSecrets
 from smslinks.api.stripe_webhook import stripe_webhook
 from smslinks.api.twilio_webhooks import twilio_inbound, twilio_status
 from smslinks.api.v1 import build_v1
@@ -41,7 +44,9 @@ def build_api() -> Starlette:
             Route(routes.TWILIO_STATUS_WEBHOOK, twilio_status, methods=["POST"]),
             Route(routes.TWILIO_INBOUND_WEBHOOK, twilio_inbound, methods=["POST"]),
             Route(routes.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
+            Route(routes.AUTH_SESSION, session_cookie, methods=["POST", "DELETE"]),
             _api_v1_mount(),
         ],
-        middleware=[Middleware(ImmutableAssets)],  # wraps the app's own files too (mounted under us)
+        # These wrap the app's own files and websocket too (Reflex mounts its app under ours).
+        middleware=[Middleware(SecurityHeaders), Middleware(StateSecrets), Middleware(ImmutableAssets)],
     )

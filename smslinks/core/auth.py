@@ -1,14 +1,15 @@
 """Sign-in, sessions and throttling of password guessing."""
 
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, delete, func, select
 
 from smslinks.config import get_settings
-from smslinks.core import tokens
+from smslinks.core import client_address, tokens
 from smslinks.core.errors import DomainError
 from smslinks.models import Employee, EmployeeSession, SigninFailure, utcnow
 
@@ -48,31 +49,67 @@ class SignedIn:
     must_change_password: bool = False
 
 
-def _recent_failures(session: Session, column, value: str) -> int:
-    settings = get_settings()
-    since = utcnow() - timedelta(minutes=settings.signin_lockout_minutes)
-    return session.exec(
-        select(func.count()).select_from(SigninFailure).where(column == value, SigninFailure.at >= since)
+# Failed sign-ins are remembered this long per email and address (the delays below grow with them).
+FAILURE_MEMORY = timedelta(hours=24)
+FIRST_DELAY = timedelta(seconds=30)
+
+
+def _failures(session: Session, *conditions) -> tuple[int, datetime | None]:
+    """How many failures match, and when the latest was."""
+    count, latest = session.exec(
+        select(func.count(), func.max(SigninFailure.at)).select_from(SigninFailure).where(*conditions)
     ).one()
+    return count, latest
 
 
-def check_throttle(session: Session, email: str, client: str) -> None:
+def retry_delay(failures: int) -> timedelta:
+    """How long an email and address pair waits after its latest failure: nothing for the first few,
+    then 30 s, doubling with each further failure, to at most the lockout."""
     settings = get_settings()
-    limit = settings.signin_max_failures
-    # Per address a little more generous: an office shares one public IP.
-    if (
-        _recent_failures(session, SigninFailure.email, email) >= limit
-        or _recent_failures(session, SigninFailure.client, client) >= limit * 4
-    ):
-        raise SigninThrottled(
-            f"Too many failed sign-ins. Wait {settings.signin_lockout_minutes} minutes and try again."
-        )
+    if failures < settings.signin_max_failures:
+        return timedelta(0)
+    doublings = min(failures - settings.signin_max_failures, 16)
+    return min(FIRST_DELAY * 2**doublings, timedelta(minutes=settings.signin_lockout_minutes))
+
+
+def check_throttle(session: Session, email: str, client: str, now: datetime | None = None) -> None:
+    """Slow guessing down without handing anyone a way to lock a person out.
+
+    Failures count per email and address together: a stranger elsewhere typing wrong passwords for
+    someone's email slows only themselves, never its owner. Per pair, the waits grow (30 s, 1 min,
+    2 min... up to the lockout), so one address gets about a hundred guesses a day at one account. One
+    address failing for many emails (a shared office address allows for colleagues) waits the lockout."""
+    settings = get_settings()
+    now = now or utcnow()
+    client = client_address.throttle_key(client)
+    pair, latest = _failures(
+        session, SigninFailure.email == email, SigninFailure.client == client, SigninFailure.at >= now - FAILURE_MEMORY
+    )
+    lockout = timedelta(minutes=settings.signin_lockout_minutes)
+    from_address, latest_from_address = _failures(
+        session, SigninFailure.client == client, SigninFailure.at >= now - lockout
+    )
+    wait = timedelta(0)
+    if latest is not None:
+        wait = latest + retry_delay(pair) - now
+    if from_address >= settings.signin_address_max_failures and latest_from_address is not None:
+        wait = max(wait, latest_from_address + lockout - now)
+    if wait > timedelta(0):
+        raise SigninThrottled(f"Too many failed sign-ins. Wait {_duration(wait)} and try again.")
+
+
+def _duration(wait: timedelta) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} seconds"
+    minutes = math.ceil(seconds / 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def sign_in(session: Session, email: str, password: str, client: str) -> SignedIn:
     """Check the credentials and open a session; raise DomainError with one vague message."""
     email = normalize_email(email)
-    client = (client or "unknown")[:64]
+    client = client_address.throttle_key(client)
     check_throttle(session, email, client)
     employee = session.exec(select(Employee).where(Employee.email == email)).first()
     if employee is None:
@@ -83,6 +120,8 @@ def sign_in(session: Session, email: str, password: str, client: str) -> SignedI
         raise DomainError(WRONG_CREDENTIALS)
     if not employee.active:
         raise DomainError(DEACTIVATED)
+    # The owner got in: their typos from here start afresh.
+    session.exec(delete(SigninFailure).where(SigninFailure.email == email, SigninFailure.client == client))
     signed = open_session(session, employee)
     session.commit()
     return signed
@@ -113,21 +152,22 @@ def end_sessions(session: Session, employee: Employee) -> int:
     return len(rows)
 
 
-def employee_for_token(session: Session, token: str) -> Employee | None:
-    """The active employee behind a session token, or None when absent, expired or revoked."""
-    if not token:
+def employee_for_token(session: Session, token: str | tokens.Hashed) -> Employee | None:
+    """The active employee behind a session token (or its hash, as the staff pages' state holds it),
+    or None when absent, expired or revoked."""
+    if (token_hash := tokens.lookup_hash(token)) is None:
         return None
-    row = session.exec(select(EmployeeSession).where(EmployeeSession.token_hash == tokens.token_hash(token))).first()
+    row = session.exec(select(EmployeeSession).where(EmployeeSession.token_hash == token_hash)).first()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
         return None
     employee = session.get(Employee, row.employee_id)
     return employee if employee and employee.active else None
 
 
-def sign_out(session: Session, token: str) -> None:
-    row = session.exec(
-        select(EmployeeSession).where(EmployeeSession.token_hash == tokens.token_hash(token or ""))
-    ).first()
+def sign_out(session: Session, token: str | tokens.Hashed) -> None:
+    if (token_hash := tokens.lookup_hash(token)) is None:
+        return
+    row = session.exec(select(EmployeeSession).where(EmployeeSession.token_hash == token_hash)).first()
     if row and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)

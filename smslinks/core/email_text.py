@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from smslinks.core import display, phones
-from smslinks.core.sms_text import PayBy
+from smslinks.core.sms_text import PayBy, plain_name
 
 _PAY_WORDING = {
     PayBy.CARD: "Pay securely by card",
@@ -29,6 +29,7 @@ def invoice_email(
     valid_days: int,
 ) -> EmailText:
     amount = display.money(amount_due_cents)
+    business_name, customer_name = plain_name(business_name), plain_name(customer_name)
     contact = f"call us at {phones.display(business_phone)} or " if business_phone else ""
     body = "\n".join(
         [

@@ -28,13 +28,13 @@ KEY_PREFIX = "relink-"
 ONCE_PER = timedelta(hours=1)
 
 
-def request_new_link(session: Session, token: str, *, client: str, now: datetime | None = None) -> bool:
+def request_new_link(session: Session, token: str | tokens.Hashed, *, client: str, now: datetime | None = None) -> bool:
     """Queue a text with a new link for this expired link's invoice when every rule allows it (in
     the caller's transaction); True when one was queued. Callers show the same answer either way."""
     now = now or utcnow()
-    if not token or len(token) > 64 or pay_page.throttled(session, client):
+    if (token_hash := tokens.lookup_hash(token)) is None or pay_page.throttled(session, client):
         return False
-    link = session.exec(select(PaymentLink).where(PaymentLink.token_hash == tokens.token_hash(token))).first()
+    link = session.exec(select(PaymentLink).where(PaymentLink.token_hash == token_hash)).first()
     if link is None or link.expires_at > now or link.revoked_at is not None:
         return False
     sent_to = session.exec(

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from smslinks.core import audit, consent, invoices, outbox, phones, reminders
-from smslinks.core.sms_text import Encoding, segment_info, smart_encode
+from smslinks.core.sms_text import Encoding, plain_name, segment_info, smart_encode
 from smslinks.models import (
     Business,
     Channel,
@@ -294,13 +294,13 @@ def help_text(business: Business) -> str:
     if business.email:
         contact.append(f"email {business.email}")
     how = " or ".join(contact) if contact else "contact us"
-    return f"{business.name}: invoice and payment texts. For help, {how}. Reply STOP to stop texts, START to resume."
+    return f"{plain_name(business.name)}: invoice and payment texts. For help, {how}. Reply STOP to stop texts, START to resume."
 
 
 def signed(business_name: str, text: str) -> str:
     """The text after "<Business>: ", in one GSM-7 text where possible: accented letters GSM-7 lacks
     lose their accent, and a name too long to fit loses its last words."""
-    name = "".join(_gsm7(char) for char in smart_encode(" ".join(business_name.split())))
+    name = "".join(_gsm7(char) for char in smart_encode(plain_name(business_name)))
     room = SEGMENT - segment_info(f": {text}").characters
     if segment_info(name).characters > room:
         words = name[: room + 1].split(" ")

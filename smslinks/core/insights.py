@@ -134,8 +134,11 @@ def is_scanner(user_agent: str) -> bool:
     return not agent or any(piece in agent for piece in SCANNER_AGENTS)
 
 
-def log_open(session: Session, token: str, user_agent: str, *, ran_script: bool) -> None:
+def log_open(session: Session, token: str | tokens.Hashed, user_agent: str, *, ran_script: bool) -> None:
     """Log one visit to the link with this token (nothing for an unknown token), in one INSERT."""
+    token_hash = tokens.lookup_hash(token)
+    if token_hash is None:
+        return
     agent = (user_agent or "")[:MAX_USER_AGENT]
     by_person = ran_script and not is_scanner(agent)
     link = select(
@@ -143,7 +146,7 @@ def log_open(session: Session, token: str, user_agent: str, *, ran_script: bool)
         sa.literal(utcnow(), UTCDateTime()),
         sa.literal(agent, sa.String()),
         sa.literal(by_person, sa.Boolean()),
-    ).where(PaymentLink.token_hash == tokens.token_hash(str(token)[:200]))
+    ).where(PaymentLink.token_hash == token_hash)
     session.execute(sa.insert(LinkOpen).from_select(["payment_link_id", "opened_at", "user_agent", "by_person"], link))
 
 

@@ -78,11 +78,12 @@ def url(business: Business, token: str, pay_by: PayBy = PayBy.CARD) -> str:
     return f"{base}{path}" + ("?m=ach" if PayBy(pay_by) is PayBy.ACH else "")
 
 
-def lookup(session: Session, token: str, now: datetime | None = None) -> LinkLookup:
-    """What a token opens. Unknown and expired tokens get the same answer."""
-    if not token or len(token) > 64:
+def lookup(session: Session, token: str | tokens.Hashed, now: datetime | None = None) -> LinkLookup:
+    """What a token (from a URL, or its hash from the pay page's state) opens. Unknown and expired
+    tokens get the same answer."""
+    if (token_hash := tokens.lookup_hash(token)) is None:
         return LinkLookup(LinkState.EXPIRED)
-    link = session.exec(select(PaymentLink).where(PaymentLink.token_hash == tokens.token_hash(token))).first()
+    link = session.exec(select(PaymentLink).where(PaymentLink.token_hash == token_hash)).first()
     if link is None or link.expires_at <= (now or utcnow()):
         return LinkLookup(LinkState.EXPIRED)
     invoice = session.get(Invoice, link.invoice_id)

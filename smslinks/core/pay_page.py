@@ -2,9 +2,10 @@
 
 A link token opens exactly one invoice. Unknown and expired tokens get the same screen, the same
 work (one lookup by hash, one throttle row) and so the same timing: nobody learns which tokens
-exist. Such tokens are counted per client, each once (the page's HTML and its app both open the
-link, and a customer may reload a dead link), and too many of them lock the client out for a
-while ("Too many attempts").
+exist. Such tokens are counted per client address (core.client_address), each once (the page's
+HTML and its app both open the link, and a customer may reload a dead link), and too many of them
+answer "Too many attempts" for a while, to dead tokens only: guesses are counted, not visits, so
+a live link always opens and pays, whatever else came from the same carrier NAT or office Wi-Fi.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from smslinks.config import get_settings
-from smslinks.core import display, invoices, links, pay_text, phones, tips, tokens, webhooks
+from smslinks.core import client_address, display, invoices, links, pay_text, phones, tips, tokens, webhooks
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
 from smslinks.core.jobs import address_line
@@ -113,11 +114,12 @@ def _recent_failures(session: Session, client: str) -> int:
 
 
 def throttled(session: Session, client: str) -> bool:
+    """Too many dead tokens from this client's address lately: its next dead token is refused."""
     return _recent_failures(session, _client(client)) >= get_settings().pay_link_max_failures
 
 
 def _client(client: str) -> str:
-    return (client or "unknown")[:64]
+    return client_address.throttle_key(client)
 
 
 # --- resolving a link ---------------------------------------------------------------------------
@@ -146,21 +148,21 @@ def _contact(business: Business | None) -> dict:
     }
 
 
-def usable_invoice(session: Session, token: str, client: str) -> tuple[Invoice, int]:
+def usable_invoice(session: Session, token: str | tokens.Hashed, client: str) -> tuple[Invoice, int]:
     """(invoice, link id) when the link still works; else LinkNotUsable naming the screen to show.
     Every pay-page action goes through here first: state may have changed since the page opened."""
-    if throttled(session, client):
-        raise LinkNotUsable(Screen.THROTTLED)
     found = links.lookup(session, token)
     if found.state is LinkState.USABLE:
         return session.get(Invoice, found.invoice_id), found.link_id
     if found.state is LinkState.EXPIRED:
-        session.add(PayLinkFailure(client=_client(client), token_hash=tokens.token_hash(token)))
+        if throttled(session, client):
+            raise LinkNotUsable(Screen.THROTTLED)
+        session.add(PayLinkFailure(client=_client(client), token_hash=tokens.lookup_hash(token) or ""))
         session.commit()  # the failure counts even though the caller's work stops here
     raise LinkNotUsable(Screen(found.state.value))
 
 
-def open_link(session: Session, token: str, *, client: str, host: str, visit: bool = True) -> PayView:
+def open_link(session: Session, token: str | tokens.Hashed, *, client: str, host: str, visit: bool = True) -> PayView:
     """The page for this token (on_load and every refresh); a visit is recorded on the link."""
     try:
         invoice, link_id = usable_invoice(session, token, client)
@@ -190,7 +192,7 @@ def _first_open(session: Session, link: PaymentLink, now: datetime) -> bool:
     return opened == 1
 
 
-def _closed_view(session: Session, token: str, screen: Screen, host: str) -> PayView:
+def _closed_view(session: Session, token: str | tokens.Hashed, screen: Screen, host: str) -> PayView:
     if screen in (Screen.REVOKED, Screen.VOID):
         found = links.lookup(session, token)
         invoice = session.get(Invoice, found.invoice_id)

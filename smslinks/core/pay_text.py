@@ -7,6 +7,7 @@ Templates use str.format placeholders; the page fills them with live values (see
 from datetime import date
 
 from smslinks.core import display
+from smslinks.core.sms_text import plain_name
 
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
@@ -355,7 +356,7 @@ def receipt_sms(
 ) -> str:
     lang = language(lang)
     return _RECEIPT_SMS[lang].format(
-        business=business,
+        business=plain_name(business),
         number=number,
         tip=_tip(_RECEIPT_TIP, lang, tip_cents),
         amount=display.money(amount_cents),

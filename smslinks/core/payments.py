@@ -16,7 +16,6 @@
 
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -26,11 +25,13 @@ from smslinks.core import (
     audit,
     display,
     invoices,
+    money,
     pay_page,
     pay_text,
     phones,
     receipts,
     tips,
+    tokens,
     webhooks,
 )
 from smslinks.core.accounts import payment_settings
@@ -103,14 +104,9 @@ def parse_amount(text: str | None, balance_cents: int, partial_allowed: bool) ->
     at least $1 and at most the balance."""
     if text is None or not str(text).strip() or not partial_allowed:
         return balance_cents
-    cleaned = str(text).strip().replace("$", "").replace(",", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise PaymentRefused("amount_invalid") from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    cents = money.cents(text)
+    if cents is None:
         raise PaymentRefused("amount_invalid")
-    cents = int(value * 100)
     if cents > balance_cents:
         raise PaymentRefused("amount_too_large", balance=display.money(balance_cents))
     if cents < min(MIN_PAYMENT_CENTS, balance_cents) or cents <= 0:
@@ -227,7 +223,7 @@ def _ensure_intent(
 def _start(
     session: Session,
     gateway: PaymentGateway,
-    token: str,
+    token: str | tokens.Hashed,
     client: str,
     method: PaymentMethod,
     amount_text: str | None,
@@ -279,7 +275,7 @@ def _relock(
 def pay_by_card(
     session: Session,
     gateway: PaymentGateway,
-    token: str,
+    token: str | tokens.Hashed,
     *,
     client: str,
     payment_method: str,
@@ -312,7 +308,9 @@ def pay_by_card(
     return _after_confirm(session, invoice, record, intent)
 
 
-def finish_card_action(session: Session, gateway: PaymentGateway, token: str, *, client: str) -> Outcome:
+def finish_card_action(
+    session: Session, gateway: PaymentGateway, token: str | tokens.Hashed, *, client: str
+) -> Outcome:
     """After Stripe.js ran 3-D Secure: read the intent's real state from Stripe (never the browser's word).
     Stripe is asked before the invoice is locked; what it said is applied under the lock."""
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
@@ -414,7 +412,7 @@ def receipt_channel(session: Session, payment: Payment) -> str | None:
 def prepare_bank_payment(
     session: Session,
     gateway: PaymentGateway,
-    token: str,
+    token: str | tokens.Hashed,
     *,
     client: str,
     amount_text: str | None = None,
@@ -433,7 +431,7 @@ def prepare_bank_payment(
     return intent.client_secret
 
 
-def connected_bank(session: Session, gateway: PaymentGateway, token: str, *, client: str) -> str | None:
+def connected_bank(session: Session, gateway: PaymentGateway, token: str | tokens.Hashed, *, client: str) -> str | None:
     """ "Bank name •••• 1234" once Stripe.js attached a bank account to the invoice's intent, else None."""
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
     record = active_intent(session, invoice.id)
@@ -451,7 +449,7 @@ def connected_bank(session: Session, gateway: PaymentGateway, token: str, *, cli
 def pay_by_bank(
     session: Session,
     gateway: PaymentGateway,
-    token: str,
+    token: str | tokens.Hashed,
     *,
     client: str,
     accepted: bool,

@@ -6,11 +6,10 @@ mistake is voided with a reason: the row stays, counts nothing, and the balance 
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session
 
-from smslinks.core import audit, display, invoices, payments, webhooks
+from smslinks.core import audit, display, invoices, money, payments, webhooks
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.jobs import today_in
 from smslinks.core.permissions import Permission, require_permission
@@ -46,14 +45,11 @@ class RecordedPaymentForm:
 
 
 def _cents(text: str, balance: int) -> int:
-    cleaned = (text or "").strip().replace("$", "").replace(",", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError("Enter an amount like 25.00.") from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or value <= 0:
+    cents = money.cents(text)
+    if cents is None:
+        raise ValueError("Enter an amount like 25.00.")
+    if cents <= 0:
         raise ValueError("Enter an amount above $0.00, like 25.00.")
-    cents = int(value * 100)
     if cents > balance:
         raise ValueError(f"At most the balance, {display.money(balance)}.")
     return cents

@@ -17,12 +17,23 @@
 
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from smslinks.core import audit, consent, display, invoices, outbox, payments, phones, receipts, webhooks
+from smslinks.core import (
+    audit,
+    consent,
+    display,
+    invoices,
+    money,
+    outbox,
+    payments,
+    phones,
+    receipts,
+    sms_text,
+    webhooks,
+)
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.payment_gateway import GatewayError, RefundResult, refund_from_dict
 from smslinks.core.permissions import Permission, require_permission
@@ -110,14 +121,9 @@ def parse_refund_amount(text: str | None, refundable: int) -> int:
         if refundable <= 0:
             raise RefundRefused("Nothing is left to refund on this payment.", "amount")
         return refundable
-    cleaned = str(text).strip().replace("$", "").replace(",", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise RefundRefused("Enter an amount like 25.00.", "amount") from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    cents = money.cents(text)
+    if cents is None:
         raise RefundRefused("Enter an amount like 25.00.", "amount")
-    cents = int(value * 100)
     if cents <= 0:
         raise RefundRefused("Enter an amount above $0.00.", "amount")
     if cents > refundable:
@@ -416,7 +422,7 @@ def _notify_customer(session: Session, invoice: Invoice, payment: Payment, refun
     amount = display.money(refund.amount_cents)
     where = "bank account" if payment.method == PaymentMethod.ACH else "card"
     body = (
-        f"{business.name}: we refunded {amount} of your payment for invoice #{invoice.number} to your {where}. "
+        f"{sms_text.plain_name(business.name)}: we refunded {amount} of your payment for invoice #{invoice.number} to your {where}. "
         "It can take 5-10 business days to show."
     )
     subject = None

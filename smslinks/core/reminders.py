@@ -109,7 +109,7 @@ def reminder_text(business_name: str, invoice_number: str, amount_due_cents: int
     """The fixed reminder wording: who, which invoice, how much, the link, and how to stop; short
     enough for one segment with a sample link on a long business name's own host."""
     return sms_text.smart_encode(
-        f"{business_name} reminder: invoice #{invoice_number} for {display.money(amount_due_cents)} "
+        f"{sms_text.plain_name(business_name)} reminder: invoice #{invoice_number} for {display.money(amount_due_cents)} "
         f"is still due. Pay: {link} {sms_text.OPT_OUT_LINE}"
     )
 

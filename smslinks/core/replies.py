@@ -224,7 +224,7 @@ def _sent_entry(message: OutboundMessage, senders: dict[int, str], zone: str) ->
 
 def answer_body(business_name: str, text: str) -> str:
     """The answer as it goes: the business name first, then what staff wrote (smart-encoded)."""
-    return sms_text.smart_encode(f"{business_name}: {' '.join(text.split())}")
+    return sms_text.smart_encode(f"{sms_text.plain_name(business_name)}: {' '.join(text.split())}")
 
 
 def check_answer(business_name: str, text: str) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from smslinks.core import audit, display, invoices, pay_page, pay_text, payments, tips, webhooks
+from smslinks.core import audit, display, invoices, pay_page, pay_text, payments, tips, tokens, webhooks
 from smslinks.core.accounts import payment_settings
 from smslinks.core.errors import DomainError
 from smslinks.core.payment_gateway import CardOnFile, GatewayError, Intent, PaymentDeclined
@@ -129,7 +129,7 @@ def _stripe_customer(session: Session, gateway: payments.PaymentGateway, custome
 def pay_by_card_and_save(
     session: Session,
     gateway: payments.PaymentGateway,
-    token: str,
+    token: str | tokens.Hashed,
     *,
     client: str,
     payment_method: str,
@@ -247,7 +247,9 @@ def _detach_quietly(gateway: payments.PaymentGateway, payment_method: str) -> No
 # --- removing, on the pay page ---------------------------------------------------------------------
 
 
-def remove_by_customer(session: Session, gateway: payments.PaymentGateway, token: str, *, client: str) -> None:
+def remove_by_customer(
+    session: Session, gateway: payments.PaymentGateway, token: str | tokens.Hashed, *, client: str
+) -> None:
     """ "Remove saved card" through the customer's own link: that link's customer's card only."""
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
     card = on_file(session, invoice.customer_id)
@@ -554,7 +556,7 @@ def _replayed(session: Session, record: StripePaymentIntent) -> Outcome:
 def pay_with_saved_card(
     session: Session,
     gateway: payments.PaymentGateway,
-    token: str,
+    token: str | tokens.Hashed,
     *,
     client: str,
     key: str,

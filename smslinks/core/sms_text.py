@@ -6,6 +6,7 @@ campaigns against sample messages, and the opt-out line is required. Texts are s
 (lookalikes swapped for GSM-7 characters) before anything counts, stores or sends them.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,10 +27,25 @@ _PAY_WORDING = {
 
 OPT_OUT_LINE = "Reply STOP to opt out."
 
+# Bidirectional marks, embeddings, overrides and isolates: in a text, U+202E before a name would
+# show the link and the words after it reversed.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain_name(name: str) -> str:
+    """A name (business, customer, technician) as it may go into a text or a subject line: control
+    characters and line breaks become spaces, bidirectional controls go, runs of spaces become one."""
+    kept = (
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char
+        for char in name or ""
+        if char not in _BIDI_CONTROLS
+    )
+    return " ".join("".join(kept).split())
+
 
 def invoice_text(business_name: str, invoice_number: str, amount_due_cents: int, link: str, pay_by: PayBy) -> str:
     return smart_encode(
-        f"{business_name}: invoice #{invoice_number} for {display.money(amount_due_cents)} is ready. "
+        f"{plain_name(business_name)}: invoice #{invoice_number} for {display.money(amount_due_cents)} is ready. "
         f"{_PAY_WORDING[PayBy(pay_by)]}: {link} {OPT_OUT_LINE}"
     )
 

@@ -6,9 +6,9 @@ cents are computed here from the invoice, and a business that does not ask for t
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
-from smslinks.core import display
+from smslinks.core import display, money
 
 NONE = "none"
 CUSTOM = "custom"
@@ -56,16 +56,11 @@ def options(policy: TipPolicy, total_cents: int) -> list[tuple[int, int]]:
 
 
 def _custom_cents(text: str, total_cents: int) -> int:
-    cleaned = str(text or "").strip().replace("$", "").replace(",", "").strip()
-    if not cleaned:
+    if not str(text or "").strip():
         return 0
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise TipRefused("tip_invalid") from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+    cents = money.cents(text)
+    if cents is None or cents < 0:
         raise TipRefused("tip_invalid")
-    cents = int(value * 100)
     if cents > total_cents:
         raise TipRefused("tip_too_large", total=display.money(total_cents))
     return cents

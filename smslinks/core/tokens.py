@@ -3,6 +3,18 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+
+# Longer than any token we hand out: anything longer is not one of ours and is not even hashed.
+MAX_TOKEN_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """A token known only by its SHA-256. The browser-facing state holds tokens this way, so Reflex's
+    state store (pickles on disk, Redis) never holds a raw one (see api/state_secrets.py)."""
+
+    value: str
 
 
 def new_token() -> str:
@@ -16,6 +28,15 @@ def new_invitation_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def lookup_hash(token: "str | Hashed") -> str | None:
+    """The hash to look a token up by; None for a raw token that cannot be one of ours."""
+    if isinstance(token, Hashed):
+        return token.value
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return token_hash(token)
 
 
 def same(a: str, b: str) -> bool:

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class ChildFailed(RuntimeError):
@@ -226,6 +228,15 @@ def reflex_command(*extra: str) -> list[str]:
     return [sys.executable, "-m", "reflex", "run", "--env", "prod", *extra]
 
 
+def sandbox_app_command(settings: Settings) -> list[str]:
+    """The app as `make run` and the tests start it: in sandbox mode at a loopback address it listens
+    on loopback only (nothing real is protected by a sandbox, so nothing should be reachable)."""
+    host = urllib.parse.urlsplit(settings.public_url).hostname or ""
+    if settings.sandbox and host in LOOPBACK_HOSTS:
+        return reflex_command("--backend-host", "127.0.0.1")
+    return reflex_command()
+
+
 @contextmanager
 def production_app(
     settings: Settings, log_dir: Path, *, env: dict | None = None, timeout: float = 900
@@ -233,7 +244,7 @@ def production_app(
     """The sandbox servers and `reflex run --env prod` (which first builds the frontend), answering
     /health; for the e2e tests and the benches. If the app never comes up, its log's tail is printed."""
     log = log_dir / "app.log"
-    with sandbox_servers(settings, log_dir=log_dir), child(reflex_command(), env=env, log=log) as app:
+    with sandbox_servers(settings, log_dir=log_dir), child(sandbox_app_command(settings), env=env, log=log) as app:
         try:
             wait_for_http(f"{settings.public_url}/health", app, timeout=timeout)
         except Exception:
@@ -286,7 +297,7 @@ def run_dev() -> None:
     upgrade_to_head()
     with session_scope() as session:
         demo.load(session)
-    with sandbox_servers(settings), child(reflex_command()) as app:
+    with sandbox_servers(settings), child(sandbox_app_command(settings)) as app:
         try:
             wait_for_http(f"{settings.public_url}/health", app, timeout=600)
             print(_banner(settings), flush=True)

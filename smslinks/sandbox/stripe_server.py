@@ -360,11 +360,28 @@ def main() -> None:
     parser.add_argument("--ach-settle-seconds", type=float, default=settle_seconds)
     args = parser.parse_args()
     settle_seconds = args.ach_settle_seconds
-    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("::", args.port))
     logging.basicConfig(level=logging.INFO)
-    web.run_app(build_app(), sock=sock, print=None)
+    web.run_app(build_app(), sock=loopback_sockets(args.port), print=None)
+
+
+def loopback_sockets(port: int) -> list[socket.socket]:
+    """This machine only, on both loopbacks (a browser may resolve localhost to ::1 first): the sandbox
+    takes card numbers and answers to anyone, so it is not for the network."""
+    sockets = []
+    for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        try:
+            sock.bind((address, port))
+        except OSError:
+            sock.close()
+            if family == socket.AF_INET:
+                raise
+            continue  # no IPv6 loopback on this machine
+        sockets.append(sock)
+    return sockets
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import time
 import reflex as rx
 
 from smslinks import routes
-from smslinks.core import auth, replies, sms_text
+from smslinks.core import auth, replies, sms_text, tokens
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission, has_permission
 from smslinks.db import session_scope
@@ -24,7 +24,7 @@ WATCH_LIMIT_SECONDS = 12 * 3600
 MAX_NUMBER = 20  # E.164
 
 
-def _activity(session_token: str) -> tuple[int, int] | None:
+def _activity(session_token: tokens.Hashed) -> tuple[int, int] | None:
     """(unread, newest id) for an employee who may see the inbox, else None."""
     with session_scope() as session:
         employee = auth.employee_for_token(session, session_token)
@@ -137,7 +137,7 @@ class InboxState(SessionState):
             async with self:
                 if self._watcher != me:
                     return
-                token = self.session_token
+                token = self._session()
             seen = await asyncio.to_thread(_activity, token)
             async with self:
                 if seen is None or self._watcher != me:

@@ -58,8 +58,7 @@ class InviteState(SessionState):
             self.screen, self.unusable = "unusable", error.message
             return
         self._token, self.errors = "", NO_ERRORS
-        self.session_token = signed.token
-        return rx.redirect(destination)
+        return self._start_session(signed.token, destination)
 
 
 class ChoosePasswordState(SessionState):
@@ -70,7 +69,7 @@ class ChoosePasswordState(SessionState):
     def open_page(self):
         self.errors = NO_ERRORS
         with session_scope() as session:
-            employee = auth.employee_for_token(session, self.session_token)
+            employee = auth.employee_for_token(session, self._session())
             if employee is None:
                 return self._sign_in_redirect()
             if not employee.must_change_password:
@@ -82,7 +81,7 @@ class ChoosePasswordState(SessionState):
     def choose(self, form: dict):
         try:
             with session_scope() as session:
-                employee = auth.employee_for_token(session, self.session_token)
+                employee = auth.employee_for_token(session, self._session())
                 if employee is None:
                     return self._sign_in_redirect()
                 employees.choose_password(

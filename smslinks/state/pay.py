@@ -1,6 +1,8 @@
 """The customer pay page (/pay/[token]): no sign-in; the link token is the only key, and it opens
-one invoice. The token lives only in the backend var `_token`; every handler re-resolves it through
-core (the link may have expired, been revoked, or the invoice paid or voided meanwhile)."""
+one invoice. The state knows the token only by its hash (api/state_secrets.py hashes it on the
+websocket before Reflex keeps the page's path), held in the backend var `_token`; every handler
+re-resolves it through core (the link may have expired, been revoked, or the invoice paid or voided
+meanwhile)."""
 
 import asyncio
 import json
@@ -9,7 +11,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from smslinks.config import get_settings
-from smslinks.core import display, fresh_link, insights, pay_page, pay_text, payments, saved_cards, tips
+from smslinks.core import display, fresh_link, insights, pay_page, pay_text, payments, saved_cards, tips, tokens
 from smslinks.core.errors import DomainError
 from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payments import Outcome, PaymentRefused
@@ -27,14 +29,16 @@ def _script(function: str, argument: dict) -> str:
     return f"import('/pay.js').then(m => m.{function}({json.dumps(argument)}))"
 
 
-def _open_link(token: str, client: str, host: str, visit: bool, user_agent: str | None = None) -> pay_page.PayView:
+def _open_link(
+    token: tokens.Hashed, client: str, host: str, visit: bool, user_agent: str | None = None
+) -> pay_page.PayView:
     with session_scope() as session:
         if user_agent is not None:  # on_load: the page's script ran (Insights tells people from scanners)
             insights.log_open(session, token, user_agent, ran_script=True)
         return pay_page.open_link(session, token, client=client, host=host, visit=visit)
 
 
-def _request_new_link(token: str, client: str) -> None:
+def _request_new_link(token: tokens.Hashed, client: str) -> None:
     with session_scope() as session:
         fresh_link.request_new_link(session, token, client=client)
 
@@ -42,7 +46,7 @@ def _request_new_link(token: str, client: str) -> None:
 def _pay_by_card(
     session: Session,
     gateway: payments.PaymentGateway,
-    token: str,
+    token: tokens.Hashed,
     consent: saved_cards.Consent | None,
     *,
     client: str,
@@ -75,12 +79,12 @@ def _pay_by_card(
     )
 
 
-def _pay_with_saved_card(session: Session, gateway: payments.PaymentGateway, token: str, **choice) -> Outcome:
+def _pay_with_saved_card(session: Session, gateway: payments.PaymentGateway, token: tokens.Hashed, **choice) -> Outcome:
     return saved_cards.pay_with_saved_card(session, gateway, token, key=saved_cards.new_idempotency_key(), **choice)
 
 
 class PayState(rx.State):
-    _token: str = ""
+    _token: tokens.Hashed = tokens.Hashed("")
     _lang_chosen: bool = False
     _error: tuple[str, dict] | None = None
     _watching: bool = False  # a follower was asked for
@@ -244,7 +248,7 @@ class PayState(rx.State):
 
         The database work runs in a thread: a burst of customers opening links must not queue behind
         one another's queries on the event loop (each page's answer goes out as soon as it is ready)."""
-        self._token = str(self.token or "")[:100]
+        self._token = tokens.Hashed(str(self.token or "")[:100])
         if not self._lang_chosen:
             self.lang = pay_text.choose_language(self.router.headers.accept_language)
         if self.router.url.query_parameters.get("m") == "ach":

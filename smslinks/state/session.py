@@ -1,14 +1,15 @@
 """Who is asking. Every staff page's State inherits from SessionState and asks it again in each
 handler: a handler can be called over the websocket whether or not its page is on screen."""
 
+import json
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
 import reflex as rx
 from sqlmodel import Session
 
 from smslinks import routes
-from smslinks.config import get_settings
-from smslinks.core import auth, company
+from smslinks.core import auth, company, tokens
 from smslinks.core.errors import DomainError, NotAllowed
 from smslinks.core.navigation import home_route, nav_items, safe_next
 from smslinks.core.permissions import Permission, effective_permissions
@@ -29,21 +30,52 @@ def route_id(value) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
 
 
+def save_session_cookie(token: str) -> str:
+    """A script: the server sets the session cookie, HttpOnly (api/session_cookie.py), for the next
+    pages and tabs this browser opens. The token passes through the browser's script once, as the
+    password typed a moment ago did, and is never kept in state."""
+    return f"fetch({json.dumps(routes.AUTH_SESSION)}, {{method: 'POST', body: {json.dumps(token)}}}).then(r => r.ok)"
+
+
 class SessionState(rx.State):
-    session_token: str = rx.Cookie(
-        "",
-        name="smslinks_session",
-        same_site="strict",
-        max_age=get_settings().session_hours * 3600,
-    )
+    # The session this tab signed in to, by hash, and the websocket it signed in on: its next pages
+    # need no reload to know it. Any later connection goes by the cookie it brought (_session).
+    _signed_session: tokens.Hashed = tokens.Hashed("")
+    _signed_on: str = ""
+    _after_sign_in: str = ""  # where a sign-in goes once the browser holds the cookie
     # What the layout shows; filled by check_signed_in.
     employee_name: str = ""
     employee_role: str = ""
     nav: list[dict[str, str]] = []
     signed_in: bool = False
 
+    def _start_session(self, token: str, destination: str):
+        """A sign-in's answer: this tab knows the session (by hash); the browser gets the cookie, then
+        goes on (a page opened before the cookie is set would ask for a sign-in again)."""
+        self._signed_session = tokens.Hashed(tokens.token_hash(token))
+        self._signed_on = self.router.session.session_id
+        self._after_sign_in = destination
+        return rx.call_script(save_session_cookie(token), callback=SessionState.cookie_saved)
+
+    @rx.event
+    def cookie_saved(self, _saved: bool):
+        destination, self._after_sign_in = self._after_sign_in, ""
+        return rx.redirect(destination) if destination else None
+
+    def _session(self) -> tokens.Hashed:
+        """This tab's session: the one it signed in to on this websocket, else the cookie its websocket
+        brought, hashed before Reflex saw it (api/state_secrets.py); a reload with the cookie gone is
+        signed out. The state store holds no usable session token."""
+        if self._signed_session.value and self._signed_on == self.router.session.session_id:
+            return self._signed_session
+        try:
+            cookie = SimpleCookie(self.router.headers.cookie or "").get(routes.SESSION_COOKIE)
+        except CookieError:
+            cookie = None
+        return tokens.Hashed(cookie.value if cookie else "")
+
     def _employee(self, session: Session) -> Employee:
-        employee = auth.employee_for_token(session, self.session_token)
+        employee = auth.employee_for_token(session, self._session())
         if employee is None:
             raise NotSignedIn("Your session has ended. Sign in again.")
         if employee.must_change_password:
@@ -76,7 +108,7 @@ class SessionState(rx.State):
     def check_signed_in(self):
         """on_load of every staff page: fill the layout or send the visitor to sign in."""
         with session_scope() as session:
-            employee = auth.employee_for_token(session, self.session_token)
+            employee = auth.employee_for_token(session, self._session())
             if employee is None:
                 if not company.is_set_up(session):  # a clean install: the first-run page
                     return rx.redirect(routes.SETUP)
@@ -94,14 +126,16 @@ class SessionState(rx.State):
     @rx.event
     def sign_out(self):
         with session_scope() as session:
-            auth.sign_out(session, self.session_token)
-        self.session_token = ""
+            auth.sign_out(session, self._session())
+        self._signed_session = tokens.Hashed("")
         self.signed_in = False
         self.nav = []
-        # A fresh client token on reload: no page state of this person survives in the tab.
+        # The server clears the HttpOnly cookie; a fresh client token on reload: no page state of this
+        # person survives in the tab.
+        clear = f"fetch({json.dumps(routes.AUTH_SESSION)}, {{method: 'DELETE'}})"
         return [
             rx.remove_session_storage("token"),
-            rx.call_script(f"window.location.replace('{routes.SIGN_IN}')"),
+            rx.call_script(f"{clear}.finally(() => window.location.replace({json.dumps(routes.SIGN_IN)}))"),
         ]
 
 
@@ -122,17 +156,16 @@ class SignInState(SessionState):
             employee = session.get(Employee, signed.employee_id)
             permissions = effective_permissions(session, employee)
         self.error = ""
-        self.session_token = signed.token
         if signed.must_change_password:
-            return rx.redirect(routes.CHOOSE_PASSWORD)
+            return self._start_session(signed.token, routes.CHOOSE_PASSWORD)
         next_path = safe_next(self.router.url.query_parameters.get("next"))
-        return rx.redirect(next_path or home_route(permissions))
+        return self._start_session(signed.token, next_path or home_route(permissions))
 
     @rx.event
     def skip_if_signed_in(self):
         self.error = ""
         with session_scope() as session:
-            employee = auth.employee_for_token(session, self.session_token)
+            employee = auth.employee_for_token(session, self._session())
             if employee is not None:
                 return rx.redirect(home_route(effective_permissions(session, employee)))
             if not company.is_set_up(session):  # a clean install: nobody to sign in yet

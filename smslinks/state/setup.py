@@ -80,5 +80,4 @@ class SetupState(SessionState):
         self.errors = {}
         with session_scope() as session:
             signed = auth.sign_in(session, values["admin_email"], values["admin_password"], client)
-        self.session_token = signed.token
-        return rx.redirect(routes.SETTINGS)
+        return self._start_session(signed.token, routes.SETTINGS)

@@ -64,3 +64,12 @@ def test_the_browser_tab_shows_the_app_icon(desktop):
     expect(desktop.get_by_role("button", name="Sign in")).to_be_visible()
     answer = desktop.request.get("/favicon.ico")  # where browsers look for it unless told otherwise
     assert answer.ok and answer.body()[:4] == b"\x00\x00\x01\x00"  # an icon file, not a page
+
+
+def test_the_session_cookie_is_out_of_reach_of_scripts(desktop):
+    """Set by the server (/auth/session): HttpOnly, SameSite=Strict; the page's scripts never see it."""
+    sign_in(desktop, "office@example.com")
+    expect(desktop.get_by_role("heading", name="Invoices")).to_be_visible()
+    cookie = next(c for c in desktop.context.cookies() if c["name"] == "smslinks_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert "smslinks_session" not in desktop.evaluate("document.cookie")

@@ -67,10 +67,11 @@ class SignedIn:
 
     @staticmethod
     def state(state_class, token: str = ""):
-        """A fresh state of that class, whose browser holds this session token ("" for signed out)."""
+        """A fresh state of that class, whose browser holds this session token ("" for signed out), as its
+        websocket reaches it (the cookie hashed on the way in)."""
         root = rx.State(_reflex_internal_init=True)
         state = root.get_substate(state_class.get_full_name().split(".")[1:])
-        state.session_token = token
+        factories.sign_in_state(state, token)
         return state
 
 

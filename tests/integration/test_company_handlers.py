@@ -103,11 +103,12 @@ def test_setup_with_the_code_signs_the_administrator_in(signed_in):
         "admin_password": "long-enough-pass",
         "admin_password_again": "long-enough-pass",
     }
-    SetupState.submit.fn(state, {**form, "code": "WRONG-CODE"})
-    assert state.errors == {"code": setup_codes.WRONG_CODE} and state.session_token == ""
+    assert SetupState.submit.fn(state, {**form, "code": "WRONG-CODE"}) is None
+    assert state.errors == {"code": setup_codes.WRONG_CODE}
     answer = SetupState.submit.fn(state, form)
-    assert "/settings" in str(answer) and state.errors == {}
+    assert state._after_sign_in == "/settings" and state.errors == {}  # once the cookie is saved
+    assert "/settings" in str(SetupState.cookie_saved.fn(state, True))
     with session_scope() as session:
-        admin = auth.employee_for_token(session, state.session_token)
+        admin = auth.employee_for_token(session, factories.handed_over_token(answer))
         assert admin is not None and admin.email == "rosa@bluebonnet.example"
         assert session.exec(select(Employee)).one().role == "Administrator"

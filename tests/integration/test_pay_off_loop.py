@@ -15,6 +15,7 @@ from reflex_base.constants import RouteArgType
 from smslinks import db, routes
 from smslinks.config import get_settings
 from smslinks.core import links
+from smslinks.core.tokens import token_hash
 from smslinks.db import session_scope
 from smslinks.state.pay import PayState
 from tests import factories
@@ -68,9 +69,11 @@ def two_links(postgres_app_env) -> tuple[str, str]:
 
 
 def _pay_page(token: str) -> PayState:
+    """The page as its websocket reaches it: the token hashed on the way in (api/state_secrets.py)."""
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(PayState.get_full_name().split(".")[1:])
-    state.rx_router_page = PageData(path=routes.pay(token), params={"token": token})
+    hashed = token_hash(token)
+    state.rx_router_page = PageData(path=routes.pay(hashed), params={"token": hashed})
     return state
 
 

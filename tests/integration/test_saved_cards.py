@@ -11,7 +11,7 @@ import stripe
 from sqlmodel import select
 
 from smslinks.api.v1 import build_v1
-from smslinks.core import auth, links, outbox, saved_cards
+from smslinks.core import auth, links, outbox, saved_cards, tokens
 from smslinks.core.errors import NotAllowed
 from smslinks.models import (
     AuditEvent,
@@ -206,11 +206,17 @@ def test_a_card_without_consent_cannot_be_charged_through_any_door(stack, sessio
     session.commit()
 
     # The pay page: the one-tap handler, called as any browser could, even with a forced view.
-    pay = _state(PayState, _token=token, screen="pay", view={"saved_card": "Visa •••• 4242", "balance_cents": 12_000})
+    pay = _state(
+        PayState,
+        _token=tokens.Hashed(tokens.token_hash(token)),
+        screen="pay",
+        view={"saved_card": "Visa •••• 4242", "balance_cents": 12_000},
+    )
     _run(pay.pay_saved_card())
     assert pay.error == "Your saved card can no longer be used here. Pay with another card."
     # The office: the dialog's handler, with the invoice id forced in.
-    office = _state(ChargeSavedCardState, session_token=signed_in, _invoice_id=other.id, _key="forced")
+    office = _state(ChargeSavedCardState, _invoice_id=other.id, _key="forced")
+    factories.sign_in_state(office, signed_in)
     _run(office.submit({"amount": ""}))
     assert office.errors["form"] == "This customer has no saved card they agreed to be charged."
     # The REST API has no route that charges a card (or touches one).

@@ -3,9 +3,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from smslinks.config import get_settings
 from smslinks.core import auth
 from smslinks.core.errors import DomainError
-from smslinks.models import EmployeeSession, utcnow
+from smslinks.models import EmployeeSession, SigninFailure, utcnow
 from tests import factories
 
 
@@ -30,14 +31,60 @@ def test_wrong_email_and_wrong_password_get_the_same_message(session):
     assert messages == {auth.WRONG_CREDENTIALS}
 
 
-def test_repeated_failures_are_throttled_even_with_the_right_password(session):
+def test_repeated_failures_slow_that_address_down_with_growing_waits(session):
     business = factories.business(session)
     factories.employee(session, business, email="olivia@example.com")
     for _ in range(5):
-        with pytest.raises(DomainError):
+        with pytest.raises(DomainError, match="don't match"):
             auth.sign_in(session, "olivia@example.com", "guess-guess", "10.0.0.2")
-    with pytest.raises(auth.SigninThrottled, match="Too many failed sign-ins"):
-        auth.sign_in(session, "olivia@example.com", factories.PASSWORD, "10.0.0.3")
+    # Even the right password waits: the waiting must not tell a guesser which guess was right.
+    with pytest.raises(auth.SigninThrottled, match="Wait 30 seconds"):
+        auth.sign_in(session, "olivia@example.com", factories.PASSWORD, "10.0.0.2")
+    assert [auth.retry_delay(n).total_seconds() for n in range(4, 11)] == [0, 30, 60, 120, 240, 480, 900]
+
+
+def test_a_stranger_cannot_lock_a_person_out(session):
+    """Wrong passwords for Olivia's email typed elsewhere never keep Olivia from signing in."""
+    business = factories.business(session)
+    employee = factories.employee(session, business, email="olivia@example.com")
+    session.add_all([SigninFailure(email="olivia@example.com", client="203.0.113.66") for _ in range(50)])
+    session.commit()
+    with pytest.raises(auth.SigninThrottled, match="Wait 15 minutes"):
+        auth.sign_in(session, "olivia@example.com", "guess-guess", "203.0.113.66")
+    assert auth.sign_in(session, "olivia@example.com", factories.PASSWORD, "10.0.0.3").employee_id == employee.id
+
+
+def test_waits_are_counted_from_the_latest_failure_and_a_success_starts_afresh(session):
+    business = factories.business(session)
+    factories.employee(session, business, email="olivia@example.com")
+    long_ago = utcnow() - timedelta(minutes=2)
+    session.add_all([SigninFailure(email="olivia@example.com", client="10.0.0.4", at=long_ago) for _ in range(6)])
+    session.commit()
+    auth.sign_in(session, "olivia@example.com", factories.PASSWORD, "10.0.0.4")  # the 1 minute wait is over
+    assert session.exec(select(SigninFailure)).all() == []
+
+
+def test_an_address_failing_for_many_emails_waits_the_lockout(session, monkeypatch):
+    monkeypatch.setattr(get_settings(), "signin_address_max_failures", 6)
+    business = factories.business(session)
+    factories.employee(session, business, email="olivia@example.com")
+    for n in range(6):
+        with pytest.raises(DomainError, match="don't match"):
+            auth.sign_in(session, f"person{n}@example.com", "guess-guess", "10.0.0.5")
+    with pytest.raises(auth.SigninThrottled, match="Wait 15 minutes"):
+        auth.sign_in(session, "olivia@example.com", factories.PASSWORD, "10.0.0.5")
+
+
+def test_ipv6_failures_count_per_64_network(session):
+    business = factories.business(session)
+    factories.employee(session, business, email="olivia@example.com")
+    for n in range(5):
+        with pytest.raises(DomainError, match="don't match"):
+            auth.sign_in(session, "olivia@example.com", "guess-guess", f"2001:db8:1:2::{n + 1:x}")
+    with pytest.raises(auth.SigninThrottled):
+        auth.sign_in(session, "olivia@example.com", "guess-guess", "2001:db8:1:2:ffff::9")
+    with pytest.raises(DomainError, match="don't match"):
+        auth.sign_in(session, "olivia@example.com", "guess-guess", "2001:db8:1:3::1")
 
 
 def test_inactive_employee_cannot_sign_in(session):

@@ -15,7 +15,7 @@ run: setup
 	$(BIN)/smslinks dev
 
 test: lint browsers segment-calculator
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --durations=30
 
 # ruff (lint rules, formatting), mypy (the modules pyproject.toml lists) and import-linter (the
 # layers' contracts in pyproject.toml); CI runs this before the tests.

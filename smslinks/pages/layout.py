@@ -45,10 +45,16 @@ def _unread_badge(item) -> rx.Component:
 def _nav_link(item) -> rx.Component:
     return rx.cond(
         item["label"] == "Settings",
-        rx.link(
-            rx.icon_button(rx.icon("settings", size=18), variant="ghost", size="3", aria_label="Settings"),
+        rx.link(  # an icon alone, drawn like the other sections
+            rx.icon("settings", size=18),
             href=item["href"],
+            aria_label="Settings",
             title="Settings",
+            color="var(--gray-12)",
+            display="flex",
+            padding="0.4rem",
+            border_radius="var(--radius-2)",
+            _hover={"background": "var(--gray-a3)"},
         ),
         rx.link(
             # On a phone the sections show as icons (named for screen readers and on hover): the bar fits.

@@ -84,6 +84,8 @@ def _open_online_payments(page: Page) -> None:
 
 
 def _save(page: Page) -> None:
+    # An earlier save's toast must be gone first (toasts leave by themselves), or two would show.
+    expect(page.get_by_text(SAVED)).to_have_count(0)
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text(SAVED)).to_be_visible()
     expect(page.get_by_text(UNSAVED)).to_have_count(0)

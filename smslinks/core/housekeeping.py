@@ -6,7 +6,8 @@ Each kind of row is kept as long as it can still matter, and no longer:
   retried event is still recognised and applied once;
 - sessions: until they expire or are revoked (the token then opens nothing either way);
 - outbound webhook deliveries that arrived or were given up: WEBHOOK_DELIVERY_RETENTION, then their
-  events once no delivery refers to them.
+  events once no delivery refers to them;
+- the REST API's first answers to Idempotency-Keys: IDEMPOTENT_ANSWER_RETENTION, while a retry may come.
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from smslinks.config import Settings
 from smslinks.models import (
+    ApiIdempotentResponse,
     EmployeeSession,
     PayLinkFailure,
     ProcessedWebhookEvent,
@@ -34,6 +36,8 @@ PRUNE_EVERY = timedelta(hours=1)
 PROCESSED_EVENT_RETENTION = timedelta(days=7)
 # Long enough for an administrator to look back at (and resend) a month of deliveries.
 WEBHOOK_DELIVERY_RETENTION = timedelta(days=30)
+# A client retrying a POST with the same Idempotency-Key gets the first answer back for this long.
+IDEMPOTENT_ANSWER_RETENTION = timedelta(hours=24)
 # Stripe's events are the ones its retries repeat (Twilio's inbound texts are kept by MessageSid elsewhere).
 STRIPE = "stripe"
 
@@ -45,6 +49,7 @@ class Pruned:
     sessions: int
     webhook_deliveries: int
     webhook_events: int
+    idempotent_answers: int
 
 
 def prune(session: Session, settings: Settings, now: datetime) -> Pruned:
@@ -81,7 +86,10 @@ def prune(session: Session, settings: Settings, now: datetime) -> Pruned:
         col(WebhookEvent.created_at) < old,
         ~col(WebhookEvent.id).in_(select(WebhookDelivery.event_id)),
     )
-    return Pruned(throttle_rows, processed_events, sessions, webhook_deliveries, webhook_events)
+    idempotent_answers = _delete(
+        session, ApiIdempotentResponse, col(ApiIdempotentResponse.created_at) < now - IDEMPOTENT_ANSWER_RETENTION
+    )
+    return Pruned(throttle_rows, processed_events, sessions, webhook_deliveries, webhook_events, idempotent_answers)
 
 
 def _delete(session: Session, table, *conditions) -> int:

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from smslinks.config import Settings
-from smslinks.core import housekeeping, webhooks
+from smslinks.core import api_keys, housekeeping, webhooks
 from smslinks.models import (
+    ApiIdempotentResponse,
     EmployeeSession,
     PayLinkFailure,
     ProcessedWebhookEvent,
@@ -88,3 +89,17 @@ def test_finished_webhook_deliveries_go_after_thirty_days_then_their_events(sess
     # The 31-day-old failed delivery and its event go; a recent one and one still pending stay.
     assert (pruned.webhook_deliveries, pruned.webhook_events) == (1, 1)
     assert _ids(session, WebhookEvent) == {events[29].id, events[32].id}
+
+
+def test_idempotent_api_answers_go_after_a_day(session):
+    business = factories.business(session)
+    key = api_keys.create_for_support(session, business, "Books")
+    for name, age in (("fresh", timedelta(hours=23)), ("stale", timedelta(hours=25))):
+        session.add(
+            ApiIdempotentResponse(
+                api_key_id=key.id, key=name, request_hash="0" * 64, status_code=200, body="{}", created_at=NOW - age
+            )
+        )
+    session.flush()
+    assert housekeeping.prune(session, SETTINGS, NOW).idempotent_answers == 1
+    assert session.exec(select(ApiIdempotentResponse.key)).all() == ["fresh"]

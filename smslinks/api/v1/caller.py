@@ -5,7 +5,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 from fastapi import Depends
@@ -16,14 +15,12 @@ from sqlmodel import Session, col, select
 
 from smslinks.api.v1.problems import Unauthorized, problem
 from smslinks.config import get_settings
-from smslinks.core import api_keys
+from smslinks.core import api_keys, housekeeping
 from smslinks.db import session_scope
 from smslinks.models import ApiIdempotentResponse, Employee, saved_id, utcnow
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from Settings > API keys")
 IDEMPOTENCY_KEY_MAX = 255
-# A repeat with the same Idempotency-Key gets the first answer for this long.
-KEPT_FOR = timedelta(hours=24)
 KEY_REUSED = "This Idempotency-Key was used for another request. Use a new key for a new request."
 
 
@@ -68,7 +65,7 @@ def _forget_old_answers(session: Session, api_key_id: int) -> None:
     session.execute(
         sa.delete(ApiIdempotentResponse).where(
             col(ApiIdempotentResponse.api_key_id) == api_key_id,
-            col(ApiIdempotentResponse.created_at) < utcnow() - KEPT_FOR,
+            col(ApiIdempotentResponse.created_at) < utcnow() - housekeeping.IDEMPOTENT_ANSWER_RETENTION,
         )
     )
 

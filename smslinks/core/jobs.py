@@ -90,7 +90,7 @@ def todays_jobs(session: Session, technician: Employee, now: datetime | None = N
             address=address_line(location),
             summary=job.summary,
             status=job.status,
-            paid=_is_paid(_job_invoice(invoices.get(saved_id(job), []))),
+            paid=_is_paid(_job_invoice(invoices.get(job.id, []))),
         )
         for job, customer, location in found
     ]
@@ -108,7 +108,7 @@ def detail(session: Session, technician: Employee, job_id: int) -> JobDetail:
     job = get_for_technician(session, technician, job_id)
     customer = session.get_one(Customer, job.customer_id)
     location = session.get_one(Location, job.location_id)
-    invoice = _job_invoice(_invoices_by_job(session, [saved_id(job)]).get(saved_id(job), []))
+    invoice = _job_invoice(_invoices_by_job(session, [saved_id(job)]).get(job.id, []))
     zone = location.time_zone
     start, end = display.time_of_day(job.scheduled_start, zone), display.time_of_day(job.scheduled_end, zone)
     address = address_line(location)
@@ -148,14 +148,14 @@ def maps_url(address: str) -> str:
     return f"https://www.google.com/maps/search/?api=1&query={quote_plus(address)}"
 
 
-def _invoices_by_job(session: Session, job_ids: list[int]) -> dict[int, list[Invoice]]:
-    found: dict[int, list[Invoice]] = {}
+def _invoices_by_job(session: Session, job_ids: list[int]) -> dict[int | None, list[Invoice]]:
+    """{job id: its invoices, newest first}, keyed by Invoice.job_id (optional, as the model has it)."""
+    found: dict[int | None, list[Invoice]] = {}
     if job_ids:
         for invoice in session.exec(
             select(Invoice).where(col(Invoice.job_id).in_(job_ids)).order_by(col(Invoice.id).desc())
         ).all():
-            if invoice.job_id is not None:  # always, as asked: this says so to the type checker
-                found.setdefault(invoice.job_id, []).append(invoice)
+            found.setdefault(invoice.job_id, []).append(invoice)
     return found
 
 

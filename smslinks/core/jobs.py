@@ -19,6 +19,7 @@ from smslinks.models import (
     Location,
     Payment,
     PaymentStatus,
+    saved_id,
     utcnow,
 )
 
@@ -69,20 +70,20 @@ def today_in(time_zone: str, now: datetime | None = None) -> date:
 
 
 def todays_jobs(session: Session, technician: Employee, now: datetime | None = None) -> list[JobRow]:
-    business = session.get(Business, technician.business_id)
+    business = session.get_one(Business, technician.business_id)
     start, end = _day_bounds(today_in(business.time_zone, now), business.time_zone)
     found = session.exec(
         select(Job, Customer, Location)
-        .join(Customer, Customer.id == Job.customer_id)
-        .join(Location, Location.id == Job.location_id)
+        .join(Customer, col(Customer.id) == Job.customer_id)
+        .join(Location, col(Location.id) == Job.location_id)
         .where(Job.technician_id == technician.id)
         .where(Job.scheduled_start >= start, Job.scheduled_start < end)
-        .order_by(Job.scheduled_start)
+        .order_by(col(Job.scheduled_start))
     ).all()
-    invoices = _invoices_by_job(session, [job.id for job, _, _ in found])
+    invoices = _invoices_by_job(session, [saved_id(job) for job, _, _ in found])
     return [
         JobRow(
-            id=job.id,
+            id=saved_id(job),
             number=job.number,
             time=display.time_of_day(job.scheduled_start, location.time_zone),
             customer=customer.name,
@@ -105,14 +106,14 @@ def get_for_technician(session: Session, technician: Employee, job_id: int) -> J
 def detail(session: Session, technician: Employee, job_id: int) -> JobDetail:
     """One of the technician's jobs, with the invoice they would send from it."""
     job = get_for_technician(session, technician, job_id)
-    customer = session.get(Customer, job.customer_id)
-    location = session.get(Location, job.location_id)
-    invoice = _job_invoice(_invoices_by_job(session, [job.id]).get(job.id, []))
+    customer = session.get_one(Customer, job.customer_id)
+    location = session.get_one(Location, job.location_id)
+    invoice = _job_invoice(_invoices_by_job(session, [saved_id(job)]).get(job.id, []))
     zone = location.time_zone
     start, end = display.time_of_day(job.scheduled_start, zone), display.time_of_day(job.scheduled_end, zone)
     address = address_line(location)
     return JobDetail(
-        id=job.id,
+        id=saved_id(job),
         number=job.number,
         day=display.day(display.local(job.scheduled_start, zone).date()),
         time=start if start == end else f"{start} – {end}",
@@ -122,7 +123,7 @@ def detail(session: Session, technician: Employee, job_id: int) -> JobDetail:
         maps_url=maps_url(address),
         summary=job.summary,
         status=job.status,
-        invoice_id=invoice.id if invoice else None,
+        invoice_id=saved_id(invoice) if invoice else None,
         paid=_is_paid(invoice),
         tips=_tips_for(session, technician, job),
     )
@@ -132,7 +133,7 @@ def _tips_for(session: Session, technician: Employee, job: Job) -> str:
     """The tips this technician keeps on the job (succeeded payments, less tips refunded), or "" if none."""
     cents = session.exec(
         select(func.coalesce(func.sum(Payment.tip_cents - Payment.tip_refunded_cents), 0))
-        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .join(Invoice, col(Invoice.id) == Payment.invoice_id)
         .where(
             Invoice.job_id == job.id,
             Payment.tip_employee_id == technician.id,
@@ -147,8 +148,9 @@ def maps_url(address: str) -> str:
     return f"https://www.google.com/maps/search/?api=1&query={quote_plus(address)}"
 
 
-def _invoices_by_job(session: Session, job_ids: list[int]) -> dict[int, list[Invoice]]:
-    found: dict[int, list[Invoice]] = {}
+def _invoices_by_job(session: Session, job_ids: list[int]) -> dict[int | None, list[Invoice]]:
+    """{job id: its invoices, newest first}, keyed by Invoice.job_id (optional, as the model has it)."""
+    found: dict[int | None, list[Invoice]] = {}
     if job_ids:
         for invoice in session.exec(
             select(Invoice).where(col(Invoice.job_id).in_(job_ids)).order_by(col(Invoice.id).desc())
@@ -160,7 +162,7 @@ def _invoices_by_job(session: Session, job_ids: list[int]) -> dict[int, list[Inv
 def _job_invoice(newest_first: list[Invoice]) -> Invoice | None:
     """The invoice a technician works with: the job's newest one that is not void, else its newest."""
     live = [invoice for invoice in newest_first if invoice.status != InvoiceStatus.VOID]
-    return (live or newest_first or [None])[0]
+    return (live or newest_first)[0] if newest_first else None
 
 
 def _is_paid(invoice: Invoice | None) -> bool:

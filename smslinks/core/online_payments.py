@@ -13,7 +13,7 @@ from smslinks.core import accounts, audit, links, phones, sms_readiness, tips
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission, require_permission
 from smslinks.core.sms_text import PayBy, invoice_text, segment_info
-from smslinks.models import Business, Employee, PaymentSettings, utcnow
+from smslinks.models import Business, Employee, PaymentSettings, saved_id, utcnow
 
 # What each setting is called on the page (also the name written into its audit rows).
 LABELS = {
@@ -114,12 +114,12 @@ def preview(business: Business, pay_by: PayBy) -> MessagePreview:
 
 def view(session: Session, employee: Employee) -> OnlinePaymentsView:
     require_permission(session, employee, Permission.MANAGE_ONLINE_PAYMENTS)
-    business = session.get(Business, employee.business_id)
+    business = session.get_one(Business, employee.business_id)
     blocker = sms_readiness.account_blocker(business)
     return OnlinePaymentsView(
         business_name=business.name,
         sender=phones.display(business.default_sending_number) if business.default_sending_number else "",
-        values=values_of(accounts.payment_settings(session, business.id)),
+        values=values_of(accounts.payment_settings(session, saved_id(business))),
         prerequisites=sms_readiness.prerequisites(business),
         account_enabled=business.sms_links_available,
         sending_blocker=blocker if business.sms_links_available else None,
@@ -196,8 +196,8 @@ def save(session: Session, employee: Employee, changes: Mapping[str, object]) ->
     """Apply a change set (setting name -> new value) made by this employee; one audit row per
     setting that really changed. Returns the names of the changed settings."""
     require_permission(session, employee, Permission.MANAGE_ONLINE_PAYMENTS)
-    business = session.get(Business, employee.business_id)
-    settings = accounts.payment_settings(session, business.id)
+    business = session.get_one(Business, employee.business_id)
+    settings = accounts.payment_settings(session, saved_id(business))
     before = values_of(settings)
     after = checked(before, changes, business)
     changed = [name for name in LABELS if after[name] != before[name]]

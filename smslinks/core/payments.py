@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import (
     audit,
@@ -58,6 +58,7 @@ from smslinks.models import (
     PaymentStatus,
     ProcessedWebhookEvent,
     StripePaymentIntent,
+    saved_id,
     utcnow,
 )
 
@@ -121,7 +122,7 @@ def lock_invoice(session: Session, invoice_id: int) -> Invoice:
     write lock first, so the read that follows sees what the previous writer committed."""
     if session.get_bind().dialect.name == "sqlite":
         session.connection().execute(
-            sa.update(Invoice).where(Invoice.id == invoice_id).values(updated_at=Invoice.updated_at)
+            sa.update(Invoice).where(col(Invoice.id) == invoice_id).values(updated_at=Invoice.updated_at)
         )
     return session.exec(
         select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
@@ -154,7 +155,7 @@ def tip_amount(session: Session, invoice: Invoice, choice: tips.TipChoice | None
 
 
 def payable_while_in_flight(session: Session, invoice: Invoice, settings: PaymentSettings) -> int:
-    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
+    in_flight = invoices.payments_in_flight(session, [saved_id(invoice)]).get(saved_id(invoice))
     return invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled)
 
 
@@ -170,8 +171,8 @@ def _method_types(session: Session, business_id: int) -> list[str]:
 def active_intent(session: Session, invoice_id: int) -> StripePaymentIntent | None:
     return session.exec(
         select(StripePaymentIntent)
-        .where(StripePaymentIntent.invoice_id == invoice_id, StripePaymentIntent.active.is_(True))
-        .order_by(StripePaymentIntent.id.desc())
+        .where(StripePaymentIntent.invoice_id == invoice_id, col(StripePaymentIntent.active).is_(True))
+        .order_by(col(StripePaymentIntent.id).desc())
     ).first()
 
 
@@ -185,7 +186,7 @@ def _ensure_intent(
     session: Session, gateway: PaymentGateway, invoice: Invoice, amount_cents: int, *, link_id: int, language: str
 ) -> tuple[StripePaymentIntent, Intent]:
     """Under the invoice lock: the invoice's reusable intent, or a new one for amount_cents."""
-    record = active_intent(session, invoice.id)
+    record = active_intent(session, saved_id(invoice))
     if record is not None:
         intent = gateway.retrieve_intent(record.stripe_id)
         if intent is not None and intent.status in _REUSABLE:
@@ -202,19 +203,22 @@ def _ensure_intent(
             if intent.status == "processing" and payable_while_in_flight(session, invoice, settings) <= 0:
                 raise PaymentRefused("already_processing")
         _retire(session, record)  # spent, canceled, or unknown to Stripe (e.g. a restarted sandbox)
-    record = StripePaymentIntent(
-        invoice_id=invoice.id,
-        idempotency_key=f"smslinks-invoice-{invoice.id}-{secrets.token_hex(8)}",
-        amount_cents=amount_cents,
-    )
+    key = f"smslinks-invoice-{invoice.id}-{secrets.token_hex(8)}"
     intent = gateway.create_intent(
         amount_cents=amount_cents,
         method_types=_method_types(session, invoice.business_id),
         metadata={INVOICE_KEY: str(invoice.id), BUSINESS_KEY: str(invoice.business_id), "invoice": invoice.number},
-        idempotency_key=record.idempotency_key,
+        idempotency_key=key,
     )
-    record.stripe_id, record.status = intent.id, intent.status
-    record.payment_link_id, record.language = link_id, language
+    record = StripePaymentIntent(
+        invoice_id=saved_id(invoice),
+        stripe_id=intent.id,
+        idempotency_key=key,
+        amount_cents=amount_cents,
+        status=intent.status,
+        payment_link_id=link_id,
+        language=language,
+    )
     session.add(record)
     session.flush()
     return record, intent
@@ -233,7 +237,7 @@ def _start(
     """Phase one of every attempt, committed on its own: the intent exists and we know its id
     before anything is confirmed, so money can never move on an intent we have no record of."""
     invoice, link_id = pay_page.usable_invoice(session, token, client)
-    invoice = lock_invoice(session, invoice.id)
+    invoice = lock_invoice(session, saved_id(invoice))
     amount = payable_amount(session, invoice, method, amount_text)
     amount += tip_amount(session, invoice, tip)
     try:
@@ -245,7 +249,7 @@ def _start(
         session.commit()
         raise
     session.commit()
-    return invoice.id, record, intent
+    return saved_id(invoice), record, intent
 
 
 def _relock(
@@ -314,7 +318,7 @@ def finish_card_action(
     """After Stripe.js ran 3-D Secure: read the intent's real state from Stripe (never the browser's word).
     Stripe is asked before the invoice is locked; what it said is applied under the lock."""
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
-    record = active_intent(session, invoice.id)
+    record = active_intent(session, saved_id(invoice))
     if record is None:
         raise PaymentRefused("session_reset")
     try:
@@ -323,7 +327,7 @@ def finish_card_action(
         raise PaymentRefused("unavailable") from error
     if intent is None:
         raise PaymentRefused("session_reset")
-    invoice = lock_invoice(session, invoice.id)
+    invoice = lock_invoice(session, saved_id(invoice))
     session.refresh(record)
     if not record.active:  # another tab started over meanwhile
         raise PaymentRefused("session_reset")
@@ -377,7 +381,7 @@ def _after_confirm(session: Session, invoice: Invoice, record: StripePaymentInte
     record.updated_at = utcnow()
     session.add(record)
     if intent.status in ("succeeded", "processing"):
-        payment = apply_intent(session, invoice, intent)
+        payment = apply_moved_intent(session, invoice, intent)
         return Outcome(
             status=intent.status,
             amount_cents=payment.amount_cents,
@@ -434,7 +438,7 @@ def prepare_bank_payment(
 def connected_bank(session: Session, gateway: PaymentGateway, token: str | tokens.Hashed, *, client: str) -> str | None:
     """ "Bank name •••• 1234" once Stripe.js attached a bank account to the invoice's intent, else None."""
     invoice, _link_id = pay_page.usable_invoice(session, token, client)
-    record = active_intent(session, invoice.id)
+    record = active_intent(session, saved_id(invoice))
     if record is None:
         return None
     try:
@@ -466,7 +470,7 @@ def pay_by_bank(
     invoice, link_id = pay_page.usable_invoice(session, token, client)
     payable_amount(session, invoice, PaymentMethod.ACH, amount_text)  # a refusal comes before asking Stripe
     tip_amount(session, invoice, tip)
-    record = active_intent(session, invoice.id)
+    record = active_intent(session, saved_id(invoice))
     if record is None:
         raise PaymentRefused("bank_not_connected")
     try:  # before the invoice is locked: only the debit itself waits on Stripe under the lock
@@ -475,12 +479,12 @@ def pay_by_bank(
         raise PaymentRefused("unavailable") from error
     if intent is None or intent.method_type != "us_bank_account" or intent.status != "requires_confirmation":
         raise PaymentRefused("bank_not_connected")
-    invoice = lock_invoice(session, invoice.id)
+    invoice = lock_invoice(session, saved_id(invoice))
     amount = payable_amount(session, invoice, PaymentMethod.ACH, amount_text) + tip_amount(session, invoice, tip)
     mandate = _record_mandate(session, invoice, record, link_id, amount, language, ip_address, user_agent)
     session.commit()
 
-    invoice, amount, tip_cents = _relock(session, invoice.id, record, PaymentMethod.ACH, amount_text, tip)
+    invoice, amount, tip_cents = _relock(session, saved_id(invoice), record, PaymentMethod.ACH, amount_text, tip)
     try:
         if intent.amount_cents != amount + tip_cents:
             gateway.update_intent(record.stripe_id, amount_cents=amount + tip_cents)
@@ -506,9 +510,9 @@ def _record_mandate(
     ip_address: str,
     user_agent: str,
 ) -> AchMandate:
-    business = session.get(Business, invoice.business_id)
+    business = session.get_one(Business, invoice.business_id)
     mandate = AchMandate(
-        invoice_id=invoice.id,
+        invoice_id=saved_id(invoice),
         stripe_payment_intent_id=record.stripe_id,
         payment_link_id=link_id,
         amount_cents=amount,
@@ -590,7 +594,7 @@ def _new_payment(session: Session, invoice: Invoice, intent: Intent) -> Payment:
     )
     tip_cents = _intent_tip(record, intent)
     payment = Payment(
-        invoice_id=invoice.id,
+        invoice_id=saved_id(invoice),
         amount_cents=intent.amount_cents - tip_cents,
         tip_cents=tip_cents,
         tip_employee_id=_technician(session, invoice) if tip_cents else None,
@@ -632,6 +636,14 @@ def apply_intent(session: Session, invoice: Invoice, intent: Intent, *, failed: 
         return _failed(session, invoice, intent, payment, record)
     if intent.status == "processing" and payment is None:
         return _processing(session, invoice, intent, record)
+    return payment
+
+
+def apply_moved_intent(session: Session, invoice: Invoice, intent: Intent) -> Payment:
+    """apply_intent for an intent that moved money (succeeded or processing): it always has its payment."""
+    payment = apply_intent(session, invoice, intent)
+    if payment is None:
+        raise ValueError(f"PaymentIntent {intent.id} is {intent.status}: it moved no money")
     return payment
 
 
@@ -745,7 +757,7 @@ def charge_payment(session: Session, charge: dict) -> tuple[Invoice, Payment] | 
     ).first()
     if payment is None or payment.status == PaymentStatus.PROCESSING:
         intent = Intent(id=intent_id, status="succeeded", amount_cents=int(charge["amount"]), client_secret="")
-        payment = apply_intent(session, invoice, intent)
+        payment = apply_moved_intent(session, invoice, intent)
     return invoice, payment
 
 
@@ -809,7 +821,7 @@ def apply_event(session: Session, event: GatewayEvent) -> bool:
         invoice_id = intent.metadata.get(INVOICE_KEY, "")
         invoice = session.get(Invoice, int(invoice_id)) if invoice_id.isdigit() else None
         if invoice is not None and str(invoice.business_id) == intent.metadata.get(BUSINESS_KEY):
-            invoice = lock_invoice(session, invoice.id)
+            invoice = lock_invoice(session, saved_id(invoice))
             apply_intent(session, invoice, intent, failed=_INTENT_EVENTS[event.type])
     elif event.type in _REFUND_EVENTS:
         from smslinks.core import refunds  # refunds builds on this module

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
 from smslinks.core.errors import NotAllowed
-from smslinks.models import Employee, EmployeePermission, Role
+from smslinks.models import Employee, EmployeePermission, Role, saved_id
 
 
 class Permission(StrEnum):
@@ -186,7 +186,8 @@ def set_permission(session: Session, employee: Employee, permission: Permission,
         )
     ).first()
     if override is None:
-        override = EmployeePermission(employee_id=employee.id, permission=permission.value)
-    override.granted = granted
+        override = EmployeePermission(employee_id=saved_id(employee), permission=permission.value, granted=granted)
+    else:
+        override.granted = granted
     session.add(override)
     _forget_permissions(session)

@@ -3,7 +3,7 @@ else the customer's mobile, else their email. A number on the opt-out registry g
 receipt goes by email instead, when there is one). Receipts are outbox rows; the dispatcher sends them.
 """
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import audit, consent, display, outbox, pay_text, phones
 from smslinks.models import (
@@ -15,6 +15,7 @@ from smslinks.models import (
     Payment,
     PhoneNumber,
     PhoneType,
+    saved_id,
 )
 
 # Receipts are outbox rows like any text or email; this key prefix tells them apart (and makes a
@@ -30,7 +31,9 @@ def _link_destination(session: Session, link_id: int | None) -> tuple[str, str] 
     if link_id is None:
         return None
     message = session.exec(
-        select(OutboundMessage).where(OutboundMessage.payment_link_id == link_id).order_by(OutboundMessage.id.desc())
+        select(OutboundMessage)
+        .where(OutboundMessage.payment_link_id == link_id)
+        .order_by(col(OutboundMessage.id).desc())
     ).first()
     return (message.channel, message.to_address) if message else None
 
@@ -39,12 +42,13 @@ def _customer_destinations(session: Session, invoice: Invoice) -> list[tuple[str
     mobiles = session.exec(
         select(PhoneNumber.e164)
         .where(PhoneNumber.customer_id == invoice.customer_id, PhoneNumber.type == PhoneType.MOBILE)
-        .order_by(PhoneNumber.id)
+        .order_by(col(PhoneNumber.id))
     ).all()
     emails = session.exec(
-        select(EmailAddress.email).where(EmailAddress.customer_id == invoice.customer_id).order_by(EmailAddress.id)
+        select(EmailAddress.email).where(EmailAddress.customer_id == invoice.customer_id).order_by(col(EmailAddress.id))
     ).all()
-    return [(Channel.SMS, number) for number in mobiles] + [(Channel.EMAIL, email) for email in emails]
+    found: list[tuple[str, str]] = [(Channel.SMS, number) for number in mobiles]
+    return found + [(Channel.EMAIL, email) for email in emails]
 
 
 def destinations(session: Session, invoice: Invoice, link_id: int | None) -> list[tuple[str, str]]:
@@ -63,9 +67,9 @@ def destinations(session: Session, invoice: Invoice, link_id: int | None) -> lis
 
 def send(session: Session, invoice: Invoice, payment: Payment, *, language: str) -> str | None:
     """Queue the receipt for a payment that just succeeded; returns the channel, or None if no way."""
-    business = session.get(Business, invoice.business_id)
+    business = session.get_one(Business, invoice.business_id)
     for channel, address in destinations(session, invoice, payment.payment_link_id):
-        if channel == Channel.SMS and consent.opted_out_at(session, business.id, address) is not None:
+        if channel == Channel.SMS and consent.opted_out_at(session, saved_id(business), address) is not None:
             continue
         if channel == Channel.SMS:
             body = pay_text.receipt_sms(
@@ -91,8 +95,8 @@ def send(session: Session, invoice: Invoice, payment: Payment, *, language: str)
             )
         outbox.enqueue(
             session,
-            business_id=business.id,
-            channel=channel,
+            business_id=saved_id(business),
+            channel=Channel(channel),
             to_address=address,
             body=body,
             subject=subject,

@@ -20,6 +20,7 @@ from smslinks.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    saved_id,
 )
 
 RECORDED_METHODS = (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.OTHER)
@@ -78,7 +79,7 @@ def _validate(form: RecordedPaymentForm, balance: int, today: date) -> tuple[Pay
     note = " ".join((form.note or "").split())
     if len(note) > MAX_NOTE:
         errors["note"] = f"Keep the note under {MAX_NOTE} characters."
-    if errors:
+    if errors or method is None:
         raise RecordRefused(errors)
     return method, cents, received, check_number, note
 
@@ -91,14 +92,14 @@ def record_payment(session: Session, employee: Employee, invoice_id: int, form: 
     """Record money received outside Stripe against an open invoice (invoice row locked)."""
     require_permission(session, employee, Permission.EDIT_INVOICES)
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    invoice = payments.lock_invoice(session, invoice.id)
+    invoice = payments.lock_invoice(session, saved_id(invoice))
     if invoice.status != InvoiceStatus.OPEN or invoice.balance_cents <= 0:
         raise RecordRefused({"form": "Only an open invoice with a balance can take a payment."})
-    business = session.get(Business, invoice.business_id)
+    business = session.get_one(Business, invoice.business_id)
     method, cents, received, check_number, note = _validate(form, invoice.balance_cents, business_today(business))
     detail = f"Check #{check_number}" if method is PaymentMethod.CHECK else METHOD_WORDS[method]
     payment = Payment(
-        invoice_id=invoice.id,
+        invoice_id=saved_id(invoice),
         amount_cents=cents,
         method=method.value,
         status=PaymentStatus.PROCESSING,
@@ -134,7 +135,7 @@ def void_payment(session: Session, employee: Employee, payment_id: int, reason: 
     if payment is None:
         raise NotFound("That payment does not exist or is not yours to see.")
     invoice = invoices.get_for_staff(session, employee, payment.invoice_id)
-    invoice = payments.lock_invoice(session, invoice.id)
+    invoice = payments.lock_invoice(session, saved_id(invoice))
     session.refresh(payment)
     if payment.method not in RECORDED_METHODS or payment.status != PaymentStatus.SUCCEEDED:
         raise RecordRefused({"form": "Only a cash, check or other payment recorded here can be voided."})

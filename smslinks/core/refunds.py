@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from smslinks.core import (
     audit,
@@ -48,6 +48,7 @@ from smslinks.models import (
     PaymentRefund,
     PaymentStatus,
     RefundStatus,
+    saved_id,
     utcnow,
 )
 
@@ -87,7 +88,7 @@ def _held(session: Session, payment_id: int) -> tuple[int, int]:
     amount, tip = session.exec(
         select(
             func.coalesce(func.sum(PaymentRefund.amount_cents), 0), func.coalesce(func.sum(PaymentRefund.tip_cents), 0)
-        ).where(PaymentRefund.payment_id == payment_id, PaymentRefund.status.in_([s.value for s in _HOLDING]))
+        ).where(PaymentRefund.payment_id == payment_id, col(PaymentRefund.status).in_([s.value for s in _HOLDING]))
     ).one()
     return int(amount), int(tip)
 
@@ -98,7 +99,7 @@ def _refundable_parts(session: Session, payment: Payment) -> tuple[int, int]:
         return 0, 0
     if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
         return 0, 0
-    held, held_tip = _held(session, payment.id)
+    held, held_tip = _held(session, saved_id(payment))
     invoice_part = payment.amount_cents - payment.refunded_cents - payment.disputed_cents - (held - held_tip)
     tip = payment.tip_cents - payment.tip_refunded_cents - held_tip
     return max(0, invoice_part), max(0, tip)
@@ -160,11 +161,10 @@ def refund_payment(
 ) -> RefundOutcome:
     """Refund a card or bank payment in full or in part. Commits; Stripe is called between two
     short transactions, never while the invoice row is locked."""
-    refund, created = _request(session, employee, payment_id, amount_text, reason, idempotency_key)
-    if not created:
+    refund, intent_id = _request(session, employee, payment_id, amount_text, reason, idempotency_key)
+    if intent_id is None:
         return _outcome(refund)  # a repeated click: whoever wrote the row asks Stripe, once
-    intent_id = session.get(Payment, refund.payment_id).stripe_payment_intent_id
-    refund_id, amount, key = refund.id, refund.amount_cents, refund.idempotency_key
+    refund_id, amount, key = saved_id(refund), refund.amount_cents, refund.idempotency_key
     session.commit()
     try:
         result = gateway.create_refund(
@@ -179,8 +179,9 @@ def refund_payment(
 
 def _request(
     session: Session, employee: Employee, payment_id: int, amount_text: str | None, reason: str | None, key: str
-) -> tuple[PaymentRefund, bool]:
-    """Under the invoice lock: the refund row for this key, found, or written (requested) and True."""
+) -> tuple[PaymentRefund, str | None]:
+    """Under the invoice lock: the refund row for this key, found, or written (requested) with the
+    payment intent to refund (None when found)."""
     require_permission(session, employee, Permission.REFUND_PAYMENTS)
     payment = session.get(Payment, payment_id)
     if payment is None:
@@ -191,7 +192,7 @@ def _request(
     if existing is not None:
         if existing.payment_id != payment.id:
             raise RefundRefused("This refund form is out of date. Close it and try again.")
-        return existing, False
+        return existing, None
     session.refresh(payment)
     if payment.stripe_payment_intent_id is None:
         raise RefundRefused("Only card and bank payments made online can be refunded here.")
@@ -200,7 +201,7 @@ def _request(
     reason_text = _clean_reason(reason)
     amount = parse_refund_amount(amount_text, refundable_cents(session, payment))
     refund = PaymentRefund(
-        payment_id=payment.id,
+        payment_id=saved_id(payment),
         invoice_id=payment.invoice_id,
         amount_cents=amount,
         tip_cents=tip_part(session, payment, amount),
@@ -213,7 +214,7 @@ def _request(
         session.flush()
     except IntegrityError:  # the same key from another process (SQLite has no row lock to wait on)
         session.rollback()
-        return session.exec(select(PaymentRefund).where(PaymentRefund.idempotency_key == key)).one(), False
+        return session.exec(select(PaymentRefund).where(PaymentRefund.idempotency_key == key)).one(), None
     audit.record(
         session,
         "refund.requested",
@@ -226,14 +227,14 @@ def _request(
         tip_cents=refund.tip_cents,
         reason=reason_text,
     )
-    return refund, True
+    return refund, payment.stripe_payment_intent_id
 
 
 def _settle_from_stripe(session: Session, refund_id: int, result: RefundResult) -> PaymentRefund:
-    refund = session.get(PaymentRefund, refund_id)
+    refund = session.get_one(PaymentRefund, refund_id)
     invoice = payments.lock_invoice(session, refund.invoice_id)
     session.refresh(refund)
-    payment = session.get(Payment, refund.payment_id)
+    payment = session.get_one(Payment, refund.payment_id)
     session.refresh(payment)
     status = _STRIPE_STATUS.get(result.status, RefundStatus.PENDING)
     settle(session, invoice, payment, refund, status, stripe_refund_id=result.id or None, failure=result.failure_reason)
@@ -334,7 +335,7 @@ def apply_charge_refunded(session: Session, charge: dict) -> None:
     listed = (charge.get("refunds") or {}).get("data") or []
     for data in listed:
         _apply_stripe_refund(session, invoice, payment, data)
-    known = payment.refunded_cents + payment.tip_refunded_cents + _held(session, payment.id)[0]
+    known = payment.refunded_cents + payment.tip_refunded_cents + _held(session, saved_id(payment))[0]
     missing = int(charge.get("amount_refunded") or 0) - known
     if missing > 0 and not listed:
         refund = _dashboard_refund(session, payment, missing, f"stripe-charge-{charge.get('id')}-{known}", None)
@@ -374,7 +375,7 @@ def _ours(session: Session, payment: Payment, data: dict) -> PaymentRefund | Non
 def _dashboard_refund(session: Session, payment: Payment, amount: int, key: str, reason: str | None) -> PaymentRefund:
     words = (reason or "").replace("_", " ")
     refund = PaymentRefund(
-        payment_id=payment.id,
+        payment_id=saved_id(payment),
         invoice_id=payment.invoice_id,
         amount_cents=amount,
         tip_cents=tip_part(session, payment, amount),
@@ -405,7 +406,7 @@ def _destination(session: Session, invoice: Invoice, payment: Payment) -> tuple[
 
 
 def _notify_customer(session: Session, invoice: Invoice, payment: Payment, refund: PaymentRefund) -> None:
-    business = session.get(Business, invoice.business_id)
+    business = session.get_one(Business, invoice.business_id)
     destination = _destination(session, invoice, payment)
     if destination is None:
         audit.record(
@@ -433,8 +434,8 @@ def _notify_customer(session: Session, invoice: Invoice, payment: Payment, refun
         )
     outbox.enqueue(
         session,
-        business_id=business.id,
-        channel=channel,
+        business_id=saved_id(business),
+        channel=Channel(channel),
         to_address=address,
         body=body,
         subject=subject,
@@ -468,7 +469,7 @@ def refund_form(session: Session, employee: Employee, payment_id: int) -> Refund
         raise RefundRefused("Nothing is left to refund on this payment.")
     method = payment.method_detail or ("Bank account" if payment.method == PaymentMethod.ACH else "Card")
     return RefundForm(
-        payment_id=payment.id,
+        payment_id=saved_id(payment),
         label=f"{display.money(payment.amount_cents)} · {method}",
         refundable=display.money(invoice_part + tip),
         refundable_cents=invoice_part + tip,

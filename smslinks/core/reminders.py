@@ -41,6 +41,7 @@ from smslinks.models import (
     Location,
     OutboundMessage,
     PaymentSettings,
+    saved_id,
     utcnow,
 )
 
@@ -129,12 +130,12 @@ def on_text_sent(session: Session, invoice: Invoice, e164: str, now: datetime) -
     settings = accounts.payment_settings(session, invoice.business_id)
     if not settings.reminders_enabled:
         return
-    zone = session.get(Location, invoice.location_id).time_zone
+    zone = session.get_one(Location, invoice.location_id).time_zone
     days = parse_cadence(settings.reminder_days)
     session.add(
         InvoiceReminder(
             business_id=invoice.business_id,
-            invoice_id=invoice.id,
+            invoice_id=saved_id(invoice),
             to_address=e164,
             first_text_at=now,
             next_reminder_at=due_at(now, days[0], zone),
@@ -156,9 +157,9 @@ def stop_for_reply(session: Session, business_id: int, e164: str, now: datetime)
 
 
 def _stop_where(session: Session, reason: str, now: datetime, *conditions) -> int:
-    return session.execute(
+    return session.exec(
         sa.update(InvoiceReminder)
-        .where(*conditions, InvoiceReminder.stopped_at.is_(None))
+        .where(*conditions, col(InvoiceReminder.stopped_at).is_(None))
         .values(stopped_at=now, stop_reason=reason, next_reminder_at=None, updated_at=now)
     ).rowcount
 
@@ -192,12 +193,12 @@ class ReminderStatus:
 
 def status(session: Session, employee: Employee, invoice_id: int, now: datetime | None = None) -> ReminderStatus:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    plan = _plan(session, invoice.id)
+    plan = _plan(session, saved_id(invoice))
     if plan is None:
         return ReminderStatus(False, "", False, False)
     settings = accounts.payment_settings(session, invoice.business_id)
     total = len(parse_cadence(settings.reminder_days))
-    zone = session.get(Location, invoice.location_id).time_zone
+    zone = session.get_one(Location, invoice.location_id).time_zone
     if plan.stopped_at is not None:
         line = f"Reminders stopped: {plan.stop_reason} ({plan.sent} of {max(total, plan.sent)} sent)."
         return ReminderStatus(True, line, False, False)
@@ -227,14 +228,14 @@ def resume(session: Session, employee: Employee, invoice_id: int, now: datetime 
     if plan.paused_at is None:
         return
     now = now or utcnow()
-    invoice = session.get(Invoice, plan.invoice_id)
+    invoice = session.get_one(Invoice, plan.invoice_id)
     settings = accounts.payment_settings(session, invoice.business_id)
     days = parse_cadence(settings.reminder_days)
     plan.paused_at, plan.paused_by_employee_id, plan.updated_at = None, None, now
     if plan.sent >= len(days):
         _stop(session, plan, STOP_DONE, now)
     else:
-        zone = session.get(Location, invoice.location_id).time_zone
+        zone = session.get_one(Location, invoice.location_id).time_zone
         plan.next_reminder_at = max(due_at(plan.first_text_at, days[plan.sent], zone), next_morning(now, zone))
         session.add(plan)
     audit.record(
@@ -249,7 +250,7 @@ def _plan(session: Session, invoice_id: int) -> InvoiceReminder | None:
 def _plan_to_change(session: Session, employee: Employee, invoice_id: int) -> InvoiceReminder:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
     require_permission(session, employee, Permission.SEND_INVOICE_SMS)
-    plan = _plan(session, invoice.id)
+    plan = _plan(session, saved_id(invoice))
     if plan is None or plan.stopped_at is not None:
         raise DomainError("This invoice has no reminders to pause or resume.")
     return plan
@@ -263,13 +264,13 @@ def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
     workers hold) on PostgreSQL."""
     statement = (
         select(InvoiceReminder.id)
-        .where(InvoiceReminder.next_reminder_at <= now)
-        .order_by(InvoiceReminder.next_reminder_at)
+        .where(col(InvoiceReminder.next_reminder_at) <= now)
+        .order_by(col(InvoiceReminder.next_reminder_at))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
-    return list(session.exec(statement).all())
+    return list(session.exec(statement).all())  # type: ignore[arg-type]  # ids read back: SQLModel types every id optional
 
 
 def run_due(session: Session, now: datetime | None = None, limit: int = 200) -> int:
@@ -278,7 +279,7 @@ def run_due(session: Session, now: datetime | None = None, limit: int = 200) -> 
     now = now or utcnow()
     queued = 0
     for plan_id in due_ids(session, now, limit):
-        plan = session.get(InvoiceReminder, plan_id)
+        plan = session.get_one(InvoiceReminder, plan_id)
         if plan.next_reminder_at is None or plan.next_reminder_at > now:
             continue  # (SQLite) another worker moved it since we read it
         queued += _handle(session, plan, now)
@@ -286,10 +287,10 @@ def run_due(session: Session, now: datetime | None = None, limit: int = 200) -> 
 
 
 def _handle(session: Session, plan: InvoiceReminder, now: datetime) -> int:
-    invoice = session.get(Invoice, plan.invoice_id)
-    business = session.get(Business, plan.business_id)
-    settings = accounts.payment_settings(session, business.id)
-    zone = session.get(Location, invoice.location_id).time_zone
+    invoice = session.get_one(Invoice, plan.invoice_id)
+    business = session.get_one(Business, plan.business_id)
+    settings = accounts.payment_settings(session, saved_id(business))
+    zone = session.get_one(Location, invoice.location_id).time_zone
     if reason := stop_reason(session, plan, invoice, business, settings):
         _stop(session, plan, reason, now)
         return 0
@@ -341,7 +342,7 @@ def stop_reason(
     """Why the plan must stop for good now, or None."""
     if not settings.reminders_enabled:
         return STOP_SWITCHED_OFF
-    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
+    in_flight = invoices.payments_in_flight(session, [saved_id(invoice)]).get(saved_id(invoice))
     if in_flight is not None and invoice.status == InvoiceStatus.OPEN:
         return STOP_IN_FLIGHT
     blocker = sending.payable_blocker(invoice, settings, in_flight, business.time_zone)
@@ -351,7 +352,7 @@ def stop_reason(
         return STOP_VOID
     if blocker:
         return blocker.rstrip(".")
-    if consent.opted_out_at(session, business.id, plan.to_address) is not None:
+    if consent.opted_out_at(session, saved_id(business), plan.to_address) is not None:
         return STOP_OPTED_OUT
     return None
 
@@ -365,7 +366,7 @@ def _not_today(
         OutboundMessage.invoice_id == invoice.id,
         OutboundMessage.channel == Channel.SMS.value,
         OutboundMessage.to_address == plan.to_address,
-        OutboundMessage.payment_link_id.is_not(None),
+        col(OutboundMessage.payment_link_id).is_not(None),
     )
     waiting = texts.where(col(OutboundMessage.status).in_([status.value for status in WAITING_STATUSES]))
     if session.exec(waiting.limit(1)).first() is not None:
@@ -383,9 +384,9 @@ def _not_today(
 
 def _claim(session: Session, plan: InvoiceReminder, now: datetime) -> bool:
     """Count this reminder as sent by this worker; False when another worker counted it first."""
-    claimed = session.execute(
+    claimed = session.exec(
         sa.update(InvoiceReminder)
-        .where(InvoiceReminder.id == plan.id, InvoiceReminder.sent == plan.sent)
+        .where(col(InvoiceReminder.id) == plan.id, col(InvoiceReminder.sent) == plan.sent)
         .values(sent=plan.sent + 1, updated_at=now)
     ).rowcount
     if claimed == 1:
@@ -401,7 +402,7 @@ def _enqueue(
     body = reminder_text(business.name, invoice.number, invoice.balance_cents, links.url(business, token))
     message = outbox.enqueue(
         session,
-        business_id=business.id,
+        business_id=saved_id(business),
         channel=Channel.SMS,
         to_address=plan.to_address,
         body=body,
@@ -449,8 +450,8 @@ class ReminderSettings:
 
 def settings_view(session: Session, employee: Employee) -> ReminderSettings:
     require_permission(session, employee, Permission.MANAGE_ONLINE_PAYMENTS)
-    business = session.get(Business, employee.business_id)
-    settings = accounts.payment_settings(session, business.id)
+    business = session.get_one(Business, employee.business_id)
+    settings = accounts.payment_settings(session, saved_id(business))
     return _settings_of(business, settings.reminders_enabled, parse_cadence(settings.reminder_days))
 
 
@@ -468,8 +469,8 @@ def save_settings(session: Session, employee: Employee, enabled: bool, days_text
     if not isinstance(enabled, bool):
         raise DomainError("Reminders are either on or off.")
     days = parse_cadence(days_text)
-    business = session.get(Business, employee.business_id)
-    settings = accounts.payment_settings(session, business.id)
+    business = session.get_one(Business, employee.business_id)
+    settings = accounts.payment_settings(session, saved_id(business))
     if enabled and not settings.reminders_enabled and not settings.sms_links_enabled:
         raise DomainError("Turn on SMS invoice links first.")
     before = {"reminders_enabled": settings.reminders_enabled, "reminder_days": settings.reminder_days}

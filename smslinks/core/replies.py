@@ -25,6 +25,7 @@ from smslinks.models import (
     InboundMessage,
     Invoice,
     OutboundMessage,
+    saved_id,
     utcnow,
 )
 
@@ -75,7 +76,7 @@ class Thread:
 
 def _business(session: Session, employee: Employee) -> Business:
     require_permission(session, employee, Permission.VIEW_INVOICES)
-    return session.get(Business, employee.business_id)
+    return session.get_one(Business, employee.business_id)
 
 
 def unread_count(session: Session, employee: Employee) -> int:
@@ -84,7 +85,7 @@ def unread_count(session: Session, employee: Employee) -> int:
     return session.exec(
         select(sa.func.count())
         .select_from(InboundMessage)
-        .where(InboundMessage.business_id == employee.business_id, InboundMessage.read_at.is_(None))
+        .where(InboundMessage.business_id == employee.business_id, col(InboundMessage.read_at).is_(None))
     ).one()
 
 
@@ -119,7 +120,7 @@ def threads(session: Session, employee: Employee) -> list[ThreadRow]:
             .where(
                 InboundMessage.business_id == business.id,
                 col(InboundMessage.from_number).in_(numbers),
-                InboundMessage.read_at.is_(None),
+                col(InboundMessage.read_at).is_(None),
             )
             .group_by(InboundMessage.from_number)
         ).all()
@@ -145,14 +146,14 @@ def threads(session: Session, employee: Employee) -> list[ThreadRow]:
 def thread(session: Session, employee: Employee, number: str, now: datetime | None = None) -> Thread:
     """A number's replies and the texts sent to it, oldest first; opening it marks the replies read."""
     business = _business(session, employee)
-    replies = _replies(session, business.id, number)
+    replies = _replies(session, saved_id(business), number)
     now = now or utcnow()
     session.execute(
         sa.update(InboundMessage)
         .where(
-            InboundMessage.business_id == business.id,
-            InboundMessage.from_number == number,
-            InboundMessage.read_at.is_(None),
+            col(InboundMessage.business_id) == business.id,
+            col(InboundMessage.from_number) == number,
+            col(InboundMessage.read_at).is_(None),
         )
         .values(read_at=now)
     )
@@ -163,7 +164,7 @@ def thread(session: Session, employee: Employee, number: str, now: datetime | No
             OutboundMessage.to_address == number,
             OutboundMessage.channel == Channel.SMS.value,
         )
-        .order_by(OutboundMessage.id)
+        .order_by(col(OutboundMessage.id))
     ).all()
     last = replies[-1]
     customer = session.get(Customer, last.customer_id) if last.customer_id else None
@@ -178,9 +179,9 @@ def thread(session: Session, employee: Employee, number: str, now: datetime | No
         number=number,
         number_display=phones.display(number),
         customer=customer.name if customer else "",
-        invoice_id=invoice.id if invoice else None,
+        invoice_id=saved_id(invoice) if invoice else None,
         invoice_number=invoice.number if invoice else "",
-        opted_out=consent.opted_out_at(session, business.id, number) is not None,
+        opted_out=consent.opted_out_at(session, saved_id(business), number) is not None,
         done=last.done_at is not None,
         entries=[entry for _, entry in sorted(entries, key=lambda pair: pair[0])],
     )
@@ -191,7 +192,7 @@ def _replies(session: Session, business_id: int, number: str) -> list[InboundMes
         session.exec(
             select(InboundMessage)
             .where(InboundMessage.business_id == business_id, InboundMessage.from_number == number)
-            .order_by(InboundMessage.id)
+            .order_by(col(InboundMessage.id))
         ).all()
     )
     if not replies:
@@ -210,7 +211,7 @@ def _reply_entry(message: InboundMessage, customer: Customer | None, zone: str) 
     )
 
 
-def _sent_entry(message: OutboundMessage, senders: dict[int, str], zone: str) -> ThreadEntry:
+def _sent_entry(message: OutboundMessage, senders: dict[int | None, str], zone: str) -> ThreadEntry:
     answered = (message.idempotency_key or "").startswith(ANSWER_KEY_PREFIX)
     return ThreadEntry(
         id=f"out-{message.id}",
@@ -245,17 +246,17 @@ def new_answer_key() -> str:
 def answer(session: Session, employee: Employee, number: str, text: str, key: str | None = None) -> OutboundMessage:
     """Queue staff's answer to the number, tied to the invoice the thread is about."""
     business = _business(session, employee)
-    replies = _replies(session, business.id, number)
+    replies = _replies(session, saved_id(business), number)
     key = key if key and key.startswith(ANSWER_KEY_PREFIX) and len(key) <= 64 else new_answer_key()
     earlier = session.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key == key)).first()
     if earlier is not None and earlier.business_id == business.id and earlier.to_address == number:
         return earlier
     body = check_answer(business.name, text)
-    if consent.opted_out_at(session, business.id, number) is not None:
+    if consent.opted_out_at(session, saved_id(business), number) is not None:
         raise DomainError(OPTED_OUT)
     message = outbox.enqueue(
         session,
-        business_id=business.id,
+        business_id=saved_id(business),
         channel=Channel.SMS,
         to_address=number,
         body=body,
@@ -265,15 +266,15 @@ def answer(session: Session, employee: Employee, number: str, text: str, key: st
         via="office",
         idempotency_key=key,
     )
-    _close(session, business.id, number, utcnow())  # answered: read, and done until the next reply
+    _close(session, saved_id(business), number, utcnow())  # answered: read, and done until the next reply
     audit.record(session, "sms.reply_answered", "phone", number, business_id=business.id, employee=employee)
     return message
 
 
 def mark_done(session: Session, employee: Employee, number: str) -> None:
     business = _business(session, employee)
-    _replies(session, business.id, number)
-    _close(session, business.id, number, utcnow())
+    _replies(session, saved_id(business), number)
+    _close(session, saved_id(business), number, utcnow())
     audit.record(session, "sms.thread_done", "phone", number, business_id=business.id, employee=employee)
 
 
@@ -281,23 +282,23 @@ def _close(session: Session, business_id: int, number: str, now: datetime) -> No
     session.execute(
         sa.update(InboundMessage)
         .where(
-            InboundMessage.business_id == business_id,
-            InboundMessage.from_number == number,
-            InboundMessage.done_at.is_(None),
+            col(InboundMessage.business_id) == business_id,
+            col(InboundMessage.from_number) == number,
+            col(InboundMessage.done_at).is_(None),
         )
         .values(done_at=now, read_at=sa.func.coalesce(InboundMessage.read_at, now))
     )
 
 
-def _customer_names(session: Session, ids: set[int]) -> dict[int, str]:
+def _customer_names(session: Session, ids: set[int]) -> dict[int | None, str]:
     return dict(session.exec(select(Customer.id, Customer.name).where(col(Customer.id).in_(ids))).all()) if ids else {}
 
 
-def _employee_names(session: Session, ids: set[int]) -> dict[int, str]:
+def _employee_names(session: Session, ids: set[int]) -> dict[int | None, str]:
     return dict(session.exec(select(Employee.id, Employee.name).where(col(Employee.id).in_(ids))).all()) if ids else {}
 
 
-def _invoice_numbers(session: Session, ids: set[int]) -> dict[int, str]:
+def _invoice_numbers(session: Session, ids: set[int]) -> dict[int | None, str]:
     return dict(session.exec(select(Invoice.id, Invoice.number).where(col(Invoice.id).in_(ids))).all()) if ids else {}
 
 

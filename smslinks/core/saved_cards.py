@@ -38,6 +38,7 @@ from smslinks.models import (
     PaymentStatus,
     SavedCard,
     StripePaymentIntent,
+    saved_id,
     utcnow,
 )
 
@@ -106,7 +107,7 @@ def pay_page_label(session: Session, invoice: Invoice) -> str:
 
 def _stripe_customer(session: Session, gateway: payments.PaymentGateway, customer_id: int) -> str:
     """The customer's Stripe Customer, made (and kept, on its own commit) the first time."""
-    customer = session.get(Customer, customer_id)
+    customer = session.get_one(Customer, customer_id)
     if customer.stripe_customer_id:
         return customer.stripe_customer_id
     try:
@@ -143,7 +144,7 @@ def pay_by_card_and_save(
     if not payment_method or not payment_method.startswith("pm_") or len(payment_method) > 100:
         raise PaymentRefused("declined")
     invoice, link_id = pay_page.usable_invoice(session, token, client)
-    customer_id, invoice_id = invoice.customer_id, invoice.id
+    customer_id, invoice_id = invoice.customer_id, saved_id(invoice)
     stripe_customer = _stripe_customer(session, gateway, customer_id)
     try:
         attached = gateway.attach_card(payment_method, customer=stripe_customer)
@@ -189,8 +190,8 @@ def _keep(
 ) -> list[str]:
     """Record the card with the consent; older cards of the customer are replaced. Returns the
     replaced cards' Stripe ids (to detach once this is committed)."""
-    invoice = session.get(Invoice, invoice_id)
-    business = session.get(Business, invoice.business_id)
+    invoice = session.get_one(Invoice, invoice_id)
+    business = session.get_one(Business, invoice.business_id)
     older = session.exec(
         select(SavedCard).where(SavedCard.customer_id == customer_id, col(SavedCard.removed_at).is_(None))
     ).all()
@@ -199,7 +200,7 @@ def _keep(
         card.removed_at, card.removed_by = now, "replaced by a newer card"
         session.add(card)
     card = SavedCard(
-        business_id=business.id,
+        business_id=saved_id(business),
         customer_id=customer_id,
         stripe_customer_id=stripe_customer,
         stripe_payment_method_id=attached.id,
@@ -284,13 +285,9 @@ def _chargeable(session: Session, invoice: Invoice, card_id: int | None = None) 
     card = on_file(session, invoice.customer_id)
     if card is not None:
         session.refresh(card)
-    usable = (
-        card is not None
-        and card.removed_at is None
-        and card.business_id == invoice.business_id
-        and (card_id is None or card.id == card_id)
-    )
-    if not usable:
+    if card is None or not (
+        card.removed_at is None and card.business_id == invoice.business_id and (card_id is None or card.id == card_id)
+    ):
         raise SavedCardRefused("This customer has no saved card they agreed to be charged.")
     return card
 
@@ -383,7 +380,7 @@ def _request(
         session.rollback()
         raise PaymentRefused("unavailable") from error
     record = StripePaymentIntent(
-        invoice_id=invoice.id,
+        invoice_id=saved_id(invoice),
         stripe_id=intent.id,
         idempotency_key=key,
         amount_cents=amount,
@@ -446,7 +443,7 @@ def _succeeded(
 ) -> Outcome:
     record.status, record.updated_at = intent.status, utcnow()
     session.add(record)
-    payment = payments.apply_intent(session, invoice, intent)
+    payment = payments.apply_moved_intent(session, invoice, intent)
     audit.record(
         session,
         "saved_card.charged",
@@ -488,7 +485,7 @@ def _declined(
     if code:
         reason = f"{reason} ({code})"
     payment = Payment(
-        invoice_id=invoice.id,
+        invoice_id=saved_id(invoice),
         amount_cents=record.amount_cents,
         tip_cents=record.tip_cents,
         method=PaymentMethod.CARD.value,
@@ -531,7 +528,7 @@ def _declined(
 def _replayed(session: Session, record: StripePaymentIntent) -> Outcome:
     """A click that repeats an earlier one (same key): what became of it, without charging again."""
     payment = session.exec(select(Payment).where(Payment.stripe_payment_intent_id == record.stripe_id)).first()
-    invoice = session.get(Invoice, record.invoice_id)
+    invoice = session.get_one(Invoice, record.invoice_id)
     if payment is None:
         raise SavedCardRefused("This charge was not made. Close the form and try again.")
     if payment.status == PaymentStatus.FAILED:
@@ -578,7 +575,7 @@ def pay_with_saved_card(
         return _charge(
             session,
             gateway,
-            invoice.id,
+            saved_id(invoice),
             key=key[:MAX_KEY],
             amount_of=amount_of,
             employee=None,
@@ -626,7 +623,7 @@ def charge_form(session: Session, employee: Employee, invoice_id: int) -> Charge
 
 
 def _zone(session: Session, invoice: Invoice) -> str:
-    return session.get(Business, invoice.business_id).time_zone
+    return session.get_one(Business, invoice.business_id).time_zone
 
 
 def new_idempotency_key() -> str:
@@ -649,7 +646,7 @@ def charge_for_office(
     return _charge(
         session,
         gateway,
-        invoice.id,
+        saved_id(invoice),
         key=idempotency_key[:MAX_KEY],
         amount_of=lambda locked: _office_amount(session, locked, amount_text),
         employee=employee,

@@ -15,7 +15,7 @@ from smslinks.core.company import FieldErrors
 from smslinks.core.errors import NotAllowed
 from smslinks.core.invoice_editing import JOB_COUNTER, Choice, customers_named, next_number
 from smslinks.core.permissions import Permission, effective_permissions
-from smslinks.models import Customer, Employee, Invoice, InvoiceStatus, Job, JobStatus, Location, Role
+from smslinks.models import Customer, Employee, Invoice, InvoiceStatus, Job, JobStatus, Location, Role, saved_id
 
 NEEDS_SCHEDULE = f'You need the "{Permission.SCHEDULE_JOBS.value}" permission to schedule jobs.'
 
@@ -70,7 +70,7 @@ def find_customers(session: Session, employee: Employee, text: str) -> list[Choi
 
 def technician_choices(session: Session, employee: Employee) -> list[Choice]:
     _require(session, employee)
-    return [Choice(t.id, t.name) for t in _technicians(session, employee.business_id)]
+    return [Choice(saved_id(t), t.name) for t in _technicians(session, employee.business_id)]
 
 
 def location_choices(session: Session, employee: Employee, customer_id: int) -> list[Choice]:
@@ -78,8 +78,8 @@ def location_choices(session: Session, employee: Employee, customer_id: int) -> 
     customer = session.get(Customer, customer_id)
     if customer is None or customer.business_id != employee.business_id:
         return []
-    rows = session.exec(select(Location).where(Location.customer_id == customer.id).order_by(Location.id)).all()
-    return [Choice(row.id, f"{row.name} · {jobs.address_line(row)}") for row in rows]
+    rows = session.exec(select(Location).where(Location.customer_id == customer.id).order_by(col(Location.id))).all()
+    return [Choice(saved_id(row), f"{row.name} · {jobs.address_line(row)}") for row in rows]
 
 
 def _parse_time(value, field: str, errors: dict[str, str]) -> time | None:
@@ -131,16 +131,24 @@ def schedule_job(session: Session, employee: Employee, draft: JobDraft) -> int:
     if start and end and end <= start:
         errors["end"] = "The job must end after it starts."
     zone = ZoneInfo(location.time_zone) if location else None
-    if day and zone and "day" not in errors and day < jobs.today_in(location.time_zone):
+    if day and location and "day" not in errors and day < jobs.today_in(location.time_zone):
         errors["day"] = "Choose today or a later day."
-    if errors:
+    if (
+        errors
+        or customer is None
+        or location is None
+        or technician is None
+        or day is None
+        or start is None
+        or end is None
+    ):  # each None has its error
         raise FieldErrors(errors)
     job = Job(
         business_id=employee.business_id,
         number=next_number(session, employee.business_id, JOB_COUNTER),
-        customer_id=customer.id,
-        location_id=location.id,
-        technician_id=technician.id,
+        customer_id=saved_id(customer),
+        location_id=saved_id(location),
+        technician_id=saved_id(technician),
         summary=summary,
         scheduled_start=datetime.combine(day, start, tzinfo=zone),
         scheduled_end=datetime.combine(day, end, tzinfo=zone),
@@ -159,7 +167,7 @@ def schedule_job(session: Session, employee: Employee, draft: JobDraft) -> int:
         technician=technician.name,
         start=job.scheduled_start.isoformat(),
     )
-    return job.id
+    return saved_id(job)
 
 
 def upcoming(session: Session, employee: Employee, limit: int = 50) -> list[ScheduledRow]:
@@ -167,18 +175,18 @@ def upcoming(session: Session, employee: Employee, limit: int = 50) -> list[Sche
     _require(session, employee)
     from smslinks.models import Business
 
-    zone = session.get(Business, employee.business_id).time_zone
+    zone = session.get_one(Business, employee.business_id).time_zone
     start, _ = jobs._day_bounds(jobs.today_in(zone), zone)
     rows = session.exec(
         select(Job, Customer, Location, Employee)
-        .join(Customer, Customer.id == Job.customer_id)
-        .join(Location, Location.id == Job.location_id)
-        .join(Employee, Employee.id == Job.technician_id, isouter=True)
+        .join(Customer, col(Customer.id) == Job.customer_id)
+        .join(Location, col(Location.id) == Job.location_id)
+        .join(Employee, col(Employee.id) == Job.technician_id, isouter=True)
         .where(Job.business_id == employee.business_id, Job.scheduled_start >= start)
-        .order_by(Job.scheduled_start)
+        .order_by(col(Job.scheduled_start))
         .limit(limit)
     ).all()
-    invoiced: dict[int, Invoice] = {}
+    invoiced: dict[int | None, Invoice] = {}  # by job id (Invoice.job_id, optional as the model has it)
     for invoice in session.exec(
         select(Invoice).where(col(Invoice.job_id).in_([job.id for job, *_ in rows])).order_by(col(Invoice.id))
     ).all():
@@ -186,9 +194,9 @@ def upcoming(session: Session, employee: Employee, limit: int = 50) -> list[Sche
             invoiced[invoice.job_id] = invoice
     return [
         ScheduledRow(
-            id=job.id,
+            id=saved_id(job),
             number=job.number,
-            invoice_id=invoiced[job.id].id if job.id in invoiced else 0,
+            invoice_id=saved_id(invoiced[job.id]) if job.id in invoiced else 0,
             invoice_number=invoiced[job.id].number if job.id in invoiced else "",
             when=f"{display.day(display.local(job.scheduled_start, location.time_zone).date())} "
             f"{display.time_of_day(job.scheduled_start, location.time_zone)}",

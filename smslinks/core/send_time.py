@@ -14,7 +14,17 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from smslinks.core import accounts, display, invoices, sending, time_zones
-from smslinks.models import Business, Channel, Invoice, Location, OutboundMessage, PaymentLink, PaymentSettings
+from smslinks.core.invoices import PaymentsInFlight
+from smslinks.models import (
+    Business,
+    Channel,
+    Invoice,
+    Location,
+    OutboundMessage,
+    PaymentLink,
+    PaymentSettings,
+    saved_id,
+)
 
 # The payability reasons that read better as what happened before the message could go.
 _HAPPENED = {sending.PAID: "the invoice was paid", sending.VOID: "the invoice was voided"}
@@ -29,25 +39,32 @@ class Verdict:
 
 def verdicts(session: Session, messages: list[OutboundMessage], now: datetime) -> dict[int, Verdict]:
     """{message id: verdict} for the pay-link messages that must not go now; the rest may go."""
-    pay_links = [message for message in messages if message.payment_link_id is not None]
+    pay_links = [(message, *_carried(message)) for message in messages if message.payment_link_id is not None]
     if not pay_links:
         return {}
-    invoice_ids = list({message.invoice_id for message in pay_links})
+    invoice_ids = list({invoice_id for _, invoice_id, _ in pay_links})
     found_invoices = _by_id(session, Invoice, invoice_ids)
-    business_ids = list({message.business_id for message in pay_links})
+    business_ids = list({message.business_id for message, _, _ in pay_links})
     found = _Found(
         invoices=found_invoices,
-        links=_by_id(session, PaymentLink, list({message.payment_link_id for message in pay_links})),
+        links=_by_id(session, PaymentLink, list({link_id for _, _, link_id in pay_links})),
         businesses=_by_id(session, Business, business_ids),
         settings={business_id: accounts.payment_settings(session, business_id) for business_id in business_ids},
         locations=_by_id(session, Location, list({invoice.location_id for invoice in found_invoices.values()})),
         in_flight=invoices.payments_in_flight(session, invoice_ids),
     )
     result = {}
-    for message in pay_links:
-        if (verdict := _verdict(message, found, now)) is not None:
-            result[message.id] = verdict
+    for message, invoice_id, link_id in pay_links:
+        if (verdict := _verdict(message, found.invoices[invoice_id], link_id, found, now)) is not None:
+            result[saved_id(message)] = verdict
     return result
+
+
+def _carried(message: OutboundMessage) -> tuple[int, int]:
+    """(invoice id, payment link id) of a pay-link message: every one is written with both."""
+    if message.invoice_id is None or message.payment_link_id is None:
+        raise ValueError(f"message {message.id} carries no invoice's pay link")
+    return message.invoice_id, message.payment_link_id
 
 
 @dataclass(frozen=True)
@@ -59,24 +76,23 @@ class _Found:
     businesses: dict[int, Business]
     settings: dict[int, PaymentSettings]
     locations: dict[int, Location]
-    in_flight: dict[int, invoices.PaymentsInFlight]
+    in_flight: dict[int, PaymentsInFlight]
 
 
 def _by_id(session: Session, table, ids: list[int]) -> dict:
     return {row.id: row for row in session.exec(select(table).where(col(table.id).in_(ids))).all()}
 
 
-def _verdict(message: OutboundMessage, found: _Found, now: datetime) -> Verdict | None:
-    invoice = found.invoices[message.invoice_id]
+def _verdict(message: OutboundMessage, invoice: Invoice, link_id: int, found: _Found, now: datetime) -> Verdict | None:
     business = found.businesses[message.business_id]
     zone = found.locations[invoice.location_id].time_zone
-    settings = found.settings[business.id]
-    unpayable = sending.payable_blocker(invoice, settings, found.in_flight.get(invoice.id), business.time_zone)
+    settings = found.settings[saved_id(business)]
+    unpayable = sending.payable_blocker(invoice, settings, found.in_flight.get(saved_id(invoice)), business.time_zone)
     if unpayable in _HAPPENED:
         return Verdict(cancel=f"Not sent: {_HAPPENED[unpayable]} {_before(message, zone)}.")
     if unpayable:
         return Verdict(cancel=f"Not sent: {unpayable}")
-    link = found.links[message.payment_link_id]
+    link = found.links[link_id]
     if link.revoked_at is not None:
         return Verdict(cancel=f"Not sent: its payment link was revoked {_before(message, zone)}.")
     if link.expires_at <= now:

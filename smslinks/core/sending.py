@@ -11,7 +11,7 @@ A send carries an idempotency key chosen when the sender opened the dialog: the 
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -58,6 +58,7 @@ from smslinks.models import (
     PaymentSettings,
     PhoneNumber,
     PhoneType,
+    saved_id,
     utcnow,
 )
 
@@ -249,7 +250,7 @@ def text_unavailable(session: Session, employee: Employee, via: Via) -> str | No
     permissions, the account, the settings), whatever the invoice; None when it is offered.
     A view may leave an action that is not offered out of its menu."""
     try:
-        _check_text_offered(session, employee, session.get(Business, employee.business_id), via)
+        _check_text_offered(session, employee, session.get_one(Business, employee.business_id), via)
     except DomainError as error:
         return error.message
     return None
@@ -292,7 +293,7 @@ def _check_text_offered(session: Session, employee: Employee, business: Business
     _check_via(session, employee, via)
     if not has_permission(session, employee, Permission.SEND_INVOICE_SMS):
         raise NotAllowed(NEEDS_SMS_PERMISSION)
-    settings = accounts.payment_settings(session, business.id)
+    settings = accounts.payment_settings(session, saved_id(business))
     if blocker := channel_blocker(business, settings, Channel.SMS, via):
         raise DomainError(blocker)
     return settings
@@ -303,7 +304,7 @@ def _check_email_offered(session: Session, employee: Employee, via: Via) -> Paym
     if not has_permission(session, employee, Permission.SEND_INVOICE_EMAIL):
         raise NotAllowed(NEEDS_EMAIL_PERMISSION)
     settings = accounts.payment_settings(session, employee.business_id)
-    business = session.get(Business, employee.business_id)
+    business = session.get_one(Business, employee.business_id)
     if blocker := channel_blocker(business, settings, Channel.EMAIL, via):
         raise DomainError(blocker)
     return settings
@@ -311,7 +312,7 @@ def _check_email_offered(session: Session, employee: Employee, via: Via) -> Paym
 
 def _check_can_text(session: Session, employee: Employee, invoice_id: int, via: Via) -> _Context:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    business = session.get(Business, invoice.business_id)
+    business = session.get_one(Business, invoice.business_id)
     settings = _check_text_offered(session, employee, business, via)
     if invoice.kind != InvoiceKind.JOB:
         raise DomainError(TEXT_KIND_UNAVAILABLE)
@@ -324,13 +325,13 @@ def _check_can_email(session: Session, employee: Employee, invoice_id: int, via:
     if invoice.kind != InvoiceKind.JOB:
         raise DomainError(EMAIL_KIND_UNAVAILABLE)
     in_flight = _check_payable(session, invoice, settings)
-    return _Context(invoice, session.get(Business, invoice.business_id), settings, in_flight)
+    return _Context(invoice, session.get_one(Business, invoice.business_id), settings, in_flight)
 
 
 def _check_payable(session: Session, invoice: Invoice, settings: PaymentSettings) -> invoices.PaymentsInFlight | None:
     """Raise DomainError when the invoice cannot be paid by link now; else its bank payment in flight."""
-    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
-    zone = session.get(Business, invoice.business_id).time_zone
+    in_flight = invoices.payments_in_flight(session, [saved_id(invoice)]).get(saved_id(invoice))
+    zone = session.get_one(Business, invoice.business_id).time_zone
     if blocker := payable_blocker(invoice, settings, in_flight, zone):
         raise DomainError(blocker)
     return in_flight
@@ -351,7 +352,10 @@ def payable_blocker(
         return NO_BALANCE
     if not accepted_pay_by(settings):
         return NO_PAYMENT_METHOD
-    if invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled) <= 0:
+    if (
+        in_flight is not None
+        and invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled) <= 0
+    ):  # (without a payment in flight, the balance above is payable)
         return payment_processing(in_flight, time_zone)
     return None
 
@@ -399,15 +403,15 @@ def recipient_options(
 ) -> list[RecipientOption]:
     """The customer's and the service location's numbers, each choosable or saying why not."""
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    business = session.get(Business, invoice.business_id)
+    business = session.get_one(Business, invoice.business_id)
     records = _numbers_on_record(session, invoice)
     numbers = [phone.e164 for phone in records]
-    opted_out = consent.opted_out_numbers(session, business.id, numbers)
-    limit = accounts.payment_settings(session, business.id).sms_per_recipient_daily_limit
+    opted_out = consent.opted_out_numbers(session, saved_id(business), numbers)
+    limit = accounts.payment_settings(session, saved_id(business)).sms_per_recipient_daily_limit
     now = now or utcnow()
     next_allowed = next_allowed_texts(session, invoice, numbers, limit, now)
     waiting = _waiting_texts(session, invoice, numbers)
-    location = session.get(Location, invoice.location_id)
+    location = session.get_one(Location, invoice.location_id)
     options = []
     for phone in records:
         reason = ""
@@ -421,7 +425,7 @@ def recipient_options(
             reason = f"Texted {limit} times in 24 hours; next text possible at {next_at}"
         options.append(
             RecipientOption(
-                phone_number_id=phone.id,
+                phone_number_id=saved_id(phone),
                 number=phones.display(phone.e164),
                 label="" if phone.label in ("", phone.type) else phone.label,
                 type=phone.type,
@@ -462,8 +466,8 @@ def _check_nothing_waiting(session: Session, context: _Context, e164: str, now: 
     """One waiting text per invoice and number: a second send would only repeat the first."""
     waiting = _waiting_texts(session, context.invoice, [e164]).get(e164)
     if waiting is not None:
-        location = session.get(Location, context.invoice.location_id)
-        raise TextAlreadyWaiting(_waiting_notice(waiting, location.time_zone, now), waiting.id)
+        location = session.get_one(Location, context.invoice.location_id)
+        raise TextAlreadyWaiting(_waiting_notice(waiting, location.time_zone, now), saved_id(waiting))
 
 
 def cancel_waiting_text(session: Session, employee: Employee, invoice_id: int, message_id: int, via: Via) -> str:
@@ -482,7 +486,7 @@ def cancel_waiting_text(session: Session, employee: Employee, invoice_id: int, m
         raise NotFound("That text is not on this invoice.")
     canceled = delivery.transition(
         session,
-        message.id,
+        saved_id(message),
         MessageStatus.CANCELED,
         allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED},
         actor=employee.name,
@@ -500,14 +504,14 @@ def _numbers_on_record(session: Session, invoice: Invoice, e164: str | None = No
     )
     if e164 is not None:
         statement = statement.where(PhoneNumber.e164 == e164)
-    found = session.exec(statement.order_by(PhoneNumber.id)).all()
+    found = session.exec(statement.order_by(col(PhoneNumber.id))).all()
     return sorted(found, key=lambda phone: phone.customer_id is None)
 
 
 def email_options(session: Session, employee: Employee, invoice_id: int) -> list[EmailOption]:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
     rows = session.exec(
-        select(EmailAddress).where(EmailAddress.customer_id == invoice.customer_id).order_by(EmailAddress.id)
+        select(EmailAddress).where(EmailAddress.customer_id == invoice.customer_id).order_by(col(EmailAddress.id))
     ).all()
     return [EmailOption(address=row.email, label=row.label) for row in rows]
 
@@ -533,7 +537,7 @@ def preview_text(
     context = _check_can_text(session, employee, invoice_id, via)
     body = _text_body(context, _check_pay_by(context.settings, pay_by), token)
     now = now or utcnow()
-    location = session.get(Location, context.invoice.location_id)
+    location = session.get_one(Location, context.invoice.location_id)
     send_after = quiet_hours_send_after(now, location.time_zone)
     note, label = "", "Send"
     if send_after is not None:
@@ -562,7 +566,7 @@ def _text_body(context: _Context, pay_by: PayBy, token: str) -> str:
 
 def _email(session: Session, context: _Context, pay_by: PayBy, token: str) -> EmailText:
     invoice, business = context.invoice, context.business
-    customer = session.get(Customer, invoice.customer_id)
+    customer = session.get_one(Customer, invoice.customer_id)
     return email_text.invoice_email(
         business_name=business.name,
         business_phone=business.phone,
@@ -686,7 +690,7 @@ def _earlier_send(session: Session, invoice: Invoice, channel: Channel, key: str
         return None
     if message.invoice_id != invoice.id or message.channel != channel:
         raise DomainError(KEY_REUSED)
-    location = session.get(Location, invoice.location_id)
+    location = session.get_one(Location, invoice.location_id)
     return _result(message, location.time_zone, now, repeated=True)
 
 
@@ -705,7 +709,7 @@ def _write_once(
 def _after_lost_race(session: Session, invoice_id: int, channel: Channel, key: str, now: datetime) -> SendResult | None:
     """After a failed write: the message of the request with the same key that committed first."""
     session.rollback()
-    return _earlier_send(session, session.get(Invoice, invoice_id), channel, key, now)
+    return _earlier_send(session, session.get_one(Invoice, invoice_id), channel, key, now)
 
 
 def _resolve_recipient(session: Session, invoice: Invoice, recipient: Recipient) -> _Target:
@@ -740,7 +744,7 @@ def _check_recipient(session: Session, context: _Context, target: _Target, line_
     shown = phones.display(target.e164)
     if target.type != PhoneType.MOBILE:
         raise DomainError(f"{ONLY_MOBILE}: {shown} is a {target.type} number.")
-    if (since := consent.opted_out_at(session, context.business.id, target.e164)) is not None:
+    if (since := consent.opted_out_at(session, saved_id(context.business), target.e164)) is not None:
         day = display.day(display.local(since, context.business.time_zone).date())
         raise DomainError(
             f"{shown} replied STOP on {day} and has opted out of texts. They can text START to opt back in."
@@ -759,7 +763,7 @@ def _check_recipient(session: Session, context: _Context, target: _Target, line_
 
 def _recent_text_times(
     session: Session, invoice: Invoice, numbers: list[str], since: datetime
-) -> list[tuple[str, datetime]]:
+) -> Sequence[tuple[str, datetime]]:
     return session.exec(
         select(OutboundMessage.to_address, OutboundMessage.created_at)
         .where(
@@ -768,7 +772,7 @@ def _recent_text_times(
             col(OutboundMessage.to_address).in_(numbers),
             OutboundMessage.created_at > since,
         )
-        .order_by(OutboundMessage.created_at)
+        .order_by(col(OutboundMessage.created_at))
     ).all()
 
 
@@ -819,10 +823,10 @@ def _write_text(
     link, token = links.mint(
         session, invoice, employee=employee, valid_days=context.settings.link_valid_days, now=now, token=token
     )
-    location = session.get(Location, invoice.location_id)
+    location = session.get_one(Location, invoice.location_id)
     message = outbox.enqueue(
         session,
-        business_id=business.id,
+        business_id=saved_id(business),
         channel=Channel.SMS,
         to_address=target.e164,
         body=_text_body(context, pay_by, token),
@@ -835,7 +839,7 @@ def _write_text(
         idempotency_key=key,
         via=via,
     )
-    _audit_link(session, employee, invoice, link.id, message.id, Channel.SMS, pay_by, via)
+    _audit_link(session, employee, invoice, saved_id(link), saved_id(message), Channel.SMS, pay_by, via)
     reminders.on_text_sent(session, invoice, target.e164, now)
     session.flush()  # a racing request with the same key fails here, inside the caller's try
     return _result(message, location.time_zone, now, repeated=False)
@@ -859,7 +863,7 @@ def _write_email(
     email = _email(session, context, pay_by, token)
     message = outbox.enqueue(
         session,
-        business_id=context.business.id,
+        business_id=saved_id(context.business),
         channel=Channel.EMAIL,
         to_address=address,
         subject=email.subject,
@@ -870,9 +874,9 @@ def _write_email(
         idempotency_key=key,
         via=via,
     )
-    _audit_link(session, employee, invoice, link.id, message.id, Channel.EMAIL, pay_by, via)
+    _audit_link(session, employee, invoice, saved_id(link), saved_id(message), Channel.EMAIL, pay_by, via)
     session.flush()
-    location = session.get(Location, invoice.location_id)
+    location = session.get_one(Location, invoice.location_id)
     return _result(message, location.time_zone, now, repeated=False)
 
 
@@ -883,16 +887,18 @@ def _save_new_number(
     new = target.new_number
     if new is None:
         return []
-    owners = []
+    owners: list[tuple[int | None, int | None]] = []  # (customer_id, location_id)
     if new.save_to_customer:
-        owners.append({"customer_id": invoice.customer_id})
+        owners.append((invoice.customer_id, None))
     if new.save_to_location:
-        owners.append({"location_id": invoice.location_id})
+        owners.append((None, invoice.location_id))
     where = "from the office" if via is Via.OFFICE else "in the field (Mobile)"
     saved = []
-    for owner in owners:
+    for customer_id, location_id in owners:
         phone = PhoneNumber(
             business_id=invoice.business_id,
+            customer_id=customer_id,
+            location_id=location_id,
             e164=target.e164,
             reversed_digits=phones.reversed_digits(target.e164),
             type=target.type,
@@ -900,7 +906,6 @@ def _save_new_number(
             consent_at=now,
             consent_by_employee_id=employee.id,
             consent_method=f"Given to {employee.name} to text invoice #{invoice.number} {where}",
-            **owner,
         )
         session.add(phone)
         session.flush()
@@ -954,7 +959,7 @@ def _result(message: OutboundMessage, time_zone: str, now: datetime, *, repeated
     else:
         confirmation = f"{'Text' if channel is Channel.SMS else 'Email'} queued to {shown}"
     return SendResult(
-        message_id=message.id,
+        message_id=saved_id(message),
         channel=channel,
         to_address=message.to_address,
         to_display=shown,

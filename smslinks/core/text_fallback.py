@@ -9,7 +9,7 @@ records the failure, once per failed text, sent "automatic"; its timeline entry 
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import accounts, audit, email_text, outbox, sending
 from smslinks.core.sms_text import PayBy
@@ -22,6 +22,7 @@ from smslinks.models import (
     InvoiceStatus,
     MessageStatusEvent,
     OutboundMessage,
+    saved_id,
 )
 
 KEY_PREFIX = "text-failed-"
@@ -51,18 +52,18 @@ def email_instead(session: Session, message: OutboundMessage) -> OutboundMessage
     settings = accounts.payment_settings(session, message.business_id)
     invoice = session.get(Invoice, message.invoice_id)
     link = _LINK.search(message.body)
-    if not settings.email_when_text_fails or link is None or not _payable(invoice):
+    if not settings.email_when_text_fails or link is None or invoice is None or not _payable(invoice):
         return None
-    customer = session.get(Customer, invoice.customer_id)
+    customer = session.get_one(Customer, invoice.customer_id)
     address = session.exec(
-        select(EmailAddress.email).where(EmailAddress.customer_id == customer.id).order_by(EmailAddress.id)
+        select(EmailAddress.email).where(EmailAddress.customer_id == customer.id).order_by(col(EmailAddress.id))
     ).first()
     if address is None:
         return None
     key = f"{KEY_PREFIX}{message.id}"
     if session.exec(select(OutboundMessage.id).where(OutboundMessage.idempotency_key == key)).first():
         return None  # a second failure report for the same text
-    business = session.get(Business, message.business_id)
+    business = session.get_one(Business, message.business_id)
     email = email_text.invoice_email(
         business_name=business.name,
         business_phone=business.phone,
@@ -75,7 +76,7 @@ def email_instead(session: Session, message: OutboundMessage) -> OutboundMessage
     )
     sent = outbox.enqueue(
         session,
-        business_id=business.id,
+        business_id=saved_id(business),
         channel=Channel.EMAIL,
         to_address=address,
         subject=email.subject,
@@ -88,7 +89,7 @@ def email_instead(session: Session, message: OutboundMessage) -> OutboundMessage
     )
     reason = why(message.failure_reason or "the carrier gave no reason.")
     session.flush()
-    first = session.exec(select(MessageStatusEvent).where(MessageStatusEvent.message_id == sent.id)).first()
+    first = session.exec(select(MessageStatusEvent).where(MessageStatusEvent.message_id == sent.id)).one()
     first.detail = reason[:300]  # the timeline's note for this email
     audit.record(
         session,
@@ -104,8 +105,8 @@ def email_instead(session: Session, message: OutboundMessage) -> OutboundMessage
     return sent
 
 
-def _payable(invoice: Invoice | None) -> bool:
-    return invoice is not None and invoice.status == InvoiceStatus.OPEN and invoice.balance_cents > 0
+def _payable(invoice: Invoice) -> bool:
+    return invoice.status == InvoiceStatus.OPEN and invoice.balance_cents > 0
 
 
 def note(message: OutboundMessage, events: list[MessageStatusEvent]) -> str:

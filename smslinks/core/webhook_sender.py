@@ -156,14 +156,14 @@ class WebhookSender:
         with self._session() as session:
             now = self.clock()
             due = (
-                select(WebhookDelivery.id)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                select(col(WebhookDelivery.id))
+                .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
                 .where(
                     col(WebhookDelivery.status).in_(_CLAIMABLE),
                     WebhookDelivery.next_attempt_at <= now,
                     col(WebhookEndpoint.enabled).is_(True),
                 )
-                .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+                .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
                 .limit(size)
             )
             if self.engine.dialect.name == "postgresql":
@@ -177,7 +177,7 @@ class WebhookSender:
                 .where(
                     col(WebhookDelivery.id).in_(ids),
                     col(WebhookDelivery.status).in_(_CLAIMABLE),
-                    WebhookDelivery.next_attempt_at <= now,
+                    col(WebhookDelivery.next_attempt_at) <= now,
                 )
                 .values(
                     status=WebhookDeliveryStatus.SENDING.value,
@@ -185,11 +185,11 @@ class WebhookSender:
                     next_attempt_at=now + self.policy.lease,
                     last_attempt_at=now,
                 )
-                .returning(WebhookDelivery.id, WebhookDelivery.attempts)
+                .returning(col(WebhookDelivery.id), col(WebhookDelivery.attempts))
             ).all()
             attempts = dict(claimed)
             rows = session.exec(
-                select(
+                select(  # type: ignore[call-overload]  # sqlmodel's select() is typed for up to 4 columns
                     WebhookDelivery.id,
                     WebhookEndpoint.id,
                     WebhookEndpoint.url,
@@ -198,10 +198,10 @@ class WebhookSender:
                     WebhookEvent.payload,
                     WebhookDelivery.give_up_at,
                 )
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+                .join(WebhookEndpoint, col(WebhookEndpoint.id) == WebhookDelivery.endpoint_id)
+                .join(WebhookEvent, col(WebhookEvent.id) == WebhookDelivery.event_id)
                 .where(col(WebhookDelivery.id).in_(list(attempts)))
-                .order_by(WebhookDelivery.id)
+                .order_by(col(WebhookDelivery.id))
             ).all()
             session.commit()
         return [
@@ -251,9 +251,9 @@ class WebhookSender:
             delivered = {claim: result for claim, result in outcomes if result is not None and result.delivered}
             for claim, result in outcomes:
                 mine = (
-                    WebhookDelivery.id == claim.id,
-                    WebhookDelivery.attempts == claim.attempts,
-                    WebhookDelivery.status == WebhookDeliveryStatus.SENDING.value,
+                    col(WebhookDelivery.id) == claim.id,
+                    col(WebhookDelivery.attempts) == claim.attempts,
+                    col(WebhookDelivery.status) == WebhookDeliveryStatus.SENDING.value,
                 )
                 if result is None:
                     session.execute(
@@ -280,10 +280,10 @@ class WebhookSender:
         session.execute(
             sa.update(WebhookDelivery)
             .where(
-                sa.tuple_(WebhookDelivery.id, WebhookDelivery.attempts).in_(
+                sa.tuple_(col(WebhookDelivery.id), col(WebhookDelivery.attempts)).in_(
                     [(claim.id, claim.attempts) for claim in delivered]
                 ),
-                WebhookDelivery.status == WebhookDeliveryStatus.SENDING.value,
+                col(WebhookDelivery.status) == WebhookDeliveryStatus.SENDING.value,
             )
             .values(
                 status=WebhookDeliveryStatus.DELIVERED.value,
@@ -324,7 +324,7 @@ class WebhookSender:
             select(WebhookEndpoint).where(
                 col(WebhookEndpoint.id).in_(failing),
                 col(WebhookEndpoint.enabled).is_(True),
-                WebhookEndpoint.failing_since <= now - RETRY_WINDOW,
+                col(WebhookEndpoint.failing_since) <= now - RETRY_WINDOW,
             )
         ).all()
         for endpoint in worn_out:
@@ -332,6 +332,8 @@ class WebhookSender:
 
     @staticmethod
     def _switch_off(session: Session, endpoint: WebhookEndpoint, now: datetime) -> None:
+        if endpoint.failing_since is None:
+            raise ValueError(f"webhook endpoint {endpoint.id} is not failing")
         business = session.get(Business, endpoint.business_id)
         since = display.moment(endpoint.failing_since, business.time_zone if business else "UTC")
         endpoint.enabled = False

@@ -39,6 +39,7 @@ from smslinks.models import (
     WebhookDeliveryStatus,
     WebhookEndpoint,
     WebhookEvent,
+    saved_id,
     utcnow,
 )
 
@@ -174,11 +175,13 @@ def endpoints(session: Session, employee: Employee) -> list[EndpointRow]:
     require_admin(employee)
     zone = _zone(session, employee.business_id)
     rows = session.exec(
-        select(WebhookEndpoint).where(WebhookEndpoint.business_id == employee.business_id).order_by(WebhookEndpoint.id)
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.business_id == employee.business_id)
+        .order_by(col(WebhookEndpoint.id))
     ).all()
     return [
         EndpointRow(
-            id=row.id,
+            id=saved_id(row),
             url=row.url,
             events=row.events.split(),
             enabled=row.enabled,
@@ -216,7 +219,7 @@ def add_endpoint(session: Session, employee: Employee, url: str, events) -> tupl
     session.add(row)
     session.flush()
     _changed(session, employee, "webhook.endpoint_added", row, url=url, events=events)
-    return row.id, secret
+    return saved_id(row), secret
 
 
 def set_events(session: Session, employee: Employee, endpoint_id: int, events) -> None:
@@ -246,7 +249,7 @@ def rotate_secret(session: Session, employee: Employee, endpoint_id: int) -> str
 def delete_endpoint(session: Session, employee: Employee, endpoint_id: int) -> None:
     """The endpoint and its deliveries go; the events stay (other endpoints may have them)."""
     row = _endpoint(session, employee, endpoint_id)
-    session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == row.id))
+    session.execute(sa.delete(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == row.id))
     audit.record(
         session,
         "webhook.endpoint_deleted",
@@ -278,14 +281,14 @@ def deliveries(session: Session, employee: Employee, endpoint_id: int, limit: in
     zone = _zone(session, employee.business_id)
     rows = session.exec(
         select(WebhookDelivery, WebhookEvent)
-        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .join(WebhookEvent, col(WebhookEvent.id) == WebhookDelivery.event_id)
         .where(WebhookDelivery.endpoint_id == endpoint.id)
         .order_by(col(WebhookDelivery.id).desc())
         .limit(limit)
     ).all()
     return [
         DeliveryRow(
-            id=delivery.id,
+            id=saved_id(delivery),
             event=event.type,
             message_id=event.message_id,
             attempts=delivery.attempts,
@@ -303,16 +306,16 @@ def resend(session: Session, employee: Employee, delivery_id: int) -> None:
     """One more attempt of the same delivery, now: same event, same body, same `webhook-id`."""
     delivery = session.get(WebhookDelivery, delivery_id) if isinstance(delivery_id, int) else None
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery else None
-    if endpoint is None:
+    if delivery is None or endpoint is None:
         raise NotFound("That delivery does not exist or is not in your business.")
-    endpoint = _endpoint(session, employee, endpoint.id)
+    endpoint = _endpoint(session, employee, saved_id(endpoint))
     if not endpoint.enabled:
         raise DomainError("Enable the endpoint first: a disabled endpoint receives nothing.")
     now = utcnow()
-    resent = session.execute(
+    resent = session.exec(
         sa.update(WebhookDelivery)
         .where(
-            WebhookDelivery.id == delivery.id,
+            col(WebhookDelivery.id) == delivery.id,
             col(WebhookDelivery.status).in_(
                 [WebhookDeliveryStatus.DELIVERED.value, WebhookDeliveryStatus.FAILED.value]
             ),
@@ -565,7 +568,7 @@ def record_consent_event(session: Session, business_id: int, e164: str, type: st
                 col(Customer.id).in_(location_owner),
             ),
         )
-        .order_by(Customer.id)
+        .order_by(col(Customer.id))
     ).all()
     record_event(
         session,

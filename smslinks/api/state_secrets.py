@@ -1,11 +1,12 @@
-"""Keeps raw session and pay-link tokens out of Reflex's state store (pickles on disk, Redis).
+"""Keeps raw session, pay-link and invitation tokens out of Reflex's state store (pickles on disk, Redis).
 
 Reflex keeps what a browser's websocket brings with it in the tab's state: the handshake's headers
-(with the Cookie header) and, with every event, the page's path and query (/pay/<token>). So before
-Reflex reads them, on the websocket at /_event:
+(with the Cookie header) and, with every event, the page's path and query (/pay/<token>,
+/invite/<token>). So before Reflex reads them, on the websocket at /_event:
 - the session cookie's value becomes its SHA-256: the state holds the hash, which the sessions
   table is keyed by and which cannot be replayed as a cookie (it would be hashed again);
-- a pay page's token in an event's router data (path, query) becomes its SHA-256 likewise;
+- the token of a pay page or an invitation page in an event's router data (path, query) becomes
+  its SHA-256 likewise (pay links and invitations are looked up by that hash);
 - the Referer header goes (it may name a page's URL).
 The states take these values as `tokens.Hashed`. A raw value that slipped past (an old connection,
 a transport other than the websocket) matches no hash: the page shows an expired link or asks for
@@ -19,12 +20,14 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from smslinks import routes
 from smslinks.core import tokens
 from smslinks.routes import SESSION_COOKIE
 
 EVENT_PATH = "/_event"
-PAY_PREFIX = "/pay/"
-_PAY_PATH = re.compile(r"^/pay/([^/?#]+)(.*)$", re.DOTALL)
+# The pages whose path carries a token: "/pay/", "/invite/".
+TOKEN_PAGES = tuple(route.removesuffix("[token]") for route in (routes.PAY, routes.INVITE))
+_TOKEN_PATH = re.compile(rf"^({'|'.join(map(re.escape, TOKEN_PAGES))})([^/?#]+)(.*)$", re.DOTALL)
 # A Socket.IO CONNECT (0) or EVENT (2) packet in an Engine.IO message (4), on the /_event namespace,
 # with an optional acknowledgement id: 40/_event,{...} and 42/_event,12["event",{...}].
 _PACKET = re.compile(r"^(4[02](?:/_event,)?\d*)(.*)$", re.DOTALL)
@@ -42,7 +45,7 @@ class StateSecrets:
         async def receive_hashed() -> Message:
             message = await receive()
             if message["type"] == "websocket.receive" and message.get("text"):
-                message = {**message, "text": hash_pay_tokens(message["text"])}
+                message = {**message, "text": hash_link_tokens(message["text"])}
             return message
 
         await self.app({**scope, "headers": hashed_headers(scope["headers"])}, receive_hashed, send)
@@ -70,9 +73,9 @@ def hash_session_cookie(header: str) -> str:
     return f"{SESSION_COOKIE}={tokens.token_hash(session.value)}" if session and session.value else ""
 
 
-def hash_pay_tokens(frame: str) -> str:
-    """The frame with a pay page's token hashed wherever its router data names it."""
-    if PAY_PREFIX not in frame or not (packet := _PACKET.match(frame)):
+def hash_link_tokens(frame: str) -> str:
+    """The frame with a pay page's or an invitation page's token hashed wherever its router data names it."""
+    if not any(page in frame for page in TOKEN_PAGES) or not (packet := _PACKET.match(frame)):
         return frame
     head, body = packet.groups()
     try:
@@ -97,11 +100,11 @@ def _hash_router_data(data: Any) -> None:
 
 def _hash_route(router: dict) -> None:
     pathname = router.get("pathname")
-    if not isinstance(pathname, str) or not (pay := _PAY_PATH.match(pathname)):
+    if not isinstance(pathname, str) or not (page := _TOKEN_PATH.match(pathname)):
         return
-    hashed = tokens.token_hash(pay.group(1))
-    router["pathname"] = PAY_PREFIX + hashed + pay.group(2)
-    if isinstance(router.get("asPath"), str) and (shown := _PAY_PATH.match(router["asPath"])):
-        router["asPath"] = PAY_PREFIX + tokens.token_hash(shown.group(1)) + shown.group(2)
+    hashed = tokens.token_hash(page.group(2))
+    router["pathname"] = page.group(1) + hashed + page.group(3)
+    if isinstance(router.get("asPath"), str) and (shown := _TOKEN_PATH.match(router["asPath"])):
+        router["asPath"] = shown.group(1) + tokens.token_hash(shown.group(2)) + shown.group(3)
     if isinstance(router.get("query"), dict) and "token" in router["query"]:
         router["query"]["token"] = hashed

@@ -404,27 +404,24 @@ def _password_errors(password: str, again: str) -> dict[str, str]:
     return {}
 
 
-def _usable_invitation(session: Session, token: str) -> tuple[EmployeeInvitation, Employee]:
+def _usable_invitation(session: Session, token: str | tokens.Hashed) -> tuple[EmployeeInvitation, Employee]:
     """One answer, InvitationNotUsable, for unknown, used, expired, and deactivated."""
-    token = str(token or "")
     row = None
-    if 20 <= len(token) <= 100:
-        row = session.exec(
-            select(EmployeeInvitation).where(EmployeeInvitation.token_hash == tokens.token_hash(token))
-        ).first()
+    if token_hash := tokens.lookup_hash(token):
+        row = session.exec(select(EmployeeInvitation).where(EmployeeInvitation.token_hash == token_hash)).first()
     employee = session.get(Employee, row.employee_id) if row else None
     if row is None or row.used_at is not None or row.expires_at <= utcnow() or employee is None or not employee.active:
         raise InvitationNotUsable(INVITATION_NOT_USABLE)
     return row, employee
 
 
-def invitation(session: Session, token: str) -> InvitationView:
+def invitation(session: Session, token: str | tokens.Hashed) -> InvitationView:
     _row, employee = _usable_invitation(session, token)
     business = session.get(Business, employee.business_id)
     return InvitationView(employee.name, employee.email, business.name if business else "")
 
 
-def accept_invitation(session: Session, token: str, password: str, again: str) -> auth.SignedIn:
+def accept_invitation(session: Session, token: str | tokens.Hashed, password: str, again: str) -> auth.SignedIn:
     """Set the invited employee's password, use up the link, and sign them in (the caller commits)."""
     row, employee = _usable_invitation(session, token)
     errors = _password_errors(str(password or ""), str(again or ""))

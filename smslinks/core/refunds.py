@@ -15,7 +15,6 @@
   A bank (ACH) refund stays `pending` until Stripe's event says it went through.
 """
 
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -142,11 +141,6 @@ def _clean_reason(reason: str | None) -> str:
 
 
 # --- the office's refund -------------------------------------------------------------------------
-
-
-def new_idempotency_key() -> str:
-    """One per refund dialog opening: every click of its button reuses it."""
-    return f"smslinks-refund-{secrets.token_hex(12)}"
 
 
 def refund_payment(

@@ -14,7 +14,6 @@
 - The customer removes it from the pay page: detached in Stripe first, then marked removed.
 """
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -624,11 +623,6 @@ def charge_form(session: Session, employee: Employee, invoice_id: int) -> Charge
 
 def _zone(session: Session, invoice: Invoice) -> str:
     return session.get_one(Business, invoice.business_id).time_zone
-
-
-def new_idempotency_key() -> str:
-    """One per opening of the office's dialog (and per tap on the pay page): repeats reuse it."""
-    return f"smslinks-saved-card-{secrets.token_hex(12)}"
 
 
 def charge_for_office(

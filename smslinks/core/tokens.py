@@ -26,6 +26,12 @@ def new_invitation_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def idempotency_key(kind: str) -> str:
+    """A Stripe idempotency key for one request the person may repeat, e.g. kind "refund": every
+    click of one dialog's button reuses it; a new attempt takes a new one."""
+    return f"smslinks-{kind}-{secrets.token_hex(12)}"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -4,48 +4,18 @@ import reflex as rx
 
 from smslinks import routes
 from smslinks.core.exports import DOWNLOAD_MAX_ROWS, MESSAGE_COLUMNS, PAYMENT_COLUMNS
+from smslinks.pages.date_range import date_range
 from smslinks.pages.layout import loading, page_header, staff_page
-from smslinks.pages.profile_fields import field, hint_text
+from smslinks.pages.profile_fields import hint_text
 from smslinks.pages.settings import settings_frame
 from smslinks.state.exports import ExportState as State
-
-
-def _date(name: str, label: str, value, on_change) -> rx.Component:
-    input_id = f"export-{name}"
-    control = rx.input(
-        id=input_id,
-        type="date",
-        value=value,
-        on_change=on_change,
-        size="2",
-        width="100%",
-        custom_attrs={"aria-describedby": f"{input_id}-error"},
-    )
-    return field(label, input_id, control, State.errors, name)
 
 
 def _range() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Days", size="4", as_="h2"),
-            rx.grid(
-                _date("start", "From", State.start, State.set_start),
-                _date("end", "To (included)", State.end, State.set_end),
-                columns=rx.breakpoints(initial="1", sm="2"),
-                spacing="4",
-                width="100%",
-                max_width="480px",
-            ),
-            rx.flex(
-                rx.foreach(
-                    State.quick_ranges,
-                    lambda label: rx.button(
-                        label, variant="soft", color_scheme="gray", size="1", on_click=State.pick(label)
-                    ),
-                ),
-                wrap="wrap",
-                spacing="2",
-            ),
+            date_range(State, "export"),
             hint_text(
                 rx.fragment(
                     "Days and times are the business's: ",

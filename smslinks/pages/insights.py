@@ -4,55 +4,17 @@ import reflex as rx
 
 from smslinks import routes
 from smslinks.pages.components import not_allowed
+from smslinks.pages.date_range import date_range
 from smslinks.pages.layout import loading, page_header, staff_page
-from smslinks.pages.profile_fields import field, hint_text
+from smslinks.pages.profile_fields import hint_text
 from smslinks.state.insights import InsightsState as State
 
 _AXIS = {"font_size": 12}
 
 
-def _date(name: str, label: str, value, on_change) -> rx.Component:
-    input_id = f"insights-{name}"
-    control = rx.input(
-        id=input_id,
-        type="date",
-        value=value,
-        on_change=on_change,
-        size="2",
-        width="100%",
-        custom_attrs={"aria-describedby": f"{input_id}-error"},
-    )
-    return field(label, input_id, control, State.errors, name)
-
-
 def _range() -> rx.Component:
     return rx.card(
-        rx.flex(
-            rx.grid(
-                _date("start", "From", State.start, State.set_start),
-                _date("end", "To (included)", State.end, State.set_end),
-                columns="2",
-                spacing="3",
-                width="100%",
-                max_width="420px",
-            ),
-            rx.flex(
-                rx.foreach(
-                    State.quick_ranges,
-                    lambda label: rx.button(
-                        label, variant="soft", color_scheme="gray", size="1", on_click=State.pick(label)
-                    ),
-                ),
-                rx.cond(State.busy, rx.spinner(size="2")),
-                wrap="wrap",
-                spacing="2",
-                align="center",
-            ),
-            direction=rx.breakpoints(initial="column", md="row"),
-            align=rx.breakpoints(initial="start", md="end"),
-            spacing="4",
-            width="100%",
-        ),
+        date_range(State, "insights", rx.cond(State.busy, rx.spinner(size="2"))),
         hint_text(rx.fragment("Days are the business's (", State.zone, ").")),
         size="2",
         width="100%",

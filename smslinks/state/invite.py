@@ -4,7 +4,7 @@ again whether the link, or the session, still allows it."""
 
 import reflex as rx
 
-from smslinks.core import auth, employees
+from smslinks.core import auth, employees, tokens
 from smslinks.core.errors import DomainError
 from smslinks.core.navigation import home_route
 from smslinks.core.permissions import effective_permissions
@@ -20,8 +20,10 @@ def _form_password(form: dict, key: str) -> str:
 
 
 class InviteState(SessionState):
-    # The link's token lives only in the backend (like the pay page's): "loading", "form", "unusable".
-    _token: str = ""
+    # The link's token, known only by its hash (api/state_secrets.py hashes it on the websocket before
+    # Reflex keeps the page's path), lives only in the backend, like the pay page's.
+    _token: tokens.Hashed = tokens.Hashed("")
+    # "loading", "form", "unusable"
     screen: str = "loading"
     invited_name: str = ""
     invited_email: str = ""
@@ -31,7 +33,7 @@ class InviteState(SessionState):
 
     @rx.event
     def open_invitation(self):
-        self._token = str(self.token or "")[:100]
+        self._token = tokens.Hashed(str(self.token or "")[:100])
         self.errors = NO_ERRORS
         try:
             with session_scope() as session:
@@ -57,7 +59,7 @@ class InviteState(SessionState):
         except DomainError as error:
             self.screen, self.unusable = "unusable", error.message
             return
-        self._token, self.errors = "", NO_ERRORS
+        self._token, self.errors = tokens.Hashed(""), NO_ERRORS
         return self._start_session(signed.token, destination)
 
 

@@ -1,12 +1,12 @@
 """The invoice page: detail, payment links and message timeline, kept live while it is open."""
 
 import dataclasses
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import reflex as rx
 
 from smslinks import routes
-from smslinks.core import display, invoice_view, payments, recorded_payments, refunds, saved_cards
+from smslinks.core import display, invoice_view, payments, recorded_payments, refunds, saved_cards, tokens
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission, has_permission
 from smslinks.core.sending import Via
@@ -107,17 +107,81 @@ class OfficeSendState(SendInvoiceState, SessionState):
         return InvoiceDetailState.refresh
 
 
-class RefundState(SessionState):
-    """The Refund dialog on a payment. One idempotency key per opening: repeated clicks refund once."""
+class ProviderDialogState(rx.State, mixin=True):
+    """A dialog whose button asks Stripe to move money (refund, charge a saved card). One idempotency
+    key per opening: repeated clicks move it once; after a failure another try takes a new key.
+
+    A dialog sets KEY_KIND and REFUSED (core's refusal that names a field) and supplies `_target()`
+    (what the dialog was opened for, 0 for nothing), `_call(form)` (core with the provider, run off
+    the event loop) and `_result(outcome)` (whether it went through, and what the office is told)."""
+
+    KEY_KIND: ClassVar[str] = ""
+    REFUSED: ClassVar[type[refunds.RefundRefused | saved_cards.SavedCardRefused]]
 
     open: bool = False
+    errors: dict[str, str] = {}
+    busy: bool = False
+    _key: str = ""
+
+    if TYPE_CHECKING:  # from SessionState, which every such dialog also is
+
+        def _refuse(self, error: DomainError) -> Any: ...
+
+    def _opened(self) -> None:
+        self._key = tokens.idempotency_key(self.KEY_KIND)
+        self.errors, self.busy, self.open = {}, False, True
+
+    def _target(self) -> int:
+        raise NotImplementedError
+
+    def _call(self, form: dict) -> Any:
+        raise NotImplementedError
+
+    def _result(self, outcome) -> tuple[bool, str]:
+        raise NotImplementedError
+
+    @rx.event
+    def set_open(self, value: bool):
+        if not self.busy:
+            self.open = value
+
+    @rx.event
+    async def submit(self, form: dict):
+        if self.busy or not self._target():
+            return
+        self.busy, self.errors = True, {}
+        yield
+        try:
+            # Stripe is called off the event loop, which serves every other page (the SDK times out).
+            outcome = await provider_call(self._call, form)
+        except self.REFUSED as refused:
+            self.errors = {refused.field or "form": refused.message}
+            return
+        except DomainError as error:
+            yield self._refuse(error)
+            return
+        finally:
+            self.busy = False
+        went_through, message = self._result(outcome)
+        self.open = not went_through
+        if went_through:
+            yield rx.toast.success(message)
+        else:
+            self.errors = {"form": message}
+            self._key = tokens.idempotency_key(self.KEY_KIND)  # another try is another refund or charge
+        yield InvoiceDetailState.refresh
+
+
+class RefundState(ProviderDialogState, SessionState):
+    """The Refund dialog on a payment."""
+
+    KEY_KIND: ClassVar[str] = "refund"
+    REFUSED: ClassVar[type[refunds.RefundRefused]] = refunds.RefundRefused
+
     payment_label: str = ""
     refundable: str = ""
     tip_note: str = ""
-    errors: dict[str, str] = {}
-    busy: bool = False
     _payment_id: int = 0
-    _key: str = ""
 
     @rx.event
     def start(self, payment_id: int):
@@ -127,16 +191,14 @@ class RefundState(SessionState):
                 form = refunds.refund_form(session, employee, route_id(str(payment_id)) or 0)
             except DomainError as error:
                 return self._refuse(error)
-        self._payment_id, self._key = form.payment_id, refunds.new_idempotency_key()
+        self._payment_id = form.payment_id
         self.payment_label, self.refundable, self.tip_note = form.label, form.refundable, form.tip_note
-        self.errors, self.busy, self.open = {}, False, True
+        self._opened()
 
-    @rx.event
-    def set_open(self, value: bool):
-        if not self.busy:
-            self.open = value
+    def _target(self) -> int:
+        return self._payment_id
 
-    def _refund(self, amount: str, reason: str) -> refunds.RefundOutcome:
+    def _call(self, form: dict) -> refunds.RefundOutcome:
         with session_scope() as session:
             employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.REFUND_PAYMENTS)
             return refunds.refund_payment(
@@ -144,35 +206,13 @@ class RefundState(SessionState):
                 payment_gateway(),
                 employee,
                 self._payment_id,
-                amount_text=amount,
-                reason=reason,
+                amount_text=str(form.get("amount", "")),
+                reason=str(form.get("reason", "")),
                 idempotency_key=self._key,
             )
 
-    @rx.event
-    async def submit(self, form: dict):
-        if self.busy or not self._payment_id:
-            return
-        self.busy, self.errors = True, {}
-        yield
-        try:
-            # Stripe is called off the event loop, which serves every other page (the SDK times out).
-            outcome = await provider_call(self._refund, str(form.get("amount", "")), str(form.get("reason", "")))
-        except refunds.RefundRefused as refused:
-            self.errors = {refused.field or "form": refused.message}
-            return
-        except DomainError as error:
-            yield self._refuse(error)
-            return
-        finally:
-            self.busy = False
-        self.open = outcome.status == "failed"
-        if outcome.status == "failed":
-            self.errors = {"form": outcome.message}
-            self._key = refunds.new_idempotency_key()  # a new attempt is a new refund
-        else:
-            yield rx.toast.success(outcome.message)
-        yield InvoiceDetailState.refresh
+    def _result(self, outcome: refunds.RefundOutcome) -> tuple[bool, str]:
+        return outcome.status != "failed", outcome.message
 
 
 class RecordPaymentState(SessionState):
@@ -261,18 +301,16 @@ class VoidPaymentState(SessionState):
         return [rx.toast.success("Payment voided. The balance is due again."), InvoiceDetailState.refresh]
 
 
-class ChargeSavedCardState(SessionState):
-    """ "Charge saved card": the customer's card on file, with their consent, for this invoice. One
-    idempotency key per opening: repeated clicks charge once."""
+class ChargeSavedCardState(ProviderDialogState, SessionState):
+    """ "Charge saved card": the customer's card on file, with their consent, for this invoice."""
 
-    open: bool = False
+    KEY_KIND: ClassVar[str] = "saved-card"
+    REFUSED: ClassVar[type[saved_cards.SavedCardRefused]] = saved_cards.SavedCardRefused
+
     card: str = ""
     balance: str = ""
     amount: str = ""
-    errors: dict[str, str] = {}
-    busy: bool = False
     _invoice_id: int = 0
-    _key: str = ""
 
     @rx.event
     async def start(self):
@@ -285,16 +323,14 @@ class ChargeSavedCardState(SessionState):
                 return self._refuse(error)
         if form is None:
             return rx.toast.error("This customer has no saved card they agreed to be charged.")
-        self._invoice_id, self._key = detail._live_invoice_id, saved_cards.new_idempotency_key()
+        self._invoice_id = detail._live_invoice_id
         self.card, self.balance, self.amount = form.card, form.balance, form.amount
-        self.errors, self.busy, self.open = {}, False, True
+        self._opened()
 
-    @rx.event
-    def set_open(self, value: bool):
-        if not self.busy:
-            self.open = value
+    def _target(self) -> int:
+        return self._invoice_id
 
-    def _charge(self, amount: str) -> payments.Outcome:
+    def _call(self, form: dict) -> payments.Outcome:
         with session_scope() as session:
             employee = self._authorize(session, Permission.VIEW_INVOICES, Permission.CHARGE_SAVED_CARDS)
             return saved_cards.charge_for_office(
@@ -302,30 +338,9 @@ class ChargeSavedCardState(SessionState):
                 payment_gateway(),
                 employee,
                 self._invoice_id,
-                amount_text=amount,
+                amount_text=str(form.get("amount", "")),
                 idempotency_key=self._key,
             )
 
-    @rx.event
-    async def submit(self, form: dict):
-        if self.busy or not self._invoice_id:
-            return
-        self.busy, self.errors = True, {}
-        yield
-        try:
-            outcome = await provider_call(self._charge, str(form.get("amount", "")))
-        except saved_cards.SavedCardRefused as refused:
-            self.errors = {refused.field or "form": refused.message}
-            return
-        except DomainError as error:
-            yield self._refuse(error)
-            return
-        finally:
-            self.busy = False
-        if outcome.status == "succeeded":
-            self.open = False
-            yield rx.toast.success(saved_cards.office_message(outcome))
-        else:
-            self.errors = {"form": saved_cards.office_message(outcome)}
-            self._key = saved_cards.new_idempotency_key()  # another try is another charge
-        yield InvoiceDetailState.refresh
+    def _result(self, outcome: payments.Outcome) -> tuple[bool, str]:
+        return outcome.status == "succeeded", saved_cards.office_message(outcome)

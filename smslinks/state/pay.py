@@ -80,7 +80,7 @@ def _pay_by_card(
 
 
 def _pay_with_saved_card(session: Session, gateway: payments.PaymentGateway, token: tokens.Hashed, **choice) -> Outcome:
-    return saved_cards.pay_with_saved_card(session, gateway, token, key=saved_cards.new_idempotency_key(), **choice)
+    return saved_cards.pay_with_saved_card(session, gateway, token, key=tokens.idempotency_key("saved-card"), **choice)
 
 
 class PayState(rx.State):

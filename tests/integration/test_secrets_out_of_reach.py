@@ -6,14 +6,18 @@ import pickle
 
 import pytest
 import reflex as rx
-from reflex.istate.data import SessionData
+from reflex.istate.data import PageData, SessionData
+from reflex_base.constants import RouteArgType
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from smslinks import routes
 from smslinks.api import build_api
-from smslinks.api.state_secrets import hash_pay_tokens, hashed_headers
-from smslinks.core import auth, tokens
+from smslinks.api.state_secrets import hash_link_tokens, hashed_headers
+from smslinks.core import auth, employees, tokens
 from smslinks.db import session_scope, upgrade_to_head
+from smslinks.models import Business
+from smslinks.state.invite import InviteState
 from smslinks.state.pay import PayState
 from smslinks.state.session import NotSignedIn, SessionState, SignInState
 from tests import factories
@@ -79,7 +83,7 @@ def test_a_pay_token_in_an_events_router_data_becomes_its_hash():
     token = "AbC123_-xyzXYZ0987654q"
     hashed = tokens.token_hash(token)
     for prefix in ("42/_event,", "42/_event,17"):
-        frame = json.loads(hash_pay_tokens(_frame(prefix, f"/pay/{token}?m=ach", {"token": token}))[len(prefix) :])
+        frame = json.loads(hash_link_tokens(_frame(prefix, f"/pay/{token}?m=ach", {"token": token}))[len(prefix) :])
         router = frame[1]["router_data"]
         assert router == {
             "pathname": f"/pay/{hashed}?m=ach",
@@ -87,12 +91,41 @@ def test_a_pay_token_in_an_events_router_data_becomes_its_hash():
             "query": {"token": hashed},
         }
     connect = '40/_event,{"event":' + json.dumps({"router_data": {"pathname": f"/pay/{token}"}}) + "}"
-    assert token not in hash_pay_tokens(connect) and hashed in hash_pay_tokens(connect)
+    assert token not in hash_link_tokens(connect) and hashed in hash_link_tokens(connect)
     # Other pages, other packets and anything unreadable pass as they came.
-    invite = _frame("42/_event,", "/invite/abc", {"token": "abc"})
-    assert hash_pay_tokens(invite) == invite
-    assert hash_pay_tokens("42/_event,not json /pay/x") == "42/_event,not json /pay/x"
-    assert hash_pay_tokens("2") == "2"
+    customer = _frame("42/_event,", "/customers/abc", {"customer_id": "abc"})
+    assert hash_link_tokens(customer) == customer
+    assert hash_link_tokens("42/_event,not json /pay/x") == "42/_event,not json /pay/x"
+    assert hash_link_tokens("2") == "2"
+
+
+def test_an_invitation_token_in_an_events_router_data_becomes_its_hash():
+    token = "Inv1te_-tokenXYZ098765"
+    hashed = tokens.token_hash(token)
+    frame = _frame("42/_event,3", f"/invite/{token}", {"token": token})
+    router = json.loads(hash_link_tokens(frame)[len("42/_event,3") :])[1]["router_data"]
+    assert router == {"pathname": f"/invite/{hashed}", "asPath": f"/invite/{hashed}", "query": {"token": hashed}}
+
+
+def test_an_invitation_opens_and_is_accepted_by_its_hash_and_its_state_never_holds_the_token(signed):
+    """The invitation page as its websocket reaches it: the path's token hashed on the way in."""
+    with session_scope() as session:
+        business = session.exec(select(Business)).one()  # the signed fixture's
+        admin = factories.employee(session, business, "Administrator")
+        token = employees.add_employee(
+            session, admin, "Nora New", "nora@example.com", "Office employee", "invitation"
+        ).secret
+    rx.State.setup_dynamic_args({"token": RouteArgType.SINGLE})  # what the app does for /invite/[token]
+    root = rx.State(_reflex_internal_init=True)
+    invite = root.get_substate(InviteState.get_full_name().split(".")[1:])
+    hashed = tokens.token_hash(token)
+    invite.rx_router_page = PageData(path=routes.invite(hashed), params={"token": hashed})
+    InviteState.open_invitation.fn(invite)
+    assert (invite.screen, invite.invited_email) == ("form", "nora@example.com")
+    assert token.encode() not in _pickles(root)
+    answer = InviteState.accept.fn(invite, {"password": "nora-chose-this", "again": "nora-chose-this"})
+    with session_scope() as session:
+        assert auth.employee_for_token(session, factories.handed_over_token(answer)).email == "nora@example.com"
 
 
 def _pickles(state) -> bytes:

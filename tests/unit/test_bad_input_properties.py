@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from smslinks.api.state_secrets import hash_pay_tokens
+from smslinks.api.state_secrets import hash_link_tokens
 from smslinks.core import (
     fresh_link,
     imports,
@@ -114,8 +114,8 @@ def test_names_go_into_texts_plain(name):
 @given(st.text(max_size=300))
 @example('42/_event,["event",{"router_data":{"pathname":"/pay/tok","query":{"token":7}}}]')
 def test_any_websocket_frame_passes_the_token_hashing(frame):
-    assert isinstance(hash_pay_tokens(frame), str)
-    assert isinstance(hash_pay_tokens(f'42/_event,["event",{{"router_data":{{"pathname":"/pay/{frame}"}}}}]'), str)
+    assert isinstance(hash_link_tokens(frame), str)
+    assert isinstance(hash_link_tokens(f'42/_event,["event",{{"router_data":{{"pathname":"/pay/{frame}"}}}}]'), str)
 
 
 @pytest.fixture

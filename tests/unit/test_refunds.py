@@ -4,7 +4,7 @@ import json
 import pytest
 from sqlmodel import select
 
-from smslinks.core import invoice_view, jobs, payments, refunds
+from smslinks.core import invoice_view, jobs, payments, refunds, tokens
 from smslinks.core.errors import NotAllowed, NotFound
 from smslinks.core.payment_gateway import GatewayEvent
 from smslinks.core.refunds import RefundRefused
@@ -124,6 +124,12 @@ def test_bad_input_is_refused_beside_its_field(session, stripe, paid, amount, re
         _refund(session, stripe, accountant, payment, amount=amount, reason=reason)
     assert refused.value.field == field
     assert not getattr(stripe, "refunds", []) and session.exec(select(PaymentRefund)).first() is None
+
+
+def test_each_dialog_opening_gets_a_new_key_named_for_what_it_does():
+    keys = {tokens.idempotency_key("refund") for _ in range(3)}
+    assert len(keys) == 3 and all(key.startswith("smslinks-refund-") for key in keys)
+    assert tokens.idempotency_key("saved-card").startswith("smslinks-saved-card-")
 
 
 def test_the_same_key_refunds_once(session, stripe, paid):  # noqa: F811

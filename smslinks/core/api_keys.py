@@ -23,7 +23,7 @@ from smslinks.core import audit, tokens
 from smslinks.core.company import FieldErrors
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.permissions import Permission, require_permission
-from smslinks.models import ApiKey, ApiRateWindow, Business, Employee, Role, utcnow
+from smslinks.models import ApiKey, ApiRateWindow, Business, Employee, Role, saved_id, utcnow
 
 KEY_PREFIX = "smsl_"
 NAME_MAX = 60
@@ -85,10 +85,11 @@ def _checked_name(session: Session, business_id: int, name: str) -> str:
 
 
 def _create(session: Session, business: Business, name: str, *, admin: Employee | None) -> NewKey:
-    name = _checked_name(session, business.id, name)
+    business_id = saved_id(business)
+    name = _checked_name(session, business_id, name)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     employee = Employee(
-        business_id=business.id,
+        business_id=business_id,
         email=f"api-key-{secrets.token_hex(8)}@api-keys.invalid",
         name=backing_employee_name(name),
         role=Role.ACCOUNTANT.value,
@@ -97,8 +98,8 @@ def _create(session: Session, business: Business, name: str, *, admin: Employee 
     session.add(employee)
     session.flush()
     row = ApiKey(
-        business_id=business.id,
-        employee_id=employee.id,
+        business_id=business_id,
+        employee_id=saved_id(employee),
         name=name,
         key_hash=tokens.token_hash(key),
         prefix=key[:12],
@@ -111,19 +112,19 @@ def _create(session: Session, business: Business, name: str, *, admin: Employee 
         "api_key.created",
         "api_key",
         row.id,
-        business_id=business.id,
+        business_id=business_id,
         employee=admin,
         actor=None if admin else audit.SUPPORT_ACTOR,
         name=name,
         prefix=row.prefix,
     )
-    return NewKey(row.id, name, key)
+    return NewKey(saved_id(row), name, key)
 
 
 def create(session: Session, admin: Employee, name: str) -> NewKey:
     """A new key for the admin's business (Settings > API keys); its text is in the result, once."""
     require_permission(session, admin, Permission.MANAGE_EMPLOYEES)
-    return _create(session, session.get(Business, admin.business_id), name, admin=admin)
+    return _create(session, session.get_one(Business, admin.business_id), name, admin=admin)
 
 
 def create_for_support(session: Session, business: Business, name: str) -> NewKey:
@@ -145,7 +146,7 @@ def _rows(session: Session, business_id: int) -> list[KeyRow]:
     }
     return [
         KeyRow(
-            k.id,
+            saved_id(k),
             k.name,
             k.prefix + "…",
             k.created_at,
@@ -163,7 +164,7 @@ def list_keys(session: Session, admin: Employee) -> list[KeyRow]:
 
 
 def list_for_support(session: Session, business: Business) -> list[KeyRow]:
-    return _rows(session, business.id)
+    return _rows(session, saved_id(business))
 
 
 def _revoke(session: Session, business_id: int, key_id, *, admin: Employee | None, now: datetime | None) -> ApiKey:
@@ -173,7 +174,7 @@ def _revoke(session: Session, business_id: int, key_id, *, admin: Employee | Non
     if row.revoked_at is not None:
         raise DomainError(f'The key "{row.name}" is revoked already.')
     row.revoked_at = now or utcnow()
-    employee = session.get(Employee, row.employee_id)
+    employee = session.get_one(Employee, row.employee_id)
     employee.active = False
     session.add_all([row, employee])
     audit.record(
@@ -197,7 +198,7 @@ def revoke(session: Session, admin: Employee, key_id: int, now: datetime | None 
 
 
 def revoke_for_support(session: Session, business: Business, key_id: int) -> ApiKey:
-    return _revoke(session, business.id, key_id, admin=None, now=None)
+    return _revoke(session, saved_id(business), key_id, admin=None, now=None)
 
 
 # ---------------------------------------------------------------- using a key
@@ -232,7 +233,7 @@ def count_request(session: Session, key: ApiKey, limit: int, now: datetime | Non
     minute clears the key's windows older than an hour (they count for nothing any more)."""
     now = now or utcnow()
     window = now.replace(second=0, microsecond=0)
-    table = ApiRateWindow.__table__
+    table: sa.Table = ApiRateWindow.__table__  # type: ignore[attr-defined]  # every table model has one; SQLModel does not declare it
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
         api_key_id=key.id, window_start=window, requests=1
@@ -245,7 +246,7 @@ def count_request(session: Session, key: ApiKey, limit: int, now: datetime | Non
     if counted == 1:
         session.execute(
             sa.delete(ApiRateWindow).where(
-                ApiRateWindow.api_key_id == key.id, ApiRateWindow.window_start < window - OLD_WINDOWS
+                col(ApiRateWindow.api_key_id) == key.id, col(ApiRateWindow.window_start) < window - OLD_WINDOWS
             )
         )
     if counted > limit:

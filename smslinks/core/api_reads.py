@@ -29,6 +29,7 @@ from smslinks.models import (
     Payment,
     PaymentLink,
     PhoneNumber,
+    saved_id,
     utcnow,
 )
 
@@ -114,9 +115,9 @@ def _customers_out(session: Session, rows: list[Customer]) -> list[dict]:
             "id": str(c.id),
             "external_id": c.external_id,
             "name": c.name,
-            "phones": phones.get(c.id, []),
-            "emails": emails.get(c.id, []),
-            "locations": places.get(c.id, []),
+            "phones": phones.get(saved_id(c), []),
+            "emails": emails.get(saved_id(c), []),
+            "locations": places.get(saved_id(c), []),
             "created_at": c.created_at,
             "updated_at": c.updated_at,
         }
@@ -160,7 +161,7 @@ def _live_pay_urls(session: Session, invoice_ids: list[int], now: datetime) -> d
     found: dict[int, str] = {}
     rows = session.exec(
         select(OutboundMessage, PaymentLink)
-        .join(PaymentLink, PaymentLink.id == OutboundMessage.payment_link_id)
+        .join(PaymentLink, col(PaymentLink.id) == OutboundMessage.payment_link_id)
         .where(
             col(OutboundMessage.invoice_id).in_(invoice_ids),
             col(PaymentLink.revoked_at).is_(None),
@@ -169,8 +170,9 @@ def _live_pay_urls(session: Session, invoice_ids: list[int], now: datetime) -> d
         .order_by(col(OutboundMessage.id).desc())
     ).all()
     for message, _link in rows:
-        if message.invoice_id not in found and (url := pay_url_in(message.body)):
-            found[message.invoice_id] = url
+        invoice_id = message.invoice_id
+        if invoice_id is not None and invoice_id not in found and (url := pay_url_in(message.body)):
+            found[invoice_id] = url
     return found
 
 
@@ -200,7 +202,7 @@ def _invoices_out(session: Session, rows: list[Invoice]) -> list[dict]:
         p.id: p.external_id
         for p in session.exec(select(Location).where(col(Location.id).in_({i.location_id for i in rows})))
     }
-    live = {i.id for i in rows if i.status in (InvoiceStatus.OPEN, InvoiceStatus.DRAFT)}
+    live = {saved_id(i) for i in rows if i.status in (InvoiceStatus.OPEN, InvoiceStatus.DRAFT)}
     pay_urls = _live_pay_urls(session, list(live), utcnow()) if live else {}
     return [
         {
@@ -214,13 +216,13 @@ def _invoices_out(session: Session, rows: list[Invoice]) -> list[dict]:
             "issued_on": i.issued_on,
             "due_on": i.due_on,
             "currency": CURRENCY,
-            "lines": lines.get(i.id, []),
+            "lines": lines.get(saved_id(i), []),
             "subtotal_cents": i.subtotal_cents,
             "tax_cents": i.tax_cents,
             "total_cents": i.total_cents,
             "amount_paid_cents": i.amount_paid_cents,
             "balance_cents": i.balance_cents,
-            "pay_url": pay_urls.get(i.id),
+            "pay_url": pay_urls.get(saved_id(i)),
             "created_at": i.created_at,
             "updated_at": i.updated_at,
         }
@@ -234,7 +236,7 @@ def invoice_for(session: Session, employee: Employee, external_id: str) -> Invoi
     if found is None:
         raise NotFound(NO_INVOICE)
     try:
-        return invoices.get_for_staff(session, employee, found.id)
+        return invoices.get_for_staff(session, employee, saved_id(found))
     except NotFound:
         raise NotFound(NO_INVOICE) from None
 

@@ -10,12 +10,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from smslinks.core import links, phones, sending
 from smslinks.core.api_reads import invoice_for, pay_url_in
 from smslinks.core.sending import LineTypeLookup, NewNumber, Recipient, SendResult, Via
-from smslinks.models import Business, Employee, Invoice, OutboundMessage, PhoneNumber, PhoneType
+from smslinks.core.sms_text import PayBy
+from smslinks.models import Business, Employee, Invoice, OutboundMessage, PhoneNumber, PhoneType, saved_id
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def _recipient(session: Session, invoice: Invoice, to: str) -> Recipient:
             PhoneNumber.e164 == e164,
             or_(PhoneNumber.customer_id == invoice.customer_id, PhoneNumber.location_id == invoice.location_id),
         )
-        .order_by(PhoneNumber.id)
+        .order_by(col(PhoneNumber.id))
     ).first()
     if on_record is not None:
         return Recipient(phone_number_id=on_record.id)
@@ -60,7 +61,7 @@ def text_link(
     result = sending.send_invoice_text(
         session,
         employee,
-        invoice.id,
+        saved_id(invoice),
         _recipient(session, invoice, to),
         pay_by,
         Via.OFFICE,
@@ -74,12 +75,12 @@ def text_link(
 def email_link(session: Session, employee: Employee, external_id: str, to: str, pay_by: str, key: str) -> Sent:
     invoice = invoice_for(session, employee, external_id)
     token = links.new_link_token()
-    result = sending.send_invoice_email(session, employee, invoice.id, to, pay_by, Via.OFFICE, key, token=token)
+    result = sending.send_invoice_email(session, employee, saved_id(invoice), to, pay_by, Via.OFFICE, key, token=token)
     return Sent(result, _pay_url(session, invoice, result, token, pay_by))
 
 
 def _pay_url(session: Session, invoice: Invoice, result: SendResult, token: str, pay_by: str) -> str:
     """The link this send carries; a repeated request's is the first one's, in its message."""
     if result.repeated:
-        return pay_url_in(session.get(OutboundMessage, result.message_id).body) or ""
-    return links.url(session.get(Business, invoice.business_id), token, pay_by)
+        return pay_url_in(session.get_one(OutboundMessage, result.message_id).body) or ""
+    return links.url(session.get_one(Business, invoice.business_id), token, PayBy(pay_by))

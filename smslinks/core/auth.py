@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from smslinks.config import get_settings
 from smslinks.core import client_address, tokens
 from smslinks.core.errors import DomainError
-from smslinks.models import Employee, EmployeeSession, SigninFailure, utcnow
+from smslinks.models import Employee, EmployeeSession, SigninFailure, saved_id, utcnow
 
 _hasher = PasswordHasher()
 # Verified when the email is unknown, so a wrong email costs as long as a wrong password.
@@ -121,7 +121,7 @@ def sign_in(session: Session, email: str, password: str, client: str) -> SignedI
     if not employee.active:
         raise DomainError(DEACTIVATED)
     # The owner got in: their typos from here start afresh.
-    session.exec(delete(SigninFailure).where(SigninFailure.email == email, SigninFailure.client == client))
+    session.exec(delete(SigninFailure).where(col(SigninFailure.email) == email, col(SigninFailure.client) == client))
     signed = open_session(session, employee)
     session.commit()
     return signed
@@ -132,19 +132,21 @@ def open_session(session: Session, employee: Employee) -> SignedIn:
     token = tokens.new_token()
     session.add(
         EmployeeSession(
-            employee_id=employee.id,
+            employee_id=saved_id(employee),
             token_hash=tokens.token_hash(token),
             expires_at=utcnow() + timedelta(hours=get_settings().session_hours),
         )
     )
-    return SignedIn(employee_id=employee.id, token=token, must_change_password=employee.must_change_password)
+    return SignedIn(employee_id=saved_id(employee), token=token, must_change_password=employee.must_change_password)
 
 
 def end_sessions(session: Session, employee: Employee) -> int:
     """Revoke every open session of an employee (the caller commits); how many there were."""
     now = utcnow()
     rows = session.exec(
-        select(EmployeeSession).where(EmployeeSession.employee_id == employee.id, EmployeeSession.revoked_at.is_(None))
+        select(EmployeeSession).where(
+            EmployeeSession.employee_id == employee.id, col(EmployeeSession.revoked_at).is_(None)
+        )
     ).all()
     for row in rows:
         row.revoked_at = now

@@ -17,7 +17,7 @@ from smslinks.core import accounts, audit, online_payments, phones, setup_codes,
 from smslinks.core.errors import DomainError
 from smslinks.core.permissions import Permission, require_permission
 from smslinks.core.sms_text import PayBy
-from smslinks.models import Business, Employee, Role
+from smslinks.models import Business, Employee, Role, saved_id
 
 ALREADY_SET_UP = "This installation already has a business. Sign in, or manage it in Settings."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -119,7 +119,7 @@ def set_up(
     )
     session.add(business)
     session.flush()
-    accounts.payment_settings(session, business.id)
+    accounts.payment_settings(session, saved_id(business))
     admin = accounts.create_employee(session, business, admin_email, admin_password, admin_name, Role.ADMINISTRATOR)
     audit.record(
         session,
@@ -244,7 +244,7 @@ def update_profile(session: Session, employee: Employee, profile: CompanyProfile
     """Settings > Company: the same checks as set up, plus the link host; one audit row naming
     what changed (before and after). Returns the names of the changed fields."""
     require_permission(session, employee, Permission.MANAGE_COMPANY)
-    business = session.get(Business, employee.business_id)
+    business = session.get_one(Business, employee.business_id)
     errors: dict[str, str] = {}
     try:
         profile = checked(profile)
@@ -279,7 +279,7 @@ def preview(session: Session, employee: Employee, name: str, host: str) -> onlin
     """The invoice text customers get, as it would read with this (unsaved) name and link host.
     A name or host that is not valid yet (half typed) keeps the saved one."""
     require_permission(session, employee, Permission.MANAGE_COMPANY)
-    business = session.get(Business, employee.business_id)
+    business = session.get_one(Business, employee.business_id)
     typed = " ".join((name or "").split())[:120]
     try:
         link_host = checked_host(host)

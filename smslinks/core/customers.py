@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import exc, tuple_, update
 from sqlmodel import Session, col, func, or_, select
@@ -35,6 +36,7 @@ from smslinks.models import (
     OutboundMessage,
     PhoneNumber,
     PhoneType,
+    saved_id,
     utcnow,
 )
 
@@ -151,6 +153,20 @@ class _Place:
     city: str
     region: str
     postal_code: str
+
+
+class _Changes(TypedDict, total=False):
+    """What an edit changed, as its audit row (customer.updated) records it."""
+
+    name: list[str]
+    phones_added: list[str]
+    phones_changed: list[str]
+    phones_removed: list[dict[str, object]]
+    emails_added: list[str]
+    emails_removed: list[str]
+    locations_added: list[str]
+    locations_changed: list[list[str]]
+    locations_removed: list[str]
 
 
 @dataclass(frozen=True)
@@ -282,7 +298,7 @@ def _customer_for(session: Session, employee: Employee, customer_id) -> Customer
 
 
 def _business_zone(session: Session, business_id: int) -> str:
-    return session.get(Business, business_id).time_zone
+    return session.get_one(Business, business_id).time_zone
 
 
 def _address(location: Location) -> str:
@@ -319,7 +335,7 @@ def _detail(session: Session, customer: Customer, now: datetime | None = None) -
         label, warning = locations.zone_words(location, zone, now)
         places.append(
             LocationRow(
-                id=location.id,
+                id=saved_id(location),
                 name=location.name,
                 street=location.street,
                 city=location.city,
@@ -332,14 +348,14 @@ def _detail(session: Session, customer: Customer, now: datetime | None = None) -
             )
         )
     return CustomerDetail(
-        id=customer.id,
+        id=saved_id(customer),
         name=customer.name,
-        phones=[PhoneRow(p.id, phones.display(p.e164), p.e164, p.type, p.label) for p in phone_rows],
-        emails=[EmailRow(e.id, e.email, e.label) for e in email_rows],
+        phones=[PhoneRow(saved_id(p), phones.display(p.e164), p.e164, p.type, p.label) for p in phone_rows],
+        emails=[EmailRow(saved_id(e), e.email, e.label) for e in email_rows],
         locations=places,
         invoices=[
             CustomerInvoiceRow(
-                id=i.id,
+                id=saved_id(i),
                 number=i.number,
                 status=i.status,
                 issued_on=display.day(i.issued_on),
@@ -402,7 +418,7 @@ def search(
     found = session.exec(statement.order_by(col(Customer.search_name), col(Customer.id)).limit(page_size + 1)).all()
     shown = found[:page_size]
     ids = [c.id for c in shown]
-    first_phone: dict[int, PhoneNumber] = {}
+    first_phone: dict[int | None, PhoneNumber] = {}
     for phone in session.exec(
         select(PhoneNumber).where(col(PhoneNumber.customer_id).in_(ids)).order_by(col(PhoneNumber.id))
     ).all():
@@ -419,14 +435,15 @@ def search(
         cities.setdefault(location.customer_id, []).append(location.city)
     rows = []
     for customer in shown:
-        phone = first_phone.get(customer.id)
-        places = cities.get(customer.id, [])
+        customer_id = saved_id(customer)
+        first = first_phone.get(customer_id)
+        places = cities.get(customer_id, [])
         rows.append(
             CustomerRow(
-                id=customer.id,
+                id=customer_id,
                 name=customer.name,
-                phone=f"{phones.display(phone.e164)} · {phone.type}" if phone else "",
-                email=first_email.get(customer.id, ""),
+                phone=f"{phones.display(first.e164)} · {first.type}" if first else "",
+                email=first_email.get(customer_id, ""),
                 place=(places[0] + (f" +{len(places) - 1} more" if len(places) > 1 else "")) if places else "",
             )
         )
@@ -464,7 +481,7 @@ def create_customer(
     for phone in checked.phones:
         _add_phone(session, employee, customer, phone, now, "when adding the customer")
     for email in checked.emails:
-        session.add(EmailAddress(customer_id=customer.id, email=email.address, label=email.label))
+        session.add(EmailAddress(customer_id=saved_id(customer), email=email.address, label=email.label))
     zone = _business_zone(session, customer.business_id)
     for place in checked.places:
         _add_location(session, customer, place, zone)
@@ -503,14 +520,14 @@ def update_customer(
     kept_ids = {place.id for place in checked.places if place.id is not None}
     removed_locations = [loc for loc_id, loc in existing_locations.items() if loc_id not in kept_ids]
     for location in removed_locations:
-        if _location_in_use(session, location.id):
+        if _location_in_use(session, saved_id(location)):
             errors["locations"] = (
                 f'"{location.name}" has invoices or jobs, so it stays on the record. Change its address instead.'
             )
     if errors:
         raise FieldErrors(errors)
 
-    changes: dict[str, object] = {}
+    changes: _Changes = {}
     if customer.name != checked.name:
         changes["name"] = [customer.name, checked.name]
         customer.name, customer.search_name = checked.name, checked.name.lower()
@@ -586,7 +603,7 @@ def _place_words(place: _Place) -> str:
 def _add_location(session: Session, customer: Customer, place: _Place, business_zone: str) -> Location:
     location = Location(
         business_id=customer.business_id,
-        customer_id=customer.id,
+        customer_id=saved_id(customer),
         name=place.name,
         street=place.street,
         city=place.city,
@@ -625,7 +642,7 @@ def _add_phone(session: Session, employee: Employee, customer: Customer, phone: 
     session.add(row)
 
 
-def _update_phones(session, employee, customer, wanted: list[_Phone], now) -> dict[str, object]:
+def _update_phones(session, employee, customer, wanted: list[_Phone], now) -> _Changes:
     current = {p.e164: p for p in session.exec(select(PhoneNumber).where(PhoneNumber.customer_id == customer.id)).all()}
     wanted_by_number = {p.e164: p for p in wanted}
     added, changed = [], []
@@ -643,7 +660,7 @@ def _update_phones(session, employee, customer, wanted: list[_Phone], now) -> di
         row.type, row.label = phone.type, phone.label
         session.add(row)
     removed = [row for e164, row in current.items() if e164 not in wanted_by_number]
-    changes: dict[str, object] = {}
+    changes: _Changes = {}
     if removed:
         # Their consent record goes into the audit row: the texts sent to them may be asked about.
         changes["phones_removed"] = [
@@ -673,7 +690,7 @@ def _delete_phones(session: Session, rows) -> None:
     session.flush()
 
 
-def _update_emails(session: Session, customer: Customer, wanted: list[_Email]) -> dict[str, object]:
+def _update_emails(session: Session, customer: Customer, wanted: list[_Email]) -> _Changes:
     current = {
         e.email: e for e in session.exec(select(EmailAddress).where(EmailAddress.customer_id == customer.id)).all()
     }
@@ -682,7 +699,7 @@ def _update_emails(session: Session, customer: Customer, wanted: list[_Email]) -
     for email in wanted:
         row = current.get(email.address)
         if row is None:
-            session.add(EmailAddress(customer_id=customer.id, email=email.address, label=email.label))
+            session.add(EmailAddress(customer_id=saved_id(customer), email=email.address, label=email.label))
             added.append(email.address)
         elif row.label != email.label:
             row.label = email.label
@@ -691,7 +708,7 @@ def _update_emails(session: Session, customer: Customer, wanted: list[_Email]) -
         if address not in wanted_by_address:
             session.delete(row)
             removed.append(address)
-    changes: dict[str, object] = {}
+    changes: _Changes = {}
     if added:
         changes["emails_added"] = added
     if removed:

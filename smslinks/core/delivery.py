@@ -10,12 +10,13 @@ timeline), an audit row, and touches the invoice so open pages refresh.
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from smslinks.core import audit, consent, invoices, text_fallback, webhooks
-from smslinks.models import MessageStatus, MessageStatusEvent, OutboundMessage, utcnow
+from smslinks.models import MessageStatus, MessageStatusEvent, OutboundMessage, saved_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def transition_many(
         sa.update(OutboundMessage)
         .where(
             col(OutboundMessage.id).in_(message_ids),
-            OutboundMessage.status.in_([MessageStatus(s).value for s in allowed_from]),
+            col(OutboundMessage.status).in_([MessageStatus(s).value for s in allowed_from]),
             *conditions,
         )
         .values(status=MessageStatus(status).value, updated_at=now, **values)
@@ -184,6 +185,13 @@ def transition_many(
     return moved
 
 
+class _FailureColumns(TypedDict, total=False):
+    """What a failed status report writes on its message besides the status."""
+
+    error_code: str | None
+    failure_reason: str
+
+
 def apply_twilio_status(
     session: Session,
     *,
@@ -205,15 +213,20 @@ def apply_twilio_status(
         log.warning("status callback for unknown message %s (%s)", provider_id, message_id)
         return False
     failed = new_status in FAILURES
+    failure: _FailureColumns = (
+        {"error_code": error_code or None, "failure_reason": twilio_error_reason(error_code)} if failed else {}
+    )
     changed = transition(
         session,
-        message.id,
+        saved_id(message),
         new_status,
         allowed_from={s for s in MessageStatus if s not in FINAL and RANK[s] < RANK[new_status]},
         actor=TWILIO_ACTOR,
-        conditions=(sa.or_(OutboundMessage.provider_id.is_(None), OutboundMessage.provider_id == provider_id),),
+        conditions=(
+            sa.or_(col(OutboundMessage.provider_id).is_(None), col(OutboundMessage.provider_id) == provider_id),
+        ),
         provider_id=provider_id,
-        **({"error_code": error_code or None, "failure_reason": twilio_error_reason(error_code)} if failed else {}),
+        **failure,
     )
     if changed is not None and failed and str(error_code) == UNSUBSCRIBED_CODE:
         consent.opt_out(session, changed.business_id, changed.to_address, f"Twilio error {UNSUBSCRIBED_CODE}")

@@ -30,7 +30,7 @@ unsent. The providers must be safe to call from several threads.
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,7 +55,7 @@ from smslinks.core.delivery import (
     transition_many,
     twilio_error_reason,
 )
-from smslinks.models import Business, Channel, MessageStatus, OutboundMessage, utcnow
+from smslinks.models import Business, Channel, MessageStatus, OutboundMessage, saved_id, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -176,7 +176,7 @@ class Dispatcher:
         statement = (
             select(OutboundMessage.id)
             .where(OutboundMessage.status == status.value, column <= now)
-            .order_by(column, OutboundMessage.id)
+            .order_by(column, col(OutboundMessage.id))
             .limit(limit)
         )
         if self.engine.dialect.name == "postgresql":
@@ -250,7 +250,7 @@ class Dispatcher:
                 messages = session.exec(
                     select(OutboundMessage)
                     .where(col(OutboundMessage.id).in_(due))
-                    .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+                    .order_by(col(OutboundMessage.next_attempt_at), col(OutboundMessage.id))
                 ).all()
                 businesses = {
                     business.id: business
@@ -266,13 +266,13 @@ class Dispatcher:
                         if blocker := self._blocker(message, businesses.get(message.business_id), opted_out):
                             transition(
                                 session,
-                                message.id,
+                                saved_id(message),
                                 MessageStatus.FAILED,
                                 allowed_from={MessageStatus.QUEUED},
                                 actor=DISPATCHER_ACTOR,
                                 now=now,
                                 failure_reason=blocker,
-                                conditions=(OutboundMessage.next_attempt_at <= now,),
+                                conditions=(col(OutboundMessage.next_attempt_at) <= now,),
                             )
                         else:
                             unblocked.append(message)
@@ -286,13 +286,13 @@ class Dispatcher:
                         actor=DISPATCHER_ACTOR,
                         now=now,
                         detail=lambda m: f"Attempt {m.attempts}",
-                        conditions=(OutboundMessage.next_attempt_at <= now,),
+                        conditions=(col(OutboundMessage.next_attempt_at) <= now,),
                         attempts=OutboundMessage.attempts + 1,
                         next_attempt_at=now + self.policy.grace,
                     )
                 session.commit()
             position = {message_id: n for n, message_id in enumerate(sendable)}
-            claimed.sort(key=lambda message: position[message.id])
+            claimed.sort(key=lambda message: position[saved_id(message)])
             claims = [self._claim(message, businesses.get(message.business_id), now) for message in claimed]
             if claims:
                 return claims
@@ -301,7 +301,7 @@ class Dispatcher:
     @staticmethod
     def _claim(message: OutboundMessage, business: Business | None, now: datetime) -> Claim:
         return Claim(
-            id=message.id,
+            id=saved_id(message),
             channel=message.channel,
             to=message.to_address,
             body=message.body,
@@ -314,7 +314,7 @@ class Dispatcher:
         )
 
     @staticmethod
-    def _opted_out(session: Session, messages: list[OutboundMessage]) -> set[tuple[int, str]]:
+    def _opted_out(session: Session, messages: Sequence[OutboundMessage]) -> set[tuple[int, str]]:
         """(business id, number) of the batch's texts whose number opted out."""
         numbers: dict[int, set[str]] = {}
         for message in messages:
@@ -423,7 +423,7 @@ class Dispatcher:
             now=now,
             detail=detail,
             provider_id=sid,
-            conditions=(sa.or_(OutboundMessage.provider_id.is_(None), OutboundMessage.provider_id == sid),),
+            conditions=(sa.or_(col(OutboundMessage.provider_id).is_(None), col(OutboundMessage.provider_id) == sid),),
         )
 
     def _failed_attempt(self, session: Session, claim: Claim, error: ProviderError, now: datetime) -> None:
@@ -439,10 +439,10 @@ class Dispatcher:
             # Leave it "sending"; reconcile_stuck looks for it at the provider after the grace period.
             session.execute(
                 sa.update(OutboundMessage)
-                .where(OutboundMessage.id == claim.id, OutboundMessage.status == MessageStatus.SENDING.value)
+                .where(col(OutboundMessage.id) == claim.id, col(OutboundMessage.status) == MessageStatus.SENDING.value)
                 .values(next_attempt_at=now + self.policy.grace)
             )
-            message = session.get(OutboundMessage, claim.id)
+            message = session.get_one(OutboundMessage, claim.id)
             audit.record(
                 session,
                 f"{claim.channel}.outcome_unknown",
@@ -523,12 +523,12 @@ class Dispatcher:
         """Push the row's deadline on, so only this dispatcher reconciles it now."""
         with self._session() as session:
             now = self.clock()
-            leased = session.execute(
+            leased = session.exec(
                 sa.update(OutboundMessage)
                 .where(
-                    OutboundMessage.id == message_id,
-                    OutboundMessage.status == MessageStatus.SENDING.value,
-                    OutboundMessage.next_attempt_at <= now,
+                    col(OutboundMessage.id) == message_id,
+                    col(OutboundMessage.status) == MessageStatus.SENDING.value,
+                    col(OutboundMessage.next_attempt_at) <= now,
                 )
                 .values(next_attempt_at=now + self.policy.grace)
             ).rowcount
@@ -545,13 +545,13 @@ class Dispatcher:
                 log.warning("could not reconcile message %s yet: %s", message.id, error.detail)
                 return False
         if found:
-            self._sent(message.id, found, detail="Found at Twilio after an unanswered request.")
+            self._sent(saved_id(message), found, detail="Found at Twilio after an unanswered request.")
             return True
         with self._session() as session:
             # Emails cannot be looked up: one may go twice after a crash mid-send (rare, harmless).
             self._retry_or_give_up(
                 session,
-                message.id,
+                saved_id(message),
                 message.attempts,
                 "The provider did not answer and has no record of the message.",
                 self.clock(),
@@ -571,7 +571,7 @@ class Dispatcher:
             taken = set(
                 session.exec(
                     select(OutboundMessage.provider_id).where(
-                        OutboundMessage.provider_id.in_([m.provider_id for m in candidates])
+                        col(OutboundMessage.provider_id).in_([m.provider_id for m in candidates])
                     )
                 ).all()
             )

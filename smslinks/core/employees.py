@@ -22,7 +22,7 @@ from smslinks.core.permissions import (
     parse_role,
     require_permission,
 )
-from smslinks.models import Business, Employee, EmployeeInvitation, Role, utcnow
+from smslinks.models import Business, Employee, EmployeeInvitation, Role, saved_id, utcnow
 
 INVITATION_DAYS = 7
 # The password of an invited employee until they choose one: no argon2 hash matches it.
@@ -109,11 +109,11 @@ def roster(session: Session, admin: Employee) -> list[EmployeeRow]:
         select(Employee)
         .where(Employee.business_id == admin.business_id)
         .where(col(Employee.id).not_in(api_keys.api_key_employee_ids()))  # Settings > API keys lists those
-        .order_by(Employee.active.desc(), Employee.name)
+        .order_by(col(Employee.active).desc(), col(Employee.name))
     ).all()
     return [
         EmployeeRow(
-            person.id,
+            saved_id(person),
             person.name,
             person.email,
             person.role,
@@ -134,7 +134,7 @@ def colleague(session: Session, admin: Employee, employee_id: int, *, inactive_t
         employee is None
         or employee.business_id != admin.business_id
         or not (employee.active or inactive_too)
-        or api_keys.is_api_key_employee(session, employee.id)
+        or api_keys.is_api_key_employee(session, saved_id(employee))
     ):
         raise NotFound(NOT_YOURS)
     return employee
@@ -238,7 +238,7 @@ def add_employee(session: Session, admin: Employee, name: str, email: str, role:
         role=parsed_role.value,
         access=how.value,
     )
-    return Added(employee.id, name, how, secret)
+    return Added(saved_id(employee), name, how, secret)
 
 
 def _invitation(session: Session, admin: Employee, employee: Employee) -> str:
@@ -246,7 +246,7 @@ def _invitation(session: Session, admin: Employee, employee: Employee) -> str:
     now = utcnow()
     for earlier in session.exec(
         select(EmployeeInvitation).where(
-            EmployeeInvitation.employee_id == employee.id, EmployeeInvitation.used_at.is_(None)
+            EmployeeInvitation.employee_id == employee.id, col(EmployeeInvitation.used_at).is_(None)
         )
     ).all():
         earlier.used_at = now  # retired: one link at a time
@@ -254,7 +254,7 @@ def _invitation(session: Session, admin: Employee, employee: Employee) -> str:
     token = tokens.new_invitation_token()
     session.add(
         EmployeeInvitation(
-            employee_id=employee.id,
+            employee_id=saved_id(employee),
             token_hash=tokens.token_hash(token),
             invited_by_employee_id=admin.id,
             expires_at=now + timedelta(days=INVITATION_DAYS),
@@ -282,7 +282,7 @@ def new_invitation(session: Session, admin: Employee, employee_id: int) -> Added
         access=Access.INVITATION.value,
         again=True,
     )
-    return Added(employee.id, employee.name, Access.INVITATION, secret)
+    return Added(saved_id(employee), employee.name, Access.INVITATION, secret)
 
 
 # --- Roles, deactivation -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import audit, phones
 from smslinks.core.errors import DomainError
@@ -162,43 +162,43 @@ def _payments_query(business: Business, date_range: DateRange):
     # change). Payments start in the range; their outcomes come on or after its first day.
     outcomes = (
         select(
-            AuditEvent.subject_id.label("payment_key"),
-            sa.func.min(sa.case((AuditEvent.action == "payment.succeeded", AuditEvent.at))).label("succeeded_at"),
-            sa.func.min(sa.case((AuditEvent.action == "payment.failed", AuditEvent.at))).label("failed_at"),
+            col(AuditEvent.subject_id).label("payment_key"),
+            sa.func.min(sa.case((col(AuditEvent.action) == "payment.succeeded", AuditEvent.at))).label("succeeded_at"),
+            sa.func.min(sa.case((col(AuditEvent.action) == "payment.failed", AuditEvent.at))).label("failed_at"),
         )
         .where(
             AuditEvent.business_id == business.id,
             AuditEvent.subject_type == "payment",
-            AuditEvent.action.in_(("payment.succeeded", "payment.failed")),
+            col(AuditEvent.action).in_(("payment.succeeded", "payment.failed")),
             AuditEvent.at >= start,
         )
         .group_by(AuditEvent.subject_id)
         .subquery()
     )
     return (
-        select(
-            Invoice.number,
-            Customer.name,
-            Payment.method,
-            Payment.method_detail,
-            Payment.amount_cents,
-            Payment.tip_cents,
-            technician.name,
-            Payment.refunded_cents,
-            Payment.tip_refunded_cents,
-            Payment.status,
-            Payment.created_at,
+        sa.select(
+            col(Invoice.number),
+            col(Customer.name),
+            col(Payment.method),
+            col(Payment.method_detail),
+            col(Payment.amount_cents),
+            col(Payment.tip_cents),
+            col(technician.name),
+            col(Payment.refunded_cents),
+            col(Payment.tip_refunded_cents),
+            col(Payment.status),
+            col(Payment.created_at),
             outcomes.c.succeeded_at,
             outcomes.c.failed_at,
-            Payment.failure_reason,
-            Payment.stripe_payment_intent_id,
+            col(Payment.failure_reason),
+            col(Payment.stripe_payment_intent_id),
         )
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .join(Customer, Customer.id == Invoice.customer_id)
+        .join(Invoice, col(Invoice.id) == Payment.invoice_id)
+        .join(Customer, col(Customer.id) == Invoice.customer_id)
         .outerjoin(outcomes, outcomes.c.payment_key == sa.cast(Payment.id, sa.String))
-        .outerjoin(technician, technician.id == Payment.tip_employee_id)
-        .where(Invoice.business_id == business.id, Payment.created_at >= start, Payment.created_at < end)
-        .order_by(Payment.created_at, Payment.id)
+        .outerjoin(technician, col(technician.id) == Payment.tip_employee_id)
+        .where(col(Invoice.business_id) == business.id, col(Payment.created_at) >= start, col(Payment.created_at) < end)
+        .order_by(col(Payment.created_at), col(Payment.id))
     )
 
 
@@ -245,13 +245,13 @@ def payment_rows(session: Session, business: Business, date_range: DateRange) ->
 def _messages_query(business: Business, date_range: DateRange):
     start, end = date_range.bounds(business.time_zone)
     in_range = (
-        OutboundMessage.business_id == business.id,
-        OutboundMessage.created_at >= start,
-        OutboundMessage.created_at < end,
+        col(OutboundMessage.business_id) == business.id,
+        col(OutboundMessage.created_at) >= start,
+        col(OutboundMessage.created_at) < end,
     )
 
     def first(status: MessageStatus):
-        return sa.func.min(sa.case((MessageStatusEvent.status == status.value, MessageStatusEvent.at)))
+        return sa.func.min(sa.case((col(MessageStatusEvent.status) == status.value, MessageStatusEvent.at)))
 
     events = (
         select(
@@ -259,32 +259,32 @@ def _messages_query(business: Business, date_range: DateRange):
             first(MessageStatus.SENT).label("sent_at"),
             first(MessageStatus.DELIVERED).label("delivered_at"),
         )
-        .join(OutboundMessage, OutboundMessage.id == MessageStatusEvent.message_id)
-        .where(*in_range, MessageStatusEvent.status.in_((MessageStatus.SENT.value, MessageStatus.DELIVERED.value)))
-        .group_by(MessageStatusEvent.message_id)
+        .join(OutboundMessage, col(OutboundMessage.id) == MessageStatusEvent.message_id)
+        .where(*in_range, col(MessageStatusEvent.status).in_((MessageStatus.SENT.value, MessageStatus.DELIVERED.value)))
+        .group_by(col(MessageStatusEvent.message_id))
         .subquery()
     )
     return (
-        select(
-            Invoice.number,
-            Customer.name,
-            OutboundMessage.to_address,
-            OutboundMessage.channel,
-            OutboundMessage.status,
-            OutboundMessage.created_at,
+        sa.select(
+            col(Invoice.number),
+            col(Customer.name),
+            col(OutboundMessage.to_address),
+            col(OutboundMessage.channel),
+            col(OutboundMessage.status),
+            col(OutboundMessage.created_at),
             events.c.sent_at,
             events.c.delivered_at,
-            OutboundMessage.updated_at,
-            OutboundMessage.error_code,
-            OutboundMessage.failure_reason,
-            Employee.name,
+            col(OutboundMessage.updated_at),
+            col(OutboundMessage.error_code),
+            col(OutboundMessage.failure_reason),
+            col(Employee.name),
         )
-        .outerjoin(Invoice, Invoice.id == OutboundMessage.invoice_id)
-        .outerjoin(Customer, Customer.id == Invoice.customer_id)
-        .outerjoin(Employee, Employee.id == OutboundMessage.sent_by_employee_id)
+        .outerjoin(Invoice, col(Invoice.id) == OutboundMessage.invoice_id)
+        .outerjoin(Customer, col(Customer.id) == Invoice.customer_id)
+        .outerjoin(Employee, col(Employee.id) == OutboundMessage.sent_by_employee_id)
         .outerjoin(events, events.c.message_id == OutboundMessage.id)
         .where(*in_range)
-        .order_by(OutboundMessage.created_at, OutboundMessage.id)
+        .order_by(col(OutboundMessage.created_at), col(OutboundMessage.id))
     )
 
 
@@ -392,7 +392,7 @@ class Download:
 def download(session: Session, employee: Employee, kind: ExportKind, date_range: DateRange) -> Download:
     """The export as a file for the browser, for someone allowed to take it, if it is not too big."""
     require_permission(session, employee, Permission.EXPORT_DATA)
-    business = session.get(Business, employee.business_id)
+    business = session.get_one(Business, employee.business_id)
     found = count_rows(session, business, kind, date_range)
     if found > DOWNLOAD_MAX_ROWS:
         raise DomainError(

@@ -34,6 +34,7 @@ from smslinks.models import (
     InvoiceLine,
     InvoiceStatus,
     Location,
+    saved_id,
     utcnow,
 )
 
@@ -207,12 +208,12 @@ def _draft(
 
 def _shape_errors(record: ExternalCustomer) -> dict[str, str]:
     """Rows that are not even the right shape (CSV cells and JSON bodies both reach here)."""
-    errors = {}
+    errors: dict[str, str] = {}
     for index, row in enumerate(record.locations):
         if not isinstance(row, (tuple, list)) or len(row) != 5:
             errors[f"locations.{index}"] = "Give external_id, address_line1, city, state and postal_code."
-    for index, row in enumerate(record.phones):
-        if not isinstance(row, (tuple, list)) or len(row) != 3:
+    for index, phone in enumerate(record.phones):
+        if not isinstance(phone, (tuple, list)) or len(phone) != 3:
             errors[f"phones.{index}"] = "Give the number, its type and a label."
     return errors
 
@@ -258,24 +259,24 @@ def upsert_customer(session: Session, employee: Employee, external_id: str, reco
     _require_external_id(external_id)
     customer = find_customer(session, employee.business_id, external_id)
     errors, draft = _customer_errors(session, employee, customer, record)
-    if errors:
+    if errors or draft is None:  # (no draft only with errors: a record of the wrong shape)
         raise FieldErrors(errors)
     now = utcnow()
     listed = [row[0] for row in record.locations]
     if customer is None:
         detail = customers.create_customer(session, employee, draft, now=now)
-        customer = session.get(Customer, detail.id)
+        customer = session.get_one(Customer, detail.id)
         customer.external_id = external_id
         session.add(customer)
         _name_new_locations(session, customer, listed, [])
         session.flush()
-        return UpsertResult(customer.id, created=True, changed=True)
+        return UpsertResult(saved_id(customer), created=True, changed=True)
     before = _snapshot(customers._detail(session, customer, now))
     known = set(session.exec(select(Location.id).where(Location.customer_id == customer.id)).all())
-    after = customers.update_customer(session, employee, customer.id, draft, now=now)
+    after = customers.update_customer(session, employee, saved_id(customer), draft, now=now)
     _name_new_locations(session, customer, listed, known)
     session.flush()
-    return UpsertResult(customer.id, created=False, changed=_snapshot(after) != before)
+    return UpsertResult(saved_id(customer), created=False, changed=_snapshot(after) != before)
 
 
 def _name_new_locations(session: Session, customer: Customer, listed: list[str], known) -> None:
@@ -396,7 +397,7 @@ def check_invoice(
         else:
             invoice = find_invoice(session, employee.business_id, external_id)
     if invoice is not None:
-        invoices.get_for_staff(session, employee, invoice.id)
+        invoices.get_for_staff(session, employee, saved_id(invoice))
         try:
             if _same_invoice(session, invoice, record):
                 return errors
@@ -434,8 +435,8 @@ def _wanted_lines(record: ExternalInvoice) -> list[tuple[str, Decimal, int]] | N
 def _same_invoice(session: Session, invoice: Invoice, record: ExternalInvoice, *, but_status: bool = False) -> bool:
     """Whether the record says what the invoice already says (then an upsert changes nothing).
     but_status: whatever the status says (a draft the record wants open only needs finalizing)."""
-    customer = session.get(Customer, invoice.customer_id)
-    location = session.get(Location, invoice.location_id)
+    customer = session.get_one(Customer, invoice.customer_id)
+    location = session.get_one(Location, invoice.location_id)
     if customer.external_id != record.customer_external_id:
         return False
     if record.location_external_id is not None and location.external_id != record.location_external_id:
@@ -450,7 +451,7 @@ def _same_invoice(session: Session, invoice: Invoice, record: ExternalInvoice, *
         and invoice.status == wanted_status
         and invoice.due_on == due_on
         and invoice.tax_cents == record.tax_cents
-        and _line_values(session, invoice.id) == _wanted_lines(record)
+        and _line_values(session, saved_id(invoice)) == _wanted_lines(record)
     )
 
 
@@ -469,13 +470,14 @@ def upsert_invoice(session: Session, employee: Employee, external_id: str, recor
     _require_external_id(external_id)
     invoice = find_invoice(session, employee.business_id, external_id)
     if invoice is not None:
-        invoices.get_for_staff(session, employee, invoice.id)
+        invoice_id = saved_id(invoice)
+        invoices.get_for_staff(session, employee, invoice_id)
         if _same_invoice(session, invoice, record):
-            return UpsertResult(invoice.id, created=False, changed=False)
+            return UpsertResult(invoice_id, created=False, changed=False)
         _check_changeable(session, invoice, record)
         if record.status == InvoiceStatus.OPEN and _same_invoice(session, invoice, record, but_status=True):
-            invoice_editing.finalize(session, employee, invoice.id)
-            return UpsertResult(invoice.id, created=False, changed=True)
+            invoice_editing.finalize(session, employee, invoice_id)
+            return UpsertResult(invoice_id, created=False, changed=True)
     errors: dict[str, str] = {}
     customer, location = _invoice_parties(session, employee, record, errors)
     draft = _invoice_draft(record, customer, location, errors)
@@ -485,7 +487,7 @@ def upsert_invoice(session: Session, employee: Employee, external_id: str, recor
         invoice_id = invoice_editing.save_invoice(session, employee, invoice.id if invoice else None, draft)
     except FieldErrors as error:
         raise FieldErrors(_renamed(error.fields, _INVOICE_FIELDS)) from None
-    saved = session.get(Invoice, invoice_id)
+    saved = session.get_one(Invoice, invoice_id)
     if invoice is None:
         saved.external_id = external_id
         session.add(saved)

@@ -21,6 +21,7 @@ from smslinks.models import (
     Location,
     OutboundMessage,
     PaymentLink,
+    saved_id,
     utcnow,
 )
 
@@ -44,7 +45,7 @@ def request_new_link(session: Session, token: str | tokens.Hashed, *, client: st
     ).first()
     if sent_to is None:
         return False
-    invoice = session.get(Invoice, link.invoice_id)
+    invoice = session.get_one(Invoice, link.invoice_id)
     if reason := why_not(session, invoice, sent_to, now):
         audit.record(
             session,
@@ -66,14 +67,15 @@ def request_new_link(session: Session, token: str | tokens.Hashed, *, client: st
 
 def why_not(session: Session, invoice: Invoice, e164: str, now: datetime) -> str | None:
     """Why no new link may be texted for this invoice to this number now, or None."""
-    business = session.get(Business, invoice.business_id)
-    settings = accounts.payment_settings(session, business.id)
-    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
+    business = session.get_one(Business, invoice.business_id)
+    settings = accounts.payment_settings(session, saved_id(business))
+    invoice_id = saved_id(invoice)
+    in_flight = invoices.payments_in_flight(session, [invoice_id]).get(invoice_id)
     if blocker := sending.payable_blocker(invoice, settings, in_flight, business.time_zone):
         return blocker
     if blocker := sending.channel_blocker(business, settings, Channel.SMS, sending.Via.OFFICE):
         return blocker
-    if consent.opted_out_at(session, business.id, e164) is not None:
+    if consent.opted_out_at(session, saved_id(business), e164) is not None:
         return "The number opted out of texts."
     texts = select(OutboundMessage.id).where(
         OutboundMessage.invoice_id == invoice.id, OutboundMessage.channel == Channel.SMS.value
@@ -86,7 +88,7 @@ def why_not(session: Session, invoice: Invoice, e164: str, now: datetime) -> str
     waiting = texts.where(
         OutboundMessage.to_address == e164,
         col(OutboundMessage.status).in_([status.value for status in WAITING_STATUSES]),
-        OutboundMessage.payment_link_id.is_not(None),
+        col(OutboundMessage.payment_link_id).is_not(None),
     )
     if session.exec(waiting.limit(1)).first() is not None:
         return "A text to this number is already waiting to go."
@@ -97,13 +99,14 @@ def why_not(session: Session, invoice: Invoice, e164: str, now: datetime) -> str
 
 
 def _send(session: Session, invoice: Invoice, e164: str, now: datetime) -> None:
-    business = session.get(Business, invoice.business_id)
-    settings = accounts.payment_settings(session, business.id)
+    business = session.get_one(Business, invoice.business_id)
+    business_id = saved_id(business)
+    settings = accounts.payment_settings(session, business_id)
     link, token = links.mint(session, invoice, valid_days=settings.link_valid_days, now=now)
-    zone = session.get(Location, invoice.location_id).time_zone
+    zone = session.get_one(Location, invoice.location_id).time_zone
     message = outbox.enqueue(
         session,
-        business_id=business.id,
+        business_id=business_id,
         channel=Channel.SMS,
         to_address=e164,
         body=sms_text.invoice_text(
@@ -122,7 +125,7 @@ def _send(session: Session, invoice: Invoice, e164: str, now: datetime) -> None:
         "payment_link.sent",
         "payment_link",
         link.id,
-        business_id=business.id,
+        business_id=business_id,
         actor=audit.CUSTOMER_ACTOR,
         invoice_id=invoice.id,
         message_id=message.id,

@@ -483,13 +483,13 @@ def _invoice_cells(parsed: ParsedFile, invoice: _Invoice, row: int, values: dict
     if tax := values.get("tax", ""):
         errors: dict[str, str] = {}
         cents = parse_money(tax, "tax", errors, label="tax")
-        if errors:
+        if cents is None:
             _fail(parsed, row, "tax", errors["tax"], invoice)
         elif _agree(parsed, invoice, "tax", str(cents), row, "invoice"):
             invoice.tax_cents = cents
     errors = {}
     cents = parse_money(values.get("unit_price", ""), "unit_price", errors, label="unit price")
-    if errors:
+    if cents is None:
         _fail(parsed, row, "unit_price", errors["unit_price"], invoice)
         return
     invoice.lines.append((values.get("line_description", ""), values.get("quantity", "") or "1", cents, row))
@@ -522,13 +522,14 @@ def importer(session: Session, business: Business, email: str | None = None) -> 
         if employee.business_id != business.id:
             raise NotFound(f"No employee with the email {email}.")
     else:
-        employee = session.exec(
+        first_admin = session.exec(
             select(Employee)
             .where(Employee.business_id == business.id, Employee.role == Role.ADMINISTRATOR.value, Employee.active)
             .order_by(col(Employee.id))
         ).first()
-        if employee is None:
+        if first_admin is None:
             raise DomainError("The business has no active administrator to import as; name one with --as EMAIL.")
+        employee = first_admin
     for permission in IMPORT_PERMISSIONS:
         require_permission(session, employee, permission)
     return employee
@@ -601,12 +602,12 @@ def run(
     outcome.rows_done = parsed.rows - sum(len(customer.rows) for customer in parsed.customers.values())
     for batch in _units(parsed, batch_rows):
         _begin(session)
-        employee = session.get(Employee, employee_id)
+        employee = session.get_one(Employee, employee_id)
         for permission in IMPORT_PERMISSIONS:
             require_permission(session, employee, permission)
         # Held for the batch: core asks for the business by id for every record, and the session's
         # identity map keeps (and answers without a query) only what someone holds on to.
-        business = session.get(Business, employee.business_id)
+        business = session.get_one(Business, employee.business_id)
         for customer in batch:
             _import_customer(session, employee, parsed, customer, outcome)
             outcome.rows_done += len(customer.rows)
@@ -627,12 +628,13 @@ def _begin(session: Session) -> None:
     """Open the batch's transaction now. Python's SQLite driver begins one only at the first write,
     and a savepoint taken before that would commit when released."""
     connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+    driver = connection.connection.dbapi_connection  # None only once the connection is closed
+    if connection.dialect.name == "sqlite" and driver is not None and not driver.in_transaction:
         connection.exec_driver_sql("BEGIN")
 
 
 def _audit(session: Session, employee_id: int, outcome: Outcome) -> None:
-    employee = session.get(Employee, employee_id)
+    employee = session.get_one(Employee, employee_id)
     audit.record(
         session,
         "import.csv",
@@ -712,11 +714,13 @@ def _external_customer(customer: _Customer) -> ExternalCustomer:
         name=customer.name,
         phones=[(number, kind, "") for number, kind, _ in customer.phones],
         emails=[email for email, _ in customer.emails],
-        locations=[
-            (location.external_id, *(location.address.get(part, "") for part in _ADDRESS))
-            for location in customer.locations.values()
-        ],
+        locations=[_location_cells(location) for location in customer.locations.values()],
     )
+
+
+def _location_cells(location: _Location) -> tuple[str, str, str, str, str]:
+    line1, city, state, postal_code = (location.address.get(part, "") for part in _ADDRESS)
+    return location.external_id, line1, city, state, postal_code
 
 
 def _external_invoice(invoice: _Invoice) -> ExternalInvoice:

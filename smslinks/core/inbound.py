@@ -19,7 +19,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from smslinks.core import audit, consent, invoices, outbox, phones, reminders
 from smslinks.core.sms_text import Encoding, plain_name, segment_info, smart_encode
@@ -33,6 +33,7 @@ from smslinks.models import (
     PhoneNumber,
     ProcessedWebhookEvent,
     SmsOptOutQuestion,
+    saved_id,
     utcnow,
 )
 
@@ -335,7 +336,7 @@ def business_for(session: Session, to_number: str, from_number: str) -> Business
     last = session.exec(
         select(OutboundMessage.business_id)
         .where(OutboundMessage.to_address == from_number, OutboundMessage.channel == Channel.SMS.value)
-        .order_by(OutboundMessage.id.desc())
+        .order_by(col(OutboundMessage.id).desc())
         .limit(1)
     ).first()
     return session.get(Business, last) if last is not None else None
@@ -361,25 +362,26 @@ def receive(
     business = business_for(session, to_number, from_number)
     if business is None:
         return InboundResult(keyword, None, None)
-    question = open_question(session, business.id, from_number)
+    business_id = saved_id(business)
+    question = open_question(session, business_id, from_number)
     if question is not None:
         keyword = classify_answer(body)
     reply = _apply(session, business, from_number, body, keyword, question, provider_id, now)
-    reminders.stop_for_reply(session, business.id, from_number, now)
-    _store(session, business.id, from_number, to_number, body, provider_id, keyword, reply, now)
+    reminders.stop_for_reply(session, business_id, from_number, now)
+    _store(session, business_id, from_number, to_number, body, provider_id, keyword, reply, now)
     audit.record(
         session,
         "sms.reply_received",
         "phone",
         from_number,
-        business_id=business.id,
+        business_id=business_id,
         actor=audit.CUSTOMER_ACTOR,
         keyword=keyword.value,
         body=body[:320],
         provider_id=provider_id,
         answer=reply,
     )
-    return InboundResult(keyword, reply, business.id)
+    return InboundResult(keyword, reply, business_id)
 
 
 def _apply(
@@ -399,10 +401,14 @@ def _apply(
     if keyword is Keyword.OPT_OUT:
         if question is not None:
             _resolve(session, question, Resolution.STOPPED, now, provider_id=provider_id)
-        return signed(business.name, OPTED_OUT) if consent.opt_out(session, business.id, e164, source, at=now) else None
+        return (
+            signed(business.name, OPTED_OUT)
+            if consent.opt_out(session, saved_id(business), e164, source, at=now)
+            else None
+        )
     if keyword is Keyword.OPT_IN:
         kept = question is not None and _resolve(session, question, Resolution.KEPT, now, provider_id=provider_id)
-        if consent.opt_in(session, business.id, e164, source):
+        if consent.opt_in(session, saved_id(business), e164, source):
             return signed(business.name, OPTED_IN)
         return signed(business.name, KEPT) if kept else None
     if keyword is Keyword.HELP:
@@ -444,18 +450,18 @@ def match(session: Session, business_id: int, e164: str) -> tuple[int | None, in
             OutboundMessage.business_id == business_id,
             OutboundMessage.to_address == e164,
             OutboundMessage.channel == Channel.SMS.value,
-            OutboundMessage.invoice_id.is_not(None),
+            col(OutboundMessage.invoice_id).is_not(None),
         )
-        .order_by(OutboundMessage.id.desc())
+        .order_by(col(OutboundMessage.id).desc())
         .limit(1)
     ).first()
     invoice = session.get(Invoice, invoice_id) if invoice_id is not None else None
     owners = session.exec(
         select(sa.func.coalesce(PhoneNumber.customer_id, Location.customer_id))
         .select_from(PhoneNumber)
-        .outerjoin(Location, Location.id == PhoneNumber.location_id)
+        .outerjoin(Location, col(Location.id) == PhoneNumber.location_id)
         .where(PhoneNumber.business_id == business_id, PhoneNumber.e164 == e164)
-        .order_by(PhoneNumber.id)
+        .order_by(col(PhoneNumber.id))
     ).all()
     if invoice is not None and (invoice.customer_id in owners or not owners):
         return invoice.customer_id, invoice.id
@@ -531,7 +537,7 @@ def open_question(session: Session, business_id: int, e164: str) -> SmsOptOutQue
         select(SmsOptOutQuestion).where(
             SmsOptOutQuestion.business_id == business_id,
             SmsOptOutQuestion.e164 == e164,
-            SmsOptOutQuestion.resolved_at.is_(None),
+            col(SmsOptOutQuestion.resolved_at).is_(None),
         )
     ).first()
 
@@ -541,13 +547,13 @@ def _ask(
 ) -> str | None:
     """Ask whether an ambiguous reply meant stop; None when the number is already opted out (nothing
     to revoke) or a concurrent reply has just asked (the partial unique index keeps one open)."""
-    if consent.opted_out_at(session, business.id, e164) is not None:
+    if consent.opted_out_at(session, saved_id(business), e164) is not None:
         return None
     asked = session.execute(
         _insert(session)(SmsOptOutQuestion)
         .values(business_id=business.id, e164=e164, asked_at=now, provider_id=provider_id, excerpt=_excerpt(body, 80))
         .on_conflict_do_nothing(
-            index_elements=["business_id", "e164"], index_where=SmsOptOutQuestion.resolved_at.is_(None)
+            index_elements=["business_id", "e164"], index_where=col(SmsOptOutQuestion.resolved_at).is_(None)
         )
         .returning(SmsOptOutQuestion.id)
     ).first()
@@ -568,9 +574,9 @@ def _ask(
 
 def _resolve(session: Session, question: SmsOptOutQuestion, resolution: Resolution, now: datetime, **detail) -> bool:
     """Close the question unless a reply or a worker closed it first."""
-    closed = session.execute(
+    closed = session.exec(
         sa.update(SmsOptOutQuestion)
-        .where(SmsOptOutQuestion.id == question.id, SmsOptOutQuestion.resolved_at.is_(None))
+        .where(col(SmsOptOutQuestion.id) == question.id, col(SmsOptOutQuestion.resolved_at).is_(None))
         .values(resolved_at=now, resolution=resolution.value)
     ).rowcount
     if closed != 1:
@@ -596,8 +602,8 @@ def revoke_unanswered(session: Session, now: datetime, limit: int = 100) -> int:
     this on every pass; returns how many questions it closed."""
     due = (
         select(SmsOptOutQuestion)
-        .where(SmsOptOutQuestion.resolved_at.is_(None), SmsOptOutQuestion.asked_at <= now - ANSWER_WINDOW)
-        .order_by(SmsOptOutQuestion.asked_at)
+        .where(col(SmsOptOutQuestion.resolved_at).is_(None), SmsOptOutQuestion.asked_at <= now - ANSWER_WINDOW)
+        .order_by(col(SmsOptOutQuestion.asked_at))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -614,10 +620,10 @@ def _revoke_for_silence(session: Session, question: SmsOptOutQuestion, now: date
     source = f'no answer after "{question.excerpt[:42]}"'  # fits SmsOptOut.source
     if not consent.opt_out(session, question.business_id, question.e164, source, at=now):
         return  # already opted out some other way: no second confirmation
-    business = session.get(Business, question.business_id)
+    business = session.get_one(Business, question.business_id)
     outbox.enqueue(
         session,
-        business_id=business.id,
+        business_id=saved_id(business),
         channel=Channel.SMS,
         to_address=question.e164,
         body=signed(business.name, OPTED_OUT),

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,6 +46,7 @@ from smslinks.models import (
     OutboundMessage,
     Payment,
     PaymentStatus,
+    saved_id,
 )
 
 MAX_LINES = 100
@@ -282,7 +284,7 @@ def edit_blocked(session: Session, invoice: Invoice) -> str:
         return "This invoice is void, so it cannot be changed."
     if status is InvoiceStatus.PAID:
         return "This invoice is paid, so it cannot be changed."
-    if invoice.amount_paid_cents > 0 or _payment_blocks_edit(session, invoice.id):
+    if invoice.amount_paid_cents > 0 or _payment_blocks_edit(session, saved_id(invoice)):
         return (
             "A payment has been made (or is on its way) on this invoice, so it cannot be changed. "
             "Refund the payment first, or void it and issue a new invoice."
@@ -324,7 +326,7 @@ def actions(session: Session, employee: Employee, invoice_id: int) -> InvoiceAct
 
 
 def _business_today(session: Session, business_id: int) -> date:
-    return jobs.today_in(session.get(Business, business_id).time_zone)
+    return jobs.today_in(session.get_one(Business, business_id).time_zone)
 
 
 def _checked_parties(
@@ -402,13 +404,12 @@ def _checked_draft(session: Session, employee: Employee, invoice: Invoice | None
         errors["tax"] = f"Tax above {display.money(MAX_TOTAL_CENTS)} is not accepted. Check the amount."
     issued_on = invoice.issued_on if invoice is not None else _business_today(session, employee.business_id)
     due_on = _due_on(draft.due_on, issued_on, errors)
-    sums = None
-    if not errors:
-        sums = totals(lines, tax_cents)
-        if sums.total_cents > MAX_TOTAL_CENTS:
-            errors["lines"] = f"The invoice total cannot be more than {display.money(MAX_TOTAL_CENTS)}."
-    if errors:
+    # (each part left None above came with its error)
+    if errors or customer is None or location is None or kind is None or tax_cents is None or due_on is None:
         raise FieldErrors(errors)
+    sums = totals(lines, tax_cents)
+    if sums.total_cents > MAX_TOTAL_CENTS:
+        raise FieldErrors({"lines": f"The invoice total cannot be more than {display.money(MAX_TOTAL_CENTS)}."})
     return _CheckedDraft(customer, location, job, kind, lines, tax_cents, issued_on, due_on, sums)
 
 
@@ -427,26 +428,26 @@ def save_invoice(session: Session, employee: Employee, invoice_id: int | None, d
     issued_on = checked.issued_on
 
     created = invoice is None
-    if created:
+    if invoice is None:
         invoice = Invoice(
             business_id=employee.business_id,
             number=f"new-{secrets.token_hex(6)}",  # replaced by the provisional label once it has an id
-            customer_id=customer.id,
-            location_id=location.id,
+            customer_id=saved_id(customer),
+            location_id=saved_id(location),
             status=InvoiceStatus.DRAFT,
             issued_on=issued_on,
             due_on=due_on,
         )
         session.add(invoice)
         session.flush()
-        invoice.number = draft_label(invoice.id)
+        invoice.number = draft_label(saved_id(invoice))
         before = None
     else:
-        before = {"total": invoice.total_cents, "lines": _line_count(session, invoice.id)}
+        before = {"total": invoice.total_cents, "lines": _line_count(session, saved_id(invoice))}
         for old in session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).all():
             session.delete(old)
         session.flush()
-    invoice.customer_id, invoice.location_id = customer.id, location.id
+    invoice.customer_id, invoice.location_id = saved_id(customer), saved_id(location)
     invoice.job_id = job.id if job else None
     invoice.kind = kind.value
     invoice.due_on = due_on
@@ -455,7 +456,7 @@ def save_invoice(session: Session, employee: Employee, invoice_id: int | None, d
     for position, line in enumerate(lines, start=1):
         session.add(
             InvoiceLine(
-                invoice_id=invoice.id,
+                invoice_id=saved_id(invoice),
                 position=position,
                 description=line.description,
                 quantity=line.quantity,
@@ -478,7 +479,7 @@ def save_invoice(session: Session, employee: Employee, invoice_id: int | None, d
     )
     invoices.touch(session, invoice.id)
     session.flush()
-    return invoice.id
+    return saved_id(invoice)
 
 
 def draft_label(invoice_id: int) -> str:
@@ -504,7 +505,7 @@ def _highest_numeric(session: Session, business_id: int, kind: str) -> int:
 
 def next_number(session: Session, business_id: int, kind: str = INVOICE_COUNTER) -> str:
     """The business's next number of this kind, taken for good in the caller's transaction."""
-    table = NumberCounter.__table__
+    table: sa.Table = NumberCounter.__table__  # type: ignore[attr-defined]  # every table model has one; SQLModel does not declare it
     dialect = session.get_bind().dialect.name
     if session.get(NumberCounter, (business_id, kind)) is None:
         start = _highest_numeric(session, business_id, kind)
@@ -540,7 +541,7 @@ def finalize(session: Session, employee: Employee, invoice_id: int) -> str:
     today = _business_today(session, invoice.business_id)
     if invoice.due_on < today:
         raise FieldErrors({"due_on": f"The due date ({display.day(invoice.due_on)}) has passed. Choose a later one."})
-    if _line_count(session, invoice.id) == 0 or invoice.total_cents < 0:
+    if _line_count(session, saved_id(invoice)) == 0 or invoice.total_cents < 0:
         raise FieldErrors({"lines": "Add at least one line."})
     label = invoice.number
     invoice.number = next_number(session, invoice.business_id, INVOICE_COUNTER)
@@ -588,7 +589,7 @@ def void(session: Session, employee: Employee, invoice_id: int, reason: str) -> 
     ).all()
     canceled = delivery.transition_many(
         session,
-        list(waiting),
+        list(cast(Sequence[int], waiting)),  # primary keys, never None
         MessageStatus.CANCELED,
         allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED},
         actor=employee.name,
@@ -606,7 +607,7 @@ def void(session: Session, employee: Employee, invoice_id: int, reason: str) -> 
         employee=employee,
         number=invoice.number,
         reason=reason,
-        canceled_messages=sorted(m.id for m in canceled),
+        canceled_messages=sorted(saved_id(m) for m in canceled),
     )
     invoices.touch(session, invoice.id)
     webhooks.record_invoice_event(session, invoice, "invoice.voided", reason=reason)
@@ -678,10 +679,10 @@ def customers_named(session: Session, business_id: int, text: str, limit: int = 
         select(Customer)
         .where(Customer.business_id == business_id)
         .where(invoices._name_matches(session, text[:100]))
-        .order_by(Customer.name)
+        .order_by(col(Customer.name))
         .limit(limit)
     ).all()
-    return [Choice(c.id, c.name) for c in found]
+    return [Choice(saved_id(c), c.name) for c in found]
 
 
 def _customer_for_editor(session: Session, employee: Employee, customer_id: int) -> Customer:
@@ -692,8 +693,8 @@ def _customer_for_editor(session: Session, employee: Employee, customer_id: int)
 
 
 def _location_choices(session: Session, customer_id: int) -> list[Choice]:
-    rows = session.exec(select(Location).where(Location.customer_id == customer_id).order_by(Location.id)).all()
-    return [Choice(row.id, f"{row.name} · {jobs.address_line(row)}") for row in rows]
+    rows = session.exec(select(Location).where(Location.customer_id == customer_id).order_by(col(Location.id))).all()
+    return [Choice(saved_id(row), f"{row.name} · {jobs.address_line(row)}") for row in rows]
 
 
 def _job_choices(session: Session, employee: Employee, customer_id: int) -> list[Choice]:
@@ -701,10 +702,10 @@ def _job_choices(session: Session, employee: Employee, customer_id: int) -> list
     if not _sees_all(session, employee):
         statement = statement.where(Job.technician_id == employee.id)
     rows = session.exec(statement.order_by(col(Job.scheduled_start).desc()).limit(50)).all()
-    zone = session.get(Business, employee.business_id).time_zone
+    zone = session.get_one(Business, employee.business_id).time_zone
     return [
         Choice(
-            row.id,
+            saved_id(row),
             f"Job #{row.number} · {display.day(display.local(row.scheduled_start, zone).date())} · {row.summary}",
         )
         for row in rows
@@ -731,7 +732,7 @@ def new_invoice_form(
     if customer_id is None:
         raise NotFound("Choose a customer first.")
     customer = _customer_for_editor(session, employee, customer_id)
-    locations = _location_choices(session, customer.id)
+    locations = _location_choices(session, saved_id(customer))
     if location_id is None and len(locations) == 1:
         location_id = locations[0].id
     today = _business_today(session, employee.business_id)
@@ -739,7 +740,7 @@ def new_invoice_form(
         invoice_id=None,
         number="",
         status=InvoiceStatus.DRAFT.value,
-        customer_id=customer.id,
+        customer_id=saved_id(customer),
         customer_name=customer.name,
         location_id=location_id,
         job_id=job_id,
@@ -748,7 +749,7 @@ def new_invoice_form(
         tax="0.00",
         due_on=(today + timedelta(days=DEFAULT_TERMS_DAYS)).isoformat(),
         locations=locations,
-        jobs=_job_choices(session, employee, customer.id),
+        jobs=_job_choices(session, employee, saved_id(customer)),
     )
 
 
@@ -757,15 +758,16 @@ def edit_form(session: Session, employee: Employee, invoice_id: int) -> EditorDa
     _check_may_edit(session, employee, invoice)
     if blocked := edit_blocked(session, invoice):
         raise DomainError(blocked)
-    customer = session.get(Customer, invoice.customer_id)
+    customer = session.get_one(Customer, invoice.customer_id)
+    customer_id = saved_id(customer)
     lines = session.exec(
-        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
+        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(col(InvoiceLine.position))
     ).all()
     return EditorData(
         invoice_id=invoice.id,
         number=invoice.number,
         status=invoice.status,
-        customer_id=customer.id,
+        customer_id=customer_id,
         customer_name=customer.name,
         location_id=invoice.location_id,
         job_id=invoice.job_id,
@@ -777,6 +779,6 @@ def edit_form(session: Session, employee: Employee, invoice_id: int) -> EditorDa
         or [EditorLine("", "1", "")],
         tax=dollars(invoice.tax_cents),
         due_on=invoice.due_on.isoformat(),
-        locations=_location_choices(session, customer.id),
-        jobs=_job_choices(session, employee, customer.id),
+        locations=_location_choices(session, customer_id),
+        jobs=_job_choices(session, employee, customer_id),
     )

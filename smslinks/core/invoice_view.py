@@ -46,10 +46,12 @@ from smslinks.models import (
     PaymentStatus,
     PhoneNumber,
     RefundStatus,
+    saved_id,
     utcnow,
 )
 
-STATUS_WORDS = {
+# Keyed by status value: a row's status column is a plain str.
+STATUS_WORDS: dict[str, str] = {
     MessageStatus.SCHEDULED: "Scheduled",
     MessageStatus.QUEUED: "Queued",
     MessageStatus.SENDING: "Sending",
@@ -148,17 +150,17 @@ class PaymentRow:
 
 def detail(session: Session, employee: Employee, invoice_id: int) -> InvoiceDetail:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    customer = session.get(Customer, invoice.customer_id)
-    location = session.get(Location, invoice.location_id)
+    customer = session.get_one(Customer, invoice.customer_id)
+    location = session.get_one(Location, invoice.location_id)
     lines = session.exec(
-        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
+        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(col(InvoiceLine.position))
     ).all()
     emails = session.exec(
-        select(EmailAddress).where(EmailAddress.customer_id == customer.id).order_by(EmailAddress.id)
+        select(EmailAddress).where(EmailAddress.customer_id == customer.id).order_by(col(EmailAddress.id))
     ).all()
-    zone_label, zone_warning = locations.zone_words(location, session.get(Business, invoice.business_id).time_zone)
+    zone_label, zone_warning = locations.zone_words(location, session.get_one(Business, invoice.business_id).time_zone)
     return InvoiceDetail(
-        id=invoice.id,
+        id=saved_id(invoice),
         number=invoice.number,
         kind=invoice.kind,
         status=invoice.status,
@@ -201,7 +203,7 @@ def _bank_payment_in_flight(session: Session, invoice) -> dict[str, str]:
             "balance": display.money(invoice.balance_cents),
             "balance_label": "Balance due",
         }
-    zone = session.get(Business, invoice.business_id).time_zone
+    zone = session.get_one(Business, invoice.business_id).time_zone
     amount = display.money(in_flight.amount_cents)
     since = display.short_day(display.local(in_flight.since, zone))
     return {
@@ -215,7 +217,7 @@ def _bank_payment_in_flight(session: Session, invoice) -> dict[str, str]:
 
 
 def _phones(session: Session, owner_condition) -> list[ContactRow]:
-    rows = session.exec(select(PhoneNumber).where(owner_condition).order_by(PhoneNumber.id)).all()
+    rows = session.exec(select(PhoneNumber).where(owner_condition).order_by(col(PhoneNumber.id))).all()
     return [
         ContactRow(phones.display(row.e164), row.type if row.label in ("", row.type) else f"{row.label} · {row.type}")
         for row in rows
@@ -239,7 +241,7 @@ def _may_revoke(session: Session, employee: Employee) -> bool:
 
 def link_summary(session: Session, employee: Employee, invoice_id: int, now: datetime | None = None) -> LinkSummary:
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    business = session.get(Business, invoice.business_id)
+    business = session.get_one(Business, invoice.business_id)
     now = now or utcnow()
     rows = session.exec(select(PaymentLink).where(PaymentLink.invoice_id == invoice.id)).all()
     closed = _CLOSED_LINKS.get(invoice.status, "")
@@ -257,7 +259,7 @@ def link_summary(session: Session, employee: Employee, invoice_id: int, now: dat
     )
 
 
-_CLOSED_LINKS = {
+_CLOSED_LINKS: dict[str, str] = {  # keyed by status value
     InvoiceStatus.PAID: "Paid: links sent earlier now show the paid invoice.",
     InvoiceStatus.VOID: "Void: links sent earlier now say the invoice was cancelled.",
 }
@@ -285,14 +287,19 @@ def revoke_links(session: Session, employee: Employee, invoice_id: int) -> int:
 
 # ---------------------------------------------------------------- payments
 
-_METHOD_WORDS = {PaymentMethod.CARD: "Card", PaymentMethod.ACH: "Bank account (ACH)", **METHOD_WORDS}
+# Keyed by method value (a row's method column is a plain str).
+_METHOD_WORDS: dict[str, str] = {
+    PaymentMethod.CARD: "Card",
+    PaymentMethod.ACH: "Bank account (ACH)",
+    **{method: words for method, words in METHOD_WORDS.items()},
+}
 
 
 def payments(session: Session, employee: Employee, invoice_id: int) -> list[PaymentRow]:
     """Every payment attempt the office should know of, newest first; failed and returned bank
     payments stay listed so the office sees why a balance reopened."""
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    zone = session.get(Business, invoice.business_id).time_zone
+    zone = session.get_one(Business, invoice.business_id).time_zone
     rows = session.exec(
         select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.created_at).desc())
     ).all()
@@ -359,7 +366,7 @@ def _payment_row(
     if payment.disputed_cents:
         notes.append(f"{display.money(payment.disputed_cents)} taken back by the customer's bank")
     return PaymentRow(
-        id=payment.id,
+        id=saved_id(payment),
         method=payment.method_detail or _METHOD_WORDS.get(payment.method, payment.method),
         amount=display.money(payment.amount_cents),
         status=status.value,
@@ -367,7 +374,7 @@ def _payment_row(
         note=" · ".join(notes),
         problem=status in (PaymentStatus.FAILED, PaymentStatus.DISPUTED),
         refundable=display.money(refundable) if refundable > 0 else "",
-        refunds=_refund_lines(session, payment.id, zone),
+        refunds=_refund_lines(session, saved_id(payment), zone),
         can_void=may_void,
     )
 
@@ -378,20 +385,20 @@ def _payment_row(
 def timeline(session: Session, employee: Employee, invoice_id: int, now: datetime | None = None) -> list[TimelineEntry]:
     """Every text and email sent for the invoice, newest first, with its status history."""
     invoice = invoices.get_for_staff(session, employee, invoice_id)
-    business = session.get(Business, invoice.business_id)
-    location = session.get(Location, invoice.location_id)
+    business = session.get_one(Business, invoice.business_id)
+    location = session.get_one(Location, invoice.location_id)
     messages = session.exec(
         select(OutboundMessage)
         .where(OutboundMessage.invoice_id == invoice.id)
         .order_by(col(OutboundMessage.created_at).desc(), col(OutboundMessage.id).desc())
     ).all()
     events: dict[int, list[MessageStatusEvent]] = {}
-    senders: dict[int, str] = {}
+    senders: dict[int | None, str] = {}
     if messages:
         for event in session.exec(
             select(MessageStatusEvent)
             .where(col(MessageStatusEvent.message_id).in_([m.id for m in messages]))
-            .order_by(MessageStatusEvent.at, MessageStatusEvent.id)
+            .order_by(col(MessageStatusEvent.at), col(MessageStatusEvent.id))
         ).all():
             events.setdefault(event.message_id, []).append(event)
         sender_ids = {m.sent_by_employee_id for m in messages if m.sent_by_employee_id}
@@ -404,11 +411,13 @@ def timeline(session: Session, employee: Employee, invoice_id: int, now: datetim
     sent = [
         (
             message.created_at,
-            _entry(message, events.get(message.id, []), senders, business.time_zone, location.time_zone, now),
+            _entry(message, events.get(saved_id(message), []), senders, business.time_zone, location.time_zone, now),
         )
         for message in messages
     ]
-    replies = [(reply.received_at, _reply_entry(reply, business.time_zone)) for reply in _replies(session, invoice.id)]
+    replies = [
+        (reply.received_at, _reply_entry(reply, business.time_zone)) for reply in _replies(session, saved_id(invoice))
+    ]
     return [entry for _, entry in sorted(sent + replies, key=lambda pair: pair[0], reverse=True)]
 
 
@@ -418,7 +427,7 @@ def _replies(session: Session, invoice_id: int) -> list[InboundMessage]:
 
 def _reply_entry(reply: InboundMessage, zone: str) -> TimelineEntry:
     return TimelineEntry(
-        id=-reply.id,  # texts sent have positive ids
+        id=-saved_id(reply),  # texts sent have positive ids
         channel="reply",
         title=f"Reply from {phones.display(reply.from_number)}",
         sent_by="Customer",
@@ -434,7 +443,7 @@ def _reply_entry(reply: InboundMessage, zone: str) -> TimelineEntry:
 def _entry(
     message: OutboundMessage,
     events: list[MessageStatusEvent],
-    senders: dict[int, str],
+    senders: dict[int | None, str],
     business_zone: str,
     location_zone: str,
     now: datetime,
@@ -455,7 +464,7 @@ def _entry(
     note = note or text_fallback.note(message, events)
     sender = senders.get(message.sent_by_employee_id)
     return TimelineEntry(
-        id=message.id,
+        id=saved_id(message),
         channel=message.channel,
         title=f"{_kind_of(message, is_text)} to {to}",
         sent_by=f"Sent by {sender}" if sender else "Sent automatically",

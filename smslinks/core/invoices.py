@@ -1,8 +1,10 @@
 """Finding invoices, and what staff may see of them."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy import false, literal_column, tuple_
@@ -22,6 +24,7 @@ from smslinks.models import (
     PaymentMethod,
     PaymentStatus,
     PhoneNumber,
+    saved_id,
     utcnow,
 )
 
@@ -100,7 +103,7 @@ def _matching_customer_ids(session: Session, business_id: int, text: str) -> tup
         .limit(MAX_MATCHED_CUSTOMERS + 1)
     ).all()
     too_many = len(named) > MAX_MATCHED_CUSTOMERS
-    found = set(named[:MAX_MATCHED_CUSTOMERS])
+    found = set(cast(Sequence[int], named[:MAX_MATCHED_CUSTOMERS]))  # primary keys, never None
     digits = phones.search_digits(text)
     if digits:
         owners = session.exec(
@@ -141,12 +144,12 @@ def search(
     """Newest invoices first, matching an invoice number, a customer's name (the starts of its
     words) or a phone number typed any way (all of it, or its last 4+ digits). `after`: a page's
     next_cursor."""
-    conditions = [Invoice.business_id == employee.business_id]
+    conditions = [col(Invoice.business_id) == employee.business_id]
     if status:
-        conditions.append(Invoice.status == InvoiceStatus(status).value)
+        conditions.append(col(Invoice.status) == InvoiceStatus(status).value)
     if position := _parse_cursor(after):
         conditions.append(tuple_(Invoice.issued_on, Invoice.id) < tuple_(*position))
-    statement = select(Invoice, Customer.name).join(Customer, Customer.id == Invoice.customer_id)
+    statement = select(Invoice, Customer.name).join(Customer, col(Customer.id) == Invoice.customer_id)
     text = query.strip()
     too_many_customers = False
     if text:
@@ -155,10 +158,12 @@ def search(
         # MAX_MATCHED_CUSTOMERS customers, read from ix_invoice_by_customer alone). Left to itself
         # PostgreSQL may instead walk the date index from the newest invoice down looking for them:
         # 100+ ms at a million invoices when they are all old.
-        by_customer = select(Invoice.id, Invoice.issued_on).where(
+        by_customer = select(col(Invoice.id), col(Invoice.issued_on)).where(
             *conditions, col(Invoice.customer_id).in_(customer_ids)
         )
-        by_number = select(Invoice.id, Invoice.issued_on).where(*conditions, Invoice.number == text.lstrip("#").upper())
+        by_number = select(col(Invoice.id), col(Invoice.issued_on)).where(
+            *conditions, Invoice.number == text.lstrip("#").upper()
+        )
         matched = by_customer.union(by_number).cte("matched").prefix_with("MATERIALIZED")
         page = (
             select(matched.c.id)
@@ -172,11 +177,11 @@ def search(
     found = session.exec(statement.order_by(col(Invoice.issued_on).desc(), col(Invoice.id).desc())).all()
     # An open invoice with a bank payment on its way reads "pending", as on its own page.
     in_flight = payments_in_flight(
-        session, [invoice.id for invoice, _ in found[:page_size] if invoice.status == InvoiceStatus.OPEN]
+        session, [saved_id(invoice) for invoice, _ in found[:page_size] if invoice.status == InvoiceStatus.OPEN]
     )
     rows = [
         InvoiceRow(
-            id=invoice.id,
+            id=saved_id(invoice),
             number=invoice.number,
             customer=customer_name,
             kind=invoice.kind,
@@ -252,10 +257,10 @@ def payments_in_flight(session: Session, invoice_ids: list[int]) -> dict[int, Pa
             Payment.invoice_id,
             func.sum(Payment.amount_cents),
             func.min(Payment.created_at),
-            func.min(sa.case((Payment.method == PaymentMethod.ACH.value, 1), else_=0)),
+            func.min(sa.case((col(Payment.method) == PaymentMethod.ACH.value, 1), else_=0)),
         )
         .where(col(Payment.invoice_id).in_(invoice_ids), Payment.status == PaymentStatus.PROCESSING.value)
-        .group_by(Payment.invoice_id)
+        .group_by(col(Payment.invoice_id))
     ).all()
     return {
         invoice_id: PaymentsInFlight(int(total), since, bool(all_bank)) for invoice_id, total, since, all_bank in rows

@@ -1,5 +1,6 @@
 """The running app (production build) with sandbox servers, driven by Playwright in Debian's Chromium."""
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from smslinks import demo
-from smslinks.config import Settings
+from smslinks.config import PROJECT_ROOT, Settings
 from smslinks.core import accounts
 from smslinks.db import make_engine, upgrade_to_head
 from smslinks.models import Business
@@ -45,9 +46,27 @@ class LiveApp:
         return Session(self.engine, expire_on_commit=False)
 
 
-@pytest.fixture(scope="session")
+def own_web_dir(work: Path) -> Path:
+    """A .web of its own for an app beside live_app (which serves the project's; a build holds its
+    app's URL), reusing the shared one's node packages when they are there."""
+    web = work / "web"
+    shared = PROJECT_ROOT / ".web"
+    if (shared / "node_modules").is_dir():
+        shutil.copytree(
+            shared,
+            web,
+            symlinks=True,
+            ignore=lambda folder, names: [n for n in names if n in ("node_modules", "build", ".react-router")],
+        )
+        (web / "node_modules").symlink_to(shared / "node_modules")
+    return web
+
+
+@pytest.fixture(scope="package")
 def live_app(tmp_path_factory) -> Iterator[LiveApp]:
-    """migrate + demo data + sandbox servers + `reflex run --env prod` on free ports."""
+    """migrate + demo data + sandbox servers + `reflex run --env prod` on free ports. It stops, and its
+    environment leaves this process, when the browser tests end: the tests after them would otherwise
+    read its DATABASE_URL, and find its in-process sender holding that database's sending turn."""
     work = tmp_path_factory.mktemp("live")
     env = {
         **free_ports_env(free_port()),
@@ -78,7 +97,7 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url(live_app) -> str:
     return live_app.url
 

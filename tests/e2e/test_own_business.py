@@ -21,11 +21,10 @@ from smslinks.db import make_engine, upgrade_to_head
 from smslinks.models import Business, Invoice, InvoiceLine, Job, Payment
 from smslinks.sandbox.runner import environ, free_port, free_ports_env, production_app, wait_for_http
 from tests import factories
-from tests.e2e.conftest import DESKTOP, PHONE, assert_fits, screenshot, settled
+from tests.e2e.conftest import DESKTOP, PHONE, assert_fits, own_web_dir, screenshot, settled
 from tests.e2e.test_invoice_editing import choose, pick_customer
 from tests.e2e.test_office_sending import SLOW, text_dialog
 from tests.e2e.test_pay import _fill_card
-from tests.e2e.test_setup_and_company import _web_dir
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +78,7 @@ def own_app(tmp_path_factory):
     env = {
         **free_ports_env(free_port()),
         "DATABASE_URL": f"sqlite:///{work / 'smslinks.db'}",
-        "REFLEX_WEB_WORKDIR": str(_web_dir(work)),
+        "REFLEX_WEB_WORKDIR": str(own_web_dir(work)),
         "SMSLINKS_SANDBOX_TWILIO_STEP_SECONDS": "0.3",
         "SMSLINKS_DISPATCHER_POLL_SECONDS": "0.5",
     }

@@ -40,7 +40,7 @@ from smslinks.state.invoice_detail import InvoiceDetailState
 from smslinks.state.session import SessionState
 from tests import factories
 from tests.e2e.balancer import Balancer
-from tests.e2e.conftest import DESKTOP, sign_in
+from tests.e2e.conftest import DESKTOP, own_web_dir, sign_in
 from tests.e2e.test_office_sending import open_invoice, text_dialog
 from tests.integration.conftest import postgres_url  # noqa: F401  (a fixture: a throwaway database)
 from tests.integration.delivery.support import wait_for
@@ -96,7 +96,7 @@ def cluster(tmp_path_factory, postgres_url, redis_db) -> Iterator[Cluster]:  # n
         "GRANIAN_WORKERS": "2",
         # A frontend build of its own: the build holds the public URL, and the project's .web may be
         # serving another app (tests/e2e's live_app) at the same time.
-        "REFLEX_WEB_WORKDIR": str(work / "web"),
+        "REFLEX_WEB_WORKDIR": str(own_web_dir(work)),
         "REFLEX_STATES_WORKDIR": str(work / "states"),
     }
     with pytest.MonkeyPatch.context() as patch:
@@ -132,7 +132,7 @@ def cluster(tmp_path_factory, postgres_url, redis_db) -> Iterator[Cluster]:  # n
         public_url = stack.enter_context(balancer.serving(public_port))
         yield Cluster(public_url, backend_a, backend_b, balancer, settings, engine, redis_db)
     engine.dispose()
-    shutil.rmtree(work / "web")  # its node_modules alone weigh ~150 MB
+    shutil.rmtree(work / "web")  # with node packages of its own (no shared ones to reuse), ~150 MB
 
 
 def _wait_until_up(process, log: Path, *urls: str) -> None:

@@ -6,22 +6,20 @@ and .web build directory, so the shared demo app's frontend is not rebuilt under
 tests use the shared demo app and put the demo business back as it was."""
 
 import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
 from smslinks import demo
-from smslinks.config import PROJECT_ROOT, Settings
+from smslinks.config import Settings
 from smslinks.core import online_payments, setup_codes
 from smslinks.core.sms_text import PayBy, invoice_text, segment_info
 from smslinks.db import make_engine, upgrade_to_head
 from smslinks.models import AuditEvent, Business, Employee
 from smslinks.sandbox.runner import environ, free_port, free_ports_env, production_app, wait_for_http
-from tests.e2e.conftest import DESKTOP, PHONE, assert_fits, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, assert_fits, own_web_dir, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -128,21 +126,6 @@ def test_only_people_who_manage_the_company_see_it(desktop, live_app):
 # ---------------------------------------------------------------------------- a clean install
 
 
-def _web_dir(work: Path) -> Path:
-    """Its own .web (the demo app serves the shared one); the shared one's node packages are reused."""
-    web = work / "web"
-    shared = PROJECT_ROOT / ".web"
-    if (shared / "node_modules").is_dir():
-        shutil.copytree(
-            shared,
-            web,
-            symlinks=True,
-            ignore=lambda folder, names: [n for n in names if n in ("node_modules", "build", ".react-router")],
-        )
-        (web / "node_modules").symlink_to(shared / "node_modules")
-    return web
-
-
 @pytest.fixture(scope="class")
 def fresh_app(tmp_path_factory):
     """A production app on an empty, migrated database: it prints a setup code at start."""
@@ -150,7 +133,7 @@ def fresh_app(tmp_path_factory):
     env = {
         **free_ports_env(free_port()),
         "DATABASE_URL": f"sqlite:///{work / 'smslinks.db'}",
-        "REFLEX_WEB_WORKDIR": str(_web_dir(work)),
+        "REFLEX_WEB_WORKDIR": str(own_web_dir(work)),
     }
     with environ(env):
         settings = Settings()

@@ -33,11 +33,8 @@ def test_the_in_process_dispatcher_can_be_switched_off(settings_from_env):
     run_for_at_most(5, worker.inprocess_dispatcher())
 
 
-def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monkeypatch, tmp_path):
+def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monkeypatch):
     settings_from_env(SMSLINKS_INPROCESS_DISPATCHER="true")
-    # A sending turn of its own: another sender on this machine (an app an earlier test started) may hold
-    # the one for this database, and then this worker would rightly only wait (the next test shows that).
-    monkeypatch.setattr(worker, "sending_turn_path", lambda database_url: tmp_path / "sending.lock")
     passes = []
 
     class CountingDispatcher:

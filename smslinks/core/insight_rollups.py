@@ -2,11 +2,12 @@
 and the direct computation they are made of.
 
 Time to pay is counted per day (the day the invoice was paid in full), per how its first link went,
-and for texted invoices per weekday and hour of the first text, in buckets of duration about 2%
-wide (log-spaced, BUCKET_RATIO); each bucket keeps its durations' sum, and its figure is their mean.
-A median or 75th percentile read from the buckets is therefore within 1% (or one second) of the
-exact one, and exact while no two different durations share a bucket. The funnel is counted per day
-the link was sent and per channel, exactly.
+and for texted invoices per weekday and hour of the first text, in buckets of duration 1% wide
+(log-spaced, BUCKET_RATIO); each bucket keeps its durations' sum, and its figure is their mean. A
+median or 75th percentile read from the buckets is therefore within 1% (or one second) of the exact
+one, and exact while no two different durations share a bucket. The day each invoice was counted on
+is kept too (insight_paid_invoice): a refund that reopens it takes it off that day. The funnel is
+counted per day the link was sent and per channel, exactly.
 
 The workers' pass (roll_up_all, every ROLLUP_EVERY) rolls up each business's days up to yesterday.
 After the first pass it recomputes only the days touched since the last one: the days of invoices
@@ -54,7 +55,7 @@ COMMIT_MARGIN = timedelta(minutes=5)
 DAYS_PER_QUERY = 31  # a long rebuild reads this many days at a time
 IDS_PER_QUERY = 500
 RELATIVE_ERROR = 0.01
-BUCKET_RATIO = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
+BUCKET_RATIO = 1 + RELATIVE_ERROR  # a bucket's mean is within this of any duration in it
 NOT_TEXTED = -1  # the weekday and hour of an invoice that was not texted
 ROLLUP_LOCK = 0x1_5175  # PostgreSQL advisory lock class: (ROLLUP_LOCK, business id)
 

@@ -196,6 +196,13 @@ def test_the_figures_read_from_buckets_are_those_of_the_median_and_percentile():
         close.add(insight_rollups.bucket_of(seconds), 1, seconds)
     assert close.median_p75() == (1002.5, 1002.5)
     assert insight_rollups.Durations().median_p75() == (None, None)
+    # Many durations sharing buckets: within the stated 1%.
+    many = [30 + (n * 7919 % 1_000_003) * 0.37 for n in range(2_001)]
+    crowded = insight_rollups.Durations()
+    for seconds in many:
+        crowded.add(insight_rollups.bucket_of(seconds), 1, seconds)
+    assert len(crowded.buckets) < len(many) / 4
+    assert crowded.median_p75() == pytest.approx(_exact(many), rel=insight_rollups.RELATIVE_ERROR)
 
 
 def test_a_second_pass_with_nothing_changed_recomputes_nothing_and_the_next_day_only_that_day(session, shop):

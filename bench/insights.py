@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.insights [--invoices 1000000] [--runs 10]
 
 Builds a throwaway database (bench.bigdata: invoices, then their links, texts and emails, visits,
-payments and reminder plans, set-based), then times each of the page's queries (the core.insights
-functions the page calls) over several ranges of days, and the whole page.
+payments and reminder plans, set-based), rolls up its days as the workers do (the first pass, then
+one with nothing changed), then times each of the page's queries (the core.insights functions the
+page calls) over several ranges of days, and the whole page.
 """
 
 import argparse
@@ -15,7 +16,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from bench import bigdata
-from smslinks.core import exports, insights
+from smslinks.core import exports, insight_rollups, insights
 from smslinks.db import make_engine
 from smslinks.models import Business, utcnow
 from tests.databases import fresh_database
@@ -26,7 +27,7 @@ TARGET_P95_MS = 500
 def _queries(session: Session, business: Business, today) -> dict:
     """Each query of the page, as a function of the range."""
     return {
-        "time to pay (+ weekday, hour)": lambda r: insights.paid_invoices(session, business, r),
+        "time to pay (+ weekday, hour)": lambda r: insight_rollups.pay_durations(session, business, r),
         "links: sent to paid": lambda r: insights.funnel_table(session, business, r),
         "delivery problems": lambda r: insights.delivery_problems_table(session, business, r),
         "failed texts: landline": lambda r: insights.failed_text_invoices(session, business, r, "landline"),
@@ -53,6 +54,10 @@ def main() -> None:
         print(f"  invoices in {bigdata.seed(url, invoices=args.invoices, customers=args.customers):.0f} s", flush=True)
         print(f"  their links, messages, visits, payments in {bigdata.seed_activity(url):.0f} s", flush=True)
         engine = make_engine(url)
+        for name in ("first rollup pass (every day)", "next rollup pass (nothing changed)"):
+            started = time.perf_counter()
+            days = insight_rollups.roll_up_all(engine, utcnow())
+            print(f"  {name}: {days:,} days in {time.perf_counter() - started:.1f} s", flush=True)
         with Session(engine) as session:
             business = session.exec(select(Business)).one()
             insights.skip_jit(session)  # as the page does
@@ -62,7 +67,10 @@ def main() -> None:
                 "last 90 days": exports.DateRange(today - timedelta(days=89), today),
                 "last 365 days": exports.DateRange(today - timedelta(days=364), today),
             }
-            counts = {name: len(insights.paid_invoices(session, business, r)) for name, r in ranges.items()}
+            counts = {
+                name: sum(d.count for d in insight_rollups.pay_durations(session, business, r).by_channel.values())
+                for name, r in ranges.items()
+            }
             print("\nranges (invoices paid in each): " + ", ".join(f"{n} ({c:,})" for n, c in counts.items()))
             labels = list(ranges)
             print(f"\np95 ms by range ({args.runs} runs each; the last column: all ranges' runs together)")

@@ -622,8 +622,11 @@ class StripePaymentIntent(SQLModel, table=True):
     the idempotency key (the SDK's retries of it return the same intent), and the row keeps both."""
 
     __tablename__ = "stripe_payment_intent"
-    # Insights' funnel: was a payment started from this link?
-    __table_args__ = (sa.Index("ix_stripe_payment_intent_link", "payment_link_id"),)
+    __table_args__ = (
+        # Insights' funnel: was a payment started from this link? And which started since the last rollup pass?
+        sa.Index("ix_stripe_payment_intent_link", "payment_link_id"),
+        sa.Index("ix_stripe_payment_intent_created", "created_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     stripe_id: str = Field(max_length=64, unique=True)
@@ -925,7 +928,10 @@ class LinkOpen(SQLModel, table=True):
     scanner fetches, logs a visit that is not a person's."""
 
     __tablename__ = "link_open"
-    __table_args__ = (sa.Index("ix_link_open_link", "payment_link_id", "by_person"),)
+    __table_args__ = (
+        sa.Index("ix_link_open_link", "payment_link_id", "by_person"),
+        sa.Index("ix_link_open_opened_at", "opened_at"),  # visits since the last rollup pass
+    )
     id: int | None = Field(default=None, primary_key=True)
     payment_link_id: int = Field(foreign_key="payment_link.id")
     opened_at: datetime = created_at_field()
@@ -940,3 +946,58 @@ def saved_id(row: SQLModel) -> int:
     if row_id is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
     return row_id
+
+
+# --- Insights' daily rollups (core/insight_rollups.py keeps them; the workers run its pass) ---
+
+
+class InsightPayDay(SQLModel, table=True):
+    """Invoices paid in full on one of the business's days, by how their first link went ("texted",
+    "emailed", "never_sent") and, texted, the weekday (0 = Monday) and hour of their first text (-1
+    otherwise), counted by bucket of time to pay; `seconds` is their durations' sum."""
+
+    __tablename__ = "insight_pay_day"
+    business_id: int = Field(foreign_key="business.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    channel: str = Field(max_length=16, primary_key=True)
+    weekday: int = Field(primary_key=True)
+    hour: int = Field(primary_key=True)
+    bucket: int = Field(primary_key=True)
+    invoices: int
+    seconds: float
+
+
+class InsightFunnelDay(SQLModel, table=True):
+    """Pay links sent on one of the business's days by one channel, and how far they got."""
+
+    __tablename__ = "insight_funnel_day"
+    business_id: int = Field(foreign_key="business.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    channel: str = Field(max_length=8, primary_key=True)
+    sent: int
+    delivered: int
+    opened: int
+    started: int
+    paid: int
+
+
+class InsightPaidInvoice(SQLModel, table=True):
+    """The day each invoice was counted on in insight_pay_day: where to take it off when a refund
+    reopens it (its paid_at is then gone)."""
+
+    __tablename__ = "insight_paid_invoice"
+    __table_args__ = (sa.Index("ix_insight_paid_invoice_day", "business_id", "day"),)
+    invoice_id: int = Field(foreign_key="invoice.id", primary_key=True)
+    business_id: int = Field(foreign_key="business.id")
+    day: date
+
+
+class InsightRollupState(SQLModel, table=True):
+    """How far a business's rollups go: every day up to rolled_through (in time_zone), with every
+    change made before changes_seen_until applied."""
+
+    __tablename__ = "insight_rollup_state"
+    business_id: int = Field(foreign_key="business.id", primary_key=True)
+    time_zone: str = Field(max_length=64)
+    rolled_through: date
+    changes_seen_until: datetime = at_field(nullable=False)

@@ -1,5 +1,5 @@
-"""Runs the outbox dispatcher and the webhook sender: as `smslinks worker` (its own process) and
-inside the app backend.
+"""Runs the outbox dispatcher, the webhook sender, reminders, pruning and Insights' rollups: as
+`smslinks worker` (its own process) and inside the app backend.
 
 Several of either may run at once: claims are atomic, so no row is sent twice.
 """
@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from smslinks.config import Settings, get_settings
-from smslinks.core import housekeeping
+from smslinks.core import housekeeping, insight_rollups
 from smslinks.core.dispatch import Dispatcher, DispatchPolicy
 from smslinks.core.reminders import ReminderScheduler
 from smslinks.core.webhook_sender import WebhookPolicy, WebhookSender
@@ -73,13 +73,22 @@ def prune_once(_limit: int = 0) -> int:
     return 0
 
 
-def _prune_forever(stop: threading.Event) -> None:
+def rollup_once(_limit: int = 0) -> int:
+    """Bring Insights' daily rollups up to yesterday with the changes since the last pass
+    (core/insight_rollups); returns 0, so the loops then wait ROLLUP_EVERY."""
+    days = insight_rollups.roll_up_all(get_engine(), utcnow())
+    if days:
+        log.info("rolled up %s days of insights", days)
+    return 0
+
+
+def _every(stop: threading.Event, name: str, run_once, seconds: float) -> None:
     while not stop.is_set():
         try:
-            prune_once()
+            run_once()
         except Exception:  # e.g. the database restarting: try again next time
-            log.exception("pruning failed")
-        stop.wait(housekeeping.PRUNE_EVERY.total_seconds())
+            log.exception("%s failed", name)
+        stop.wait(seconds)
 
 
 def run_worker() -> None:
@@ -102,12 +111,20 @@ def run_worker() -> None:
         name="reminders",
     )
     reminders.start()
-    pruning = threading.Thread(target=_prune_forever, args=(stop,), name="pruning")
-    pruning.start()
+    periodic = [
+        threading.Thread(target=_every, args=(stop, name, run_once, every.total_seconds()), name=name)
+        for name, run_once, every in (
+            ("pruning", prune_once, housekeeping.PRUNE_EVERY),
+            ("insight rollups", rollup_once, insight_rollups.ROLLUP_EVERY),
+        )
+    ]
+    for thread in periodic:
+        thread.start()
     build_dispatcher(settings).run_forever(stop, settings.dispatcher_poll_seconds)
     webhooks.join()
     reminders.join()
-    pruning.join()
+    for thread in periodic:
+        thread.join()
     log.info("outbox worker stopped")
 
 
@@ -150,6 +167,7 @@ async def _inprocess_loops(settings: Settings) -> None:
             "reminder scheduler", ReminderScheduler(get_engine()).run_once, settings.dispatcher_poll_seconds
         ),
         _inprocess_loop("pruning", prune_once, housekeeping.PRUNE_EVERY.total_seconds()),
+        _inprocess_loop("insight rollups", rollup_once, insight_rollups.ROLLUP_EVERY.total_seconds()),
     )
 
 

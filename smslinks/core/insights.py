@@ -2,7 +2,7 @@
 
 Every figure covers a range of the business's days (exports.DateRange) and is read with queries
 bounded by that range through indexes (invoices paid or issued, messages and payments made in the
-range); what is owed is as of today, from a partial index of open invoices. Each table is plain
+range); time to pay and the funnel from daily rollups (insight_rollups); what is owed is as of today, from a partial index of open invoices. Each table is plain
 text cells, the same for the page and its CSV download.
 
 Link opens: every visit to a pay link is a LinkOpen row. A visit counts as a person's only when the
@@ -12,15 +12,15 @@ scanners and previews fetch, as not a person's.
 """
 
 import io
-import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from smslinks.core import exports, tokens
+from smslinks.core import accounts, exports, insight_rollups, tokens
 from smslinks.core.errors import DomainError
 from smslinks.core.exports import DateRange, dollars
 from smslinks.core.permissions import Permission, require_permission
@@ -38,8 +38,6 @@ from smslinks.models import (
     Payment,
     PaymentLink,
     PaymentMethod,
-    PaymentStatus,
-    StripePaymentIntent,
     UTCDateTime,
     utcnow,
 )
@@ -66,10 +64,7 @@ SCANNER_AGENTS = (
 )
 MAX_USER_AGENT = 300
 
-# Texts and emails that left: what "sent" means here.
-LEFT_STATUSES = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNDELIVERED)
 FAILED_STATUSES = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
-COLLECTED_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED, PaymentStatus.DISPUTED)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # A failed text's reason in plain words, by Twilio error code (core.delivery has the long sentences).
 FAILURE_KINDS = {
@@ -168,14 +163,6 @@ def duration_words(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def _median_p75(values: list[float]) -> tuple[float | None, float | None]:
-    if not values:
-        return None, None
-    if len(values) == 1:
-        return values[0], values[0]
-    return statistics.median(values), statistics.quantiles(values, n=4, method="inclusive")[2]
-
-
 def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
@@ -186,80 +173,29 @@ def _in_range(column, bounds: tuple[datetime, datetime]):
 
 # ---------------------------------------------------------------- 1. time to pay
 
-
-@dataclass(frozen=True)
-class PaidInvoice:
-    start: datetime  # the first link sent, or the day it was issued when no link went
-    paid_at: datetime
-    channel: str  # "Texted", "Emailed", "Never sent"
-    first_text_at: datetime | None
+PAY_CHANNEL_WORDS = {
+    insight_rollups.TEXTED: "Texted",
+    insight_rollups.EMAILED: "Emailed",
+    insight_rollups.NEVER_SENT: "Never sent",
+}
 
 
-def _sent_at():
-    # A text held for quiet hours left at its send_after.
-    return sa.case(
-        (OutboundMessage.send_after > OutboundMessage.created_at, OutboundMessage.send_after),
-        else_=OutboundMessage.created_at,
-    )
-
-
-def _first_link(channel: Channel):
-    """When the invoice's first pay link by this channel left before it was paid (one index probe)."""
-    return (
-        select(sa.func.min(_sent_at()))
-        .where(
-            OutboundMessage.invoice_id == Invoice.id,
-            OutboundMessage.channel == channel.value,
-            OutboundMessage.payment_link_id.is_not(None),
-            OutboundMessage.status.in_([s.value for s in LEFT_STATUSES]),
-            OutboundMessage.created_at <= Invoice.paid_at,
-        )
-        .scalar_subquery()
-    )
-
-
-def paid_invoices(session: Session, business: Business, date_range: DateRange) -> list[PaidInvoice]:
-    """Invoices paid in full in the range, with when their first link left and how."""
-    tz = ZoneInfo(business.time_zone)
-    statement = select(Invoice.issued_on, Invoice.paid_at, _first_link(Channel.SMS), _first_link(Channel.EMAIL)).where(
-        Invoice.business_id == business.id,
-        Invoice.status == InvoiceStatus.PAID,
-        _in_range(Invoice.paid_at, date_range.bounds(business.time_zone)),
-    )
-    found = []
-    for issued_on, paid_at, first_text, first_email in session.exec(statement):
-        sent = [at for at in (first_text, first_email) if at is not None]
-        if first_text is not None:
-            channel = "Texted"
-        elif first_email is not None:
-            channel = "Emailed"
-        else:
-            channel = "Never sent"
-        start = min(sent) if sent else datetime.combine(issued_on, time(), tz)
-        found.append(PaidInvoice(min(start, paid_at), paid_at, channel, first_text))
-    return found
-
-
-def _seconds(paid: PaidInvoice) -> float:
-    return (paid.paid_at - paid.start).total_seconds()
-
-
-def _stats_table(title: str, column: str, groups: dict[str, list[float]]) -> tuple[Table, list[dict]]:
+def _stats_table(
+    title: str, column: str, groups: dict[str, insight_rollups.Durations]
+) -> tuple[Table, list[dict[str, Any]]]:
     """Count, median and 75th percentile per group; and the medians in hours, for a bar chart."""
     rows, chart = [], []
-    for label, values in groups.items():
-        median, p75 = _median_p75(values)
-        rows.append([label, str(len(values)), duration_words(median), duration_words(p75)])
+    for label, durations in groups.items():
+        median, p75 = durations.median_p75()
+        rows.append([label, str(durations.count), duration_words(median), duration_words(p75)])
         chart.append(
             {"name": label[:3] if label in WEEKDAYS else label, "hours": _hours(median or 0), "p75": _hours(p75 or 0)}
         )
     return Table(title, (column, "Paid", "Median", "75th percentile"), rows), chart
 
 
-def time_to_pay(paid: list[PaidInvoice]) -> tuple[Table, list[dict]]:
-    groups: dict[str, list[float]] = {channel: [] for channel in ("Texted", "Emailed", "Never sent")}
-    for p in paid:
-        groups[p.channel].append(_seconds(p))
+def time_to_pay(paid: insight_rollups.PayDurations) -> tuple[Table, list[dict[str, Any]]]:
+    groups = {words: paid.by_channel[channel] for channel, words in PAY_CHANNEL_WORDS.items()}
     return _stats_table("Time to pay, from the first link sent to paid in full", "Invoices", groups)
 
 
@@ -267,15 +203,12 @@ def _hour_label(hour: int) -> str:
     return f"{(hour % 12) or 12} {'AM' if hour < 12 else 'PM'}"
 
 
-def by_first_text(paid: list[PaidInvoice], zone: str, by: str) -> tuple[Table, list[dict]]:
+def by_first_text(paid: insight_rollups.PayDurations, by: str) -> tuple[Table, list[dict[str, Any]]]:
     """Texted invoices' time to pay by the weekday ("weekday") or hour ("hour") of their first text."""
-    tz = ZoneInfo(zone)
-    labels = WEEKDAYS if by == "weekday" else tuple(_hour_label(h) for h in range(24))
-    groups: dict[str, list[float]] = {label: [] for label in labels}
-    for p in paid:
-        if p.first_text_at is not None:
-            local = p.first_text_at.astimezone(tz)
-            groups[WEEKDAYS[local.weekday()] if by == "weekday" else _hour_label(local.hour)].append(_seconds(p))
+    if by == "weekday":
+        groups = {WEEKDAYS[day]: durations for day, durations in paid.by_weekday.items()}
+    else:
+        groups = {_hour_label(hour): durations for hour, durations in paid.by_hour.items()}
     column = "Weekday" if by == "weekday" else "Hour"
     return _stats_table(f"Texted invoices by {by} of the first text", column, groups)
 
@@ -287,41 +220,11 @@ FUNNEL_STAGES = ("Links sent", "Delivered", "Opened by a person", "Payment start
 
 
 def funnel_table(session: Session, business: Business, date_range: DateRange) -> Table:
-    """Pay links sent in the range by channel, and how far each got. An email counts as delivered
-    when the mail server took it (mail has no delivery receipts)."""
-    link = OutboundMessage.payment_link_id
-    opened = sa.exists().where(LinkOpen.payment_link_id == link, LinkOpen.by_person.is_(True))
-    started = sa.exists().where(StripePaymentIntent.payment_link_id == link)
-    paid = sa.exists().where(Payment.payment_link_id == link, Payment.status.in_([s.value for s in COLLECTED_STATUSES]))
-    delivered = sa.or_(
-        OutboundMessage.status == MessageStatus.DELIVERED,
-        sa.and_(OutboundMessage.channel == Channel.EMAIL, OutboundMessage.status == MessageStatus.SENT),
-    )
-
-    def count(condition):
-        return sa.func.sum(sa.case((condition, 1), else_=0))
-
-    statement = (
-        select(
-            OutboundMessage.channel,
-            sa.func.count(),
-            count(delivered),
-            count(opened),
-            count(started),
-            count(paid),
-        )
-        .where(
-            OutboundMessage.business_id == business.id,
-            _in_range(OutboundMessage.created_at, date_range.bounds(business.time_zone)),
-            link.is_not(None),
-            OutboundMessage.status.in_([s.value for s in LEFT_STATUSES]),
-        )
-        .group_by(OutboundMessage.channel)
-    )
-    counts = {channel: [int(n or 0) for n in numbers] for channel, *numbers in session.exec(statement)}
+    """Pay links sent in the range by channel, and how far each got (insight_rollups says how)."""
+    counts = insight_rollups.funnel_counts(session, business, date_range)
     rows = []
     for channel, label in ((Channel.SMS, "Text"), (Channel.EMAIL, "Email")):
-        numbers = counts.get(channel.value, [0] * len(FUNNEL_STAGES))
+        numbers = counts[channel.value]
         for stage, number in zip(FUNNEL_STAGES, numbers, strict=True):
             rows.append([label, stage, str(number), _percent(number, numbers[0])])
     return Table("Links: sent to paid", ("Channel", "Stage", "Links", "Of sent"), rows)
@@ -331,7 +234,7 @@ def funnel_table(session: Session, business: Business, date_range: DateRange) ->
 
 
 def _failure_kind():
-    whens = [(OutboundMessage.error_code.in_(codes), key) for key, (_, _, codes) in FAILURE_KINDS.items()]
+    whens = [(col(OutboundMessage.error_code).in_(codes), key) for key, (_, _, codes) in FAILURE_KINDS.items()]
     return sa.case(*whens, else_=OTHER_FAILURE[0])
 
 
@@ -340,7 +243,7 @@ def _failed_texts(business: Business, date_range: DateRange):
         OutboundMessage.business_id == business.id,
         _in_range(OutboundMessage.created_at, date_range.bounds(business.time_zone)),
         OutboundMessage.channel == Channel.SMS,
-        OutboundMessage.status.in_([s.value for s in FAILED_STATUSES]),
+        col(OutboundMessage.status).in_([s.value for s in FAILED_STATUSES]),
     )
 
 
@@ -355,7 +258,7 @@ def short_failure_label(kind: str) -> str:
 def delivery_problems_table(session: Session, business: Business, date_range: DateRange) -> Table:
     kind = _failure_kind().label("kind")
     statement = (
-        select(kind, sa.func.count(), sa.func.count(sa.distinct(OutboundMessage.invoice_id)))
+        select(kind, sa.func.count(), sa.func.count(sa.distinct(col(OutboundMessage.invoice_id))))
         .where(*_failed_texts(business, date_range))
         .group_by(kind)
     )
@@ -370,18 +273,18 @@ def failed_text_invoices(session: Session, business: Business, date_range: DateR
     """The texts that failed for one reason in the range, newest first, with their invoices."""
     tz = ZoneInfo(business.time_zone)
     statement = (
-        select(
-            Invoice.id,
-            Invoice.number,
-            Customer.name,
-            OutboundMessage.to_address,
-            OutboundMessage.created_at,
-            OutboundMessage.error_code,
+        sa.select(
+            col(Invoice.id),
+            col(Invoice.number),
+            col(Customer.name),
+            col(OutboundMessage.to_address),
+            col(OutboundMessage.created_at),
+            col(OutboundMessage.error_code),
         )
-        .join(Invoice, Invoice.id == OutboundMessage.invoice_id)
-        .join(Customer, Customer.id == Invoice.customer_id)
+        .join(Invoice, col(Invoice.id) == OutboundMessage.invoice_id)
+        .join(Customer, col(Customer.id) == Invoice.customer_id)
         .where(*_failed_texts(business, date_range), _failure_kind() == kind)
-        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+        .order_by(col(OutboundMessage.created_at).desc(), col(OutboundMessage.id).desc())
         .limit(MAX_LISTED_INVOICES)
     )
     rows = [
@@ -393,7 +296,7 @@ def failed_text_invoices(session: Session, business: Business, date_range: DateR
             at.astimezone(tz).strftime("%b %-d, %Y %-I:%M %p"),
             code or "",
         ]
-        for invoice_id, number, name, to, at, code in session.exec(statement)
+        for invoice_id, number, name, to, at, code in session.execute(statement)
     ]
     return Table(
         f"Failed texts: {failure_label(kind)}", ("Invoice id", "Invoice", "Customer", "To", "Sent", "Error code"), rows
@@ -407,7 +310,7 @@ def aging(session: Session, business: Business, today: date) -> tuple[Table, int
     """Open balances today by days past their due day, and their sum in cents."""
     whens = []
     for label, low, _high in AGE_BUCKETS[1:]:
-        whens.append((Invoice.due_on <= today - timedelta(days=low), label))
+        whens.append((col(Invoice.due_on) <= today - timedelta(days=low), label))
     # The oldest bucket first: the first matching WHEN wins.
     bucket = sa.case(*reversed(whens), else_=AGE_BUCKETS[0][0]).label("bucket")
     statement = (
@@ -430,7 +333,7 @@ def days_sales_outstanding(session: Session, business: Business, date_range: Dat
             Invoice.business_id == business.id,
             Invoice.issued_on >= date_range.start,
             Invoice.issued_on <= date_range.end,
-            Invoice.status.in_([InvoiceStatus.OPEN.value, InvoiceStatus.PAID.value]),
+            col(Invoice.status).in_([InvoiceStatus.OPEN.value, InvoiceStatus.PAID.value]),
         )
     ).one()
     if not sales:
@@ -444,11 +347,11 @@ def payments_by_method_table(session: Session, business: Business, date_range: D
     collected = Payment.amount_cents - Payment.refunded_cents - Payment.disputed_cents
     statement = (
         select(Payment.method, sa.func.count(), sa.func.sum(collected))
-        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .join(Invoice, col(Invoice.id) == Payment.invoice_id)
         .where(
             Invoice.business_id == business.id,
             _in_range(Payment.created_at, date_range.bounds(business.time_zone)),
-            Payment.status.in_([s.value for s in COLLECTED_STATUSES]),
+            col(Payment.status).in_([s.value for s in insight_rollups.COLLECTED_STATUSES]),
         )
         .group_by(Payment.method)
     )
@@ -467,14 +370,14 @@ def reminders_table(session: Session, business: Business, date_range: DateRange)
     """Invoices paid in the range that had a reminder plan, by how many reminders had gone."""
     statement = (
         select(InvoiceReminder.sent, sa.func.count())
-        .join(Invoice, Invoice.id == InvoiceReminder.invoice_id)
+        .join(Invoice, col(Invoice.id) == InvoiceReminder.invoice_id)
         .where(
             Invoice.business_id == business.id,
             Invoice.status == InvoiceStatus.PAID,
             _in_range(Invoice.paid_at, date_range.bounds(business.time_zone)),
         )
-        .group_by(InvoiceReminder.sent)
-        .order_by(InvoiceReminder.sent)
+        .group_by(col(InvoiceReminder.sent))
+        .order_by(col(InvoiceReminder.sent))
     )
     rows = [
         ["Before any reminder" if sent == 0 else f"After reminder {sent}", str(count)]
@@ -499,12 +402,12 @@ def _points(table: Table, value_column: int, series: str, number=int) -> list[di
 def build(session: Session, business: Business, date_range: DateRange, today: date) -> Insights:
     """Every figure of the page for the range (what is owed: today)."""
     skip_jit(session)
-    paid = paid_invoices(session, business, date_range)
+    paid = insight_rollups.pay_durations(session, business, date_range)
     result = Insights()
     for name, (table, chart) in (
         ("time_to_pay", time_to_pay(paid)),
-        ("by_weekday", by_first_text(paid, business.time_zone, "weekday")),
-        ("by_hour", by_first_text(paid, business.time_zone, "hour")),
+        ("by_weekday", by_first_text(paid, "weekday")),
+        ("by_hour", by_first_text(paid, "hour")),
     ):
         result.tables[name], result.charts[name] = table, chart
     funnel = funnel_table(session, business, date_range)
@@ -533,21 +436,21 @@ def build(session: Session, business: Business, date_range: DateRange, today: da
 
 def insights_for(session: Session, employee: Employee, date_range: DateRange, today: date) -> Insights:
     require_permission(session, employee, Permission.VIEW_INSIGHTS)
-    return build(session, session.get(Business, employee.business_id), date_range, today)
+    return build(session, accounts.the_business(session, employee.business_id), date_range, today)
 
 
 def failed_table_for(session: Session, employee: Employee, date_range: DateRange, kind: str) -> Table:
     require_permission(session, employee, Permission.VIEW_INSIGHTS)
     skip_jit(session)
-    return failed_text_invoices(session, session.get(Business, employee.business_id), date_range, kind)
+    return failed_text_invoices(session, accounts.the_business(session, employee.business_id), date_range, kind)
 
 
 def _table(session: Session, business: Business, name: str, date_range: DateRange, today: date, kind: str) -> Table:
-    paid = lambda: paid_invoices(session, business, date_range)  # noqa: E731
+    paid = lambda: insight_rollups.pay_durations(session, business, date_range)  # noqa: E731
     builders = {
         "time_to_pay": lambda: time_to_pay(paid())[0],
-        "by_weekday": lambda: by_first_text(paid(), business.time_zone, "weekday")[0],
-        "by_hour": lambda: by_first_text(paid(), business.time_zone, "hour")[0],
+        "by_weekday": lambda: by_first_text(paid(), "weekday")[0],
+        "by_hour": lambda: by_first_text(paid(), "hour")[0],
         "funnel": lambda: funnel_table(session, business, date_range),
         "delivery_problems": lambda: delivery_problems_table(session, business, date_range),
         "failed_texts": lambda: failed_text_invoices(session, business, date_range, kind),
@@ -566,7 +469,7 @@ def csv_download(
     """One table of the page as a CSV file (`kind`: the failure reason, for the failed texts' list)."""
     require_permission(session, employee, Permission.VIEW_INSIGHTS)
     skip_jit(session)
-    table = _table(session, session.get(Business, employee.business_id), name, date_range, today, kind)
+    table = _table(session, accounts.the_business(session, employee.business_id), name, date_range, today, kind)
     out = io.StringIO()
     out.write("\ufeff")
     rows = exports.write_csv(out, table.columns, table.rows)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from smslinks.core import insights, links, payments
+from smslinks.core import insight_rollups, insights, links, payments
 from smslinks.core.errors import NotAllowed
 from smslinks.core.exports import DateRange
 from smslinks.models import (
@@ -94,7 +94,7 @@ def test_time_to_pay_by_how_the_link_went_and_by_the_first_texts_day_and_hour(se
     november = _invoice(session, location, status=InvoiceStatus.PAID, paid_at=utc(2026, 11, 30, 12))
     _send(session, november, utc(2026, 11, 29, 12))
 
-    paid = insights.paid_invoices(session, business, DECEMBER)
+    paid = insight_rollups.pay_durations(session, business, DECEMBER)
     table, chart = insights.time_to_pay(paid)
 
     assert table.rows == [
@@ -103,11 +103,11 @@ def test_time_to_pay_by_how_the_link_went_and_by_the_first_texts_day_and_hour(se
         ["Never sent", "1", "2.0 days", "2.0 days"],
     ]
     assert chart[0] == {"name": "Texted", "hours": 6.0, "p75": 8.0}
-    weekdays, _ = insights.by_first_text(paid, business.time_zone, "weekday")
+    weekdays, _ = insights.by_first_text(paid, "weekday")
     assert weekdays.rows[0] == ["Monday", "1", "2.0 hours", "2.0 hours"]
     assert weekdays.rows[1] == ["Tuesday", "1", "10.0 hours", "10.0 hours"]
     assert weekdays.rows[2] == ["Wednesday", "0", "-", "-"]
-    hours, _ = insights.by_first_text(paid, business.time_zone, "hour")
+    hours, _ = insights.by_first_text(paid, "hour")
     assert {row[0]: row[1] for row in hours.rows if row[1] != "0"} == {"9 AM": "1", "10 AM": "1"}
 
 

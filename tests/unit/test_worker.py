@@ -49,6 +49,8 @@ def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monk
             webhook_passes.append(limit)
             return 0
 
+    rollup_passes = []
+    monkeypatch.setattr(worker, "rollup_once", lambda limit: rollup_passes.append(limit) or 0)
     monkeypatch.setattr(worker, "build_dispatcher", lambda settings: CountingDispatcher())
     monkeypatch.setattr(worker, "build_webhook_sender", lambda settings: CountingWebhookSender())
     monkeypatch.setattr(worker, "get_settings", lambda: Settings(dispatcher_poll_seconds=0.01))
@@ -57,6 +59,8 @@ def test_the_in_process_dispatcher_keeps_running_when_on(settings_from_env, monk
     assert len(passes) > 3 and set(passes) == {worker.INPROCESS_BATCH}
     # Webhooks have a loop of their own beside the texts'.
     assert len(webhook_passes) > 3 and set(webhook_passes) == {worker.INPROCESS_BATCH}
+    # Insights' rollups are brought up to date at once, then every ROLLUP_EVERY.
+    assert rollup_passes == [worker.INPROCESS_BATCH]
 
 
 def test_one_backend_worker_per_machine_sends(monkeypatch, tmp_path):
@@ -69,6 +73,8 @@ def test_one_backend_worker_per_machine_sends(monkeypatch, tmp_path):
             passes.append(limit)
             return 0
 
+    rollup_passes = []
+    monkeypatch.setattr(worker, "rollup_once", lambda limit: rollup_passes.append(limit) or 0)
     monkeypatch.setattr(worker, "build_dispatcher", lambda settings: CountingDispatcher())
     monkeypatch.setattr(worker, "build_webhook_sender", lambda settings: CountingDispatcher())
     monkeypatch.setattr(worker, "get_settings", lambda: settings)

@@ -1,14 +1,18 @@
+import os
 import sys
 
 import reflex as rx
 from pydantic import ValidationError
 
-from smslinks.config import describe, get_settings
+from smslinks.config import backend_workers, describe, get_settings
 
 try:
     settings = get_settings()
 except ValidationError as error:
     sys.exit(f"smslinks cannot start:\n{describe(error)}")  # the reason, without a traceback
+
+if (workers := backend_workers(settings.redis_url)) is not None:
+    os.environ.setdefault("GRANIAN_WORKERS", str(workers))
 
 config = rx.Config(
     app_name="smslinks",

@@ -4,6 +4,7 @@ Sandbox mode is simply "no provider keys given": the same Twilio and Stripe adap
 the local sandbox servers started by `smslinks dev` (or by the tests) instead of the real APIs.
 """
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -240,6 +241,13 @@ def describe(error: ValidationError) -> str:
         else problem["msg"].removeprefix("Value error, ")  # the checks across fields (_no_half_set_secrets)
         for problem in error.errors()
     )
+
+
+def backend_workers(redis_url: str | None) -> int | None:
+    """The app's worker processes unless GRANIAN_WORKERS says otherwise: with Redis one per core
+    (Reflex would start 2 x cores + 1, and on 2 cores five processes each warming their own database
+    and Redis pools cost more CPU per page visit than two: bench/load); without Redis, Reflex's one."""
+    return (os.cpu_count() or 1) if redis_url else None
 
 
 @lru_cache

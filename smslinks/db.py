@@ -9,6 +9,8 @@ from sqlmodel import Session
 
 from smslinks.config import get_settings
 
+POOL_RECYCLE_SECONDS = 15 * 60
+
 
 def normalize_url(url: str) -> str:
     """Accept the usual postgres:// spellings and use psycopg 3 for them."""
@@ -24,7 +26,10 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No ping before each checkout (a round trip per page visit): connections are replaced after
+    # POOL_RECYCLE_SECONDS instead, and a connection found dead (the server restarted) fails its one
+    # request and has SQLAlchemy drop every pooled connection, so the next requests connect afresh.
+    return sa.create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, pool_size=10, max_overflow=20)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

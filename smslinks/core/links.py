@@ -6,7 +6,7 @@ valid until they expire or the invoice's links are revoked.
 """
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -33,6 +33,10 @@ class LinkLookup:
     state: LinkState
     invoice_id: int | None = None
     link_id: int | None = None
+    # The rows the lookup read, for callers that go on with them (the session maps rows weakly:
+    # holding them here spares reading them again). Lookups are equal when they name the same rows.
+    link: PaymentLink | None = field(default=None, compare=False, repr=False)
+    invoice: Invoice | None = field(default=None, compare=False, repr=False)
 
 
 # secrets.token_urlsafe(16): 16 random bytes, 22 url-safe characters.
@@ -80,18 +84,23 @@ def url(business: Business, token: str, pay_by: PayBy = PayBy.CARD) -> str:
 
 def lookup(session: Session, token: str | tokens.Hashed, now: datetime | None = None) -> LinkLookup:
     """What a token (from a URL, or its hash from the pay page's state) opens. Unknown and expired
-    tokens get the same answer."""
+    tokens get the same answer. One query reads the link and its invoice."""
     if (token_hash := tokens.lookup_hash(token)) is None:
         return LinkLookup(LinkState.EXPIRED)
-    link = session.exec(select(PaymentLink).where(PaymentLink.token_hash == token_hash)).first()
+    link, invoice = session.exec(
+        select(PaymentLink, Invoice)
+        .outerjoin(Invoice, col(Invoice.id) == PaymentLink.invoice_id)
+        .where(PaymentLink.token_hash == token_hash)
+    ).first() or (None, None)
     if link is None or link.expires_at <= (now or utcnow()):
         return LinkLookup(LinkState.EXPIRED)
-    invoice = session.get(Invoice, link.invoice_id)
     if invoice is None or invoice.status == InvoiceStatus.VOID:
-        return LinkLookup(LinkState.VOID, invoice_id=link.invoice_id, link_id=link.id)
-    if link.revoked_at is not None:
-        return LinkLookup(LinkState.REVOKED, invoice_id=invoice.id, link_id=link.id)
-    return LinkLookup(LinkState.USABLE, invoice_id=invoice.id, link_id=link.id)
+        state = LinkState.VOID
+    elif link.revoked_at is not None:
+        state = LinkState.REVOKED
+    else:
+        state = LinkState.USABLE
+    return LinkLookup(state, link.invoice_id, link.id, link, invoice)
 
 
 def revoke_all(session: Session, invoice: Invoice, now: datetime | None = None) -> int:

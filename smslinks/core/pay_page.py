@@ -14,7 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, func, select
 
 from smslinks.config import get_settings
 from smslinks.core import client_address, display, invoices, links, pay_text, phones, tips, tokens, webhooks
@@ -31,8 +32,10 @@ from smslinks.models import (
     PayLinkFailure,
     Payment,
     PaymentLink,
+    PaymentSettings,
     PaymentStatus,
     StripePaymentIntent,
+    saved_id,
     utcnow,
 )
 
@@ -151,9 +154,15 @@ def _contact(business: Business | None) -> dict:
 def usable_invoice(session: Session, token: str | tokens.Hashed, client: str) -> tuple[Invoice, int]:
     """(invoice, link id) when the link still works; else LinkNotUsable naming the screen to show.
     Every pay-page action goes through here first: state may have changed since the page opened."""
-    found = links.lookup(session, token)
-    if found.state is LinkState.USABLE:
-        return session.get(Invoice, found.invoice_id), found.link_id
+    invoice, link = _usable(session, token, client, links.lookup(session, token))
+    return invoice, saved_id(link)
+
+
+def _usable(
+    session: Session, token: str | tokens.Hashed, client: str, found: links.LinkLookup
+) -> tuple[Invoice, PaymentLink]:
+    if found.state is LinkState.USABLE and found.invoice is not None and found.link is not None:
+        return found.invoice, found.link
     if found.state is LinkState.EXPIRED:
         if throttled(session, client):
             raise LinkNotUsable(Screen.THROTTLED)
@@ -163,12 +172,13 @@ def usable_invoice(session: Session, token: str | tokens.Hashed, client: str) ->
 
 
 def open_link(session: Session, token: str | tokens.Hashed, *, client: str, host: str, visit: bool = True) -> PayView:
-    """The page for this token (on_load and every refresh); a visit is recorded on the link."""
+    """The page for this token (on_load and every refresh); a visit is recorded on the link.
+    A live link's page is read without a throttle check or write: guesses are counted, not visits."""
+    found = links.lookup(session, token)
     try:
-        invoice, link_id = usable_invoice(session, token, client)
+        invoice, link = _usable(session, token, client, found)
     except LinkNotUsable as refused:
-        return _closed_view(session, token, refused.screen, host)
-    link = session.get(PaymentLink, link_id)
+        return _closed_view(session, found, refused.screen, host)
     now = utcnow()
     if visit and link.last_opened_at is None and _first_open(session, link, now):
         webhooks.record_link_opened(session, invoice, link, now)
@@ -188,24 +198,24 @@ def _first_open(session: Session, link: PaymentLink, now: datetime) -> bool:
         .values(last_opened_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    session.refresh(link)
+    if opened == 1:
+        set_committed_value(link, "last_opened_at", now)  # as written, without reading the row back
+    else:
+        session.expire(link, ["last_opened_at"])  # the other request's time, read when asked for
     return opened == 1
 
 
-def _closed_view(session: Session, token: str | tokens.Hashed, screen: Screen, host: str) -> PayView:
+def _closed_view(session: Session, found: links.LinkLookup, screen: Screen, host: str) -> PayView:
     if screen in (Screen.REVOKED, Screen.VOID):
-        found = links.lookup(session, token)
-        invoice = session.get(Invoice, found.invoice_id)
-        return PayView(screen=screen, **_contact(session.get(Business, invoice.business_id)))
+        business = session.get(Business, found.invoice.business_id) if found.invoice is not None else None
+        return PayView(screen=screen, **_contact(business))
     if screen is Screen.EXPIRED:
         return PayView(screen=screen, **_contact(business_for_host(session, host)))
     return PayView(screen=screen)
 
 
 def invoice_view(session: Session, invoice: Invoice) -> PayView:
-    business = session.get(Business, invoice.business_id)
-    location = session.get(Location, invoice.location_id)
-    settings = payment_settings(session, business.id)
+    business, location, settings = _business_location_settings(session, invoice)
     lines = session.exec(
         select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
     ).all()
@@ -255,6 +265,19 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         tip_policy=tips.TipPolicy.of(settings),
         saved_card=_saved_card(session, invoice) if screen is Screen.PAY and settings.card_enabled else "",
     )
+
+
+def _business_location_settings(session: Session, invoice: Invoice) -> tuple[Business, Location, PaymentSettings]:
+    """The invoice's business, service location and payment settings, in one query (every page view
+    reads them; a business that never saved its settings gets its defaults)."""
+    business, location, settings = session.exec(
+        select(Business, Location, PaymentSettings)
+        .select_from(Business)
+        .join(Location, col(Location.id) == invoice.location_id)
+        .outerjoin(PaymentSettings, col(PaymentSettings.business_id) == Business.id)
+        .where(Business.id == invoice.business_id)
+    ).one()
+    return business, location, settings or payment_settings(session, business.id)
 
 
 def _saved_card(session: Session, invoice: Invoice) -> str:

@@ -147,7 +147,15 @@ class PayState(rx.State):
         return None
 
     def _reload(self, visit: bool = False):
-        return self._show(_open_link(self._token, self._client(), self.router.headers.host, visit))
+        return self._show(_open_link(*self._page(), visit))
+
+    def _page(self) -> tuple[tokens.Hashed, str, str]:
+        """What _open_link needs to know about this page: its link, client and host."""
+        return self._token, self._client(), self.router.headers.host
+
+    async def _reload_off_loop(self):
+        """_reload with the database work in a thread, as open does."""
+        return self._show(await asyncio.to_thread(_open_link, *self._page(), False))
 
     def _refresh_amount(self, explain: bool = False):
         """The button's amount; with explain, a typed amount that cannot be paid says why."""
@@ -258,9 +266,7 @@ class PayState(rx.State):
         self.relink_sent = self.save_card = self.saved_card_removed = False
         self._clear_error()
         self.screen = "loading"
-        view = await asyncio.to_thread(
-            _open_link, self._token, self._client(), self.router.headers.host, True, self.router.headers.user_agent
-        )
+        view = await asyncio.to_thread(_open_link, *self._page(), True, self.router.headers.user_agent)
         return self._show(view)
 
     @rx.event
@@ -277,19 +283,19 @@ class PayState(rx.State):
         self.card_failed = not self.card_ready
 
     @rx.event
-    def pay_again(self):
+    async def pay_again(self):
         """From a partial payment's confirmation back to the form, for the rest of the balance."""
         self.screen = "loading"
         self.result = {}
         self.partial, self.amount_text = False, ""
-        return self._reload()
+        return await self._reload_off_loop()
 
     @rx.event
-    def set_language(self, lang: str):
+    async def set_language(self, lang: str):
         self.lang = pay_text.language(lang)
         self._lang_chosen = True
         self.error = self._render_error()
-        return self._reload()
+        return await self._reload_off_loop()
 
     @rx.event
     def choose_tab(self, tab: str):
@@ -509,7 +515,12 @@ class PayState(rx.State):
             async with self:
                 if self.screen not in (Screen.PROCESSING, Screen.VERIFY):
                     break
-                followup = self._reload()
+                page = self._page()
+            view = await asyncio.to_thread(_open_link, *page, False)  # the page stays unlocked meanwhile
+            async with self:
+                if self.screen not in (Screen.PROCESSING, Screen.VERIFY):
+                    break
+                followup = self._show(view)
             if followup is not None:
                 yield followup  # e.g. the debit failed: the payment form (and Stripe.js) is back
         async with self:

@@ -17,6 +17,7 @@ from smslinks.config import get_settings
 from smslinks.core import links
 from smslinks.core.tokens import token_hash
 from smslinks.db import session_scope
+from smslinks.state import pay as pay_state
 from smslinks.state.pay import PayState
 from tests import factories
 from tests.unit.stripe_double import CARD_OK, StripeDouble
@@ -109,3 +110,27 @@ def test_a_charge_waiting_at_stripe_does_not_hold_up_another_customers_page(two_
         "payer sees confirmed",
     ]
     assert payer.result["amount"] == "$250.00" and visitor.screen == "pay"
+
+
+def test_switching_language_and_paying_again_read_the_database_off_the_loop(two_links, monkeypatch):
+    """Every handler that reloads the page reads the database in a thread, as opening it does."""
+    readers: list[threading.Thread] = []
+    read = pay_state._open_link
+
+    def recorded_read(*args):
+        readers.append(threading.current_thread())
+        return read(*args)
+
+    monkeypatch.setattr(pay_state, "_open_link", recorded_read)
+    page = _pay_page(two_links[0])
+
+    async def visit() -> threading.Thread:
+        await _handle(PayState.open, page)
+        await _handle(PayState.set_language, page, lang="es")
+        await _handle(PayState.pay_again, page)
+        return threading.current_thread()
+
+    with ThreadPoolExecutor(1) as pool:
+        loop_thread = pool.submit(asyncio.run, visit()).result()
+    assert len(readers) == 3 and loop_thread not in readers
+    assert (page.lang, page.screen) == ("es", "pay") and page.view["balance"] == "$250.00"

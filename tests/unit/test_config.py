@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from smslinks import cli
-from smslinks.config import SECRET_GROUPS, Settings, describe, env_name, get_settings
+from smslinks.config import SECRET_GROUPS, Settings, backend_workers, describe, env_name, get_settings
 
 SECRET_FIELDS = [name for names, _ in SECRET_GROUPS.values() for name in names]
 SECRET = "s3cr3t-value-never-shown"
@@ -110,3 +110,9 @@ def test_the_command_line_stops_with_the_reason_and_no_traceback(monkeypatch, ca
     err = capsys.readouterr().err
     assert err.startswith("error: Missing SMSLINKS_TWILIO_AUTH_TOKEN: ") and SECRET not in err
     assert "Traceback" not in err
+
+
+def test_with_redis_the_app_runs_one_worker_per_core_without_it_reflexs_one(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert backend_workers("redis://127.0.0.1:6379/0") == 2
+    assert backend_workers(None) is None

@@ -7,6 +7,7 @@ from smslinks.core.links import LinkState
 from smslinks.core.sms_text import PayBy
 from smslinks.models import PaymentLink, utcnow
 from tests import factories
+from tests.statements import recorded
 
 
 def _invoice(session, **kwargs):
@@ -22,6 +23,17 @@ def test_minted_token_has_128_bits_and_only_its_hash_is_stored(session):
     stored = session.exec(select(PaymentLink)).one()
     assert stored.token_hash == tokens.token_hash(token) and token not in stored.token_hash
     assert links.lookup(session, token) == links.LinkLookup(LinkState.USABLE, invoice.id, link.id)
+
+
+def test_a_lookup_reads_the_link_and_its_invoice_in_one_query(session):
+    _business, invoice = _invoice(session)
+    link, token = links.mint(session, invoice)
+    session.commit()
+    session.expunge_all()  # nothing in the session's memory: as a page visit's fresh session
+    with recorded(session) as statements:
+        found = links.lookup(session, token)
+        assert (found.link.id, found.invoice.id, found.invoice.number) == (link.id, invoice.id, invoice.number)
+    assert len(statements) == 1 and "FROM payment_link LEFT OUTER JOIN invoice" in statements[0]
 
 
 def test_unknown_and_expired_tokens_look_the_same(session):

@@ -15,6 +15,7 @@ from smslinks.models import (
     EmailAddress,
     InvoiceStatus,
     OutboundMessage,
+    PayLinkFailure,
     Payment,
     PaymentStatus,
     ProcessedWebhookEvent,
@@ -22,6 +23,7 @@ from smslinks.models import (
     utcnow,
 )
 from tests import factories
+from tests.statements import recorded
 from tests.unit.stripe_double import BANK, BANK_MICRODEPOSITS, CARD_3DS, CARD_DECLINED, CARD_OK, StripeDouble
 
 CLIENT = "203.0.113.7"
@@ -489,6 +491,27 @@ def test_a_live_link_opens_whatever_else_came_from_its_address(session, stripe, 
     assert pay_page.open_link(session, token, client=CLIENT, host="").screen is Screen.PAY
     _card(session, stripe, token)
     assert pay_page.open_link(session, token, client=CLIENT, host="").screen is Screen.PAID
+
+
+def test_a_live_link_opens_with_few_queries_and_no_throttle_check_or_row(session, paying):
+    """A page visit reads the link and its invoice once; guesses are counted, not visits. A visit
+    within a minute of the last one writes nothing."""
+    business, _invoice, _link, token = paying
+    payment_settings(session, business.id)  # saved, as every business's are once its owner set up
+    session.commit()
+    session.expunge_all()  # nothing in the session's memory: as a page visit's fresh session
+    with recorded(session) as first:
+        assert pay_page.open_link(session, token, client=CLIENT, host="").screen is Screen.PAY
+        session.commit()
+    with recorded(session) as again:
+        assert pay_page.open_link(session, token, client=CLIENT, host="").screen is Screen.PAY
+        session.commit()
+    assert session.exec(select(PayLinkFailure)).all() == []
+    for visit in (first, again):
+        assert not [sql for sql in visit if "pay_link_failure" in sql]
+        assert len([sql for sql in visit if sql.startswith("SELECT") and "FROM payment_link" in sql]) == 1
+    assert len(first) == 10  # lookup, first-open mark, webhook subscriptions, the page's reads, invoice touched
+    assert len(again) == 7 and not [sql for sql in again if not sql.startswith("SELECT")]
 
 
 def test_one_dead_link_counts_once_however_often_it_is_opened(session, paying, monkeypatch):

@@ -192,9 +192,9 @@ def open_link(session: Session, token: str | tokens.Hashed, *, client: str, host
 
 def _first_open(session: Session, link: PaymentLink, now: datetime) -> bool:
     """Record the link's first visit; False when another request recorded it first (two tabs at once)."""
-    opened = session.execute(
+    opened = session.exec(
         sa.update(PaymentLink)
-        .where(PaymentLink.id == link.id, PaymentLink.last_opened_at.is_(None))
+        .where(col(PaymentLink.id) == link.id, col(PaymentLink.last_opened_at).is_(None))
         .values(last_opened_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -217,17 +217,20 @@ def _closed_view(session: Session, found: links.LinkLookup, screen: Screen, host
 def invoice_view(session: Session, invoice: Invoice) -> PayView:
     business, location, settings = _business_location_settings(session, invoice)
     lines = session.exec(
-        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)
+        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(col(InvoiceLine.position))
     ).all()
-    payments = session.exec(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.created_at)).all()
+    payments = session.exec(
+        select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.created_at))
+    ).all()
     processing = next((p for p in payments if p.status == PaymentStatus.PROCESSING), None)
-    in_flight = invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
+    invoice_id = saved_id(invoice)
+    in_flight = invoices.payments_in_flight(session, [invoice_id]).get(invoice_id)
     payable = invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled)
     waiting = session.exec(
         select(StripePaymentIntent).where(
             StripePaymentIntent.invoice_id == invoice.id,
-            StripePaymentIntent.active.is_(True),
-            StripePaymentIntent.verification_url.is_not(None),
+            col(StripePaymentIntent.active).is_(True),
+            col(StripePaymentIntent.verification_url).is_not(None),
         )
     ).first()
     balance = invoice.balance_cents
@@ -261,7 +264,7 @@ def invoice_view(session: Session, invoice: Invoice) -> PayView:
         partial_allowed=settings.partial_payments_enabled,
         payments=[_summary(p, business.time_zone) for p in payments if p.status != PaymentStatus.FAILED],
         processing=_summary(processing, business.time_zone) if processing else None,
-        verification_url=waiting.verification_url if waiting else "",
+        verification_url=(waiting.verification_url or "") if waiting else "",
         tip_policy=tips.TipPolicy.of(settings),
         saved_card=_saved_card(session, invoice) if screen is Screen.PAY and settings.card_enabled else "",
     )
@@ -277,7 +280,7 @@ def _business_location_settings(session: Session, invoice: Invoice) -> tuple[Bus
         .outerjoin(PaymentSettings, col(PaymentSettings.business_id) == Business.id)
         .where(Business.id == invoice.business_id)
     ).one()
-    return business, location, settings or payment_settings(session, business.id)
+    return business, location, settings or payment_settings(session, saved_id(business))
 
 
 def _saved_card(session: Session, invoice: Invoice) -> str:

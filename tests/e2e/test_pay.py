@@ -469,6 +469,9 @@ def test_usable_at_200_percent_zoom(browser, base_url, live_app):
     try:
         _open(page, token)
         expect(page.get_by_label("Card number")).to_be_visible(timeout=15_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 195  # the server-drawn page
+        # The card field now shows before the app takes over: wait for the app's page, then look again.
+        expect(page.locator("#pay-ssr")).to_have_count(0, timeout=20_000)
         assert page.evaluate("document.documentElement.scrollWidth") <= 195
         expect(page.locator("#balance-due")).to_have_text("$286.96")
         pay = page.get_by_role("button", name="Pay $286.96")

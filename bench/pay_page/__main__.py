@@ -3,11 +3,12 @@
     .venv/bin/python -m bench.pay_page [--runs 5] [--no-lighthouse]
 
 Builds and starts the real app in production mode (sandbox servers, demo data, free ports), mints a
-payment link for a demo invoice through core, snapshots the ready page into a static HTML file
-served by a tiny local server, then measures both, runs interleaved so that machine load hits both
-alike: Lighthouse mobile (score, LCP, bytes) and time to payable in Chromium under CDP throttling.
-Prints medians, the ratios measured in this run and whether each target is met. Lighthouse reports
-and screenshots land in bench/results/pay_page/.
+payment link for a demo invoice through core, snapshots the ready page into two static HTML files
+served by a tiny local server (one without script; one that loads the same Stripe.js and mounts
+the card field), then measures them, runs interleaved so that machine load hits all alike:
+Lighthouse mobile (score, LCP, bytes; real and script-free static page) and time to payable and
+card field ready in Chromium under CDP throttling. Prints medians, the ratios measured in this run
+and whether each target is met. Lighthouse reports and screenshots land in bench/results/pay_page/.
 """
 
 import argparse
@@ -24,13 +25,15 @@ from bench.pay_page import lighthouse, static_page
 from bench.pay_page.report import print_report
 from bench.pay_page.stack import mint_demo_link, running_app
 from smslinks.config import PROJECT_ROOT
+from smslinks.providers.stripe_payments import StripePayments
 from smslinks.sandbox.runner import CHROMIUM, CHROMIUM_ARGS
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "pay_page"
 
 
-def _snapshot(browser, url: str) -> str:
-    """The ready real page as static HTML (and screenshots of both, to compare the look)."""
+def _snapshot(browser, url: str, stripe: static_page.StripeSetup) -> tuple[str, str]:
+    """The ready real page as static HTML, without and with the card field (and screenshots, to
+    compare the look)."""
     context = browser.new_context(**timing.PHONE)
     try:
         page = context.new_page()
@@ -42,7 +45,7 @@ def _snapshot(browser, url: str) -> str:
         html = static_page.render(snapshot["html"], snapshot["lang"], page.title())
         page.set_content(html)
         page.screenshot(path=str(RESULTS / "static.png"), full_page=True)
-        return html
+        return html, static_page.render(snapshot["html"], snapshot["lang"], page.title(), stripe)
     finally:
         context.close()
 
@@ -65,19 +68,28 @@ def main() -> None:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             print(f"Chromium {chromium.version}; Lighthouse {lighthouse.VERSION} (npm)", flush=True)
-            html = _snapshot(chromium, real_url)
+            gateway = StripePayments(app.settings)
+            stripe = static_page.StripeSetup(gateway.js_url, gateway.publishable_key)
+            html, card_html = _snapshot(chromium, real_url, stripe)
             (RESULTS / "static.html").write_text(html)
-            with static_page.serving(html) as static_url:
+            (RESULTS / "static-card.html").write_text(card_html)
+            pages = {static_page.PATH: html, static_page.CARD_PATH: card_html}
+            with static_page.serving(pages) as static_origin:
+                static_url, card_url = static_origin + static_page.PATH, static_origin + static_page.CARD_PATH
                 print(f"Static page: {static_url} ({len(html.encode()):,} bytes of HTML)", flush=True)
-                real, static, again = timing.Loads(), timing.Loads(), timing.Loads()
+                print(f"Static page with the card field: {card_url} (Stripe.js from {stripe.js_url})", flush=True)
+                real, static, static_card, again = timing.Loads(), timing.Loads(), timing.Loads(), timing.Loads()
                 for run in range(args.runs):
-                    real.runs.append(timing.load_once(chromium, real_url, expect_react=True))
-                    static.runs.append(timing.load_once(chromium, static_url, expect_react=False))
-                    again.runs.append(timing.load_once(chromium, real_url, expect_react=True, warm=True))
+                    real.runs.append(timing.load_once(chromium, real_url, timing.REAL))
+                    static.runs.append(timing.load_once(chromium, static_url, timing.STATIC))
+                    static_card.runs.append(timing.load_once(chromium, card_url, timing.STATIC_CARD))
+                    again.runs.append(timing.load_once(chromium, real_url, timing.REAL, warm=True))
                     print(
-                        f"  time to payable, run {run + 1}/{args.runs}: real {real.runs[-1].payable_ms:.0f} ms,"
-                        f" static {static.runs[-1].payable_ms:.0f} ms,"
-                        f" real page again (cached) {again.runs[-1].payable_ms:.0f} ms",
+                        f"  run {run + 1}/{args.runs}: time to payable real {real.runs[-1].payable_ms:.0f} ms,"
+                        f" static {static.runs[-1].payable_ms:.0f} ms;"
+                        f" card ready real {real.runs[-1].card_ms:.0f} ms,"
+                        f" static with Stripe.js {static_card.runs[-1].card_ms:.0f} ms;"
+                        f" real page again (cached): payable {again.runs[-1].payable_ms:.0f} ms",
                         flush=True,
                     )
                 chromium.close()
@@ -91,7 +103,7 @@ def main() -> None:
                             f" static {lh_static[-1].score:.0f}",
                             flush=True,
                         )
-    print_report(real, static, again, lh_real, lh_static, load_before, os.getloadavg(), args.runs)
+    print_report(real, static, static_card, again, lh_real, lh_static, load_before, os.getloadavg(), args.runs)
 
 
 if __name__ == "__main__":

@@ -72,9 +72,16 @@ class Loads:
         return statistics.median(values) if values else None
 
 
-def load_once(browser: Browser, url: str, expect_react: bool, warm: bool = False, timeout_ms: int = 60_000) -> Load:
-    """One load in a new browser context (empty cache, no cookies); warm: a second visit, measured
-    after a first one filled the cache (the customer opening the link again)."""
+# What each page's load waits for (the marks above).
+REAL = "m.payable && m.interactive && m.card"
+STATIC = "m.payable"
+STATIC_CARD = "m.payable && m.card"
+
+
+def load_once(browser: Browser, url: str, wanted: str, warm: bool = False, timeout_ms: int = 60_000) -> Load:
+    """One load in a new browser context (empty cache, no cookies), until the marks `wanted` are
+    set; warm: a second visit, measured after a first one filled the cache (the customer opening
+    the link again)."""
     context = browser.new_context(**PHONE)
     try:
         page = context.new_page()
@@ -82,7 +89,7 @@ def load_once(browser: Browser, url: str, expect_react: bool, warm: bool = False
         if warm:
             page.goto(url)
             page.wait_for_function(
-                f"(() => {{ const m = window.__payMarks; return !!(m && {_wanted(expect_react)}); }})()",
+                f"(() => {{ const m = window.__payMarks; return !!(m && {wanted}); }})()",
                 timeout=timeout_ms,
                 polling=100,
             )
@@ -104,7 +111,7 @@ def load_once(browser: Browser, url: str, expect_react: bool, warm: bool = False
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
         page.goto(url, wait_until="commit", timeout=timeout_ms)
         page.wait_for_function(
-            f"(() => {{ const m = window.__payMarks; return !!(m && {_wanted(expect_react)}); }})()",
+            f"(() => {{ const m = window.__payMarks; return !!(m && {wanted}); }})()",
             timeout=timeout_ms,
             polling=100,
         )
@@ -114,10 +121,6 @@ def load_once(browser: Browser, url: str, expect_react: bool, warm: bool = False
         return _summarise(requests, marks)
     finally:
         context.close()
-
-
-def _wanted(expect_react: bool) -> str:
-    return "m.payable && m.interactive && m.card" if expect_react else "m.payable"
 
 
 def _summarise(requests: dict[str, dict], marks: dict) -> Load:

@@ -6,8 +6,8 @@ pay page), webhooks, /health and the REST API.
   'unsafe-eval' (rx.call_script runs through eval) and inline scripts and styles (React Router's
   hydration data, Radix's and Reflex's emitted styles). `frame-ancestors 'none'`: no page of ours
   may be framed by another site (a framed payment or staff page is a clickjacking target).
-- Referrer-Policy: no-referrer on /pay/*, whose URL is the customer's key; elsewhere only the origin
-  leaves for other sites.
+- Referrer-Policy: no-referrer on /pay/* and /invite/*, whose URLs are keys (a customer's link, an
+  employee's invitation); elsewhere only the origin leaves for other sites.
 - X-Content-Type-Options: nosniff everywhere; HSTS when the public URL is https.
 The REST API's answers are JSON (and its docs page loads Swagger UI from a CDN): no CSP there.
 """
@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smslinks import routes
 from smslinks.config import get_settings
 
-PAY_PREFIX = "/pay/"
+# The pages whose URL carries a token.
+TOKEN_PREFIXES = tuple(route.removesuffix("[token]") for route in (routes.PAY, routes.INVITE))
 # Stripe's published CSP needs (https://docs.stripe.com/security/guide#content-security-policy).
 STRIPE_SCRIPTS = "https://js.stripe.com https://*.js.stripe.com"
 STRIPE_FRAMES = "https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com"
@@ -63,7 +64,7 @@ def content_security_policy() -> str:
 def headers_for(path: str) -> dict[str, str]:
     headers = {
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer" if path.startswith(PAY_PREFIX) else "strict-origin-when-cross-origin",
+        "Referrer-Policy": "no-referrer" if path.startswith(TOKEN_PREFIXES) else "strict-origin-when-cross-origin",
     }
     if not path.startswith(routes.API_V1):
         headers["Content-Security-Policy"] = content_security_policy()

@@ -654,6 +654,62 @@ def test_the_card_typed_before_the_app_is_the_one_it_pays_with(phone, live_app):
     assert [p.status for p in _payments(live_app, invoice_id)] == [PaymentStatus.SUCCEEDED]
 
 
+class HeldAnswers:
+    """The app's websocket with the server's answers held after the first (the state snapshot sent
+    when a page connects) until released: what a slow network can do between the two."""
+
+    def __init__(self, page: Page):
+        self.held: list = []
+        self.holding = True
+        self.answers = 0
+        page.route_web_socket(re.compile(r"/_event"), self._connect)
+
+    def _connect(self, client) -> None:
+        server = client.connect_to_server()
+        server.on_message(lambda message: self._from_server(client, message))
+
+    def _from_server(self, client, message) -> None:
+        is_answer = isinstance(message, str) and message.startswith("42")  # a Socket.IO event
+        self.answers += is_answer
+        if is_answer and self.answers > 1 and self.holding:
+            self.held.append((client, message))
+        else:
+            client.send(message)
+
+    def wait_for_the_snapshot(self, page: Page) -> None:
+        """Until the answer after the snapshot is held: the app has had the snapshot for a moment."""
+        while not self.held:
+            page.wait_for_timeout(50)
+        page.wait_for_timeout(500)
+
+    def release(self) -> None:
+        self.holding = False
+        for client, message in self.held:
+            client.send(message)
+
+
+def test_a_tab_that_showed_another_link_draws_only_the_new_one_and_keeps_the_card_typed(phone, live_app):
+    """A tab keeps the app's state from one link to the next. Until the new link is resolved, the app
+    must not draw the last link's screen: it would flash up, take over from the server-drawn page and
+    drop the card field with what was typed in it."""
+    _open(phone, "not-a-token-at-all")
+    expect(phone.get_by_role("heading", name="This payment link has expired")).to_be_visible()
+    invoice_id, token, _mobile = _new_invoice(live_app)
+    app, answers = HeldScripts(phone), HeldAnswers(phone)
+    phone.goto(f"/pay/{token}", wait_until="domcontentloaded")
+    _fill_card(phone, "4242 4242 4242 4242")
+    app.release()
+    answers.wait_for_the_snapshot(phone)  # the app has this tab's last state, not yet this link's
+    assert phone.locator("#pay-ssr").count() == 1  # no takeover by the last link's screen
+    assert phone.get_by_role("heading", name="This payment link has expired").count() == 0
+    answers.release()
+    expect(phone.locator("#pay-ssr")).to_have_count(0)
+    expect(phone.get_by_label("Card number")).to_have_value("4242 4242 4242 4242")
+    phone.get_by_role("button", name="Pay $286.96").click()
+    expect(phone.get_by_role("heading", name="Payment received")).to_be_visible(timeout=20_000)
+    assert [p.status for p in _payments(live_app, invoice_id)] == [PaymentStatus.SUCCEEDED]
+
+
 def test_the_bank_tab_works_before_the_app_and_its_connect_tap_is_kept(phone, live_app):
     invoice_id, token, _mobile = _new_invoice(live_app)
     app = HeldScripts(phone)

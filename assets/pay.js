@@ -138,9 +138,14 @@ export function collectBank({ key, js, lang, clientSecret, name }) {
   });
 }
 
-const firstScreen = document.getElementById("pay-setup");
-if (firstScreen) {
+// The server-drawn first screen's setup: Stripe.js loaded and the card field mounted now. Resolves
+// when that is done (or could not be): pay_app_start.js starts the app then.
+function startFirstScreen() {
+  const firstScreen = document.getElementById("pay-setup");
+  if (!firstScreen) return Promise.resolve();
   const { key, js, lang, withCard } = JSON.parse(firstScreen.textContent);
   document.addEventListener("pay-takeover", adoptCard);
-  start({ key, js, lang, withCard });
+  return start({ key, js, lang, withCard });
 }
+
+export const firstScreenReady = startFirstScreen();

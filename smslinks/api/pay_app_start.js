@@ -1,11 +1,11 @@
-// Inlined last in the pay page's first response (api/pay_document.py). The app's module preloads and
-// React Router's boot script arrive inert, so that nothing competes with the server-drawn first
-// screen; once that screen is painted, pay.js runs (fetched meanwhile, with Stripe.js: it mounts the
-// card field when the page has one, #pay-setup) and the app starts: its modules are asked for (at
-// low priority: Stripe.js goes first) and a copy of the boot script runs.
+// Inlined last in the pay page's first response (api/pay_document.py). Nothing of the app loads until
+// the server-drawn first screen is painted: its module preloads and React Router's boot script arrive
+// inert. Once it is painted, a payable page runs pay.js (#pay-setup; it and Stripe.js were fetched
+// since the start), which mounts the card field; the app starts when that is done (at most a few
+// seconds later): on a slow line its 180 KB would otherwise share the bandwidth with them. The app's
+// modules are then asked for at low priority and a copy of the boot script runs.
 (() => {
-  const start = () => {
-    if (document.getElementById("pay-setup")) import("/pay.js");
+  const startApp = () => {
     for (const inert of document.querySelectorAll('link[rel="modulepreload"][media="not all"]')) {
       const link = document.createElement("link");
       link.rel = "modulepreload";
@@ -19,6 +19,12 @@
     script.type = "module";
     script.textContent = boot.textContent;
     document.body.append(script);
+  };
+  const start = () => {
+    if (!document.getElementById("pay-setup")) return startApp();
+    const firstScreenReady = import("/pay.js").then((payJs) => payJs.firstScreenReady, () => null);
+    const patience = new Promise((resolve) => setTimeout(resolve, 3000)); // a stalled script must not keep the app out
+    Promise.race([firstScreenReady, patience]).then(startApp);
   };
   const painted = () => performance.getEntriesByName("first-contentful-paint").length > 0;
   if (painted() || !PerformanceObserver.supportedEntryTypes?.includes("paint")) {

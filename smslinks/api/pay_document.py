@@ -8,9 +8,10 @@ before) plus:
   response, like a static page;
 - the app-wide stylesheet (Radix Themes, ~700 KB, for the staff pages) neither blocking nor loaded:
   the pay page is styled by pay.css alone;
-- when the invoice can be paid, the card field without the app: the page fetches Stripe.js and
-  assets/pay.js from the start and runs pay.js as soon as it is painted; pay.js mounts Stripe's card
-  field in it at once (#pay-setup names the publishable key, the script and the language);
+- when the invoice can be paid, the card field without the app: Stripe.js and assets/pay.js are
+  fetched from the start at low priority (as a static page's async script would be: they must not
+  hold back the first paint), pay.js runs once the page is painted and mounts Stripe's card field in
+  it at once (#pay-setup names the publishable key, the script and the language);
 - the app bundle fetched only once the first screen is painted (its module preloads inert, React
   Router's boot script run then by pay_app_start.js): nothing competes with the first screen, and
   Stripe.js does not share the line with 150 KB of app.
@@ -53,9 +54,9 @@ TAKEOVER_JS = _inline_script("pay_takeover.js")
 APP_START_JS = _inline_script("pay_app_start.js")
 # Where document() puts the title in the customer's language.
 _TITLE_SLOT = "<title></title>"
-# Where document() puts what only a payable page loads (Stripe.js, pay.js), ahead of the app.
-_PAYABLE_SLOT = "<!--payable-->"
 _NEVER = "not all"  # a media query no screen matches
+# Where document() puts what only a payable page loads from the start (Stripe.js).
+_PAYABLE_SLOT = "<!--payable-->"
 _BOOT_SCRIPT = '<script type="module" async="">'
 _INERT_BOOT_SCRIPT = '<script type="text/x-app-boot" async="">'  # read by pay_app_start.js
 # The buttons whose kept tap the first screen shows busy, in the words the app shows then.
@@ -142,12 +143,16 @@ class FirstScreen:
     main: str  # the invoice (pay_html.page), or the loading placeholder
     lang: str
     card: bool = False  # the card form is on screen
-    payable: bool = False  # a payment form is on screen: Stripe.js and pay.js load with the page
+    payable: bool = False  # a payment form is on screen: Stripe.js and pay.js load without the app
 
 
 def _payable_head(js_url: str) -> str:
-    """Stripe.js and pay.js fetched from the start; run once the first screen is painted (pay_app_start.js)."""
-    return f'<link rel="preload" as="script" href="{escape(js_url)}"/><link rel="modulepreload" href="/pay.js"/>'
+    """Stripe.js and pay.js fetched from the start, at an async script's low priority; run once the
+    first screen is painted (pay_app_start.js)."""
+    return (
+        f'<link rel="preload" as="script" fetchpriority="low" href="{escape(js_url)}"/>'
+        '<link rel="modulepreload" fetchpriority="low" href="/pay.js"/>'
+    )
 
 
 def _setup(screen: FirstScreen) -> str:

@@ -2,6 +2,7 @@
 
 import json
 import re
+from urllib.parse import urlsplit
 
 from smslinks.api import pay_document, pay_html
 
@@ -117,13 +118,16 @@ def test_the_document_puts_the_first_screen_before_the_apps_scripts(tmp_path):
     assert 'href="/pay.js"' not in html and "js.stripe.com" not in html and 'id="pay-setup"' not in html
 
 
-def test_a_payable_first_screen_asks_for_stripe_js_and_the_card_field_before_the_app(tmp_path):
+def test_a_payable_first_screen_names_stripes_setup_for_the_card_field_before_the_app(tmp_path):
     main = pay_html.page("es", VIEW, LINES)
     html = pay_document.document(_build(tmp_path), pay_document.FirstScreen(main, "es", card=True, payable=True))
     gateway = pay_document.payment_gateway()
-    stripe_js = html.index(f'<link rel="preload" as="script" href="{gateway.js_url}"/>')
-    pay_js = html.index('<link rel="modulepreload" href="/pay.js"/>')
+    # Both fetched from the start, at low priority: the first paint goes first.
+    stripe_js = html.index(f'<link rel="preload" as="script" fetchpriority="low" href="{gateway.js_url}"/>')
+    pay_js = html.index('<link rel="modulepreload" fetchpriority="low" href="/pay.js"/>')
     assert stripe_js < pay_js < html.index("</head>")
+    stripe_origin = "{0.scheme}://{0.netloc}".format(urlsplit(gateway.js_url))
+    assert f'<link rel="preconnect" href="{stripe_origin}"/>' in html  # its connection is ready by then
     found = re.search(r'<script type="application/json" id="pay-setup">(.*?)</script>', html)
     assert html.index('<div id="pay-ssr">') < found.start() < html.index(pay_document.TAKEOVER_JS)
     setup = json.loads(found.group(1))

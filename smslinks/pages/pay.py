@@ -718,8 +718,9 @@ def _frame(container, body: rx.Component) -> rx.Component:
 def pay() -> rx.Component:
     # The placeholder shown until the link is resolved is not the page's main content yet: a <div>,
     # so it never stands beside the server-drawn <main>, whose takeover waits for React's <main>.
+    # A tab that showed another link shows the placeholder, not that link's screen, until then.
     return rx.cond(
-        PayState.screen == "loading",
+        (PayState.screen == "loading") | (PayState.shown_for != PayState.token),
         _frame(rx.el.div, _loading_screen()),
         _frame(
             rx.el.main,

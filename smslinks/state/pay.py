@@ -94,6 +94,9 @@ class PayState(rx.State):
 
     lang: str = pay_text.DEFAULT_LANGUAGE
     screen: str = "loading"
+    # The link whose screen is shown. A browser tab keeps its state from one link to the next: until
+    # this link is resolved, the page must not draw the last link's screen (pages/pay.py).
+    shown_for: str = ""
     view: dict = {}
     lines: list[dict[str, str]] = []
     history: list[dict[str, str]] = []  # the invoice's payments
@@ -130,6 +133,7 @@ class PayState(rx.State):
         self.lines = pay_page.present_lines(view)
         self.history = pay_page.present_payments(view, self.lang)
         self.tip_options = pay_page.present_tips(view)
+        self.shown_for = str(self.token or "")
         self._tip_policy, self._total_cents = view.tip_policy, view.total_cents
         previous = self.screen
         # The confirmation stays until the customer moves on (it also follows a partial payment).

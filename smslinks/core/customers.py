@@ -20,19 +20,21 @@ from typing import TypedDict
 from sqlalchemy import exc, tuple_, update
 from sqlmodel import Session, col, func, or_, select
 
-from smslinks.core import audit, display, locations, phones
+from smslinks.core import audit, delivery, display, locations, phones, reminders
 from smslinks.core.company import FieldErrors
 from smslinks.core.errors import DomainError, NotFound
 from smslinks.core.invoices import _name_matches
 from smslinks.core.permissions import Permission, require_permission
 from smslinks.models import (
     Business,
+    Channel,
     Customer,
     EmailAddress,
     Employee,
     Invoice,
     Job,
     Location,
+    MessageStatus,
     OutboundMessage,
     PhoneNumber,
     PhoneType,
@@ -646,6 +648,7 @@ def _update_phones(session, employee, customer, wanted: list[_Phone], now) -> _C
     current = {p.e164: p for p in session.exec(select(PhoneNumber).where(PhoneNumber.customer_id == customer.id)).all()}
     wanted_by_number = {p.e164: p for p in wanted}
     added, changed = [], []
+    taken_off: dict[str, str] = {}  # Mobile numbers removed or changed: {e164: what was done}
     for phone in wanted:
         row = current.get(phone.e164)
         if row is None:
@@ -657,6 +660,8 @@ def _update_phones(session, employee, customer, wanted: list[_Phone], now) -> _C
         changed.append(f"{phone.e164}: {row.type} {row.label!r} -> {phone.type} {phone.label!r}")
         if phone.type == PhoneType.MOBILE and row.consent_at is None:
             _consent(row, employee, now, "when marking the number Mobile")
+        if row.type == PhoneType.MOBILE and phone.type != PhoneType.MOBILE:
+            taken_off[row.e164] = f"marked {{number}} {phone.type}"
         row.type, row.label = phone.type, phone.label
         session.add(row)
     removed = [row for e164, row in current.items() if e164 not in wanted_by_number]
@@ -667,12 +672,64 @@ def _update_phones(session, employee, customer, wanted: list[_Phone], now) -> _C
             {"e164": row.e164, "type": row.type, "consent_at": row.consent_at, "consent_method": row.consent_method}
             for row in removed
         ]
+        taken_off.update(
+            {row.e164: "removed {number} from the customer" for row in removed if row.type == PhoneType.MOBILE}
+        )
         _delete_phones(session, removed)
+    _stop_texts_to_numbers_taken_off(session, employee, customer, taken_off, now)
     if added:
         changes["phones_added"] = added
     if changed:
         changes["phones_changed"] = changed
     return changes
+
+
+def _stop_texts_to_numbers_taken_off(
+    session: Session, employee: Employee, customer: Customer, taken_off: dict[str, str], now: datetime
+) -> None:
+    """Mobile numbers the employee took off the customer's record or marked as not Mobile ({e164:
+    what they did, naming the number as {number}}). Unless a number is still a Mobile number of the
+    customer or of one of its locations, the texts to it for the customer's invoices that have not
+    gone yet (held for quiet hours, or queued) are canceled and its reminders stop: tomorrow
+    morning's text must not reach a number the office has just taken away."""
+    if not taken_off:
+        return
+    session.flush()
+    still_mobile = set(
+        session.exec(
+            select(PhoneNumber.e164).where(
+                col(PhoneNumber.e164).in_(list(taken_off)),
+                PhoneNumber.type == PhoneType.MOBILE,
+                or_(
+                    PhoneNumber.customer_id == customer.id,
+                    col(PhoneNumber.location_id).in_(select(Location.id).where(Location.customer_id == customer.id)),
+                ),
+            )
+        ).all()
+    )
+    invoice_ids = select(Invoice.id).where(Invoice.customer_id == customer.id)
+    for e164, what in taken_off.items():
+        if e164 in still_mobile:
+            continue
+        why = f"{employee.name} {what.format(number=phones.display(e164))}"
+        waiting = session.exec(
+            select(OutboundMessage.id).where(
+                OutboundMessage.to_address == e164,
+                OutboundMessage.channel == Channel.SMS,
+                col(OutboundMessage.invoice_id).in_(invoice_ids),
+                col(OutboundMessage.status).in_([MessageStatus.SCHEDULED.value, MessageStatus.QUEUED.value]),
+            )
+        ).all()
+        delivery.transition_many(
+            session,
+            [message_id for message_id in waiting if message_id is not None],
+            MessageStatus.CANCELED,
+            allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED},
+            actor=employee.name,
+            now=now,
+            failure_reason=f"Not sent: {why} before it went out."[:300],
+        )
+        reminders.stop_for_number(session, invoice_ids, e164, why, now)
 
 
 def _delete_phones(session: Session, rows) -> None:

@@ -156,6 +156,18 @@ def stop_for_reply(session: Session, business_id: int, e164: str, now: datetime)
     )
 
 
+def stop_for_number(session: Session, invoice_ids, e164: str, reason: str, now: datetime) -> int:
+    """The office took the number off the customer's record (or said it cannot take texts): these
+    invoices' reminders to it stop for good; returns how many stopped. invoice_ids: a subquery."""
+    return _stop_where(
+        session,
+        reason[:300],
+        now,
+        col(InvoiceReminder.invoice_id).in_(invoice_ids),
+        InvoiceReminder.to_address == e164,
+    )
+
+
 def _stop_where(session: Session, reason: str, now: datetime, *conditions) -> int:
     return session.exec(
         sa.update(InvoiceReminder)

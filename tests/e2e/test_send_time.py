@@ -15,9 +15,9 @@ from sqlmodel import select
 
 from smslinks import demo
 from smslinks.core.dispatch import Dispatcher, DispatchPolicy
-from smslinks.models import Business, Employee, OutboundMessage, Payment
+from smslinks.models import Business, Customer, Employee, OutboundMessage, Payment
 from tests import factories
-from tests.e2e.conftest import assert_fits, demo_settings, screenshot, sign_in
+from tests.e2e.conftest import assert_fits, demo_settings, screenshot, settled, sign_in
 from tests.e2e.test_office_sending import _NEEDED, SLOW, make_invoice, messages_for, text_dialog
 from tests.e2e.test_pay import _fill_card, _start_bank_payment
 from tests.fakes import Clock, FakeEmail, FakeSms
@@ -116,6 +116,38 @@ def test_the_office_may_cancel_a_waiting_text_and_send_another(live_app, desktop
     assert statuses == ["canceled", "scheduled"]
     entry = desktop.get_by_test_id("timeline-entry").filter(has_text="Canceled by Olivia")
     expect(entry).to_be_visible(timeout=SLOW)
+
+
+def test_a_held_text_to_a_number_the_office_removes_is_canceled_and_says_why(live_app, desktop):
+    """ "That's not my number": the office takes it off the customer after scheduling a text to it at
+    night. The text must not reach it in the morning, and the invoice says why."""
+    made = make_invoice(live_app, "Morgan Wrongnumber", [("512-555-0185", "Mobile")], local_hour=23)
+    sign_in(desktop, "office@example.com")
+    desktop.goto(f"/invoices/{made.invoice_id}")
+    text_dialog(desktop).get_by_role("button", name="Schedule for 8:00 AM").click()
+    expect(desktop.get_by_text(re.compile(r"Scheduled for 8:00 AM .* because of quiet hours")).first).to_be_visible()
+    [held] = messages_for(live_app, made.invoice_id)
+    assert held.status == "scheduled"
+
+    with live_app.session() as session:
+        customer = session.exec(select(Customer).where(Customer.name == made.customer)).one()
+    desktop.goto(f"/customers/{customer.id}")
+    desktop.get_by_role("button", name="Edit").click()
+    dialog = desktop.get_by_role("dialog", name="Edit customer")
+    expect(dialog).to_be_visible()
+    settled(desktop)
+    dialog.get_by_role("button", name="Remove phone 1").click()
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(dialog).to_be_hidden()
+
+    desktop.goto(f"/invoices/{made.invoice_id}")
+    entry = desktop.get_by_test_id("timeline-entry").filter(has_text="Text to (512) 555-0185")
+    reason = re.compile(r"Not sent: Olivia .+ removed \(512\) 555-0185 from the customer before it went out\.")
+    expect(entry).to_contain_text(reason, timeout=SLOW)
+    expect(entry).to_contain_text("Canceled")
+    screenshot(desktop, "send-time-canceled-number-removed")
+    sms = _morning_dispatch(live_app, held)
+    assert [call for call in sms.calls if call.to == "+15125550185"] == []
 
 
 def _tech_job_invoice(live_app, customer_name: str, number: str):

@@ -1,6 +1,7 @@
 """core/customers.py: one function creates, one changes; every rule checked once, by field."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import exc
@@ -17,9 +18,13 @@ from smslinks.models import (
     Channel,
     Customer,
     EmailAddress,
+    InvoiceReminder,
     Location,
+    MessageStatus,
+    MessageStatusEvent,
     OutboundMessage,
     PhoneNumber,
+    utcnow,
 )
 from tests import factories
 
@@ -211,6 +216,79 @@ def test_removing_a_texted_number_keeps_the_texts_and_their_number(session, offi
     assert (message.phone_number_id, message.to_address) == (None, "+13035550101")
     detail = json.loads(session.exec(select(AuditEvent).where(AuditEvent.action == "customer.updated")).one().detail)
     assert detail["phones_removed"][0]["consent_method"] == "Given to Olivia Office when adding the customer"
+
+
+def test_taking_a_mobile_number_away_cancels_its_unsent_texts_and_stops_its_reminders(session, office):
+    """A text held for quiet hours, or next week's reminder, must not reach a number the office has
+    just removed or said is a landline. Texts already gone stay as they were; other numbers' go on."""
+    mobiles = [("303-555-0101", "Mobile", ""), ("303-555-0103", "Mobile", ""), ("303-555-0104", "Mobile", "")]
+    made = customers.create_customer(session, office, _draft(phones=mobiles))
+    invoice = factories.invoice(session, session.get(Location, made.locations[0].id))
+
+    def text(to: str, status: MessageStatus) -> OutboundMessage:
+        message = OutboundMessage(
+            business_id=office.business_id,
+            channel=Channel.SMS,
+            to_address=to,
+            body="Pay here",
+            invoice_id=invoice.id,
+            status=status,
+        )
+        session.add(message)
+        session.flush()
+        return message
+
+    texts = [
+        text("+13035550101", MessageStatus.SCHEDULED),  # held for quiet hours
+        text("+13035550101", MessageStatus.QUEUED),
+        text("+13035550101", MessageStatus.SENT),
+        text("+13035550103", MessageStatus.SCHEDULED),
+        text("+13035550104", MessageStatus.SCHEDULED),
+    ]
+    now = utcnow()
+    plan = InvoiceReminder(
+        business_id=office.business_id,
+        invoice_id=invoice.id,
+        to_address="+13035550101",
+        first_text_at=now,
+        next_reminder_at=now + timedelta(days=3),
+    )
+    session.add(plan)
+    session.flush()
+
+    kept_place = [(made.locations[0].id, *DENVER[1:])]
+    customers.update_customer(
+        session, office, made.id, _draft(phones=[mobiles[2], ("303-555-0103", "Home", "")], locations=kept_place)
+    )
+    for message in [*texts, plan]:
+        session.refresh(message)
+    assert [message.status for message in texts] == ["canceled", "canceled", "sent", "canceled", "scheduled"]
+    removed = "Olivia Office removed (303) 555-0101 from the customer"
+    assert texts[0].failure_reason == f"Not sent: {removed} before it went out."
+    assert texts[3].failure_reason == "Not sent: Olivia Office marked (303) 555-0103 Home before it went out."
+    timeline = session.exec(select(MessageStatusEvent).where(MessageStatusEvent.message_id == texts[0].id)).all()
+    assert timeline[-1].status == "canceled" and timeline[-1].detail == texts[0].failure_reason
+    assert (plan.stop_reason, plan.next_reminder_at) == (removed, None)
+
+
+def test_a_number_still_mobile_on_the_service_location_keeps_its_texts(session, office):
+    made = customers.create_customer(session, office, _draft(phones=[("303-555-0101", "Mobile", "")]))
+    location = session.get(Location, made.locations[0].id)
+    factories.phone(session, "+13035550101", location=location)
+    invoice = factories.invoice(session, location)
+    held = OutboundMessage(
+        business_id=office.business_id,
+        channel=Channel.SMS,
+        to_address="+13035550101",
+        body="Pay here",
+        invoice_id=invoice.id,
+        status=MessageStatus.SCHEDULED,
+    )
+    session.add(held)
+    session.flush()
+    customers.update_customer(session, office, made.id, _draft(phones=[], locations=[(location.id, *DENVER[1:])]))
+    session.refresh(held)
+    assert held.status == "scheduled"
 
 
 def test_a_location_with_invoices_cannot_be_removed(session, office):

@@ -79,7 +79,7 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
 
     @rx.event
     def load(self):
-        events = self._reload()
+        events = [OfficeSendState.forget_last_result, *self._reload()]
         return [*events, InvoiceDetailState.watch] if self._live_invoice_id else events
 
     @rx.event

@@ -105,6 +105,12 @@ class SendInvoiceState(rx.State, mixin=True):
                 self.text_offered = self.email_offered = False
                 return self._refuse(error) if isinstance(error, DomainError) else None
 
+    @rx.event
+    def forget_last_result(self):
+        """A new visit to the page: the last send's confirmation ("Scheduled for 8:00 AM…") was for
+        the last visit, and what became of that text is on the timeline now."""
+        self.last_result = ""
+
     def _fill_blockers(self, session, employee, invoice_id: int) -> None:
         invoice = invoices.get_for_staff(session, employee, invoice_id)
         customer = session.get(Customer, invoice.customer_id)

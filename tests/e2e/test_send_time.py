@@ -145,6 +145,7 @@ def test_a_held_text_to_a_number_the_office_removes_is_canceled_and_says_why(liv
     reason = re.compile(r"Not sent: Olivia .+ removed \(512\) 555-0185 from the customer before it went out\.")
     expect(entry).to_contain_text(reason, timeout=SLOW)
     expect(entry).to_contain_text("Canceled")
+    expect(desktop.get_by_text(re.compile("because of quiet hours"))).to_have_count(0)  # the last visit's news
     screenshot(desktop, "send-time-canceled-number-removed")
     sms = _morning_dispatch(live_app, held)
     assert [call for call in sms.calls if call.to == "+15125550185"] == []

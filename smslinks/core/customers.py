@@ -34,7 +34,6 @@ from smslinks.models import (
     Invoice,
     Job,
     Location,
-    MessageStatus,
     OutboundMessage,
     PhoneNumber,
     PhoneType,
@@ -712,22 +711,14 @@ def _stop_texts_to_numbers_taken_off(
         if e164 in still_mobile:
             continue
         why = f"{employee.name} {what.format(number=phones.display(e164))}"
-        waiting = session.exec(
-            select(OutboundMessage.id).where(
-                OutboundMessage.to_address == e164,
-                OutboundMessage.channel == Channel.SMS,
-                col(OutboundMessage.invoice_id).in_(invoice_ids),
-                col(OutboundMessage.status).in_([MessageStatus.SCHEDULED.value, MessageStatus.QUEUED.value]),
-            )
-        ).all()
-        delivery.transition_many(
+        delivery.cancel_unsent(
             session,
-            [message_id for message_id in waiting if message_id is not None],
-            MessageStatus.CANCELED,
-            allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED},
+            OutboundMessage.to_address == e164,
+            OutboundMessage.channel == Channel.SMS,
+            col(OutboundMessage.invoice_id).in_(invoice_ids),
             actor=employee.name,
+            reason=f"Not sent: {why} before it went out."[:300],
             now=now,
-            failure_reason=f"Not sent: {why} before it went out."[:300],
         )
         reminders.stop_for_number(session, invoice_ids, e164, why, now)
 

@@ -119,6 +119,24 @@ def transition(
     return moved[0] if moved else None
 
 
+# Not gone yet: held for quiet hours, or queued. A message a worker has claimed (sending) goes on.
+UNSENT = frozenset({MessageStatus.SCHEDULED, MessageStatus.QUEUED})
+
+
+def cancel_unsent(
+    session: Session, *conditions, actor: str, reason: str, now: datetime | None = None
+) -> list[OutboundMessage]:
+    """Cancel the messages matching `conditions` that have not gone yet, with the reason on their
+    timeline; returns those canceled."""
+    waiting = session.exec(
+        select(OutboundMessage.id).where(*conditions, col(OutboundMessage.status).in_([s.value for s in UNSENT]))
+    ).all()
+    ids = [message_id for message_id in waiting if message_id is not None]  # primary keys, never None
+    return transition_many(
+        session, ids, MessageStatus.CANCELED, allowed_from=UNSENT, actor=actor, now=now, failure_reason=reason
+    )
+
+
 def transition_many(
     session: Session,
     message_ids: list[int],

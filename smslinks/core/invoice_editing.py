@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,7 +40,6 @@ from smslinks.models import (
     InvoiceStatus,
     Job,
     Location,
-    MessageStatus,
     NumberCounter,
     OutboundMessage,
     Payment,
@@ -580,21 +578,12 @@ def void(session: Session, employee: Employee, invoice_id: int, reason: str) -> 
         raise FieldErrors({"reason": f"Keep the reason under {VOID_REASON_MAX} characters."})
     if blocked := void_blocked(session, invoice):
         raise DomainError(blocked)
-    waiting = session.exec(
-        select(OutboundMessage.id).where(
-            OutboundMessage.invoice_id == invoice.id,
-            col(OutboundMessage.payment_link_id).is_not(None),
-            col(OutboundMessage.status).in_([MessageStatus.SCHEDULED.value, MessageStatus.QUEUED.value]),
-        )
-    ).all()
-    canceled = delivery.transition_many(
+    canceled = delivery.cancel_unsent(
         session,
-        list(cast(Sequence[int], waiting)),  # primary keys, never None
-        MessageStatus.CANCELED,
-        allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED},
+        OutboundMessage.invoice_id == invoice.id,
+        col(OutboundMessage.payment_link_id).is_not(None),
         actor=employee.name,
-        failure_reason=VOIDED_TEXT_REASON,
-        detail=VOIDED_TEXT_REASON,
+        reason=VOIDED_TEXT_REASON,
     )
     invoice.status = InvoiceStatus.VOID
     session.add(invoice)

@@ -488,7 +488,7 @@ def cancel_waiting_text(session: Session, employee: Employee, invoice_id: int, m
         session,
         saved_id(message),
         MessageStatus.CANCELED,
-        allowed_from={MessageStatus.SCHEDULED, MessageStatus.QUEUED},
+        allowed_from=delivery.UNSENT,
         actor=employee.name,
         failure_reason=f"Canceled by {employee.name} before it went out.",
     )

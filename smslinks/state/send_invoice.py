@@ -94,8 +94,12 @@ class SendInvoiceState(rx.State, mixin=True):
     # ------------------------------------------------------------ the buttons
 
     @rx.event
-    def prepare(self, invoice_id: int):
-        """Which actions the invoice allows this person, and why not (called by the page)."""
+    def prepare(self, invoice_id: int, new_visit: bool = False):
+        """Which actions the invoice allows this person, and why not (called by the page). On a new
+        visit the last send's confirmation ("Scheduled for 8:00 AM…") goes: it was for the last
+        visit, and what became of that text is on the timeline now."""
+        if new_visit:
+            self.last_result = ""
         with session_scope() as session:
             try:
                 employee = self._authorize(session)
@@ -104,12 +108,6 @@ class SendInvoiceState(rx.State, mixin=True):
                 self._invoice_id, self.text_blocker, self.email_blocker = 0, "", ""
                 self.text_offered = self.email_offered = False
                 return self._refuse(error) if isinstance(error, DomainError) else None
-
-    @rx.event
-    def forget_last_result(self):
-        """A new visit to the page: the last send's confirmation ("Scheduled for 8:00 AM…") was for
-        the last visit, and what became of that text is on the timeline now."""
-        self.last_result = ""
 
     def _fill_blockers(self, session, employee, invoice_id: int) -> None:
         invoice = invoices.get_for_staff(session, employee, invoice_id)

@@ -12,9 +12,10 @@ before) plus:
   fetched from the start at low priority (as a static page's async script would be: they must not
   hold back the first paint), pay.js runs once the page is painted and mounts Stripe's card field in
   it at once (#pay-setup names the publishable key, the script and the language);
-- the app bundle fetched only once the first screen is painted (its module preloads inert, React
-  Router's boot script run then by pay_app_start.js): nothing competes with the first screen, and
-  Stripe.js does not share the line with 150 KB of app.
+- the app bundle fetched only once the first screen is painted and, on a payable page, the card
+  field mounted (its module preloads inert, React Router's boot script run then by
+  pay_app_start.js): nothing competes with the first screen, and Stripe.js does not share the line
+  with the app's 180 KB.
 React then takes over (pay_takeover.js), adopting the card field with what was typed in it. The
 link is resolved exactly as on_load resolves it (core.pay_page.open_link: throttled per client, a
 visit recorded, unknown == expired), and any screen but "pay" gets the same loading skeleton, so

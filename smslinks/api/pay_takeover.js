@@ -6,6 +6,8 @@
 // screen (its <main>, which replaces the loading placeholder) the server-drawn copy goes, before the
 // next frame, and everything is handed on to React's copy (same ids): the chosen tab, typed text,
 // ticked boxes, Stripe's card field with what was typed in it, then the kept tap. Nothing is lost.
+// A press under way (a finger or mouse button down, Space held on a button) ends on the page it began
+// on: the takeover waits for its click, since browsers drop a click whose pressed element is gone.
 (() => {
   const drawn = document.getElementById("pay-ssr");
   if (!drawn) return;
@@ -37,7 +39,26 @@
     event.preventDefault();
     if (event.submitter?.id) keep(event.submitter);
   });
+  let pressing = false;
+  let takeoverDue = false;
+  let patience = 0;
+  const pressEnded = (afterMs) => {
+    clearTimeout(patience);
+    patience = setTimeout(() => {
+      pressing = false;
+      if (takeoverDue) takeOver();
+    }, afterMs);
+  };
+  const pressBegan = () => {
+    pressing = true;
+    pressEnded(1500); // a long press or a drag must not keep the app out
+  };
+  drawn.addEventListener("pointerdown", pressBegan);
+  drawn.addEventListener("keydown", (event) => event.key === " " && pressBegan());
+  drawn.addEventListener("pointerup", () => pressEnded(300)); // its click, if any, comes by then
+  for (const end of ["click", "pointercancel", "keyup"]) drawn.addEventListener(end, () => pressEnded(0));
   const takeOver = () => {
+    if (!drawn.isConnected) return;
     const focused = drawn.contains(document.activeElement) ? document.activeElement.id : "";
     const tab = drawn.querySelector('[role="tab"][aria-selected="true"]');
     const inputs = [...drawn.querySelectorAll("input[id]")];
@@ -62,7 +83,8 @@
   const watcher = new MutationObserver(() => {
     if ([...document.querySelectorAll("main.pay")].some((main) => !main.closest("#pay-ssr"))) {
       watcher.disconnect();
-      takeOver();
+      if (pressing) takeoverDue = true;
+      else takeOver();
     }
   });
   watcher.observe(document.body, { childList: true, subtree: true });

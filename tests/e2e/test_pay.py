@@ -773,6 +773,52 @@ def test_a_tap_begun_before_the_app_takes_over_and_ended_after_is_kept(phone, li
     expect(phone.get_by_label("Name on the bank account")).to_have_value("Pat Customer")
 
 
+class HeldEvents:
+    """The page's events to the server whose text matches, held until released (the others go on)."""
+
+    def __init__(self, page: Page, pattern: str):
+        self.pattern, self.held, self.holding = pattern, [], True
+        page.route_web_socket(re.compile(r"/_event"), self._connect)
+
+    def _connect(self, client) -> None:
+        server = client.connect_to_server()
+        client.on_message(lambda message: self._from_page(server, message))
+
+    def _from_page(self, server, message) -> None:
+        if self.holding and isinstance(message, str) and self.pattern in message:
+            self.held.append((server, message))
+        else:
+            server.send(message)
+
+    def release(self) -> None:
+        self.holding = False
+        for server, message in self.held:
+            server.send(message)
+
+
+def test_typing_goes_on_into_the_app_when_it_takes_over_on_the_tab_chosen_before(phone, live_app):
+    """The customer chose ACH on the server-drawn page and is typing a name when the app is ready:
+    the app's copy shows ACH (a server round trip) before it takes over, so the field keeps the focus
+    and nothing typed is lost."""
+    _invoice_id, token, _mobile = _new_invoice(live_app)
+    app, tab_choice = HeldScripts(phone), HeldEvents(phone, "choose_tab")
+    phone.goto(f"/pay/{token}", wait_until="domcontentloaded")
+    phone.get_by_role("tab", name="ACH").click()
+    phone.get_by_label("Name on the bank account").fill("Pat")
+    app.release()
+    phone.wait_for_function(_APP_HAS_DRAWN, timeout=15_000)
+    phone.wait_for_timeout(500)
+    assert phone.locator("#pay-ssr").count() == 1  # the app's copy still shows the card tab
+    phone.keyboard.type(" Cust")
+    tab_choice.release()
+    expect(phone.locator("#pay-ssr")).to_have_count(0)
+    phone.keyboard.type("omer")
+    expect(phone.get_by_label("Name on the bank account")).to_have_value("Pat Customer")
+    expect(phone.get_by_label("Name on the bank account")).to_be_focused()
+    phone.get_by_role("button", name="Connect bank account").click()
+    expect(phone.get_by_role("dialog", name="Sandbox bank")).to_be_visible(timeout=15_000)
+
+
 def test_the_first_response_is_the_same_for_unknown_and_expired_links(live_app):
     _invoice_id, token, _mobile = _new_invoice(live_app)
     with live_app.session() as session:

@@ -1,5 +1,6 @@
 """The running app (production build) with sandbox servers, driven by Playwright in Debian's Chromium."""
 
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,21 +103,51 @@ def base_url(live_app) -> str:
     return live_app.url
 
 
+FAILURES = SCREENSHOTS.parent / "failures"
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+    return report
+
+
+@contextmanager
+def _evidence_if_failed(request, page: Page, name: str) -> Iterator[None]:
+    """What the page showed and logged when its test failed: a flake in CI leaves more than a timeout."""
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    yield
+    report = request.node.stash.get(_CALL_REPORT, None)
+    if report is None or not report.failed or page.is_closed():
+        return
+    FAILURES.mkdir(parents=True, exist_ok=True)
+    stem = FAILURES / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', request.node.name)}-{name}"
+    page.screenshot(path=f"{stem}.png", full_page=True)
+    print(f"\n[{name}] {page.url}; screenshot {stem}.png; console:\n" + "\n".join(console[-40:]))
+
+
 @pytest.fixture
-def desktop(browser, base_url) -> Iterator[Page]:
+def desktop(request, browser, base_url) -> Iterator[Page]:
     context = browser.new_context(viewport=DESKTOP, base_url=base_url)
     page = context.new_page()
-    yield page
+    with _evidence_if_failed(request, page, "desktop"):
+        yield page
     context.close()
 
 
 @pytest.fixture
-def phone(browser, base_url) -> Iterator[Page]:
+def phone(request, browser, base_url) -> Iterator[Page]:
     context = browser.new_context(
         viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True, device_scale_factor=2
     )
     page = context.new_page()
-    yield page
+    with _evidence_if_failed(request, page, "phone"):
+        yield page
     context.close()
 
 

@@ -12,7 +12,16 @@ from smslinks import demo
 from smslinks.core import links, outbox
 from smslinks.models import Invoice, InvoiceLine, InvoiceStatus, OutboundMessage, SavedCard, utcnow
 from tests.e2e.conftest import PHONE, assert_fits, sign_in
-from tests.e2e.test_pay import _SNAPSHOT_AT_TAKEOVER, _fill_card, _invoice, _new_invoice, _open, _takeover_snapshot
+from tests.e2e.test_pay import (
+    _PAY_ROUTE_SCRIPT,
+    _SNAPSHOT_AT_TAKEOVER,
+    HeldScripts,
+    _fill_card,
+    _invoice,
+    _new_invoice,
+    _open,
+    _takeover_snapshot,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -202,13 +211,11 @@ def test_the_server_drawn_saved_card_is_the_one_react_draws_and_a_tick_before_ta
         assert snapshot["drawn"] == snapshot["react"]
         assert any("pay-saved-card" in line for line in snapshot["react"])
 
-        held = []
-        page.route(re.compile(r"/assets/_pay_\.__token_\._index-[^/]+\.js$"), lambda route: held.append(route))
+        app = HeldScripts(page, _PAY_ROUTE_SCRIPT)
         page.goto(f"/pay/{token}", wait_until="domcontentloaded")
         page.get_by_label(CONSENT).check()
         expect(page.locator("#pay-ssr")).to_have_count(1)  # still the server-drawn page
-        for route in held:
-            route.continue_()
+        app.release()
         expect(page.locator("#pay-ssr")).to_have_count(0, timeout=15_000)
         expect(page.get_by_label(CONSENT)).to_be_checked()
     finally:

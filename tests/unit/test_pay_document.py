@@ -1,6 +1,8 @@
 """The pay page's first response: the invoice drawn on the server inside the app's page shell."""
 
 import json
+import re
+from urllib.parse import urlsplit
 
 from smslinks.api import pay_document, pay_html
 
@@ -62,7 +64,8 @@ HEAD = (
     '<link rel="modulepreload" href="/assets/manifest-1.js"/>'
     '<link rel="modulepreload" href="/assets/shared-1.js"/>'
     '<link href="/assets/__reflex_global_styles-X.css" rel="stylesheet" type="text/css"/>'
-    "</head><body><script>window.router()</script></body></html>"
+    '</head><body><script>window.router()</script><script type="module" async="">import "/assets/manifest-1.js";'
+    'import("/assets/entry-1.js");</script></body></html>'
 )
 MANIFEST = {
     "routes": {
@@ -91,20 +94,51 @@ def test_the_shell_keeps_the_app_stylesheet_tags_but_loads_neither(tmp_path):
     assert "<style>.pay{color:red}</style>" in start and start.endswith("</head><body>")
 
 
-def test_the_shell_preloads_the_pay_route_modules_it_lacks(tmp_path):
-    start = _build(tmp_path).start
-    assert '<link rel="modulepreload" href="/assets/pay-1.js"/>' in start
-    assert '<link rel="modulepreload" href="/assets/state-1.js"/>' in start
-    assert start.count('href="/assets/shared-1.js"') == 1
-    assert '<link rel="modulepreload" href="/pay.js"/>' in start
+def test_the_app_bundle_waits_for_the_first_screen_to_be_painted(tmp_path):
+    shell = _build(tmp_path)
+    # Its module preloads (and the pay route's, which the shell lacked) are there, inert.
+    assert '<link rel="modulepreload" href="/assets/manifest-1.js" media="not all"/>' in shell.start
+    assert '<link rel="modulepreload" href="/assets/pay-1.js" media="not all"/>' in shell.start
+    assert '<link rel="modulepreload" href="/assets/state-1.js" media="not all"/>' in shell.start
+    assert shell.start.count('href="/assets/shared-1.js"') == 1
+    assert shell.start.count('rel="modulepreload"') == shell.start.count('media="not all"') - 1 == 4
+    # React Router's boot script too; the script that starts the app once the page is painted comes last.
+    assert '<script type="text/x-app-boot" async="">import "/assets/manifest-1.js";' in shell.rest
+    assert '<script type="module"' not in shell.rest
+    assert shell.rest.endswith(f"<script>{pay_document.APP_START_JS}</script></body></html>")
 
 
 def test_the_document_puts_the_first_screen_before_the_apps_scripts(tmp_path):
-    html = pay_document.document(_build(tmp_path), pay_html.page("es", None), "es")
+    html = pay_document.document(_build(tmp_path), pay_document.FirstScreen(pay_html.page("es", None), "es"))
     assert html.startswith('<!DOCTYPE html><html lang="es">')
     assert html.count("<title>") == 1 and "<title>Pague su factura</title>" in html
     drawn = html.index('<div id="pay-ssr"><div lang="es" class="pay"')
     assert drawn < html.index(pay_document.TAKEOVER_JS) < html.index("<script>window.router()</script>")
+    # Nothing to pay on screen: neither Stripe.js nor the card field's script loads with it.
+    assert 'href="/pay.js"' not in html and "js.stripe.com" not in html and 'id="pay-setup"' not in html
+
+
+def test_a_payable_first_screen_names_stripes_setup_for_the_card_field_before_the_app(tmp_path):
+    main = pay_html.page("es", VIEW, LINES)
+    html = pay_document.document(_build(tmp_path), pay_document.FirstScreen(main, "es", card=True, payable=True))
+    gateway = pay_document.payment_gateway()
+    # Both fetched from the start, at low priority: the first paint goes first.
+    stripe_js = html.index(f'<link rel="preload" as="script" fetchpriority="low" href="{gateway.js_url}"/>')
+    pay_js = html.index('<link rel="modulepreload" fetchpriority="low" href="/pay.js"/>')
+    assert stripe_js < pay_js < html.index("</head>")
+    stripe_origin = "{0.scheme}://{0.netloc}".format(urlsplit(gateway.js_url))
+    assert f'<link rel="preconnect" href="{stripe_origin}"/>' in html  # its connection is ready by then
+    found = re.search(r'<script type="application/json" id="pay-setup">(.*?)</script>', html)
+    assert html.index('<div id="pay-ssr">') < found.start() < html.index(pay_document.TAKEOVER_JS)
+    setup = json.loads(found.group(1))
+    assert setup == {
+        "key": gateway.publishable_key,
+        "js": gateway.js_url,
+        "lang": "es",
+        "withCard": True,
+        "words": {"pay-card": "Procesando…", "pay-saved-card": "Procesando…", "pay-connect-bank": "Abriendo su banco…"},
+    }
+    assert gateway.publishable_key.startswith("pk_")  # never the secret key
 
 
 def test_tips_are_drawn_with_no_tip_chosen_only_when_the_business_asks():

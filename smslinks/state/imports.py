@@ -81,7 +81,7 @@ class ImportState(SettingsState):
             return self._refuse(error)
         if self.stage not in ("checking", "importing"):
             self._start_over()
-        return rx.clear_selected_files(UPLOAD_ID)
+        return None
 
     @rx.event
     async def upload(self, files: list[rx.UploadFile]):

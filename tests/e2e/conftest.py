@@ -131,6 +131,22 @@ def _evidence_if_failed(request, page: Page, name: str) -> Iterator[None]:
     print(f"\n[{name}] {page.url}; screenshot {stem}.png; console:\n" + "\n".join(console[-40:]))
 
 
+@pytest.fixture(autouse=True)
+def no_frontend_exception(request) -> Iterator[None]:
+    """A script error in the app's pages (Reflex reports them to the server's log) fails the test that
+    caused it: the customer or the office would have been left with a page that stopped working."""
+    if "live_app" not in request.fixturenames:
+        yield
+        return
+    log = request.getfixturevalue("live_app").log_dir / "app.log"
+    start = log.stat().st_size if log.exists() else 0
+    yield
+    with log.open("rb") as reading:
+        reading.seek(start)
+        added = reading.read().decode(errors="replace")
+    assert "[Reflex Frontend Exception]" not in added, added[added.index("[Reflex Frontend Exception]") :][:800]
+
+
 @pytest.fixture
 def desktop(request, browser, base_url) -> Iterator[Page]:
     context = browser.new_context(viewport=DESKTOP, base_url=base_url)

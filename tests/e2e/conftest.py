@@ -117,14 +117,18 @@ def pytest_runtest_makereport(item, call):
 
 @contextmanager
 def _evidence_if_failed(request, page: Page, name: str) -> Iterator[None]:
-    """What the page showed and logged when its test failed: a flake in CI leaves more than a timeout."""
+    """What the page showed and logged when its test failed (a flake in CI leaves more than a timeout);
+    an uncaught script error fails a test that passed otherwise."""
     console: list[str] = []
+    uncaught: list[str] = []
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    page.on("pageerror", lambda error: uncaught.append(f"pageerror: {error}"))
     yield
     report = request.node.stash.get(_CALL_REPORT, None)
     if report is None or not report.failed or page.is_closed():
+        assert not uncaught, f"[{name}] a script error on the page: {uncaught}"
         return
+    console += uncaught
     FAILURES.mkdir(parents=True, exist_ok=True)
     stem = FAILURES / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', request.node.name)}-{name}"
     page.screenshot(path=f"{stem}.png", full_page=True)

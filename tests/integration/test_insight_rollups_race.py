@@ -1,6 +1,5 @@
 """Two workers rolling up Insights at once on PostgreSQL: every invoice and link is counted once."""
 
-import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -9,6 +8,7 @@ from sqlmodel import Session
 from smslinks.core import insight_rollups
 from smslinks.models import InsightFunnelDay, InsightPaidInvoice, InsightPayDay, InsightRollupState, utcnow
 from tests import factories
+from tests.concurrency import at_once
 from tests.unit.test_insight_rollups import TODAY, _records, assert_matches_the_direct_computation
 
 
@@ -17,22 +17,12 @@ def test_two_workers_rolling_up_at_once_count_each_invoice_and_link_once(pg_engi
         business = factories.business(session, name="Rollup Race Heating")
         _records(session, factories.location(session, factories.customer(session, business, "Rita Rolled")))
         session.commit()
-    start = threading.Barrier(2, timeout=20)
-    errors: list[BaseException] = []
 
-    def worker():
-        try:
-            start.wait()
-            insight_rollups.roll_up_all(pg_engine, utcnow())
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
+    def worker(_index, start):
+        start()
+        insight_rollups.roll_up_all(pg_engine, utcnow())
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert errors == []
+    at_once(2, worker)
     with Session(pg_engine) as session:
         assert session.get(InsightRollupState, business.id).rolled_through >= TODAY - timedelta(days=2)
         paid_rows = session.execute(

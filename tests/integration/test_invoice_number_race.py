@@ -1,14 +1,13 @@
 """Finalizes racing on PostgreSQL take different, sequential invoice numbers, without gaps (a
 finalize that rolls back gives its number back: it was never issued)."""
 
-import threading
-
 from sqlmodel import Session, select
 
 from smslinks.core import invoice_editing as editing
 from smslinks.core.invoice_editing import InvoiceDraft, LineDraft
 from smslinks.models import Invoice
 from tests import factories
+from tests.concurrency import at_once
 
 RACERS = 8
 
@@ -33,24 +32,14 @@ def test_finalizes_in_parallel_get_distinct_sequential_numbers(pg_engine):
         assert editing.finalize(session, office, ids[1]) == "10502"
         session.rollback()
 
-    barrier = threading.Barrier(RACERS, timeout=20)
-    numbers, errors = [], []
+    def finalize(index: int, start) -> str:
+        with Session(pg_engine, expire_on_commit=False) as session:
+            start()
+            number = editing.finalize(session, office, ids[1 + index])
+            session.commit()
+            return number
 
-    def finalize(invoice_id: int) -> None:
-        try:
-            with Session(pg_engine, expire_on_commit=False) as session:
-                barrier.wait()
-                numbers.append(editing.finalize(session, office, invoice_id))
-                session.commit()
-        except Exception as error:  # the assertion below shows it
-            errors.append(error)
-
-    threads = [threading.Thread(target=finalize, args=(invoice_id,)) for invoice_id in ids[1:]]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    numbers = at_once(RACERS, finalize)
     # On PostgreSQL the rolled-back number's UPDATE rolled back too, so 10502 is taken again by one
     # racer (it was never committed to an invoice); every committed number is distinct and sequential.
     assert sorted(numbers, key=int) == [str(n) for n in range(10502, 10502 + RACERS)]

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections import Counter
 from collections.abc import Iterator
 
@@ -20,6 +19,7 @@ from smslinks.db import make_engine, upgrade_to_head
 from smslinks.models import WebhookDelivery, WebhookEvent
 from smslinks.providers.webhook_http import HttpWebhookPoster
 from tests import factories
+from tests.concurrency import at_once
 from tests.databases import fresh_database
 from tests.integration.delivery.support import wait_for
 from tests.servers import serving
@@ -101,25 +101,21 @@ def test_two_workers_at_once_deliver_each_exactly_once(db_url, engine, receiver)
     business_id, secret, endpoint_id = _endpoint(engine, f"{url}/ok")
     receiver.secret = secret
     sent = _record(engine, business_id, 600)
-    handled = [0, 0]
-    start = threading.Barrier(2)
 
-    def work(index: int) -> None:
+    def work(_index: int, start) -> int:
         own_engine = make_engine(db_url)
         sender = _sender(own_engine, concurrency=4)
-        start.wait()
+        start()
+        handled = 0
         try:
             while count := sender.run_once(50):
-                handled[index] += count
+                handled += count
         finally:
             sender.close()
             own_engine.dispose()
+        return handled
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    handled = at_once(2, work)
     ids = Counter(r.webhook_id for r in receiver.received)
     assert set(ids) == sent and set(ids.values()) == {1}
     assert all(r.verified for r in receiver.received)

@@ -1,9 +1,6 @@
 """Refunds with the real Stripe SDK against the sandbox Stripe, on PostgreSQL: the refundable limit,
 concurrent clicks, and a refund made in Stripe's dashboard arriving as a signed charge.refunded."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 import sqlalchemy as sa
 import stripe
@@ -14,6 +11,7 @@ from smslinks.core import payments, refunds
 from smslinks.core.refunds import RefundRefused
 from smslinks.models import AuditEvent, Business, Invoice, InvoiceStatus, Payment, PaymentRefund
 from tests import factories
+from tests.concurrency import at_once
 from tests.integration.test_stripe_payments import (  # noqa: F401
     CLIENT,
     _card_method,
@@ -67,12 +65,11 @@ def test_twenty_concurrent_clicks_refund_once(stack, session, migrated_postgres_
     gateway_ = providers.payment_gateway()
     invoice, accountant, payment = _paid(stack, session, gateway_)
     engine = sa.create_engine(db.normalize_url(migrated_postgres_url), pool_size=20, max_overflow=0)
-    start = threading.Barrier(20)
 
-    def click(_n: int) -> str:
+    def click(_n: int, start) -> str:
         with Session(engine, expire_on_commit=False) as own:
             employee = own.get(type(accountant), accountant.id)
-            start.wait()
+            start()
             outcome = refunds.refund_payment(
                 own, gateway_, employee, payment.id, amount_text="60", reason="Twice", idempotency_key="same-dialog"
             )
@@ -80,8 +77,7 @@ def test_twenty_concurrent_clicks_refund_once(stack, session, migrated_postgres_
             return outcome.status
 
     try:
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            results = list(pool.map(click, range(20)))
+        results = at_once(20, click)
     finally:
         engine.dispose()
     assert set(results) <= {"succeeded", "requested"} and "succeeded" in results, results
@@ -97,12 +93,11 @@ def test_twenty_concurrent_full_refunds_from_different_dialogs_refund_once(stack
     gateway_ = providers.payment_gateway()
     _invoice_, accountant, payment = _paid(stack, session, gateway_, total_cents=12_345)
     engine = sa.create_engine(db.normalize_url(migrated_postgres_url), pool_size=20, max_overflow=0)
-    start = threading.Barrier(20)
 
-    def click(n: int) -> str:
+    def click(n: int, start) -> str:
         with Session(engine, expire_on_commit=False) as own:
             employee = own.get(type(accountant), accountant.id)
-            start.wait()
+            start()
             try:
                 outcome = refunds.refund_payment(
                     own, gateway_, employee, payment.id, amount_text="", reason="All", idempotency_key=f"tab-{n}"
@@ -114,8 +109,7 @@ def test_twenty_concurrent_full_refunds_from_different_dialogs_refund_once(stack
                 return "refused"
 
     try:
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            results = list(pool.map(click, range(20)))
+        results = at_once(20, click)
     finally:
         engine.dispose()
     assert sorted(results) == ["refused"] * 19 + ["succeeded"], results

@@ -1,6 +1,5 @@
 """Two workers scheduling reminders for the same invoices on PostgreSQL: each reminder goes once."""
 
-import threading
 from datetime import timedelta
 
 from sqlmodel import Session, func, select
@@ -8,6 +7,7 @@ from sqlmodel import Session, func, select
 from smslinks.core import accounts, reminders
 from smslinks.models import InvoiceReminder, OutboundMessage, utcnow
 from tests import factories
+from tests.concurrency import at_once
 
 INVOICES = 60
 
@@ -40,24 +40,14 @@ def _due_plans(engine) -> list[int]:
 
 def test_two_workers_send_each_due_reminder_once(pg_engine):
     invoice_ids = _due_plans(pg_engine)
-    start = threading.Barrier(2, timeout=20)
-    errors: list[BaseException] = []
 
-    def worker():
+    def worker(_index, start):
         scheduler = reminders.ReminderScheduler(pg_engine)
-        try:
-            start.wait()
-            while scheduler.run_once(limit=7):  # small passes, so the two interleave
-                pass
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
+        start()
+        while scheduler.run_once(limit=7):  # small passes, so the two interleave
+            pass
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    at_once(2, worker)
     with Session(pg_engine) as session:
         keys = session.exec(
             select(OutboundMessage.idempotency_key).where(OutboundMessage.invoice_id.in_(invoice_ids))

@@ -8,7 +8,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from smslinks.sandbox.runner import (
     wait_for_port,
 )
 from tests import factories
+from tests.concurrency import at_once
 
 CLIENT = "198.51.100.20"
 
@@ -302,13 +302,12 @@ def test_fifty_concurrent_confirm_attempts_collect_the_balance_once(stack, sessi
     methods = [_card_method(settings) for _ in range(50)]
     engine = sa.create_engine(db.normalize_url(migrated_postgres_url), pool_size=50, max_overflow=0)
     gateway = providers.payment_gateway()
-    start = threading.Barrier(50)
 
-    def attempt(method: str) -> str:
+    def attempt(index: int, start) -> str:
         with Session(engine, expire_on_commit=False) as own:
-            start.wait()
+            start()
             try:
-                outcome = payments.pay_by_card(own, gateway, token, client=CLIENT, payment_method=method)
+                outcome = payments.pay_by_card(own, gateway, token, client=CLIENT, payment_method=methods[index])
                 own.commit()
                 return outcome.status
             except PaymentRefused as refused:
@@ -316,8 +315,7 @@ def test_fifty_concurrent_confirm_attempts_collect_the_balance_once(stack, sessi
                 return refused.code
 
     try:
-        with ThreadPoolExecutor(max_workers=50) as pool:
-            results = list(pool.map(attempt, methods))
+        results = at_once(50, attempt)
     finally:
         engine.dispose()
     assert results.count("succeeded") == 1

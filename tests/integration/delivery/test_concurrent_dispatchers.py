@@ -13,6 +13,7 @@ from smslinks.db import make_engine
 from smslinks.models import OutboundMessage
 from smslinks.providers.twilio_sms import TwilioSms
 from smslinks.sandbox.twilio_server import build_app
+from tests.concurrency import at_once
 from tests.servers import serving
 
 MESSAGES = 1000
@@ -31,11 +32,9 @@ def test_two_concurrent_dispatchers_send_a_thousand_texts_exactly_once(env, busi
         session.commit()
     # A sandbox that only records (no callbacks): this test is about claiming.
     recorder = build_app(step_seconds=None)
-    handled = [0, 0]
     with serving(recorder) as sandbox_url:
-        start = threading.Barrier(2)
 
-        def work(index: int) -> None:
+        def work(_index: int, start) -> int:
             engine = make_engine(delivery_db_url)
             dispatcher = Dispatcher(
                 engine,
@@ -43,19 +42,17 @@ def test_two_concurrent_dispatchers_send_a_thousand_texts_exactly_once(env, busi
                 email=env.email(),
                 policy=DispatchPolicy(max_attempts=1, concurrency=8),
             )
-            start.wait()
+            start()
+            handled = 0
             try:
                 while count := dispatcher.run_once(limit=100):
-                    handled[index] += count
+                    handled += count
             finally:
                 dispatcher.close()
                 engine.dispose()
+            return handled
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        handled = at_once(2, work)
     at_twilio = recorder.state.sandbox.newest_first()
     assert len(at_twilio) == MESSAGES
     assert len({m.body for m in at_twilio}) == MESSAGES

@@ -45,14 +45,20 @@ class FakeSms:
     by_number: dict = field(default_factory=dict)  # outcomes for given numbers, whatever the order
     latency: float = 0.0  # seconds each call takes (outside the lock: calls overlap)
     max_in_flight: int = 0
+    # The first `overlap` calls wait for one another (5 s at most): calls that can overlap are seen
+    # to, however slowly a loaded machine starts the dispatcher's threads.
+    overlap: int = 0
     # The dispatcher calls send from several threads at once.
     lock: threading.Lock = field(default_factory=threading.Lock)
     _in_flight: int = 0
+    _started: int = 0
+    _meeting: threading.Barrier | None = None
 
     def send(self, *, to, body, from_=None, messaging_service_sid=None, status_callback=None):
         with self.lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        self._meet_the_others()
         time.sleep(self.latency)
         try:
             with self.lock:
@@ -60,6 +66,19 @@ class FakeSms:
         finally:
             with self.lock:
                 self._in_flight -= 1
+
+    def _meet_the_others(self) -> None:
+        with self.lock:
+            self._started += 1
+            if self._started > self.overlap:
+                return
+            if self._meeting is None:
+                self._meeting = threading.Barrier(self.overlap, timeout=5)
+            meeting = self._meeting
+        try:
+            meeting.wait()
+        except threading.BrokenBarrierError:
+            pass  # they never overlapped: max_in_flight says so
 
     def _send(self, to, body, from_, messaging_service_sid, status_callback):
         self.calls.append(SendCall(to, body, from_, messaging_service_sid, status_callback))

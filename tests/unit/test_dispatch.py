@@ -327,7 +327,7 @@ def test_a_batch_records_each_outcome_failure_unknown_and_sent(engine, world, sm
     ids = {number: enqueue(engine, world, to=number, body=f"Text {number}") for number in numbers}
     refused, unanswered = numbers[3], numbers[6]
     sms.by_number = {refused: PermanentFailure("Invalid To", "21211"), unanswered: TIMEOUT_AFTER_REACHING}
-    sms.latency = 0.02
+    sms.latency, sms.overlap = 0.02, 2
     dispatcher = make_dispatcher(engine, sms, email, clock)
     assert dispatcher.run_once() == 10
     assert sms.max_in_flight > 1  # the provider calls overlapped

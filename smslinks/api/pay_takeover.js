@@ -63,14 +63,17 @@
   const appCopy = () => [...document.querySelectorAll("main.pay")].find((main) => !drawn.contains(main));
   const selectedTab = (root) => root.querySelector('[role="tab"][aria-selected="true"]');
   let tabAsked = null;
-  // React's copy shows the tab chosen here; if not, it is asked to (once per choice) and we wait.
+  let tabAnswerLate = false;
+  // React's copy shows the tab chosen here; if not, it is asked to (once per choice) and we wait,
+  // 5 s at most: an answer lost on the way must not keep the app out.
   const sameTab = (app) => {
     const wanted = selectedTab(drawn)?.id;
     const shown = selectedTab(app)?.id;
     const twin = wanted && app.querySelector(`#${wanted}`);
-    if (!twin) return true; // React's copy has no such tab (the invoice was paid meanwhile, say)
+    if (!twin || tabAnswerLate) return true; // no such tab there (the invoice was paid meanwhile, say)
     if (shown === wanted && (tabAsked === null || tabAsked === wanted)) return true;
     if (tabAsked !== wanted) {
+      if (tabAsked === null) setTimeout(() => ((tabAnswerLate = true), takeOverWhenReady()), 5000);
       tabAsked = wanted;
       twin.click(); // hidden, but React hears it
     }

@@ -819,6 +819,21 @@ def test_typing_goes_on_into_the_app_when_it_takes_over_on_the_tab_chosen_before
     expect(phone.get_by_role("dialog", name="Sandbox bank")).to_be_visible(timeout=15_000)
 
 
+def test_a_tab_answer_that_is_late_does_not_keep_the_app_out(phone, live_app):
+    """The app's copy never hears back about the tab chosen: it takes over 5 s after asking anyway,
+    with what was typed, and shows that tab once the answer comes."""
+    _invoice_id, token, _mobile = _new_invoice(live_app)
+    app, tab_choice = HeldScripts(phone), HeldEvents(phone, "choose_tab")
+    phone.goto(f"/pay/{token}", wait_until="domcontentloaded")
+    phone.get_by_role("tab", name="ACH").click()
+    phone.get_by_label("Name on the bank account").fill("Pat Customer")
+    app.release()
+    expect(phone.locator("#pay-ssr")).to_have_count(0, timeout=20_000)
+    tab_choice.release()
+    expect(phone.get_by_role("tab", name="ACH")).to_have_attribute("aria-selected", "true")
+    expect(phone.get_by_label("Name on the bank account")).to_have_value("Pat Customer")
+
+
 def test_the_first_response_is_the_same_for_unknown_and_expired_links(live_app):
     _invoice_id, token, _mobile = _new_invoice(live_app)
     with live_app.session() as session:

@@ -4,7 +4,7 @@ import sys
 import reflex as rx
 from pydantic import ValidationError
 
-from smslinks.config import backend_workers, describe, get_settings
+from smslinks.config import backend_workers, describe, get_settings, reflex_redis_url
 
 try:
     settings = get_settings()
@@ -23,7 +23,7 @@ config = rx.Config(
     api_url=settings.backend_url,
     deploy_url=settings.public_url,
     # Several backend workers share client state through Redis when REDIS_URL is set.
-    redis_url=settings.redis_url,
+    redis_url=reflex_redis_url(settings.redis_url) if settings.redis_url else None,
     state_manager_mode="redis" if settings.redis_url else "disk",
     cors_allowed_origins=settings.cors_allowed_origins,
     show_built_with_reflex=False,

@@ -7,6 +7,7 @@ the local sandbox servers started by `smslinks dev` (or by the tests) instead of
 import os
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -248,6 +249,19 @@ def backend_workers(redis_url: str | None) -> int | None:
     (Reflex would start 2 x cores + 1, and on 2 cores five processes each warming their own database
     and Redis pools cost more CPU per page visit than two: bench/load); without Redis, Reflex's one."""
     return (os.cpu_count() or 1) if redis_url else None
+
+
+def reflex_redis_url(redis_url: str) -> str:
+    """Reflex's Redis URL with redis-py's own version given (unless the URL gives one): without it
+    redis-py reads its package metadata for every new connection, about 6 ms of CPU each, which a
+    burst of page visits pays a hundred times over (bench/load)."""
+    import redis  # only here: the worker and the CLI need no Redis client
+
+    parts = urlsplit(redis_url)
+    query = parse_qsl(parts.query)
+    if not any(name == "lib_version" for name, _ in query):
+        query.append(("lib_version", redis.__version__))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @lru_cache

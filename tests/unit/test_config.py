@@ -1,10 +1,19 @@
 """config.Settings: provider secrets come whole or not at all, and errors never show a secret."""
 
 import pytest
+import redis
 from pydantic import ValidationError
 
 from smslinks import cli
-from smslinks.config import SECRET_GROUPS, Settings, backend_workers, describe, env_name, get_settings
+from smslinks.config import (
+    SECRET_GROUPS,
+    Settings,
+    backend_workers,
+    describe,
+    env_name,
+    get_settings,
+    reflex_redis_url,
+)
 
 SECRET_FIELDS = [name for names, _ in SECRET_GROUPS.values() for name in names]
 SECRET = "s3cr3t-value-never-shown"
@@ -116,3 +125,12 @@ def test_with_redis_the_app_runs_one_worker_per_core_without_it_reflexs_one(monk
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     assert backend_workers("redis://127.0.0.1:6379/0") == 2
     assert backend_workers(None) is None
+
+
+def test_reflexs_redis_url_names_redis_pys_version_so_no_connection_looks_it_up():
+    assert reflex_redis_url("redis://cache:6379/0") == f"redis://cache:6379/0?lib_version={redis.__version__}"
+    given = reflex_redis_url("rediss://:secret@cache:6380/2?socket_timeout=5")
+    assert given == f"rediss://:secret@cache:6380/2?socket_timeout=5&lib_version={redis.__version__}"
+    assert reflex_redis_url("redis://cache/0?lib_version=7.0.0") == "redis://cache/0?lib_version=7.0.0"
+    pool = redis.asyncio.Redis.from_url(reflex_redis_url("redis://cache:6379/0")).connection_pool
+    assert pool.connection_kwargs["lib_version"] == redis.__version__

@@ -8,13 +8,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from subprocess import Popen
+from urllib.parse import urlsplit
 
+from playwright.sync_api import sync_playwright
 from sqlmodel import Session, select
 
+from smslinks import routes
 from smslinks.config import PROJECT_ROOT, Settings
 from smslinks.core import display, links
 from smslinks.models import Invoice, InvoiceStatus
-from smslinks.sandbox.runner import environ, free_port, free_ports_env, production_app
+from smslinks.sandbox.runner import CHROMIUM, CHROMIUM_ARGS, environ, free_port, free_ports_env, production_app
 
 # bun for the frontend build, where `make setup` put it (the Makefile adds it to PATH likewise).
 BUN_DIR = PROJECT_ROOT / ".tools" / "node" / "node_modules" / ".bin"
@@ -64,3 +67,29 @@ def running_app(env: dict[str, str | None], log_dir: Path) -> Iterator[tuple[str
         settings = Settings()
         with production_app(settings, log_dir) as app:
             yield settings.public_url, app
+
+
+def page_files(base_url: str, link_token: str) -> tuple[str, ...]:
+    """The paths a phone's browser fetches from our server for a pay page, besides the page itself
+    and the websocket: opened once in Chromium (390x844) until the app has taken over."""
+    origin = urlsplit(base_url).netloc
+    fetched: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.on(
+                "request",
+                lambda request: (
+                    fetched.append(request.url)
+                    if urlsplit(request.url).netloc == origin and request.resource_type not in ("document", "websocket")
+                    else None
+                ),
+            )
+            page.goto(base_url + routes.pay(link_token))
+            page.wait_for_selector("#pay-ssr", state="detached", timeout=60_000)  # the app took over
+            page.wait_for_load_state("networkidle")
+        finally:
+            browser.close()
+    paths = [urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "") for url in fetched]
+    return tuple(dict.fromkeys(path for path in paths if not path.startswith("/_event")))

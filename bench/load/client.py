@@ -1,4 +1,11 @@
-"""A pay-page visitor that speaks Reflex 0.10.1's websocket protocol the way the browser does.
+"""A pay-page visitor that does what a phone's browser does, over a fresh connection each:
+1. GET /pay/<token>: the server-drawn page, with the invoice in it (api/pay_document.py). The
+   customer sees the invoice when it arrives: "invoice shown".
+2. GET the files that page makes the browser fetch from our server (the app's scripts and styles,
+   pay.js), as a first visit does: none in the browser's cache. Listed once per run by a real
+   browser (app.page_files); Stripe.js comes from Stripe's servers and is not fetched.
+3. The app takes over: Reflex 0.10.1's websocket protocol, until the app's own copy of the invoice
+   arrives: "app ready" (the page is the app's from then on).
 
 What the browser's .web/utils/state.js does when /pay/<token> mounts, and this client repeats:
 - socket.io (websocket transport only, the Reflex version as subprotocol) at path /_event,
@@ -22,6 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import socketio
 from reflex_base.constants import Reflex
 
@@ -33,6 +41,8 @@ REFLEX_VERSION = Reflex.VERSION
 # Reflex appends this to every var name in a delta (view -> view_rx_state_).
 FIELD_MARKER = "_rx_state_"
 PAY_STATE_SUFFIX = ".smslinks___state___pay____pay_state"
+# Browsers open at most six HTTP/1.1 connections to one host and reuse them.
+BROWSER_CONNECTIONS_PER_HOST = 6
 
 
 @dataclass(frozen=True)
@@ -62,9 +72,12 @@ class Visit:
 
     link_token: str
     client_token: str = field(default_factory=lambda: str(uuid.uuid4()))
+    shown: float | None = None  # the server-drawn page arrived, whole
+    page: str = ""  # its HTML
+    files_loaded: float | None = None  # the files it makes a browser fetch from our server arrived
     connected: float | None = None  # the namespace's CONNECT was acknowledged
     hydrated: float | None = None  # the first delta (the hydrate snapshot) arrived
-    loaded: float | None = None  # the delta carrying the invoice (or the closed screen) arrived
+    loaded: float | None = None  # app ready: the delta carrying the invoice (or the closed screen) arrived
     view: dict = field(default_factory=dict)
     paid: float | None = None  # pay_by_card: seconds from submitting the card to the confirmation
     states: dict[str, dict] = field(default_factory=dict)  # the client's copy of the state tree
@@ -76,9 +89,18 @@ class PayPageClient:
     """One browser tab on /pay/<link_token>: connect() hydrates and waits for the invoice;
     the socket stays open until close(), as the customer's tab does."""
 
-    def __init__(self, base_url: str, link_token: str, frontend: Frontend, *, accept_language: str = "en-US,en;q=0.9"):
+    def __init__(
+        self,
+        base_url: str,
+        link_token: str,
+        frontend: Frontend,
+        *,
+        files: tuple[str, ...] = (),
+        accept_language: str = "en-US,en;q=0.9",
+    ):
         self.base_url = base_url.rstrip("/")
         self.frontend = frontend
+        self.files = files  # paths the page makes a browser fetch (app.page_files)
         self.visit = Visit(link_token)
         self.headers = {"Accept-Language": accept_language, "User-Agent": "smslinks-bench/1 (socket.io)"}
         self.path = routes.pay(link_token)
@@ -103,8 +125,14 @@ class PayPageClient:
         return event
 
     async def open(self, timeout: float = 60) -> Visit:
-        """Connect with the hydrate event and wait for the invoice; times are from this call."""
+        """The page, its files, then the app: connect with the hydrate event and wait for the
+        invoice; times are from this call."""
         self._started = time.perf_counter()
+        try:
+            await self._load_page(timeout)
+        except Exception as error:  # noqa: BLE001 - a failed visit is a figure, not a crash
+            self.visit.error = f"loading the page: {type(error).__name__}: {error}"
+            return self.visit
         boot = self._event(
             f"{self.frontend.state_name}.hydrate_and_load", {"hashes": self.frontend.initial_state_hashes}
         )
@@ -123,6 +151,26 @@ class PayPageClient:
         except Exception as error:  # noqa: BLE001 - a failed visit is a figure, not a crash
             self.visit.error = f"{type(error).__name__}: {error}"
         return self.visit
+
+    async def _load_page(self, timeout: float) -> None:
+        # The bodies come as sent (gzip or brotli), as a browser receives them; only the page is read.
+        async with aiohttp.ClientSession(
+            headers={**self.headers, "Accept-Encoding": "gzip, deflate, br"},
+            connector=aiohttp.TCPConnector(limit_per_host=BROWSER_CONNECTIONS_PER_HOST),
+            auto_decompress=False,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        ) as http:
+            async with http.get(self.base_url + self.path, auto_decompress=True) as answer:
+                answer.raise_for_status()
+                self.visit.page = await answer.text()
+            self.visit.shown = time.perf_counter() - self._started
+            await asyncio.gather(*(self._fetch(http, path) for path in self.files))
+            self.visit.files_loaded = time.perf_counter() - self._started
+
+    async def _fetch(self, http: aiohttp.ClientSession, path: str) -> None:
+        async with http.get(self.base_url + path) as answer:
+            answer.raise_for_status()
+            await answer.read()
 
     async def pay_by_card(self, payment_method: str, timeout: float = 60) -> Visit:
         """What the browser sends once Stripe.js made the card's PaymentMethod (pay.js cardMethod's

@@ -1,5 +1,6 @@
-"""The pay page over Reflex's websocket, spoken by bench/load's client against the production app:
-each visitor gets its own link's invoice, an unknown link gets the expired screen. Keeps the
+"""The pay page as bench/load's client visits it against the production app (the server-drawn
+page, then Reflex's websocket): each visitor gets its own link's invoice, an unknown link gets the
+expired screen. Keeps the
 load bench's protocol client honest when Reflex or the pay page change."""
 
 import asyncio
@@ -56,10 +57,12 @@ def test_each_visitor_gets_its_own_invoice(pay_app):
     visits = _run(_visit_all(base_url, tokens))
     for token, visit in zip(tokens, visits, strict=True):
         assert visit.error is None
+        number, balance = expected[token]
+        assert number in visit.page and balance in visit.page  # the server-drawn page, before the app
         assert visit.view["screen"] == "pay"
         assert (visit.view["number"], visit.view["balance"]) == expected[token]
         assert visit.view["business"] == demo.BUSINESS_NAME
-        assert None not in (visit.connected, visit.hydrated, visit.loaded)
+        assert None not in (visit.shown, visit.connected, visit.hydrated, visit.loaded)
     assert len({visit.view["number"] for visit in visits}) == VISITORS
 
 
@@ -67,6 +70,7 @@ def test_unknown_link_gets_the_expired_screen(pay_app):
     base_url, _expected = pay_app
     [visit] = _run(_visit_all(base_url, [links.new_link_token()]))
     assert visit.error is None
+    assert 'id="pay-ssr"' in visit.page  # the loading placeholder: the page says no more than the app would
     assert visit.view["screen"] == "expired"
     assert visit.view["number"] == ""
     assert visit.view["business"] == demo.BUSINESS_NAME  # the only business, so its contact details show

@@ -120,10 +120,10 @@ def _time_to_pay() -> rx.Component:
             legend=True,
         ),
         _table("time_to_pay"),
-        _subheading("Texted invoices by weekday of the first text", "by_weekday"),
+        _subheading("Median hours to pay for texted invoices, by weekday of the first text", "by_weekday"),
         _bar_chart("by_weekday", _bar("hours", "Median (hours)", "grass")),
         _table("by_weekday"),
-        _subheading("Texted invoices by hour of the first text", "by_hour"),
+        _subheading("Median hours to pay for texted invoices, by hour of the first text", "by_hour"),
         _bar_chart("by_hour", _bar("hours", "Median (hours)", "grass")),
         csv="time_to_pay",
     )

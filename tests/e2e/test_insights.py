@@ -114,6 +114,10 @@ def test_an_accountant_changes_the_days_sees_the_charts_follow_and_downloads_a_t
     expect(page.locator(".recharts-bar-rectangle").first).to_be_visible()
     recent, recent_chart = _texted_count(page), _chart(page)
     assert_fits(page, "insights-desktop")
+    # The weekday and hour charts say what their bars are: hours, not a count of invoices.
+    for day_or_hour in ("weekday", "hour"):
+        heading = f"Median hours to pay for texted invoices, by {day_or_hour} of the first text"
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
 
     page.get_by_label("From").fill((date.today() - timedelta(days=90)).isoformat())
     texted = page.get_by_role("table").first.get_by_role("row").filter(has_text="Texted")

@@ -10,8 +10,8 @@ from pathlib import Path
 from subprocess import Popen
 from urllib.parse import urlsplit
 
-from playwright.sync_api import sync_playwright
-from sqlmodel import Session, select
+from playwright.sync_api import Request, sync_playwright
+from sqlmodel import Session, col, select
 
 from smslinks import routes
 from smslinks.config import PROJECT_ROOT, Settings
@@ -36,7 +36,7 @@ def mint_links_to_open_invoices(session: Session, count: int) -> list[Link]:
     invoices = session.exec(
         select(Invoice)
         .where(Invoice.status == InvoiceStatus.OPEN, Invoice.total_cents > Invoice.amount_paid_cents)
-        .order_by(Invoice.id)
+        .order_by(col(Invoice.id))
         .limit(count)
     ).all()
     return [
@@ -74,22 +74,20 @@ def page_files(base_url: str, link_token: str) -> tuple[str, ...]:
     and the websocket: opened once in Chromium (390x844) until the app has taken over."""
     origin = urlsplit(base_url).netloc
     fetched: list[str] = []
+
+    def note(request: Request) -> None:
+        url = urlsplit(request.url)
+        if url.netloc == origin and request.resource_type not in ("document", "websocket"):
+            fetched.append(url._replace(scheme="", netloc="").geturl())  # the path and its query
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.on(
-                "request",
-                lambda request: (
-                    fetched.append(request.url)
-                    if urlsplit(request.url).netloc == origin and request.resource_type not in ("document", "websocket")
-                    else None
-                ),
-            )
+            page.on("request", note)
             page.goto(base_url + routes.pay(link_token))
             page.wait_for_selector("#pay-ssr", state="detached", timeout=60_000)  # the app took over
             page.wait_for_load_state("networkidle")
         finally:
             browser.close()
-    paths = [urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "") for url in fetched]
-    return tuple(dict.fromkeys(path for path in paths if not path.startswith("/_event")))
+    return tuple(dict.fromkeys(path for path in fetched if not path.startswith("/_event")))  # socket.io's polling

@@ -43,7 +43,6 @@ from smslinks.core import insights, pay_page, pay_text
 from smslinks.core.pay_page import Screen
 from smslinks.db import session_scope
 from smslinks.providers import payment_gateway
-from smslinks.threads import pay_pages, run_in
 
 
 def _inline_script(name: str) -> str:
@@ -205,12 +204,7 @@ def first_screen(request: Request, lang: str) -> FirstScreen:
     return FirstScreen(main, lang, card=view.card_enabled, payable=view.card_enabled or view.ach_enabled)
 
 
-async def pay_page_html(request: Request) -> Response:
-    """Built in the pay-page threads, as the app's on_load reads the same link (smslinks/threads.py)."""
-    return await run_in(pay_pages, _pay_page_response, request)
-
-
-def _pay_page_response(request: Request) -> Response:
+def pay_page_html(request: Request) -> Response:
     page = shell()
     if page is None:  # no production build (e.g. `reflex run` in dev mode serves the page itself)
         return PlainTextResponse("The app is not built yet.", status_code=503)

@@ -2,16 +2,25 @@
 
 Reflex runs a synchronous handler on its event loop, so a handler that waits for Stripe or Twilio
 there freezes every other customer's page. Provider calls wait on the network for seconds: they
-get threads of their own (smslinks/threads.py), so a slow Stripe never takes the threads that the
-quick database reads of every page visit use.
+get threads of their own, so a slow Stripe never takes the few threads of asyncio's default pool
+(CPU count + 4) that the quick database reads of every page visit use.
 """
 
+import asyncio
+import contextvars
+import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from smslinks.core.errors import DomainError
 from smslinks.db import session_scope
-from smslinks.threads import provider_calls, run_in
+
+# Provider calls one backend worker waits on at once; each holds a database connection meanwhile
+# (the engine's pool has 30), and the providers' own timeouts bound how long.
+PROVIDER_THREADS = 16
+
+_provider_pool = ThreadPoolExecutor(max_workers=PROVIDER_THREADS, thread_name_prefix="provider-call")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -19,7 +28,8 @@ R = TypeVar("R")
 
 async def provider_call(work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """work(*args, **kwargs) in a provider thread; this coroutine waits without blocking the loop."""
-    return await run_in(provider_calls, work, *args, **kwargs)
+    call = functools.partial(contextvars.copy_context().run, work, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_provider_pool, call)
 
 
 def in_session(work: Callable[..., R], *args, **kwargs) -> R:

@@ -19,7 +19,6 @@ from smslinks.db import session_scope
 from smslinks.models import utcnow
 from smslinks.providers import payment_gateway
 from smslinks.state.off_loop import core_with_provider
-from smslinks.threads import pay_pages, run_in
 
 WATCH_SECONDS = 3
 WATCH_LIMIT_SECONDS = 30 * 60
@@ -160,7 +159,7 @@ class PayState(rx.State):
 
     async def _reload_off_loop(self):
         """_reload with the database work in a thread, as open does."""
-        return self._show(await run_in(pay_pages, _open_link, *self._page(), False))
+        return self._show(await asyncio.to_thread(_open_link, *self._page(), False))
 
     def _refresh_amount(self, explain: bool = False):
         """The button's amount; with explain, a typed amount that cannot be paid says why."""
@@ -271,7 +270,7 @@ class PayState(rx.State):
         self.relink_sent = self.save_card = self.saved_card_removed = False
         self._clear_error()
         self.screen = "loading"
-        view = await run_in(pay_pages, _open_link, *self._page(), True, self.router.headers.user_agent)
+        view = await asyncio.to_thread(_open_link, *self._page(), True, self.router.headers.user_agent)
         return self._show(view)
 
     @rx.event
@@ -279,7 +278,7 @@ class PayState(rx.State):
         """The expired-link page's "Text me a new link": core decides, by the link's own token."""
         self.busy = True
         yield
-        await run_in(pay_pages, _request_new_link, self._token, self._client())
+        await asyncio.to_thread(_request_new_link, self._token, self._client())
         self.busy, self.relink_sent = False, True
 
     @rx.event
@@ -521,7 +520,7 @@ class PayState(rx.State):
                 if self.screen not in (Screen.PROCESSING, Screen.VERIFY):
                     break
                 page = self._page()
-            view = await run_in(pay_pages, _open_link, *page, False)  # the page stays unlocked meanwhile
+            view = await asyncio.to_thread(_open_link, *page, False)  # the page stays unlocked meanwhile
             async with self:
                 if self.screen not in (Screen.PROCESSING, Screen.VERIFY):
                     break

@@ -796,15 +796,22 @@ class HeldEvents:
             server.send(message)
 
 
-def test_typing_goes_on_into_the_app_when_it_takes_over_on_the_tab_chosen_before(phone, live_app):
-    """The customer chose ACH on the server-drawn page and is typing a name when the app is ready:
-    the app's copy shows ACH (a server round trip) before it takes over, so the field keeps the focus
-    and nothing typed is lost."""
+def _name_typed_on_the_drawn_bank_form(phone, live_app, name: str) -> tuple[HeldScripts, HeldEvents]:
+    """A customer chose ACH and typed a name on the server-drawn page, with the app's scripts and
+    its copy's tab answers held."""
     _invoice_id, token, _mobile = _new_invoice(live_app)
     app, tab_choice = HeldScripts(phone), HeldEvents(phone, "choose_tab")
     phone.goto(f"/pay/{token}", wait_until="domcontentloaded")
     phone.get_by_role("tab", name="ACH").click()
-    phone.get_by_label("Name on the bank account").fill("Pat")
+    phone.get_by_label("Name on the bank account").fill(name)
+    return app, tab_choice
+
+
+def test_typing_goes_on_into_the_app_when_it_takes_over_on_the_tab_chosen_before(phone, live_app):
+    """The customer chose ACH on the server-drawn page and is typing a name when the app is ready:
+    the app's copy shows ACH (a server round trip) before it takes over, so the field keeps the focus
+    and nothing typed is lost."""
+    app, tab_choice = _name_typed_on_the_drawn_bank_form(phone, live_app, "Pat")
     app.release()
     phone.wait_for_function(_APP_HAS_DRAWN, timeout=15_000)
     phone.wait_for_timeout(500)
@@ -822,11 +829,7 @@ def test_typing_goes_on_into_the_app_when_it_takes_over_on_the_tab_chosen_before
 def test_a_tab_answer_that_is_late_does_not_keep_the_app_out(phone, live_app):
     """The app's copy never hears back about the tab chosen: it takes over 5 s after asking anyway,
     with what was typed, and shows that tab once the answer comes."""
-    _invoice_id, token, _mobile = _new_invoice(live_app)
-    app, tab_choice = HeldScripts(phone), HeldEvents(phone, "choose_tab")
-    phone.goto(f"/pay/{token}", wait_until="domcontentloaded")
-    phone.get_by_role("tab", name="ACH").click()
-    phone.get_by_label("Name on the bank account").fill("Pat Customer")
+    app, tab_choice = _name_typed_on_the_drawn_bank_form(phone, live_app, "Pat Customer")
     app.release()
     expect(phone.locator("#pay-ssr")).to_have_count(0, timeout=20_000)
     tab_choice.release()

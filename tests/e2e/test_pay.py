@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from smslinks import demo
+from smslinks.api.pay_document import static_dir
 from smslinks.config import SANDBOX_STRIPE_WEBHOOK_SECRET
 from smslinks.core import links, outbox, phones
 from smslinks.core.accounts import payment_settings
@@ -529,7 +530,11 @@ def test_the_first_response_already_shows_the_invoice_and_its_pay_button(live_ap
     assert "Capacitor 45/5 MFD" in response.text and token not in response.text
     # The app's script files are named by their content: a second visit needs none of them again.
     script = re.search(r'href="(/assets/[^"]+\.js)"', response.text).group(1)
-    assert "immutable" in httpx.get(f"{live_app.url}{script}").headers["cache-control"]
+    answer = httpx.get(f"{live_app.url}{script}", headers={"Accept-Encoding": "br, gzip"})
+    assert answer.headers["content-encoding"] == "br" and "immutable" in answer.headers["cache-control"]
+    assert answer.headers["x-content-type-options"] == "nosniff"  # answered from memory, still behind our headers
+    brotli_copy = static_dir() / f"{script.lstrip('/')}.br"
+    assert answer.headers["content-length"] == str(brotli_copy.stat().st_size)
 
 
 def test_the_server_drawn_page_is_the_page_react_draws(browser, base_url, live_app):

@@ -136,13 +136,22 @@ def log_open(session: Session, token: str | tokens.Hashed, user_agent: str, *, r
         return
     agent = (user_agent or "")[:MAX_USER_AGENT]
     by_person = ran_script and not is_scanner(agent)
-    link = select(
+    session.connection().execute(  # as Core: the ORM would read parameters as rows to bulk-insert
+        _LOG_OPEN, {"link_token_hash": token_hash, "at": utcnow(), "agent": agent, "person": by_person}
+    )
+
+
+# Built once: every pay-page visit logs its open (twice: the server-drawn page and the app).
+# Its parameters are not named after columns: an INSERT would take those for its VALUES.
+_LOG_OPEN = sa.insert(LinkOpen).from_select(
+    ["payment_link_id", "opened_at", "user_agent", "by_person"],
+    select(
         PaymentLink.id,
-        sa.literal(utcnow(), UTCDateTime()),
-        sa.literal(agent, sa.String()),
-        sa.literal(by_person, sa.Boolean()),
-    ).where(PaymentLink.token_hash == token_hash)
-    session.execute(sa.insert(LinkOpen).from_select(["payment_link_id", "opened_at", "user_agent", "by_person"], link))
+        sa.bindparam("at", type_=UTCDateTime()),
+        sa.bindparam("agent", type_=sa.String()),
+        sa.bindparam("person", type_=sa.Boolean()),
+    ).where(PaymentLink.token_hash == sa.bindparam("link_token_hash")),
+)
 
 
 # ---------------------------------------------------------------- small helpers

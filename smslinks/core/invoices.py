@@ -247,6 +247,18 @@ class PaymentsInFlight:
     since: datetime
     bank_only: bool
 
+    @classmethod
+    def among(cls, payments: Sequence[Payment]) -> "PaymentsInFlight | None":
+        """The same, from an invoice's payments already read (payments_in_flight's rule, for one invoice)."""
+        processing = [payment for payment in payments if payment.status == PaymentStatus.PROCESSING]
+        if not processing:
+            return None
+        return cls(
+            sum(payment.amount_cents for payment in processing),
+            min(payment.created_at for payment in processing),
+            all(payment.method == PaymentMethod.ACH for payment in processing),
+        )
+
 
 def payments_in_flight(session: Session, invoice_ids: list[int]) -> dict[int, PaymentsInFlight]:
     """{invoice id: its processing payments} for those invoices that have any."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from smslinks import routes
@@ -82,16 +83,21 @@ def url(business: Business, token: str, pay_by: PayBy = PayBy.CARD) -> str:
     return f"{base}{path}" + ("?m=ach" if PayBy(pay_by) is PayBy.ACH else "")
 
 
+# Built once: every pay-page visit and action looks its link up (building and keying a statement
+# costs SQLAlchemy about as much CPU as running it).
+_LINK_AND_INVOICE = (
+    select(PaymentLink, Invoice)
+    .outerjoin(Invoice, col(Invoice.id) == PaymentLink.invoice_id)
+    .where(PaymentLink.token_hash == sa.bindparam("token_hash"))
+)
+
+
 def lookup(session: Session, token: str | tokens.Hashed, now: datetime | None = None) -> LinkLookup:
     """What a token (from a URL, or its hash from the pay page's state) opens. Unknown and expired
     tokens get the same answer. One query reads the link and its invoice."""
     if (token_hash := tokens.lookup_hash(token)) is None:
         return LinkLookup(LinkState.EXPIRED)
-    link, invoice = session.exec(
-        select(PaymentLink, Invoice)
-        .outerjoin(Invoice, col(Invoice.id) == PaymentLink.invoice_id)
-        .where(PaymentLink.token_hash == token_hash)
-    ).first() or (None, None)
+    link, invoice = session.exec(_LINK_AND_INVOICE, params={"token_hash": token_hash}).first() or (None, None)
     if link is None or link.expires_at <= (now or utcnow()):
         return LinkLookup(LinkState.EXPIRED)
     if invoice is None or invoice.status == InvoiceStatus.VOID:

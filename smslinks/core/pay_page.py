@@ -214,25 +214,34 @@ def _closed_view(session: Session, found: links.LinkLookup, screen: Screen, host
     return PayView(screen=screen)
 
 
+# A page's statements, built once: every pay-page visit runs them (twice: the server-drawn page and
+# the app), and building and keying a statement costs SQLAlchemy about as much CPU as running it.
+_INVOICE_ID: sa.BindParameter[int] = sa.bindparam("invoice_id")
+_LINES = select(InvoiceLine).where(InvoiceLine.invoice_id == _INVOICE_ID).order_by(col(InvoiceLine.position))
+_PAYMENTS = select(Payment).where(Payment.invoice_id == _INVOICE_ID).order_by(col(Payment.created_at))
+_WAITING_FOR_VERIFICATION = select(StripePaymentIntent).where(
+    StripePaymentIntent.invoice_id == _INVOICE_ID,
+    col(StripePaymentIntent.active).is_(True),
+    col(StripePaymentIntent.verification_url).is_not(None),
+)
+_BUSINESS_LOCATION_SETTINGS = (
+    select(Business, Location, PaymentSettings)
+    .select_from(Business)
+    .join(Location, col(Location.id) == sa.bindparam("location_id"))
+    .outerjoin(PaymentSettings, col(PaymentSettings.business_id) == Business.id)
+    .where(Business.id == sa.bindparam("business_id"))
+)
+
+
 def invoice_view(session: Session, invoice: Invoice) -> PayView:
     business, location, settings = _business_location_settings(session, invoice)
-    lines = session.exec(
-        select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(col(InvoiceLine.position))
-    ).all()
-    payments = session.exec(
-        select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.created_at))
-    ).all()
+    this_invoice = {"invoice_id": invoice.id}
+    lines = session.exec(_LINES, params=this_invoice).all()
+    payments = session.exec(_PAYMENTS, params=this_invoice).all()
     processing = next((p for p in payments if p.status == PaymentStatus.PROCESSING), None)
-    invoice_id = saved_id(invoice)
-    in_flight = invoices.payments_in_flight(session, [invoice_id]).get(invoice_id)
+    in_flight = invoices.PaymentsInFlight.among(payments)
     payable = invoices.payable_while_in_flight(invoice.balance_cents, in_flight, settings.partial_payments_enabled)
-    waiting = session.exec(
-        select(StripePaymentIntent).where(
-            StripePaymentIntent.invoice_id == invoice.id,
-            col(StripePaymentIntent.active).is_(True),
-            col(StripePaymentIntent.verification_url).is_not(None),
-        )
-    ).first()
+    waiting = session.exec(_WAITING_FOR_VERIFICATION, params=this_invoice).first()
     balance = invoice.balance_cents
     if invoice.status == InvoiceStatus.VOID:
         screen = Screen.VOID
@@ -274,11 +283,7 @@ def _business_location_settings(session: Session, invoice: Invoice) -> tuple[Bus
     """The invoice's business, service location and payment settings, in one query (every page view
     reads them; a business that never saved its settings gets its defaults)."""
     business, location, settings = session.exec(
-        select(Business, Location, PaymentSettings)
-        .select_from(Business)
-        .join(Location, col(Location.id) == invoice.location_id)
-        .outerjoin(PaymentSettings, col(PaymentSettings.business_id) == Business.id)
-        .where(Business.id == invoice.business_id)
+        _BUSINESS_LOCATION_SETTINGS, params={"location_id": invoice.location_id, "business_id": invoice.business_id}
     ).one()
     return business, location, settings or payment_settings(session, saved_id(business))
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from smslinks.core import consent, links, outbox, pay_page, payments
+from smslinks.core import consent, invoices, links, outbox, pay_page, payments
 from smslinks.core.accounts import payment_settings
 from smslinks.core.pay_page import LinkNotUsable, Screen
 from smslinks.core.payment_gateway import GatewayEvent
@@ -510,8 +510,45 @@ def test_a_live_link_opens_with_few_queries_and_no_throttle_check_or_row(session
     for visit in (first, again):
         assert not [sql for sql in visit if "pay_link_failure" in sql]
         assert len([sql for sql in visit if sql.startswith("SELECT") and "FROM payment_link" in sql]) == 1
-    assert len(first) == 10  # lookup, first-open mark, webhook subscriptions, the page's reads, invoice touched
-    assert len(again) == 7 and not [sql for sql in again if not sql.startswith("SELECT")]
+    assert len(first) == 9  # lookup, first-open mark, webhook subscriptions, the page's reads, invoice touched
+    assert len(again) == 6 and not [sql for sql in again if not sql.startswith("SELECT")]
+
+
+def test_the_pay_page_counts_payments_in_flight_by_the_same_rule_as_the_query(session, paying):
+    """The page works out what is on its way from the payments it already read; the office's lists ask
+    the database. Both must agree: a processing bank debit, a processing card, nothing else."""
+    _business, invoice, _link, _token = paying
+    start = utcnow()
+    for minutes, cents, method, status in [
+        (0, 3_000, "card", PaymentStatus.SUCCEEDED),
+        (5, 10_000, "ach", PaymentStatus.PROCESSING),
+        (9, 2_000, "card", PaymentStatus.FAILED),
+    ]:
+        session.add(
+            Payment(
+                invoice_id=invoice.id,
+                amount_cents=cents,
+                method=method,
+                status=status,
+                created_at=start + timedelta(minutes=minutes),
+            )
+        )
+    session.commit()
+
+    def both() -> tuple:
+        read = session.exec(select(Payment).where(Payment.invoice_id == invoice.id)).all()
+        return invoices.PaymentsInFlight.among(read), invoices.payments_in_flight(session, [invoice.id]).get(invoice.id)
+
+    among, queried = both()
+    assert among == queried and among.amount_cents == 10_000 and among.bank_only
+    session.add(Payment(invoice_id=invoice.id, amount_cents=500, method="card", status=PaymentStatus.PROCESSING))
+    session.commit()
+    among, queried = both()
+    assert among == queried and among.amount_cents == 10_500 and not among.bank_only
+    for payment in session.exec(select(Payment).where(Payment.status == PaymentStatus.PROCESSING)):
+        payment.status = PaymentStatus.SUCCEEDED
+    session.commit()
+    assert both() == (None, None)
 
 
 def test_one_dead_link_counts_once_however_often_it_is_opened(session, paying, monkeypatch):

@@ -190,14 +190,17 @@ def open_link(session: Session, token: str | tokens.Hashed, *, client: str, host
     return invoice_view(session, invoice)
 
 
+_FIRST_OPEN = (
+    sa.update(PaymentLink)
+    .where(col(PaymentLink.id) == sa.bindparam("link_id"), col(PaymentLink.last_opened_at).is_(None))
+    .values(last_opened_at=sa.bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def _first_open(session: Session, link: PaymentLink, now: datetime) -> bool:
     """Record the link's first visit; False when another request recorded it first (two tabs at once)."""
-    opened = session.exec(
-        sa.update(PaymentLink)
-        .where(col(PaymentLink.id) == link.id, col(PaymentLink.last_opened_at).is_(None))
-        .values(last_opened_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    opened = session.exec(_FIRST_OPEN, params={"link_id": link.id, "now": now}).rowcount
     if opened == 1:
         set_committed_value(link, "last_opened_at", now)  # as written, without reading the row back
     else:

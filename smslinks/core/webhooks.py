@@ -351,14 +351,16 @@ def _forget_subscribers(session: Session) -> None:
     session.info.pop(_SUBSCRIBERS, None)
 
 
+# Built once: asked on every first visit to a pay link, among others.
+_ENABLED_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+    WebhookEndpoint.business_id == sa.bindparam("business_id"), col(WebhookEndpoint.enabled).is_(True)
+)
+
+
 def _subscribers(session: Session, business_id: int) -> list[tuple[int, frozenset[str]]]:
     remembered = session.info.setdefault(_SUBSCRIBERS, {})
     if business_id not in remembered:
-        rows = session.exec(
-            select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-                WebhookEndpoint.business_id == business_id, col(WebhookEndpoint.enabled).is_(True)
-            )
-        ).all()
+        rows = session.exec(_ENABLED_ENDPOINTS, params={"business_id": business_id}).all()
         remembered[business_id] = [(endpoint_id, frozenset(events.split())) for endpoint_id, events in rows]
     return remembered[business_id]
 

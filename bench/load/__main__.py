@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.load             # the same 200 in one instant
     .venv/bin/python -m bench.load --slow      # 10% of them pay by card meanwhile, Stripe answering at once or after 3 s
     options: [--clients 200] [--runs 3] [--state-manager redis|disk|both] [--ramp SECONDS] [--slow]
-             [--profile FILE]
+             [--parts] [--profile FILE]
 
 A visit (client.py) is what a phone's browser does on a first visit: the server-drawn page, whose
 arrival shows the customer the invoice ("invoice shown"); the files it makes the browser fetch from
@@ -14,6 +14,11 @@ connected, so all 200 are connected together at the end; without it all 200 visi
 same instant (target: invoice shown p95 < 1 s, and at most 10 ms of backend CPU per visit: the CPU
 the app's processes spent during the run, divided by the visits, pages, files and websocket
 together).
+
+--parts: each part of a visit on its own, to see where the CPU goes: every client's page at once,
+then every client's files, then every client's app (the same visits, in the same order, without
+their overlap). Printed per run and as medians: backend CPU per visit and p95 of each part, and
+their sum.
 
 --profile FILE: py-spy samples the app's processes (those holding the GIL, so CPU, not waits)
 during the first run's visits and writes their stacks, one line per stack with its count
@@ -121,6 +126,18 @@ class SlowRun:
     paid_ms: list[float]  # the payers' times from submitting the card to the confirmation
     failures: list[str]
     cpu_ms_per_visit: float  # backend CPU over every opener and payer
+
+
+@dataclass
+class PartsRun:
+    """The parts of the same visits, each on its own (--parts)."""
+
+    cpu_ms: dict[str, float]  # backend CPU per visit, by part
+    p95_ms: dict[str, float]  # by part, from the part's start
+    failures: list[str]
+
+
+PARTS = ("page", "files", "app")
 
 
 def mint_links(url: str, count: int) -> list[Link]:
@@ -254,6 +271,71 @@ async def one_run(
         backend_cpu=backend_cpu,
         client_cpu=client_cpu,
         load_average=os.getloadavg()[0],
+    )
+
+
+async def parts_run(
+    base_url: str, app_pid: int, chosen: list[Link], files: tuple[str, ...], store: redis.Redis | None
+) -> PartsRun:
+    """Warm-up visitors as in one_run; then every client's page at once, then every client's files,
+    then every client's app."""
+    frontend = Frontend.compiled()
+    warm = [PayPageClient(base_url, link.token, frontend, files=files) for link in chosen[:WARM_UP_VISITS]]
+    clients = [PayPageClient(base_url, link.token, frontend, files=files) for link in chosen]
+
+    async def page(client: PayPageClient) -> None:
+        async with client.connections(60) as http:
+            await client.load_page(http)
+
+    async def page_files(client: PayPageClient) -> None:
+        async with client.connections(60) as http:
+            await client.load_files(http)
+
+    steps = {
+        "page": (page, lambda visit: visit.shown),
+        "files": (page_files, lambda visit: visit.files_loaded),
+        "app": (PayPageClient.take_over, lambda visit: visit.loaded),
+    }
+    cpu_ms, p95_ms = {}, {}
+    try:
+        await arrive(warm)
+        for part, (step, took) in steps.items():
+            going = [client for client in clients if client.visit.error is None]
+            for client in going:
+                client.begin()
+            before = tree_cpu(app_pid)
+            await asyncio.gather(*(step(client) for client in going))
+            cpu_ms[part] = (tree_cpu(app_pid) - before) * 1000 / len(clients)
+            p95_ms[part] = percentile([took(c.visit) * 1000 for c in going if took(c.visit) is not None], 95)
+    finally:
+        await asyncio.gather(*(client.close() for client in warm + clients), return_exceptions=True)
+        own_redis_bytes(store, {client.visit.client_token for client in warm + clients}, delete=True)
+    problems = [check(client.visit, link) for client, link in zip(clients, chosen, strict=True)]
+    return PartsRun(
+        cpu_ms, p95_ms, [f"invoice {link.number}: {p}" for link, p in zip(chosen, problems, strict=True) if p]
+    )
+
+
+def report_parts_run(index: int, run: PartsRun) -> None:
+    each = ", ".join(f"{part} {run.cpu_ms[part]:.1f} ms (p95 {run.p95_ms[part]:.0f} ms)" for part in PARTS)
+    print(
+        f"  run {index}, each part alone: {each}; together {sum(run.cpu_ms.values()):.1f} ms of backend CPU per "
+        f"visit; load average {os.getloadavg()[0]:.1f}; {len(run.failures)} failed",
+        flush=True,
+    )
+    for failure in run.failures[:5]:
+        print(f"    {failure}")
+
+
+def report_parts(mode: str, runs: list[PartsRun]) -> None:
+    cpu = {part: statistics.median(run.cpu_ms[part] for run in runs) for part in PARTS}
+    p95 = {part: statistics.median(run.p95_ms[part] for run in runs) for part in PARTS}
+    each = ", ".join(f"{part} {cpu[part]:.1f} ms (p95 {p95[part]:.0f} ms)" for part in PARTS)
+    failed = sum(len(run.failures) for run in runs)
+    print(
+        f"{mode}: median of {len(runs)} runs, backend CPU per visit of each part alone: {each}; "
+        f"together {sum(cpu.values()):.1f} ms; {failed} wrong or missing invoices",
+        flush=True,
     )
 
 
@@ -461,15 +543,15 @@ def report_slow(mode: str, cases: dict[float, list[SlowRun]]) -> None:
     )
 
 
-def bench_mode(
-    mode: str, database_url: str, chosen: list[Link], runs: int, ramp: float, work: Path, profile: Path | None
-) -> list[RunResult]:
-    """Each run on a freshly started app: memory freed by one run's clients would be reused by the
-    next run's, hiding what connected clients cost."""
+def app_runs(
+    mode: str, database_url: str, chosen: list[Link], runs: int, work: Path
+) -> Iterator[tuple[int, str, int, tuple[str, ...], redis.Redis | None]]:
+    """Each run on a freshly started app (memory freed by one run's clients would be reused by the
+    next run's, hiding what connected clients cost): its number, URL, process id, the files a
+    visit fetches and the Redis the state is in (None with the disk state manager)."""
     redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}" if mode == "redis" else None
     store = redis.Redis.from_url(redis_url) if redis_url else None
     print(f"{mode} state manager:", flush=True)
-    results = []
     for index in range(1, runs + 1):
         log_dir = work / f"{mode}-{index}"
         log_dir.mkdir()
@@ -479,10 +561,25 @@ def bench_mode(
                 print(
                     f"  a visit fetches the page and {len(files)} files from our server: {', '.join(files)}", flush=True
                 )
-            result = asyncio.run(
-                one_run(base_url, app.pid, chosen, files, store, ramp, profile if index == 1 else None)
-            )
+            yield index, base_url, app.pid, files, store
+
+
+def bench_mode(
+    mode: str, database_url: str, chosen: list[Link], runs: int, ramp: float, work: Path, profile: Path | None
+) -> list[RunResult]:
+    results = []
+    for index, base_url, app_pid, files, store in app_runs(mode, database_url, chosen, runs, work):
+        result = asyncio.run(one_run(base_url, app_pid, chosen, files, store, ramp, profile if index == 1 else None))
         report_run(index, result)
+        results.append(result)
+    return results
+
+
+def bench_parts(mode: str, database_url: str, chosen: list[Link], runs: int, work: Path) -> list[PartsRun]:
+    results = []
+    for index, base_url, app_pid, files, store in app_runs(mode, database_url, chosen, runs, work):
+        result = asyncio.run(parts_run(base_url, app_pid, chosen, files, store))
+        report_parts_run(index, result)
         results.append(result)
     return results
 
@@ -495,6 +592,7 @@ def main() -> None:
     parser.add_argument(
         "--ramp", type=float, default=0, help="seconds over which the clients arrive (default: all at once)"
     )
+    parser.add_argument("--parts", action="store_true", help="each part of a visit on its own: pages, files, apps")
     parser.add_argument("--profile", type=Path, help="py-spy's samples of the first run's visits, written here")
     parser.add_argument(
         "--slow", action="store_true", help=f"{PAYING_PERCENT}%% of the clients pay meanwhile; Stripe at once or slow"
@@ -511,6 +609,12 @@ def main() -> None:
             f"{os.cpu_count()} CPUs",
             flush=True,
         )
+        if options.parts:
+            parts = {mode: bench_parts(mode, database_url, chosen, options.runs, Path(work)) for mode in modes}
+            print()
+            for mode, runs in parts.items():
+                report_parts(mode, runs)
+            return
         summaries = {
             mode: bench_mode(
                 mode,

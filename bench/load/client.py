@@ -127,12 +127,51 @@ class PayPageClient:
     async def open(self, timeout: float = 60) -> Visit:
         """The page, its files, then the app: connect with the hydrate event and wait for the
         invoice; times are from this call."""
+        self.begin()
+        async with self.connections(timeout) as http:
+            if await self.load_page(http):
+                await self.load_files(http)
+        if self.visit.error is None:
+            await self.take_over(timeout)
+        return self.visit
+
+    def begin(self) -> None:
+        """Times from now on are from here (bench --parts times each part of a visit on its own)."""
         self._started = time.perf_counter()
+
+    def connections(self, timeout: float) -> aiohttp.ClientSession:
+        """A browser's connections to our server: at most six, reused; bodies come as sent (gzip or
+        brotli), as a browser receives them."""
+        return aiohttp.ClientSession(
+            headers={**self.headers, "Accept-Encoding": "gzip, deflate, br"},
+            connector=aiohttp.TCPConnector(limit_per_host=BROWSER_CONNECTIONS_PER_HOST),
+            auto_decompress=False,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        )
+
+    async def load_page(self, http: aiohttp.ClientSession) -> bool:
+        """The server-drawn page (the only body read): "invoice shown"."""
         try:
-            await self._load_page(timeout)
+            async with http.get(self.base_url + self.path, auto_decompress=True) as answer:
+                answer.raise_for_status()
+                self.visit.page = await answer.text()
         except Exception as error:  # noqa: BLE001 - a failed visit is a figure, not a crash
             self.visit.error = f"loading the page: {type(error).__name__}: {error}"
-            return self.visit
+            return False
+        self.visit.shown = time.perf_counter() - self._started
+        return True
+
+    async def load_files(self, http: aiohttp.ClientSession) -> bool:
+        try:
+            await asyncio.gather(*(self._fetch(http, path) for path in self.files))
+        except Exception as error:  # noqa: BLE001 - a failed visit is a figure, not a crash
+            self.visit.error = f"loading the page's files: {type(error).__name__}: {error}"
+            return False
+        self.visit.files_loaded = time.perf_counter() - self._started
+        return True
+
+    async def take_over(self, timeout: float = 60) -> None:
+        """The app: connect with the hydrate event and wait for the invoice: "app ready"."""
         boot = self._event(
             f"{self.frontend.state_name}.hydrate_and_load", {"hashes": self.frontend.initial_state_hashes}
         )
@@ -150,22 +189,6 @@ class PayPageClient:
             await asyncio.wait_for(self._loaded.wait(), timeout)
         except Exception as error:  # noqa: BLE001 - a failed visit is a figure, not a crash
             self.visit.error = f"{type(error).__name__}: {error}"
-        return self.visit
-
-    async def _load_page(self, timeout: float) -> None:
-        # The bodies come as sent (gzip or brotli), as a browser receives them; only the page is read.
-        async with aiohttp.ClientSession(
-            headers={**self.headers, "Accept-Encoding": "gzip, deflate, br"},
-            connector=aiohttp.TCPConnector(limit_per_host=BROWSER_CONNECTIONS_PER_HOST),
-            auto_decompress=False,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-        ) as http:
-            async with http.get(self.base_url + self.path, auto_decompress=True) as answer:
-                answer.raise_for_status()
-                self.visit.page = await answer.text()
-            self.visit.shown = time.perf_counter() - self._started
-            await asyncio.gather(*(self._fetch(http, path) for path in self.files))
-            self.visit.files_loaded = time.perf_counter() - self._started
 
     async def _fetch(self, http: aiohttp.ClientSession, path: str) -> None:
         async with http.get(self.base_url + path) as answer:

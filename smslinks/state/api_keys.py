@@ -36,11 +36,9 @@ class ApiKeysState(SettingsState):
     # The key whose revocation waits for a confirmation (0: none).
     confirming_id: int = 0
     confirming_name: str = ""
-
-    @rx.var
-    def api_url(self) -> str:
-        """Where other systems reach the API: the backend (the same host as the pages in production)."""
-        return get_settings().backend_url + routes.API_V1
+    # Where other systems reach the API: the backend (the same host as the pages in production). Set
+    # by load, not a computed var: Reflex would compute and store that for every visitor of any page.
+    api_url: str = ""
 
     def _admin(self, session: Session) -> Employee:
         return self._authorize(session, Permission.MANAGE_EMPLOYEES)
@@ -63,6 +61,7 @@ class ApiKeysState(SettingsState):
     @rx.event
     def load(self):
         self.creating, self.confirming_id = "", 0
+        self.api_url = get_settings().backend_url + routes.API_V1
         try:
             with session_scope() as session:
                 self._fill(session, self._enter(session, Permission.MANAGE_EMPLOYEES))

@@ -41,8 +41,8 @@ with a fresh client. Printed per run: p50/p95 of invoice shown and of app ready 
 --ramp: invoice shown p95 < 300 ms), p50 of the files loaded, of the websocket's connect
 acknowledgement and of its first delta (the hydrate snapshot, before on_load); the backend's memory per connected client (RSS of the app's whole
 process tree with every client connected, minus before, divided by the clients) and, with Redis,
-the size of the clients' Redis keys; the CPU seconds the backend and the clients spent (the
-machine may be shared). Then the median of the runs. Every client's invoice is checked against
+the size of the clients' Redis keys; the CPU seconds the backend, the clients, and PostgreSQL
+and Redis spent (all share this machine's cores, and others may too). Then the median of the runs. Every client's invoice is checked against
 the link's own invoice (number and balance), so answers crossed between sessions fail the run.
 
 Throttling: only unknown or expired tokens count toward pay_link_max_failures, and every token
@@ -102,6 +102,7 @@ class RunResult:
     redis_bytes: int | None
     backend_cpu: float  # CPU seconds the app's processes spent while the clients opened their pages
     client_cpu: float  # CPU seconds this process (the 200 clients) spent meanwhile: the machine is shared
+    services_cpu: float  # and PostgreSQL's and Redis's (the database and the state store)
     load_average: float  # the machine's 1-minute load when the clients were done: others may be busy
 
     @property
@@ -181,6 +182,20 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def services_cpu() -> float:
+    """CPU seconds PostgreSQL's and Redis's processes have spent: on this machine they share the
+    cores with the app and the clients."""
+    total = 0.0
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("postgres", "redis-server"):
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+    return total
+
+
 def settle_rss(pid: int, seconds: float = 2.0) -> tuple[int, int]:
     """RSS once the backend has finished what it was doing (writes, garbage)."""
     time.sleep(seconds)
@@ -245,9 +260,10 @@ async def one_run(
         await arrive(warm)
         rss_before, _ = await asyncio.to_thread(settle_rss, app_pid)
         with sampled(app_pid, profile):
-            backend_cpu, client_cpu = tree_cpu(app_pid), time.process_time()
+            backend_cpu, client_cpu, database_cpu = tree_cpu(app_pid), time.process_time(), services_cpu()
             visits = await arrive(clients, ramp)
             backend_cpu, client_cpu = tree_cpu(app_pid) - backend_cpu, time.process_time() - client_cpu
+            database_cpu = services_cpu() - database_cpu
         rss_connected, processes = await asyncio.to_thread(settle_rss, app_pid)
         redis_bytes = await asyncio.to_thread(own_redis_bytes, store, {client.visit.client_token for client in clients})
     finally:
@@ -270,6 +286,7 @@ async def one_run(
         redis_bytes=redis_bytes,
         backend_cpu=backend_cpu,
         client_cpu=client_cpu,
+        services_cpu=database_cpu,
         load_average=os.getloadavg()[0],
     )
 
@@ -384,7 +401,7 @@ def report_run(index: int, result: RunResult) -> None:
         f"memory {result.rss_per_client / 1024:.0f} KiB/client "
         f"({result.rss_before / 2**20:.0f} -> {result.rss_connected / 2**20:.0f} MiB over {result.processes} processes)"
         f"{redis_part}; backend CPU {result.cpu_ms_per_visit:.1f} ms/visit ({result.backend_cpu:.1f} s), "
-        f"clients {result.client_cpu:.1f} s, "
+        f"clients {result.client_cpu:.1f} s, PostgreSQL and Redis {result.services_cpu:.1f} s, "
         f"load average {result.load_average:.1f}; {len(result.failures)} failed",
         flush=True,
     )

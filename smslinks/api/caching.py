@@ -95,7 +95,8 @@ class ImmutableAssets:
         if not path.is_relative_to(directory.resolve() / ASSETS.strip("/")):
             return None  # ../ out of the assets: not ours to answer
         asset = await anyio.to_thread.run_sync(read_asset, path)
-        if asset is not None and self.kept_bytes + asset.size() <= MAX_KEPT_BYTES:
+        # Two first requests for a file may both read it; it is kept once.
+        if asset is not None and url_path not in self.kept and self.kept_bytes + asset.size() <= MAX_KEPT_BYTES:
             self.kept[url_path] = asset
             self.kept_bytes += asset.size()
         return asset

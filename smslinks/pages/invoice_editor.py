@@ -348,6 +348,17 @@ def _who_and_where() -> rx.Component:
 def _buttons() -> rx.Component:
     is_draft = State.status == "draft"
     return rx.flex(
+        rx.cond(
+            State.check_fields != "",
+            rx.text(
+                State.check_fields,
+                role="alert",
+                color_scheme="red",
+                size="2",
+                width=rx.breakpoints(initial="100%", sm="auto"),
+                align=rx.breakpoints(initial="left", sm="right"),
+            ),
+        ),
         rx.button(
             rx.cond(is_draft, "Save draft", "Save changes"),
             on_click=State.save_draft,
@@ -371,6 +382,8 @@ def _buttons() -> rx.Component:
         ),
         spacing="3",
         justify="end",
+        align="center",
+        wrap="wrap",
         width="100%",
     )
 

@@ -95,6 +95,9 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
     tax_total: str = "$0.00"
     total: str = "$0.00"
     saving: bool = False
+    # After a refused save, beside the buttons rather than in a toast: a toast lands under the pointer
+    # that just clicked Finalize, over the button, and stays while the pointer rests on it.
+    check_fields: str = ""
 
     # ---------------------------------------------------------------- loading
 
@@ -113,7 +116,7 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
 
     @rx.event
     def load(self):
-        self.loaded, self.refused, self.saving = False, "", False
+        self.loaded, self.refused, self.saving, self.check_fields = False, "", False, ""
         self._clear_picker()
         params = self.router.url.query_parameters
         invoice_id, job_id, customer_id = (
@@ -244,7 +247,7 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
         self.lines = lines
 
     def _save(self, finalize: bool):
-        self.saving = True
+        self.saving, self.check_fields = True, ""
         number = ""
         try:
             with session_scope() as session:
@@ -253,9 +256,9 @@ class InvoiceEditorState(CustomerPickerMixin, SessionState):
                 if finalize:
                     number = editing.finalize(session, employee, invoice_id)
         except FieldErrors as error:
-            self.saving = False
+            self.saving, self.check_fields = False, "Check the highlighted fields."
             self._show_errors(error.fields)
-            return rx.toast.error("Check the highlighted fields.")
+            return None
         except DomainError as error:
             self.saving = False
             return self._refuse(error)

@@ -98,6 +98,8 @@ def test_office_creates_an_invoice_sees_a_price_refused_beside_its_field_and_fin
     desktop.get_by_role("button", name="Save draft").click()
     expect(line1.get_by_role("alert")).to_contain_text("The unit price cannot be negative")
     expect(line1.get_by_label("Unit price, line 1")).to_have_attribute("aria-invalid", "true")
+    # Said beside the buttons, not in a toast over them.
+    expect(desktop.get_by_role("alert").filter(has_text="Check the highlighted fields.")).to_be_visible()
     assert_fits(desktop, "invoice-editor-price-refused-desktop")
 
     line1.get_by_label("Unit price, line 1").fill("89")

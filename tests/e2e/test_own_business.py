@@ -219,14 +219,23 @@ def _office_adds_the_customer(page: Page, place: tuple[str, str, str]) -> str:
     return page.url
 
 
+def _finalize(page: Page) -> None:
+    """Finalize once the last step's confirmation toast has left by itself, as a person waits for it:
+    toasts sit at the bottom right, over this button, and one with the pointer resting on it stays."""
+    toasts = page.get_by_role("region", name=re.compile("^Notifications")).get_by_role("listitem")
+    expect(toasts).to_have_count(0, timeout=15_000)
+    page.get_by_role("button", name="Finalize").click()
+
+
 def _office_invoices_and_texts(page: Page, engine) -> str:
     page.get_by_role("link", name="New invoice").click()
     expect(page.get_by_role("heading", name="New invoice")).to_be_visible()
     expect(page.get_by_role("region", name="Customer and place")).to_contain_text(CUSTOMER)
     # No lines: refused, nothing saved.
     line1 = page.get_by_role("group", name="Line 1")
-    page.get_by_role("button", name="Finalize").click()
+    _finalize(page)
     expect(line1.get_by_text("Describe the work or part.")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Check the highlighted fields.")).to_be_visible()
     line1.get_by_label("Description, line 1").fill("Furnace repair: ignitor replaced")
     line1.get_by_label("Unit price, line 1").fill("100000000")  # an absurd price
     page.get_by_role("button", name="Add line").click()
@@ -235,14 +244,14 @@ def _office_invoices_and_texts(page: Page, engine) -> str:
     line2.get_by_label("Quantity, line 2").fill("2")
     line2.get_by_label("Unit price, line 2").fill("18.50")
     page.get_by_label("Tax").fill("11.25")
-    page.get_by_role("button", name="Finalize").click()
+    _finalize(page)
     expect(line1.get_by_text("A unit price above $1,000,000.00 is not accepted. Check the amount.")).to_be_visible()
     with Session(engine) as session:
         assert session.exec(select(Invoice)).first() is None
     line1.get_by_label("Unit price, line 1").fill("189")
     expect(line1.get_by_role("alert")).to_have_count(0)
     expect(page.get_by_role("status", name="Totals")).to_contain_text(re.compile(r"Total\s*\$237\.25"))
-    page.get_by_role("button", name="Finalize").click()
+    _finalize(page)
     expect(page.get_by_role("heading", name="Invoice #1")).to_be_visible(timeout=SLOW)
     screenshot(page, "own-business-first-invoice-desktop")
 

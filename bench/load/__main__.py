@@ -61,7 +61,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,9 +171,10 @@ def tree_rss(pid: int) -> tuple[int, int]:
     return total, count
 
 
-def tree_cpu(pid: int) -> float:
+def cpu_seconds(processes: Iterable[psutil.Process]) -> float:
+    """CPU (user and system) the processes have spent; one that has ended meanwhile counts nothing."""
     total = 0.0
-    for process in tree(pid):
+    for process in processes:
         try:
             times = process.cpu_times()
             total += times.user + times.system
@@ -182,18 +183,15 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def tree_cpu(pid: int) -> float:
+    return cpu_seconds(tree(pid))
+
+
 def services_cpu() -> float:
     """CPU seconds PostgreSQL's and Redis's processes have spent: on this machine they share the
     cores with the app and the clients."""
-    total = 0.0
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in ("postgres", "redis-server"):
-            try:
-                times = process.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
-    return total
+    names = ("postgres", "redis-server")
+    return cpu_seconds(process for process in psutil.process_iter(["name"]) if process.info["name"] in names)
 
 
 def settle_rss(pid: int, seconds: float = 2.0) -> tuple[int, int]:

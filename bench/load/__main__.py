@@ -22,7 +22,7 @@ their sum.
 
 --profile FILE: py-spy samples the app's processes (those holding the GIL, so CPU, not waits)
 during the first run's visits and writes their stacks, one line per stack with its count
-(flamegraph.pl, speedscope), to FILE.
+(flamegraph.pl, speedscope), to FILE (named after the state manager; with --parts, one file per part).
 
 --slow: a share of the customers (PAYING_PERCENT) sit on their pay pages and pay by card, all at
 once, while the others open their pages; once with the sandbox Stripe answering each confirmation
@@ -290,10 +290,15 @@ async def one_run(
 
 
 async def parts_run(
-    base_url: str, app_pid: int, chosen: list[Link], files: tuple[str, ...], store: redis.Redis | None
+    base_url: str,
+    app_pid: int,
+    chosen: list[Link],
+    files: tuple[str, ...],
+    store: redis.Redis | None,
+    profile: Path | None,
 ) -> PartsRun:
     """Warm-up visitors as in one_run; then every client's page at once, then every client's files,
-    then every client's app."""
+    then every client's app (each part sampled to a file of its own when profile is given)."""
     frontend = Frontend.compiled()
     warm = [PayPageClient(base_url, link.token, frontend, files=files) for link in chosen[:WARM_UP_VISITS]]
     clients = [PayPageClient(base_url, link.token, frontend, files=files) for link in chosen]
@@ -318,9 +323,10 @@ async def parts_run(
             going = [client for client in clients if client.visit.error is None]
             for client in going:
                 client.begin()
-            before = tree_cpu(app_pid)
-            await asyncio.gather(*(step(client) for client in going))
-            cpu_ms[part] = (tree_cpu(app_pid) - before) * 1000 / len(clients)
+            with sampled(app_pid, profile.with_suffix(f".{part}{profile.suffix}") if profile else None):
+                before = tree_cpu(app_pid)
+                await asyncio.gather(*(step(client) for client in going))
+                cpu_ms[part] = (tree_cpu(app_pid) - before) * 1000 / len(clients)
             p95_ms[part] = percentile([took(c.visit) * 1000 for c in going if took(c.visit) is not None], 95)
     finally:
         await asyncio.gather(*(client.close() for client in warm + clients), return_exceptions=True)
@@ -590,13 +596,19 @@ def bench_mode(
     return results
 
 
-def bench_parts(mode: str, database_url: str, chosen: list[Link], runs: int, work: Path) -> list[PartsRun]:
+def bench_parts(
+    mode: str, database_url: str, chosen: list[Link], runs: int, work: Path, profile: Path | None
+) -> list[PartsRun]:
     results = []
     for index, base_url, app_pid, files, store in app_runs(mode, database_url, chosen, runs, work):
-        result = asyncio.run(parts_run(base_url, app_pid, chosen, files, store))
+        result = asyncio.run(parts_run(base_url, app_pid, chosen, files, store, profile if index == 1 else None))
         report_parts_run(index, result)
         results.append(result)
     return results
+
+
+def mode_profile(options: argparse.Namespace, mode: str) -> Path | None:
+    return options.profile.with_suffix(f".{mode}{options.profile.suffix}") if options.profile else None
 
 
 def main() -> None:
@@ -625,7 +637,10 @@ def main() -> None:
             flush=True,
         )
         if options.parts:
-            parts = {mode: bench_parts(mode, database_url, chosen, options.runs, Path(work)) for mode in modes}
+            parts = {
+                mode: bench_parts(mode, database_url, chosen, options.runs, Path(work), mode_profile(options, mode))
+                for mode in modes
+            }
             print()
             for mode, runs in parts.items():
                 report_parts(mode, runs)
@@ -638,7 +653,7 @@ def main() -> None:
                 options.runs,
                 options.ramp,
                 Path(work),
-                options.profile.with_suffix(f".{mode}{options.profile.suffix}") if options.profile else None,
+                mode_profile(options, mode),
             )
             for mode in modes
         }

@@ -43,6 +43,7 @@ from smslinks.core import insights, pay_page, pay_text
 from smslinks.core.pay_page import Screen
 from smslinks.db import session_scope
 from smslinks.providers import payment_gateway
+from smslinks.providers.recent_views import recent_pay_views
 
 
 def _inline_script(name: str) -> str:
@@ -195,7 +196,13 @@ def first_screen(request: Request, lang: str) -> FirstScreen:
     with session_scope() as session:
         # What link scanners and previews fetch: a visit, never a person's open (see core.insights).
         insights.log_open(session, token, request.headers.get("user-agent", ""), ran_script=False)
-        view = pay_page.open_link(session, token, client=client_ip(request), host=request.headers.get("host", ""))
+        view = pay_page.open_link(
+            session,
+            token,
+            client=client_ip(request),
+            host=request.headers.get("host", ""),
+            keep=recent_pay_views(),  # for the app, which takes the page over a moment later
+        )
     if view.screen is not Screen.PAY:
         return FirstScreen(pay_html.page(lang, None), lang)
     tab = "ach" if request.query_params.get("m") == "ach" else "card"

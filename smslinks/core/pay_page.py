@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -171,9 +172,61 @@ def _usable(
     raise LinkNotUsable(Screen(found.state.value))
 
 
-def open_link(session: Session, token: str | tokens.Hashed, *, client: str, host: str, visit: bool = True) -> PayView:
+# --- a view read moments ago ---------------------------------------------------------------------
+
+# How long a view read for a link's page may answer the app that takes the page over: the
+# server-drawn page reads the invoice and keeps its view, and the app, a moment later, answers from
+# it (as its reconnects do, within this time). Whatever changes what the page shows of the invoice
+# (lines, payments, status, a bank account waiting for its microdeposits) touches
+# invoice.updated_at (invoices.touch) in the same transaction, so a kept view whose stamp differs is
+# never used. What does not touch it (the business's contact details and payment settings, the
+# customer's saved cards) is then as old as the server-drawn page the customer is looking at, and
+# every payment checks it all again. The page itself always reads afresh: a reload shows any change.
+RECENT_VIEW_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class KeptView:
+    view: PayView
+    invoice_updated_at: datetime  # the invoice as it was when the view was read
+    read_at: datetime
+
+
+class RecentViews(Protocol):
+    """Views read for pay pages in the last RECENT_VIEW_SECONDS, by invoice id, shared by the
+    backend's workers (providers/recent_views.py: Redis, or this process's memory without it).
+    A store that fails answers None: the view is then read again."""
+
+    def get(self, invoice_id: int) -> KeptView | None: ...
+
+    def put(self, invoice_id: int, kept: KeptView, seconds: int) -> None: ...
+
+
+def _kept_view(session: Session, invoice: Invoice, keep: RecentViews, reuse: bool) -> PayView:
+    invoice_id, now = saved_id(invoice), utcnow()
+    kept = keep.get(invoice_id) if reuse else None
+    if kept is not None and kept.invoice_updated_at == invoice.updated_at:
+        if timedelta(0) <= now - kept.read_at <= timedelta(seconds=RECENT_VIEW_SECONDS):
+            return kept.view
+    view = invoice_view(session, invoice)
+    keep.put(invoice_id, KeptView(view, invoice.updated_at, now), RECENT_VIEW_SECONDS)
+    return view
+
+
+def open_link(
+    session: Session,
+    token: str | tokens.Hashed,
+    *,
+    client: str,
+    host: str,
+    visit: bool = True,
+    keep: RecentViews | None = None,
+    reuse: bool = False,
+) -> PayView:
     """The page for this token (on_load and every refresh); a visit is recorded on the link.
-    A live link's page is read without a throttle check or write: guesses are counted, not visits."""
+    A live link's page is read without a throttle check or write: guesses are counted, not visits.
+    With keep, the view read is kept there for a while; with reuse too, a view of the same invoice
+    kept moments ago answers if the invoice has not changed since (see RECENT_VIEW_SECONDS)."""
     found = links.lookup(session, token)
     try:
         invoice, link = _usable(session, token, client, found)
@@ -187,7 +240,7 @@ def open_link(session: Session, token: str | tokens.Hashed, *, client: str, host
         link.last_opened_at = now
         session.add(link)
         invoices.touch(session, invoice.id)  # the office sees "opened" live
-    return invoice_view(session, invoice)
+    return invoice_view(session, invoice) if keep is None else _kept_view(session, invoice, keep, reuse)
 
 
 _FIRST_OPEN = (

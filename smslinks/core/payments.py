@@ -177,6 +177,8 @@ def active_intent(session: Session, invoice_id: int) -> StripePaymentIntent | No
 
 
 def _retire(session: Session, record: StripePaymentIntent) -> None:
+    if record.verification_url is not None:
+        invoices.touch(session, record.invoice_id)  # the pay page stops waiting for its microdeposits
     record.active = False
     record.updated_at = utcnow()
     session.add(record)
@@ -392,6 +394,7 @@ def _after_confirm(session: Session, invoice: Invoice, record: StripePaymentInte
         )
     if intent.status == "requires_action" and intent.next_action == "verify_with_microdeposits":
         record.verification_url = intent.verification_url
+        invoices.touch(session, invoice.id)  # the pay page now waits for the microdeposits
         return Outcome(status="verify", amount_cents=intent.amount_cents, balance_cents=invoice.balance_cents)
     if intent.status == "requires_action":
         return Outcome(

@@ -18,6 +18,7 @@ from smslinks.core.payments import Outcome, PaymentRefused
 from smslinks.db import session_scope
 from smslinks.models import utcnow
 from smslinks.providers import payment_gateway
+from smslinks.providers.recent_views import recent_pay_views
 from smslinks.state.off_loop import core_with_provider
 
 WATCH_SECONDS = 3
@@ -33,9 +34,14 @@ def _open_link(
     token: tokens.Hashed, client: str, host: str, visit: bool, user_agent: str | None = None
 ) -> pay_page.PayView:
     with session_scope() as session:
-        if user_agent is not None:  # on_load: the page's script ran (Insights tells people from scanners)
-            insights.log_open(session, token, user_agent, ran_script=True)
-        return pay_page.open_link(session, token, client=client, host=host, visit=visit)
+        if user_agent is None:
+            return pay_page.open_link(session, token, client=client, host=host, visit=visit)
+        # on_load: the page's script ran (Insights tells people from scanners), moments after the
+        # server-drawn page read the same invoice: that read answers unless the invoice changed since.
+        insights.log_open(session, token, user_agent, ran_script=True)
+        return pay_page.open_link(
+            session, token, client=client, host=host, visit=visit, keep=recent_pay_views(), reuse=True
+        )
 
 
 def _request_new_link(token: tokens.Hashed, client: str) -> None:

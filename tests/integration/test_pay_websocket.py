@@ -1,12 +1,14 @@
 """The pay page as bench/load's client visits it against the production app (the server-drawn
 page, then Reflex's websocket): each visitor gets its own link's invoice, an unknown link gets the
-expired screen. Keeps the
-load bench's protocol client honest when Reflex or the pay page change."""
+expired screen. Keeps the load bench's protocol client honest when Reflex or the pay page change.
+Run twice: with the disk state manager (one worker), and with Redis (two workers, which share the
+views the server-drawn pages read for the app that takes them over)."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 from sqlmodel import Session
 
 from bench.load.app import app_env, mint_links_to_open_invoices, running_app
@@ -14,12 +16,25 @@ from bench.load.client import Frontend, PayPageClient
 from smslinks import demo
 from smslinks.core import links
 from smslinks.db import make_engine, upgrade_to_head
+from smslinks.providers.recent_views import KEY_PREFIX
 
 VISITORS = 5
+# A Redis database of these tests' own; they delete only the keys that appeared while they ran.
+REDIS_URL = "redis://127.0.0.1:6379/5"
 
 
 @pytest.fixture(scope="module")
-def pay_app(tmp_path_factory):
+def redis_db():
+    client = redis.Redis.from_url(REDIS_URL)
+    before = set(client.keys("*"))
+    yield client
+    if added := set(client.keys("*")) - before:
+        client.delete(*added)
+    client.close()
+
+
+@pytest.fixture(scope="module", params=["disk", "redis"])
+def pay_app(request, tmp_path_factory):
     """The app on SQLite with the demo data, and a link to each of a few open invoices."""
     work = tmp_path_factory.mktemp("pay-websocket")
     database_url = f"sqlite:///{work / 'smslinks.db'}"
@@ -31,8 +46,9 @@ def pay_app(tmp_path_factory):
         session.commit()
     engine.dispose()
     assert len(expected) == VISITORS
-    with running_app(app_env(database_url, None, work), work) as (base_url, _process):
-        yield base_url, expected
+    store = request.getfixturevalue("redis_db") if request.param == "redis" else None
+    with running_app(app_env(database_url, REDIS_URL if store else None, work), work) as (base_url, _process):
+        yield base_url, expected, store
 
 
 async def _visit_all(base_url: str, tokens: list[str]):
@@ -52,7 +68,7 @@ def _run(coroutine):
 
 
 def test_each_visitor_gets_its_own_invoice(pay_app):
-    base_url, expected = pay_app
+    base_url, expected, store = pay_app
     tokens = list(expected)
     visits = _run(_visit_all(base_url, tokens))
     for token, visit in zip(tokens, visits, strict=True):
@@ -64,10 +80,12 @@ def test_each_visitor_gets_its_own_invoice(pay_app):
         assert visit.view["business"] == demo.BUSINESS_NAME
         assert None not in (visit.shown, visit.connected, visit.hydrated, visit.loaded)
     assert len({visit.view["number"] for visit in visits}) == VISITORS
+    if store is not None:  # each page's read, kept for its app (whichever worker serves it)
+        assert len(store.keys(f"{KEY_PREFIX}*")) == VISITORS
 
 
 def test_unknown_link_gets_the_expired_screen(pay_app):
-    base_url, _expected = pay_app
+    base_url, _expected, _store = pay_app
     [visit] = _run(_visit_all(base_url, [links.new_link_token()]))
     assert visit.error is None
     assert 'id="pay-ssr"' in visit.page  # the loading placeholder: the page says no more than the app would

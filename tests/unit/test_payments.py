@@ -13,6 +13,7 @@ from smslinks.models import (
     AchMandate,
     AuditEvent,
     EmailAddress,
+    InvoiceLine,
     InvoiceStatus,
     OutboundMessage,
     PayLinkFailure,
@@ -22,6 +23,8 @@ from smslinks.models import (
     StripePaymentIntent,
     utcnow,
 )
+from smslinks.providers import recent_views
+from smslinks.providers.recent_views import MemoryRecentViews
 from tests import factories
 from tests.statements import recorded
 from tests.unit.stripe_double import BANK, BANK_MICRODEPOSITS, CARD_3DS, CARD_DECLINED, CARD_OK, StripeDouble
@@ -594,3 +597,124 @@ def test_expired_links_name_the_business_of_the_host(session, paying):
     view = pay_page.open_link(session, "nope", client=CLIENT, host="pay.other.example:443")
     assert view.business_name == "Other Co"
     assert pay_page.open_link(session, "nope", client=CLIENT, host="unknown.example").business_name == ""
+
+
+# --- the app answering from the server-drawn page's read -------------------------------------------
+
+
+def _page_then_app(session, token, recent):
+    """The server-drawn page opens the link, then the app that takes it over, each in a fresh session;
+    the app's statements."""
+    session.expunge_all()
+    page = pay_page.open_link(session, token, client=CLIENT, host="", keep=recent)
+    session.commit()
+    session.expunge_all()
+    with recorded(session) as statements:
+        app = pay_page.open_link(session, token, client=CLIENT, host="", keep=recent, reuse=True)
+        session.commit()
+    return page, app, statements
+
+
+def test_the_app_answers_from_the_pages_read_moments_before(session, paying):
+    _business, _invoice, _link, token = paying
+    recent = MemoryRecentViews()
+    page, app, statements = _page_then_app(session, token, recent)
+    assert app == page and app.screen is Screen.PAY and app.number == paying[1].number
+    assert len(statements) == 1 and "FROM payment_link LEFT OUTER JOIN invoice" in statements[0]
+    session.expunge_all()
+    fresh = pay_page.open_link(session, token, client=CLIENT, host="")
+    assert fresh == app  # what the app shows is what a new read shows
+
+
+def test_a_payment_between_the_page_and_the_app_is_read_again(session, stripe, paying):
+    _business, _invoice, _link, token = paying
+    recent = MemoryRecentViews()
+    pay_page.open_link(session, token, client=CLIENT, host="", keep=recent)
+    session.commit()
+    _card(session, stripe, token)  # another tab paid meanwhile
+    session.expunge_all()
+    app = pay_page.open_link(session, token, client=CLIENT, host="", keep=recent, reuse=True)
+    assert app.screen is Screen.PAID and app.balance_cents == 0
+
+
+def test_a_bank_waiting_for_microdeposits_between_the_page_and_the_app_is_read_again(session, stripe, paying):
+    _business, _invoice, _link, token = paying
+    recent = MemoryRecentViews()
+    pay_page.open_link(session, token, client=CLIENT, host="", keep=recent)
+    session.commit()
+    _connect_bank(session, stripe, token, BANK_MICRODEPOSITS)
+    assert _pay_bank(session, stripe, token).status == "verify"
+    session.commit()
+    session.expunge_all()
+    assert pay_page.open_link(session, token, client=CLIENT, host="", keep=recent, reuse=True).screen is Screen.VERIFY
+
+
+def test_an_office_edit_between_the_page_and_the_app_is_read_again(session, paying):
+    _business, invoice, _link, token = paying
+    recent = MemoryRecentViews()
+    pay_page.open_link(session, token, client=CLIENT, host="", keep=recent)
+    session.commit()
+    line = session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id)).first()
+    assert line is not None
+    line.description = "Second visit: new capacitor"
+    session.add(line)
+    invoices.touch(session, invoice.id)  # as every change the invoice's pages show does
+    session.commit()
+    session.expunge_all()
+    app = pay_page.open_link(session, token, client=CLIENT, host="", keep=recent, reuse=True)
+    assert "Second visit: new capacitor" in [shown.description for shown in app.lines]
+
+
+def test_a_view_older_than_its_time_is_read_again(session, paying, monkeypatch):
+    _business, _invoice, _link, token = paying
+    recent = MemoryRecentViews()
+    pay_page.open_link(session, token, client=CLIENT, host="", keep=recent)
+    session.commit()
+    later = utcnow() + timedelta(seconds=pay_page.RECENT_VIEW_SECONDS + 1)
+    monkeypatch.setattr(pay_page, "utcnow", lambda: later)
+    session.expunge_all()
+    with recorded(session) as statements:
+        pay_page.open_link(session, token, client=CLIENT, host="", keep=recent, reuse=True)
+    assert len([sql for sql in statements if "FROM invoice_line" in sql]) == 1
+
+
+def test_the_page_itself_always_reads_afresh(session, paying):
+    """A reload shows what changed, even what does not touch the invoice (the business's settings)."""
+    business, _invoice, _link, token = paying
+    recent = MemoryRecentViews()
+    assert pay_page.open_link(session, token, client=CLIENT, host="", keep=recent).card_enabled
+    settings = payment_settings(session, business.id)
+    settings.card_enabled = False
+    session.add(settings)
+    session.commit()
+    session.expunge_all()
+    assert not pay_page.open_link(session, token, client=CLIENT, host="", keep=recent).card_enabled
+
+
+def test_a_store_that_forgot_or_failed_means_a_fresh_read(session, paying):
+    _business, _invoice, _link, token = paying
+
+    class Failing:
+        def get(self, invoice_id):
+            return None
+
+        def put(self, invoice_id, kept, seconds):
+            pass
+
+    page, app, statements = _page_then_app(session, token, Failing())
+    assert app == page and len([sql for sql in statements if "FROM invoice_line" in sql]) == 1
+
+
+def test_memory_views_forget_after_their_seconds_and_beyond_their_number(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(recent_views.time, "monotonic", lambda: clock[0])
+    views = MemoryRecentViews(max_views=2)
+    kept = [pay_page.KeptView(pay_page.PayView(Screen.PAY, number=str(n)), utcnow(), utcnow()) for n in range(3)]
+    views.put(1, kept[0], 30)
+    clock[0] += 29
+    assert views.get(1) == kept[0]
+    clock[0] += 1
+    assert views.get(1) is None
+    for invoice_id in (1, 2, 3):
+        views.put(invoice_id, kept[invoice_id - 1], 30)
+    assert views.get(1) is None and views.get(2) == kept[1] and views.get(3) == kept[2]

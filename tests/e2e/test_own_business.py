@@ -219,11 +219,15 @@ def _office_adds_the_customer(page: Page, place: tuple[str, str, str]) -> str:
     return page.url
 
 
-def _finalize(page: Page) -> None:
-    """Finalize once the last step's confirmation toast has left by itself, as a person waits for it:
-    toasts sit at the bottom right, over this button, and one with the pointer resting on it stays."""
+def _toasts_gone(page: Page) -> None:
+    """The last step's confirmation toasts have left by themselves, as a person waits for them: toasts
+    sit at the bottom right, and one with the pointer resting on it stays."""
     toasts = page.get_by_role("region", name=re.compile("^Notifications")).get_by_role("listitem")
     expect(toasts).to_have_count(0, timeout=15_000)
+
+
+def _finalize(page: Page) -> None:
+    _toasts_gone(page)  # they sit over this button
     page.get_by_role("button", name="Finalize").click()
 
 
@@ -314,6 +318,8 @@ def test_a_business_from_a_clean_install_texts_its_first_invoice_and_gets_paid(b
     expect(office.get_by_test_id("payment-row")).to_contain_text("$237.25")
     expect(office.get_by_text("Paid: links sent earlier now show the paid invoice.")).to_be_visible()
     expect(office.get_by_role("button", name="Revoke links")).to_have_count(0)
+    office.mouse.move(0, 0)  # off the "Text queued" toast that appeared under it, as a person's pointer moves on
+    _toasts_gone(office)
     screenshot(office, "own-business-paid-office-desktop")
     with Session(own_app["engine"]) as session:
         invoice = session.exec(select(Invoice).where(Invoice.number == number)).one()

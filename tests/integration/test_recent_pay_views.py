@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 import redis
-
 from sqlmodel import Session
 
 from smslinks.core import links, pay_page, tips

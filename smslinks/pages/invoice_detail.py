@@ -18,7 +18,6 @@ from smslinks.pages.message_timeline import message_timeline
 from smslinks.pages.send_dialog import (
     email_dialog,
     email_invoice_button,
-    last_result,
     send_blockers,
     sms_invoice_button,
     text_dialog,
@@ -83,7 +82,6 @@ def _header() -> rx.Component:
         rx.text("Issued ", invoice["issued_on"], " · due ", invoice["due_on"], color="var(--gray-11)", size="2"),
         bank_payment_pending(invoice),
         send_blockers(OfficeSendState),
-        last_result(OfficeSendState),
         spacing="2",
         width="100%",
         margin_bottom="1rem",

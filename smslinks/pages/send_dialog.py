@@ -116,13 +116,6 @@ def send_blockers(State) -> rx.Component:
     )
 
 
-def last_result(State) -> rx.Component:
-    return rx.cond(
-        State.last_result != "",
-        rx.callout(State.last_result, icon="circle-check", color_scheme="green", size="1", role="status"),
-    )
-
-
 # ---------------------------------------------------------------- the recipient picker
 
 

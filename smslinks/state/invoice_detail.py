@@ -58,7 +58,7 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
         self._live_version = invoice_view.changed_at(session, employee, invoice_id)
         self.refused, self.loaded = "", True
 
-    def _reload(self, new_visit=False):
+    def _reload(self):
         """Fill the page for the invoice in the URL; the events that keep it current follow."""
         self.loaded = False
         with session_scope() as session:
@@ -72,14 +72,14 @@ class InvoiceDetailState(LiveInvoiceState, SessionState):
                 self._live_invoice_id, self.invoice, self.refused, self.loaded = 0, {}, error.message, True
                 return [self._refuse(error)] if isinstance(error, NotSignedIn) else []
         return [
-            OfficeSendState.prepare(invoice_id, new_visit),
+            OfficeSendState.prepare(invoice_id),
             InvoiceActionsState.prepare(invoice_id),
             InvoiceRemindersState.load,
         ]
 
     @rx.event
     def load(self):
-        events = self._reload(new_visit=True)
+        events = self._reload()
         return [*events, InvoiceDetailState.watch] if self._live_invoice_id else events
 
     @rx.event

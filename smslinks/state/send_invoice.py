@@ -50,7 +50,6 @@ class SendInvoiceState(rx.State, mixin=True):
     email_offered: bool = False
     text_blocker: str = ""
     email_blocker: str = ""
-    last_result: str = ""
 
     # Shared by both dialogs.
     pay_by: str = PayBy.CARD.value
@@ -94,12 +93,8 @@ class SendInvoiceState(rx.State, mixin=True):
     # ------------------------------------------------------------ the buttons
 
     @rx.event
-    def prepare(self, invoice_id: int, new_visit: bool = False):
-        """Which actions the invoice allows this person, and why not (called by the page). On a new
-        visit the last send's confirmation ("Scheduled for 8:00 AM…") goes: it was for the last
-        visit, and what became of that text is on the timeline now."""
-        if new_visit:
-            self.last_result = ""
+    def prepare(self, invoice_id: int):
+        """Which actions the invoice allows this person, and why not (called by the page)."""
         with session_scope() as session:
             try:
                 employee = self._authorize(session)
@@ -118,8 +113,6 @@ class SendInvoiceState(rx.State, mixin=True):
         self.email_offered = sending.email_unavailable(session, employee, self.VIA) is None
         self.text_blocker = sending.text_blocker(session, employee, invoice_id, self.VIA) or ""
         self.email_blocker = sending.email_blocker(session, employee, invoice_id, self.VIA) or ""
-        if self._invoice_id != invoice_id:
-            self.last_result = ""
         self._invoice_id = invoice_id
 
     def _after_send(self):
@@ -282,7 +275,8 @@ class SendInvoiceState(rx.State, mixin=True):
                 yield self._refuse(error)
             return
         self.sending, self.text_open = False, False
-        self.last_result = result.confirmation
+        # A toast, not a note on the page: what becomes of the text ("Scheduled for 8:00 AM", then
+        # "Delivered") is on the invoice's timeline, live, where a note would soon be stale.
         held = f"Text to {result.to_display}" if result.scheduled_for else None
         yield rx.toast.success(result.confirmation, description=held)
         yield self._after_send()
@@ -383,6 +377,5 @@ class SendInvoiceState(rx.State, mixin=True):
                 yield self._refuse(error)
             return
         self.sending, self.email_open = False, False
-        self.last_result = result.confirmation
         yield rx.toast.success(result.confirmation)
         yield self._after_send()

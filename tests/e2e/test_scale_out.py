@@ -39,6 +39,7 @@ from smslinks.sandbox.runner import child, free_port, free_ports_env, reflex_com
 from smslinks.state.invoice_detail import InvoiceDetailState
 from smslinks.state.session import SessionState
 from tests import factories
+from tests.databases import own_redis_keys
 from tests.e2e.balancer import Balancer
 from tests.e2e.conftest import DESKTOP, own_web_dir, sign_in
 from tests.e2e.test_office_sending import open_invoice, text_dialog
@@ -69,13 +70,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def redis_db() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
-    before = set(client.keys("*"))
-    yield client
-    added = set(client.keys("*")) - before
-    if added:
-        client.delete(*added)
-    client.close()
+    with own_redis_keys(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
 from sqlmodel import Session
 
 from bench.load.app import app_env, mint_links_to_open_invoices, running_app
@@ -17,6 +16,7 @@ from smslinks import demo
 from smslinks.core import links
 from smslinks.db import make_engine, upgrade_to_head
 from smslinks.providers.recent_views import KEY_PREFIX
+from tests.databases import own_redis_keys
 
 VISITORS = 5
 # A Redis database of these tests' own; they delete only the keys that appeared while they ran.
@@ -25,12 +25,8 @@ REDIS_URL = "redis://127.0.0.1:6379/5"
 
 @pytest.fixture(scope="module")
 def redis_db():
-    client = redis.Redis.from_url(REDIS_URL)
-    before = set(client.keys("*"))
-    yield client
-    if added := set(client.keys("*")) - before:
-        client.delete(*added)
-    client.close()
+    with own_redis_keys(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture(scope="module", params=["disk", "redis"])

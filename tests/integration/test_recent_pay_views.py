@@ -15,6 +15,7 @@ from smslinks.models import utcnow
 from smslinks.providers.recent_views import KEY_PREFIX, RedisRecentViews
 from smslinks.sandbox.runner import free_port
 from tests import factories
+from tests.databases import own_redis_keys
 from tests.statements import recorded
 
 REDIS_URL = "redis://127.0.0.1:6379/5"  # these tests' own database; they delete only their keys
@@ -22,11 +23,8 @@ REDIS_URL = "redis://127.0.0.1:6379/5"  # these tests' own database; they delete
 
 @pytest.fixture
 def views():
-    client = redis.Redis.from_url(REDIS_URL)
-    yield RedisRecentViews(REDIS_URL)
-    if ours := client.keys(f"{KEY_PREFIX}*"):
-        client.delete(*ours)
-    client.close()
+    with own_redis_keys(REDIS_URL):
+        yield RedisRecentViews(REDIS_URL)
 
 
 def _kept() -> KeptView:
